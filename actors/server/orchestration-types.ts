@@ -1,0 +1,181 @@
+// The data the control plane reasons about: the hypervisor's network view (input), a QKD
+// request (input) and the orchestration core's answer (a Plan, or why not). Plain data, no
+// functions, so every value can cross NATS as msgpack and be shown by `hetqn status`.
+import type { Dof, NodeId, NodeType, SessionId } from '../../protocols/types.ts';
+import type { ResourceId } from './resources.ts';
+
+/** A node's liveness as the hypervisor sees it. Busy-ness is NOT read from here: the
+ *  resource pool is the single source of truth for exclusivity (the view may lag). */
+export type NodeState = 'idle' | 'calibrating' | 'in-session' | 'down';
+
+export interface NodeView {
+  id: NodeId;
+  type: NodeType;
+  /** The DoF the node's encoder (C/E) or its native decoder (D) works in. */
+  dof: Dof;
+  /** Fibre from the node to the server's switch, km. */
+  linkKm: number;
+  state: NodeState;
+  /** The node has its own DoF converter (placed before its attenuator, so its loss is free). */
+  ownConverter: boolean;
+  /** Extra loss on the link beyond alpha*km (connectors, components), dB. Default 0. */
+  extraLossDb?: number;
+  /** D nodes: the DoFs its detection setup can decode (default [dof]). David decodes all three
+   *  (passive pol analyser; SPD1/SPD3 gated on early/late bins for tbp; interferometer for pha). */
+  measures?: Dof[];
+  /** D nodes: number of SPDs (default 4 with `bsm`, else 2). */
+  detectors?: number;
+  /** D nodes: can perform a Bell-state measurement alone (own beam splitter + two inputs). */
+  bsm?: boolean;
+  /** Fibres to the server (default 2 for a BSM-capable D node or an E node, else 1). */
+  fibres?: number;
+  /** Switch ports the fibres land on; default: assigned by `layoutFromView` in view order. */
+  ports?: number[];
+  /** Detector efficiency, dark count per gate, intrinsic misalignment (defaults: reference network). */
+  etaDet?: number;
+  darkCount?: number;
+  misalignment?: number;
+}
+
+export interface ServerConverterView {
+  id: string;
+  /** Insertion loss, dB (passive pol<->x converter: 3 dB). */
+  lossDb: number;
+  /** Extra misalignment it adds (PBS extinction, interferometer visibility). */
+  misalignment?: number;
+}
+
+export interface BeamSplitterView {
+  id: string;
+  /** Insertion loss of the server's beam splitter, dB. */
+  lossDb: number;
+}
+
+export interface ServerView {
+  /** Insertion loss of one switch port, dB (a cross-connect costs two ports). */
+  portLossDb: number;
+  /** MEMS switching (settling) time, ms. */
+  switchTimeMs: number;
+  converters: ServerConverterView[];
+  beamSplitters: BeamSplitterView[];
+}
+
+export interface NetworkView {
+  nodes: NodeView[];
+  server: ServerView;
+  /** Fibre attenuation, dB/km (default 0.2). */
+  fibreDbPerKm?: number;
+  /** Source repetition rate, Hz (default 1e9). */
+  rateHz?: number;
+}
+
+export type ProtocolChoice = 'auto' | 'bb84' | 'mdi' | 'bbm92';
+
+export interface QkdRequest {
+  id: string;
+  kind: 'qkd';
+  a: NodeId;
+  b: NodeId;
+  /** Acquisition time at the source rate; `bits` alone means "until k bits" (T is then sized by the prediction). */
+  seconds?: number;
+  bits?: number;
+  protocol?: ProtocolChoice;
+  /** A named relay or 'auto'. A named relay that is busy queues the request (the user asked for it). */
+  relay?: 'auto' | NodeId;
+  /** Higher first; equal priorities are FIFO. Default 0. */
+  priority?: number;
+}
+
+/** The physical protocol a session runs. */
+export type SessionProtocol = 'bb84' | 'mdi' | 'mdi-joint' | 'bbm92';
+
+export interface Conversion {
+  node: NodeId;
+  from: Dof;
+  to: Dof;
+  /** 'node': the node's own converter before its attenuator (free); 'server': a server converter (channel loss). */
+  at: 'node' | 'server';
+  converter: ResourceId;
+  /** Loss that counts as channel loss (0 at the node). */
+  lossDb: number;
+}
+
+export interface Hop {
+  /** 'fibre' node<->switch port, 'xconnect' inside the switch, 'converter' a server converter, 'bs' the server beam splitter. */
+  kind: 'fibre' | 'xconnect' | 'converter' | 'bs';
+  from: string;
+  to: string;
+  lossDb: number;
+}
+
+/** One optical leg from a transmitter to a measuring (or interfering) endpoint. */
+export interface RouteLeg {
+  from: NodeId;
+  /** A node id, or `bs:<id>` for the server's beam splitter. */
+  to: string;
+  hops: Hop[];
+  lossDb: number;
+  /** DoF the light leaves the sender in (after its own converter) and arrives in. */
+  dofOut: Dof;
+  dofIn: Dof;
+  crossConnects: Array<[number, number]>;
+  converters: ResourceId[];
+}
+
+export type Relay =
+  | { kind: 'none' }
+  | { kind: 'single'; node: NodeId }
+  | { kind: 'joint'; nodes: [NodeId, NodeId]; beamSplitter: string }
+  | { kind: 'source'; node: NodeId };
+
+export interface Prediction {
+  secretBits: number;
+  secretBitsPerPulse: number;
+  siftedBits: number;
+  qber: number;
+  /** Which engine produced it ('keyrate' once the physics engine is wired, else 'fallback-asymptotic'). */
+  engine: string;
+}
+
+export interface Plan {
+  kind: 'plan';
+  requestId: string;
+  sessionId: SessionId;
+  protocol: SessionProtocol;
+  a: NodeId;
+  b: NodeId;
+  /** DoF each end encodes in, and the DoF the measurement happens in. */
+  dof: { a: Dof; b: Dof; channel: Dof };
+  conversions: Conversion[];
+  relay: Relay;
+  legs: RouteLeg[];
+  /** All switch cross-connects of the session, ready for the fabric's CONNECT. */
+  crossConnects: Array<[number, number]>;
+  /** Everything the session holds exclusively (reserve all-or-nothing). */
+  resources: ResourceId[];
+  /** Source parameters (intensities, probabilities) and where they came from. */
+  params: Record<string, number>;
+  paramsSource: 'table' | 'optimised' | 'fallback';
+  pulses: number;
+  prediction: Prediction;
+  switchTimeMs: number;
+  /** Other feasible candidates and why they lost (rate or busy), for the CLI / logs. */
+  considered: Array<{ label: string; secretBitsPerPulse?: number; rejected?: string }>;
+}
+
+export interface Queued {
+  kind: 'queued';
+  requestId: string;
+  reason: string;
+  /** Resources whose release may make the request servable. */
+  waitingFor: ResourceId[];
+}
+
+/** The request can never be served on this network (unknown node, impossible pair). */
+export interface Refused {
+  kind: 'refused';
+  requestId: string;
+  reason: string;
+}
+
+export type PlanOutcome = Plan | Queued | Refused;

@@ -1,0 +1,396 @@
+// Orchestration core (control layer of the server): for one QKD request and the hypervisor's
+// network view, decide protocol family, untrusted helper, where each DoF conversion happens,
+// the light path through the switch fabric, the exclusive resources, and the source
+// parameters. Pure: `planRequest` reads the view, the resource pool and the fabric and
+// returns a Plan, or Queued{reason} (might work later), or Refused{reason} (never on this network).
+//
+// SESSION LIFECYCLE (what the session engineer implements next, driven by orchestration-machine.ts
+// and the per-role session actors; every arrow has a timeout, every state an abort edge):
+//   1. plan       planRequest(request, view, pool, {fabric}) -> Plan (or Queued: stays in the task manager).
+//   2. reserve    reserve(pool, plan.sessionId, plan.resources): all-or-nothing; a conflict (the view
+//                 was stale) sends the request back to step 1.
+//   3. switches   switchFabric CONNECT {sessionId, ports: plan.crossConnects} -> FABRIC.CONNECTED
+//                 {settleMs}; wait settleMs (MEMS). FABRIC.REFUSED -> release, re-plan.
+//   4. channel    tell each participant (plan.a, plan.b, relay nodes / E source) its role, the
+//                 channel parameters (legs' loss, DoF out / conversion at own converter,
+//                 plan.params intensities and probabilities, pulses) on session.<id>.<node>.
+//   5. calibrate  nodes calibrate (phase reference, polarization, mean photon number, delay);
+//                 each reports CALIBRATED with its residual misalignment.
+//   6. run        the fabric samples detections; the session actors run sifting, parameter
+//                 estimation, Cascade, verification, PA over authenticated session subjects.
+//   7. stage      both ends stage the key block (same id) in their pools, not yet usable.
+//   8. confirm    key confirmation (hash of the final key, authenticated) both ways.
+//   9. commit     both pools commit the staged block; result to the agent.
+//  10. release    switchFabric RELEASE {sessionId}; release(pool, sessionId); the task manager
+//                 re-plans its queue (RESOURCES_FREED).
+// Abort paths: a participant missing a heartbeat or a step timeout, a failed calibration,
+// QBER above threshold / l_sec <= 0, verification or confirmation mismatch, or a user cancel ->
+// ABORT to every participant: staged keys are discarded (never committed), then step 10.
+// A commit that one side confirmed and the other did not is rolled back by the pool's
+// two-phase protocol (infra/keypool), never half-kept. The orchestration machine treats
+// ABORTED exactly like FINISHED for resources: release, then re-plan the queue.
+import type { Dof, NodeId, SessionId } from '../../protocols/types.ts';
+import type { Bb84Link } from '../../protocols/physics/bb84-model.ts';
+import type { MdiLink } from '../../protocols/physics/mdi-model.ts';
+import { jointBsmToMdiLink } from '../../protocols/physics/joint-bsm.ts';
+import { dbToTransmittance } from '../../protocols/physics/channel.ts';
+import type { NetworkView, NodeView, Plan, PlanOutcome, QkdRequest, Relay, SessionProtocol } from './orchestration-types.ts';
+import { defaultEngine, type EnginePrediction, type KeyRateEngine } from './orchestration-keyrate.ts';
+import { detectorCount, measurable, protocolFamily, type Family } from './orchestration-selection.ts';
+import { holderOf, resourceId, type ResourceId, type ResourcePool } from './resources.ts';
+import { planBsOutput, planLeg, type PlannedLeg, type RoutingContext } from './routing.ts';
+import { createFabric, layoutFromView, type FabricState } from './switch-fabric.ts';
+
+/** Device constants when the view does not give them: the reference network (reference-network.md)
+ *  with misalignments near its published QBERs (BB84 ~0.9 %, MDI 1.6-3.4 %). */
+export interface PhysicsDefaults {
+  etaDet: number;
+  darkCount: number;
+  misalignmentBb84: number;
+  misalignmentMdi: number;
+  visibility: number;
+  fBb84: number;
+  fMdi: number;
+  fBbm92: number;
+  rateHz: number;
+  seconds: number;
+}
+
+export const REFERENCE_DEFAULTS: PhysicsDefaults = {
+  etaDet: 0.2,
+  darkCount: 1e-6,
+  misalignmentBb84: 0.009,
+  misalignmentMdi: 0.015,
+  visibility: 0.95,
+  fBb84: 1.138,
+  fMdi: 1.16,
+  fBbm92: 1.16,
+  rateHz: 1e9,
+  seconds: 1,
+};
+
+export interface PlanDeps {
+  engine?: KeyRateEngine;
+  /** The switch fabric as it is now (ports, live cross-connects); default: fresh layout of the view. */
+  fabric?: FabricState;
+  sessionId?: SessionId;
+  defaults?: Partial<PhysicsDefaults>;
+  /** Candidates within this relative margin of the best rate count as tied (default 1 %). */
+  tieTolerance?: number;
+}
+
+interface Candidate {
+  label: string;
+  /** 1: single relay / direct; 2: joint BSM (only when no tier-1 candidate is free). */
+  tier: number;
+  protocol: SessionProtocol;
+  relay: Relay;
+  channelDof: Dof;
+  /** Nodes whose exclusive devices the session needs (besides the two ends). */
+  helpers: NodeView[];
+  /** Device resources independent of routing (sources, detectors, beam splitter). */
+  devices: ResourceId[];
+  route: (ctx: RoutingContext) => PlannedLeg[] | undefined;
+  predict: (legs: PlannedLeg[], pulses: number) => EnginePrediction;
+  nativeDof: boolean;
+}
+
+const detectorsOf = (n: NodeView): ResourceId[] => Array.from({ length: detectorCount(n) }, (_, i) => resourceId.detector(n.id, i));
+const deviceOf = (n: NodeView): ResourceId[] => (n.type === 'D' ? detectorsOf(n) : [resourceId.source(n.id)]);
+
+function intersect(a: readonly Dof[], b: readonly Dof[]): Dof[] {
+  return a.filter((d) => b.includes(d));
+}
+
+/** Route all legs in order, each seeing the ports/converters the previous ones took. */
+function routeLegs(ctx: RoutingContext, specs: Array<(c: RoutingContext) => PlannedLeg | undefined>): PlannedLeg[] | undefined {
+  const usedPorts = new Set(ctx.usedPorts);
+  const usedResources = new Set(ctx.usedResources);
+  const legs: PlannedLeg[] = [];
+  for (const spec of specs) {
+    const leg = spec({ ...ctx, usedPorts, usedResources });
+    if (!leg) return undefined;
+    leg.ports.forEach((p) => usedPorts.add(p));
+    leg.converters.forEach((r) => usedResources.add(r));
+    legs.push(leg);
+  }
+  return legs;
+}
+
+const serverMisalignment = (view: NetworkView, legs: PlannedLeg[]): number =>
+  legs
+    .flatMap((l) => l.conversions)
+    .filter((c) => c.at === 'server')
+    .reduce((s, c) => s + (view.server.converters.find((v) => resourceId.serverConverter(v.id) === c.converter)?.misalignment ?? 0), 0);
+
+function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkView, d: PhysicsDefaults, engine: KeyRateEngine): { list: Candidate[]; notes: string[] } {
+  const notes: string[] = [];
+  const list: Candidate[] = [];
+  const alpha = view.fibreDbPerKm ?? 0.2;
+  if (family === 'pm') {
+    const [tx, rx] = a.type === 'D' ? [b, a] : [a, b];
+    list.push({
+      label: `BB84 ${tx.id}->${rx.id}`,
+      tier: 1,
+      protocol: 'bb84',
+      relay: { kind: 'none' },
+      channelDof: tx.dof,
+      helpers: [],
+      devices: [...deviceOf(tx), ...deviceOf(rx)],
+      nativeDof: true,
+      route: (ctx) => routeLegs(ctx, [(c) => planLeg(c, tx, { kind: 'node', node: rx.id }, measurable(rx))]),
+      predict: (legs, pulses) => {
+        const link: Bb84Link = {
+          etaCh: dbToTransmittance(legs[0]!.lossDb),
+          etaDet: rx.etaDet ?? d.etaDet,
+          pDark: rx.darkCount ?? d.darkCount,
+          pAfterpulse: 0,
+          eMis: (tx.misalignment ?? d.misalignmentBb84) + serverMisalignment(view, legs),
+        };
+        return engine.bb84(link, pulses, d.fBb84);
+      },
+    });
+    return { list, notes };
+  }
+  const helperType = family === 'mdi' ? 'D' : 'E';
+  const helpers = view.nodes.filter((n) => n.type === helperType && n.id !== a.id && n.id !== b.id);
+  for (const n of helpers) if (n.state === 'down') notes.push(`${n.id} is down`);
+  const up = helpers.filter((n) => n.state !== 'down');
+  if (family === 'eb') {
+    for (const e of up) {
+      list.push({
+        label: `BBM92 source ${e.id}`,
+        tier: 1,
+        protocol: 'bbm92',
+        relay: { kind: 'source', node: e.id },
+        channelDof: e.dof,
+        helpers: [e],
+        devices: [...deviceOf(a), ...deviceOf(b), ...deviceOf(e)],
+        nativeDof: true,
+        route: (ctx) =>
+          routeLegs(ctx, [
+            (c) => planLeg(c, e, { kind: 'node', node: a.id }, measurable(a)),
+            (c) => planLeg(c, e, { kind: 'node', node: b.id }, measurable(b)),
+          ]),
+        predict: (legs, pulses) =>
+          engine.bbm92(
+            dbToTransmittance(legs[0]!.lossDb) * (a.etaDet ?? d.etaDet),
+            dbToTransmittance(legs[1]!.lossDb) * (b.etaDet ?? d.etaDet),
+            a.darkCount ?? d.darkCount,
+            (e.misalignment ?? d.misalignmentMdi) + serverMisalignment(view, legs),
+            pulses,
+            d.fBbm92,
+          ),
+      });
+    }
+    return { list, notes };
+  }
+  // MDI: each side's light must arrive at the BSM in the same DoF, one the relay can measure.
+  const eMis = () => Math.max(a.misalignment ?? d.misalignmentMdi, b.misalignment ?? d.misalignmentMdi);
+  for (const r of up.filter((n) => n.bsm)) {
+    for (const dof of measurable(r)) {
+      list.push({
+        label: `MDI ${dof} via ${r.id}`,
+        tier: 1,
+        protocol: 'mdi',
+        relay: { kind: 'single', node: r.id },
+        channelDof: dof,
+        helpers: [r],
+        devices: [...deviceOf(a), ...deviceOf(b), ...detectorsOf(r)],
+        nativeDof: dof === r.dof,
+        route: (ctx) =>
+          routeLegs(ctx, [
+            (c) => planLeg(c, a, { kind: 'node', node: r.id }, [dof]),
+            (c) => planLeg(c, b, { kind: 'node', node: r.id }, [dof]),
+          ]),
+        predict: (legs, pulses) => {
+          const eta = r.etaDet ?? d.etaDet;
+          const link: MdiLink = {
+            etaA: dbToTransmittance(legs[0]!.lossDb) * eta,
+            etaB: dbToTransmittance(legs[1]!.lossDb) * eta,
+            pDark: r.darkCount ?? d.darkCount,
+            eMis: eMis() + serverMisalignment(view, legs),
+            visibility: d.visibility,
+          };
+          return engine.mdi(link, pulses, d.fMdi);
+        },
+      });
+    }
+  }
+  // Joint BSM: the server's beam splitter interferes the two signals; its outputs go to two D
+  // nodes that each gate two detectors on early/late bins (physics/joint-bsm.ts).
+  for (let i = 0; i < up.length; i++)
+    for (let j = i + 1; j < up.length; j++) {
+      const g = up[i]!, hN = up[j]!;
+      for (const bs of view.server.beamSplitters)
+        for (const dof of intersect(measurable(g), measurable(hN))) {
+          list.push({
+            label: `MDI ${dof} joint BSM ${g.id}+${hN.id} on ${bs.id}`,
+            tier: 2,
+            protocol: 'mdi-joint',
+            relay: { kind: 'joint', nodes: [g.id, hN.id], beamSplitter: bs.id },
+            channelDof: dof,
+            helpers: [g, hN],
+            devices: [...deviceOf(a), ...deviceOf(b), ...detectorsOf(g).slice(0, 2), ...detectorsOf(hN).slice(0, 2), resourceId.beamSplitter(bs.id)],
+            nativeDof: dof === g.dof && dof === hN.dof,
+            route: (ctx) =>
+              routeLegs(ctx, [
+                (c) => planLeg(c, a, { kind: 'bs', id: bs.id }, [dof]),
+                (c) => planLeg(c, b, { kind: 'bs', id: bs.id }, [dof]),
+                (c) => planBsOutput(c, bs.id, 'out0', g),
+                (c) => planBsOutput(c, bs.id, 'out1', hN),
+              ]),
+            predict: (legs, pulses) => {
+              const xLoss = (l: PlannedLeg) => l.hops.filter((h) => h.kind === 'xconnect').reduce((s, h) => s + h.lossDb, 0);
+              const eq = jointBsmToMdiLink({
+                lengthAKm: 0,
+                lengthBKm: 0,
+                extraLossADb: legs[0]!.lossDb + bs.lossDb,
+                extraLossBDb: legs[1]!.lossDb + bs.lossDb,
+                ports: [
+                  { fibreKm: g.linkKm, etaDet: g.etaDet ?? d.etaDet, pDark: g.darkCount ?? d.darkCount, extraLossDb: (g.extraLossDb ?? 0) + xLoss(legs[2]!) },
+                  { fibreKm: hN.linkKm, etaDet: hN.etaDet ?? d.etaDet, pDark: hN.darkCount ?? d.darkCount, extraLossDb: (hN.extraLossDb ?? 0) + xLoss(legs[3]!) },
+                ],
+                eMis: eMis() + serverMisalignment(view, legs),
+                visibility: d.visibility,
+                alphaDbPerKm: alpha,
+              });
+              return engine.mdi(eq.link, pulses, d.fMdi);
+            },
+          });
+        }
+    }
+  return { list, notes };
+}
+
+function relayMatches(c: Candidate, relay: string): boolean {
+  const names = relay.split('+');
+  return names.every((n) => c.helpers.some((h) => h.id === n));
+}
+
+const familyOfProtocol: Record<string, Family> = { bb84: 'pm', mdi: 'mdi', bbm92: 'eb' };
+
+/**
+ * Plan one QKD request. `pool` holds the current reservations; `deps.fabric` the current
+ * cross-connects (default: none). Never mutates its inputs; reserve `plan.resources` next.
+ */
+export function planRequest(request: QkdRequest, view: NetworkView, pool: ResourcePool, deps: PlanDeps = {}): PlanOutcome {
+  const d: PhysicsDefaults = { ...REFERENCE_DEFAULTS, ...(view.rateHz ? { rateHz: view.rateHz } : {}), ...deps.defaults };
+  const engine = deps.engine ?? defaultEngine;
+  const fabric = deps.fabric ?? createFabric(layoutFromView(view), view.server.switchTimeMs);
+  const tol = deps.tieTolerance ?? 0.01;
+  const requestId = request.id;
+  const refused = (reason: string): PlanOutcome => ({ kind: 'refused', requestId, reason });
+
+  const a = view.nodes.find((n) => n.id === request.a);
+  const b = view.nodes.find((n) => n.id === request.b);
+  if (!a) return refused(`unknown node ${request.a}`);
+  if (!b) return refused(`unknown node ${request.b}`);
+  if (a.id === b.id) return refused(`a QKD session needs two different nodes (got ${a.id} twice)`);
+  const fam = protocolFamily(a.type, b.type);
+  if (!fam.ok) return refused(fam.reason);
+  const wanted = request.protocol ?? 'auto';
+  if (wanted !== 'auto' && familyOfProtocol[wanted] !== fam.family)
+    return refused(`${wanted} is not possible between ${a.id} (${a.type}) and ${b.id} (${b.type}); the protocol table gives ${fam.family === 'pm' ? 'bb84' : fam.family === 'mdi' ? 'mdi' : 'bbm92'}`);
+  const relayWanted = request.relay ?? 'auto';
+  if (fam.family === 'pm' && relayWanted !== 'auto') return refused(`BB84 between ${a.id} and ${b.id} uses no relay (relay ${relayWanted} given)`);
+
+  const { list: all, notes } = candidatesFor(fam.family, a, b, view, d, engine);
+  const list = relayWanted === 'auto' ? all : all.filter((c) => relayMatches(c, relayWanted));
+  if (relayWanted !== 'auto' && !view.nodes.some((n) => relayWanted.split('+').includes(n.id))) return refused(`unknown relay ${relayWanted}`);
+
+  const down = [a, b].filter((n) => n.state === 'down');
+  if (down.length > 0) return { kind: 'queued', requestId, reason: `${down.map((n) => n.id).join(' and ')} down`, waitingFor: [] };
+
+  const emptyCtx = (ignoreOccupancy: boolean): RoutingContext => ({ view, fabric, pool, usedPorts: new Set(), usedResources: new Set(), ignoreOccupancy });
+  // Structural feasibility first: a candidate no free hardware could ever route is not a reason to wait.
+  const feasible = list.filter((c) => c.route(emptyCtx(true)) !== undefined);
+  if (feasible.length === 0) {
+    const helperWord = fam.helper === 'D' ? 'D node for the BSM' : fam.helper === 'E' ? 'E node as entangled source' : 'route';
+    const why = list.length === 0 ? `no ${helperWord} in the network${notes.length ? ' (' + notes.join('; ') + ')' : ''}` : `no DoF-compatible path (${list.map((c) => c.label).join(', ')})`;
+    if (notes.length > 0 && list.length === 0) return { kind: 'queued', requestId, reason: why, waitingFor: [] };
+    return refused(why);
+  }
+
+  const considered: Plan['considered'] = [];
+  const blockedBy = new Set<ResourceId>();
+  type Ok = { c: Candidate; legs: PlannedLeg[]; pred: EnginePrediction; pulses: number; resources: ResourceId[] };
+  const ok: Ok[] = [];
+  for (const c of feasible) {
+    const busy = c.devices.map((r) => [r, holderOf(pool, r)] as const).filter(([, s]) => s !== undefined);
+    if (busy.length > 0) {
+      busy.forEach(([r]) => blockedBy.add(r));
+      const who = [...new Set(busy.map(([r, s]) => `${r.replace(/^(source|detector):/, '').replace(/\/\d+$/, '')} busy (session ${s})`))];
+      considered.push({ label: c.label, rejected: who.join(', ') });
+      continue;
+    }
+    const legs = c.route(emptyCtx(false));
+    if (!legs) {
+      considered.push({ label: c.label, rejected: 'no free switch ports / converter on the path' });
+      c.route(emptyCtx(true))!.forEach((l) => l.ports.forEach((p) => blockedBy.add(resourceId.port(p))));
+      continue;
+    }
+    let pulses = Math.round((request.seconds ?? (request.bits ? 0 : d.seconds)) * d.rateHz);
+    let pred = c.predict(legs, pulses || 1e12);
+    if (!request.seconds && request.bits) {
+      // "until k bits": size T from the predicted rate (linear in N for the asymptotic engine;
+      // a finite-key engine would iterate this once or twice).
+      const perPulse = pred.result.secretBitsPerPulse;
+      pulses = perPulse > 0 ? Math.ceil(request.bits / perPulse) : 0;
+      if (pulses > 0) pred = c.predict(legs, pulses);
+    }
+    const resources = [...new Set([...c.devices, ...legs.flatMap((l) => l.converters), ...legs.flatMap((l) => l.ports.map(resourceId.port))])].sort();
+    considered.push({ label: c.label, secretBitsPerPulse: pred.result.secretBitsPerPulse });
+    ok.push({ c, legs, pred, pulses, resources });
+  }
+
+  const withKey = ok.filter((o) => o.pred.result.secretBitsPerPulse > 0);
+  if (withKey.length === 0) {
+    const reasons = [...new Set(considered.flatMap((c) => (c.rejected ? [c.rejected] : [])))];
+    if (ok.length > 0 && reasons.length === 0) return refused(`no secret key on any route (${ok.map((o) => `${o.c.label}: ${o.pred.result.reason ?? '0 bits'}`).join('; ')})`);
+    const missing = notes.length ? `; ${notes.join('; ')}` : '';
+    return { kind: 'queued', requestId, reason: `no free ${fam.family === 'pm' ? 'detector' : 'relay'}: ${reasons.join('; ')}${missing}`, waitingFor: [...blockedBy].sort() };
+  }
+
+  // Rank: tier (single relay before joint BSM), then rate; within the tie tolerance prefer fewer
+  // DoF conversions, then the relay's native DoF, then view order (stable).
+  const best = withKey.reduce((x, y) => {
+    if (x.c.tier !== y.c.tier) return x.c.tier < y.c.tier ? x : y;
+    const rx = x.pred.result.secretBitsPerPulse, ry = y.pred.result.secretBitsPerPulse;
+    if (Math.abs(rx - ry) > tol * Math.max(rx, ry)) return rx > ry ? x : y;
+    const cx = x.legs.flatMap((l) => l.conversions).length, cy = y.legs.flatMap((l) => l.conversions).length;
+    if (cx !== cy) return cx < cy ? x : y;
+    if (x.c.nativeDof !== y.c.nativeDof) return x.c.nativeDof ? x : y;
+    return x;
+  });
+
+  const r = best.pred.result;
+  const plan: Plan = {
+    kind: 'plan',
+    requestId,
+    sessionId: deps.sessionId ?? `s-${requestId}`,
+    protocol: best.c.protocol,
+    a: a.id,
+    b: b.id,
+    dof: { a: a.dof, b: b.dof, channel: best.c.channelDof },
+    conversions: best.legs.flatMap((l) => l.conversions),
+    relay: best.c.relay,
+    legs: best.legs.map(({ conversions: _c, ports: _p, ...leg }) => leg),
+    crossConnects: best.legs.flatMap((l) => l.crossConnects),
+    resources: best.resources,
+    params: r.params,
+    paramsSource: best.pred.paramsSource,
+    pulses: best.pulses,
+    prediction: { secretBits: r.secretBits, secretBitsPerPulse: r.secretBitsPerPulse, siftedBits: r.siftedBits, qber: r.qber, engine: best.pred.engine },
+    switchTimeMs: fabric.switchTimeMs,
+    considered,
+  };
+  return plan;
+}
+
+/** Nodes a plan involves (both ends and helpers): whom the session must talk to. */
+export function planParticipants(plan: Plan): NodeId[] {
+  const r = plan.relay;
+  const helpers = r.kind === 'single' || r.kind === 'source' ? [r.node] : r.kind === 'joint' ? r.nodes : [];
+  return [plan.a, plan.b, ...helpers];
+}

@@ -1,0 +1,39 @@
+// The reference network of reference-network.md as a hypervisor network view (used until
+// infra/topologies/reference.json lands). George and Henry (tbp D nodes, 2 SPDs each) are
+// attached later: `withGeorgeHenry` returns the view after their attach.
+import type { NetworkView, NodeView } from '../../actors/server/orchestration-types.ts';
+
+const ALL = ['pol', 'tbp', 'pha'] as const;
+
+export function referenceView(): NetworkView {
+  const nodes: NodeView[] = [
+    { id: 'Alice', type: 'C', dof: 'pol', linkKm: 5, state: 'idle', ownConverter: true },
+    { id: 'Bob', type: 'C', dof: 'tbp', linkKm: 11, state: 'idle', ownConverter: true },
+    { id: 'Charlie', type: 'C', dof: 'tbp', linkKm: 5, state: 'idle', ownConverter: true },
+    { id: 'Frank', type: 'C', dof: 'pha', linkKm: 8, state: 'idle', ownConverter: true },
+    // David: passive basis choice, 4 InGaAs SPDs; BB84 in every DoF, BSM relay (tbp via early/late gating).
+    { id: 'David', type: 'D', dof: 'pol', linkKm: 25, state: 'idle', ownConverter: false, measures: [...ALL], bsm: true, detectors: 4 },
+  ];
+  return {
+    nodes,
+    server: {
+      portLossDb: 0.5,
+      switchTimeMs: 10,
+      converters: [{ id: 'conv0', lossDb: 3, misalignment: 0.005 }],
+      beamSplitters: [{ id: 'bs0', lossDb: 0.2 }],
+    },
+    fibreDbPerKm: 0.2,
+    rateHz: 1e9,
+  };
+}
+
+export function withGeorgeHenry(view: NetworkView): NetworkView {
+  return {
+    ...view,
+    nodes: [
+      ...view.nodes,
+      { id: 'George', type: 'D', dof: 'tbp', linkKm: 12, state: 'idle', ownConverter: false, measures: ['tbp'], detectors: 2 },
+      { id: 'Henry', type: 'D', dof: 'tbp', linkKm: 14, state: 'idle', ownConverter: false, measures: ['tbp'], detectors: 2 },
+    ],
+  };
+}
