@@ -3,8 +3,13 @@
 // PRA 89, 022307 (2014), Sec. IV ("dedicated fibre"):
 //   D_k = 1 - (1 - 2 p_dc) exp(-eta_sys k),   eta_sys = eta_ch * eta_Bob
 //   R_k = D_k (1 + p_ap)                          (detection rate incl. afterpulses)
-//   e_k = p_dc + e_mis [1 - exp(-eta_ch k)] + p_ap D_k / 2   (bit-error probability per pulse)
-// Note: the paper writes eta_ch (not eta_sys) inside the misalignment term; we follow it.
+//   e_k = p_dc + e_mis [1 - exp(-eta_sys k)] + p_ap D_k / 2   (bit-error probability per pulse)
+// eta_sys, not eta_ch, inside the misalignment term: the printed text of Sec. IV has eta_ch, but
+// then misalignment errors per detection are e_mis / eta_Bob (5 % QBER with the paper's
+// e_mis = 0.005, eta_Bob = 0.1), and with 5 % QBER no key exists at n_X = 1e4 at any distance,
+// contradicting the paper's own Fig. 1 (keys to 135 km). With eta_sys, e_mis is the
+// probability that a detected photon lands in the wrong detector, which is its stated meaning
+// ("error rate due to optical errors") and what reproduces Fig. 1 (test/keyrate/bb84-lim.test.ts).
 // The emulated optical layer samples counts from these same functions, so the prediction
 // and the emulation agree by construction. Keep the exported names stable.
 
@@ -36,11 +41,11 @@ export function bb84DetectionProb(k: number, link: Bb84Link): number {
   return bb84DetectionProbNoAfterpulse(k, link) * (1 + link.pAfterpulse);
 }
 
-/** e_k = p_dc + e_mis (1 - e^{-eta_ch k}) + p_ap D_k / 2: probability per pulse of a click
- *  with a wrong bit, in matching bases (Lim 2014 Sec. IV, eta_ch as in the paper). */
+/** e_k = p_dc + e_mis (1 - e^{-eta_sys k}) + p_ap D_k / 2: probability per pulse of a click
+ *  with a wrong bit, in matching bases (Lim 2014 Sec. IV, with eta_sys: see the file comment). */
 export function bb84ErrorProb(k: number, link: Bb84Link): number {
   const dk = bb84DetectionProbNoAfterpulse(k, link);
-  return link.pDark + link.eMis * (1 - Math.exp(-link.etaCh * k)) + (link.pAfterpulse * dk) / 2;
+  return link.pDark + link.eMis * (1 - Math.exp(-bb84EtaSys(link) * k)) + (link.pAfterpulse * dk) / 2;
 }
 
 /** Conditional bit-error rate given a click, e_k / R_k (what a sampler draws errors with). */

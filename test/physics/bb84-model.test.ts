@@ -19,10 +19,10 @@ test('detection probability follows Lim 2014 Sec. IV', t => {
   t.true(Math.abs(bb84DetectionProb(0, link) - 2 * 6e-7 * 1.04) < 1e-15);
 });
 
-test('error probability: dark + misalignment (eta_ch) + half the afterpulses', t => {
+test('error probability: dark + misalignment (eta_sys) + half the afterpulses', t => {
   const k = 0.5;
   const dk = 1 - (1 - 2 * 6e-7) * Math.exp(-0.001 * k);
-  const e = 6e-7 + 0.005 * (1 - Math.exp(-0.01 * k)) + 0.04 * dk / 2;
+  const e = 6e-7 + 0.005 * (1 - Math.exp(-0.001 * k)) + 0.04 * dk / 2;
   t.true(Math.abs(bb84ErrorProb(k, link) - e) < 1e-15);
   t.true(bb84ErrorProb(k, link) < bb84DetectionProb(k, link));
 });
