@@ -174,3 +174,33 @@ export function mdiE11Z(link: MdiLink): number {
   const { etaA: ea, etaB: eb, pDark: pd } = link;
   return E0 - ((E0 - link.eMis) * (1 - pd) * (1 - pd) * ea * eb) / 2 / y11;
 }
+
+export interface MdiFibreLink {
+  /** Fibre from A to the BSM, km. */
+  lengthAKm: number;
+  /** Fibre from B to the BSM, km. */
+  lengthBKm: number;
+  /** Detection efficiency of the BSM's detectors (all four alike). */
+  etaDet: number;
+  pDark: number;
+  eMis: number;
+  visibility?: number;
+  /** Fibre attenuation, dB/km (default 0.2). */
+  alphaDbPerKm?: number;
+  /** Extra component loss on each side (connectors, switches, converter at the server), dB. */
+  extraLossADb?: number;
+  extraLossBDb?: number;
+}
+
+/** A single-relay MDI link from fibre lengths: eta = 10^(-(alpha L + extra)/10) * eta_det (Xu 2013 App. B). */
+export function mdiLinkFromFibres(f: MdiFibreLink): MdiLink {
+  const alpha = f.alphaDbPerKm ?? 0.2;
+  const t = (km: number, extra: number) => Math.pow(10, -(alpha * km + extra) / 10);
+  return {
+    etaA: t(f.lengthAKm, f.extraLossADb ?? 0) * f.etaDet,
+    etaB: t(f.lengthBKm, f.extraLossBDb ?? 0) * f.etaDet,
+    pDark: f.pDark,
+    eMis: f.eMis,
+    ...(f.visibility !== undefined ? { visibility: f.visibility } : {}),
+  };
+}

@@ -1,0 +1,91 @@
+// Joint Bell-state measurement: when no single D node is free, the server interferes the two
+// signals on its own 50:50 beam splitter and forwards the two output ports over different
+// fibres to two D nodes (e.g. George and Henry), each gating two detectors on the early and
+// late time bins. Reduction to an ordinary MDI link (physics-and-keyrates.md, "joint BSM";
+// ARCHITECTURE.md): the common part Lc = min(L1, L2) of the server-to-detector fibres acts
+// after the beam splitter on both photons alike, so it is channel loss of both sides; the
+// asymmetric part dL = |L1 - L2| only attenuates the longer port, i.e. it is an extra
+// detection efficiency eta_dL = 10^(-alpha dL / 10) of that D node's detectors.
+//
+// Non-identical detectors: the Xu 2013 App. B model (mdi-model.ts) assumes four identical
+// detectors. In the Z basis (early/late are orthogonal time modes, no interference) each photon
+// leaves by either port with probability 1/2, so each is detected with the port-averaged
+// efficiency (eta1 + eta2)/2 exactly. In the X basis the HOM-correlated exit ports weight psi+
+// (same port) by (eta1^2 + eta2^2)/2 and psi- (different ports) by eta1 eta2; their mean differs
+// from ((eta1+eta2)/2)^2 only by ((eta1-eta2)/2)^2, second order in the mismatch (under 3 % of
+// the coincidence rate for a 10 km port asymmetry). We therefore use the arithmetic-mean
+// efficiency and the mean dark-count probability: exact for the key (Z) basis, second-order
+// approximate for the decoy (X) basis; `mismatch` reports the neglected relative term.
+
+import type { MdiLink } from './mdi-model.ts';
+
+export interface DetectorNode {
+  /** Fibre from the server's beam splitter to this D node, km. */
+  fibreKm: number;
+  /** Efficiency of its (early- and late-bin) detectors. */
+  etaDet: number;
+  /** Dark-count probability per gate of each of its detectors. */
+  pDark: number;
+  /** Extra loss between beam splitter and detectors (switch, connectors), dB. */
+  extraLossDb?: number;
+}
+
+export interface JointBsmConfig {
+  /** Source A to the server's beam splitter, km. */
+  lengthAKm: number;
+  /** Source B to the server's beam splitter, km. */
+  lengthBKm: number;
+  /** Extra component loss before the beam splitter on each side, dB. */
+  extraLossADb?: number;
+  extraLossBDb?: number;
+  /** The two D nodes on the beam splitter's output ports. */
+  ports: [DetectorNode, DetectorNode];
+  eMis: number;
+  visibility?: number;
+  alphaDbPerKm?: number;
+}
+
+export interface JointBsmEquivalent {
+  link: MdiLink;
+  /** Common server-to-detector fibre (counted as channel of both sides), km. */
+  commonKm: number;
+  /** Asymmetric part |L1 - L2|, km. */
+  deltaKm: number;
+  /** Extra detection efficiency of the longer port, 10^(-alpha dL/10) (and its extra loss). */
+  etaDeltaL: number;
+  /** Index (0 or 1) of the port that carries the asymmetric part. */
+  longerPort: 0 | 1;
+  /** Effective detector efficiency of each port (eta_det times its asymmetric part). */
+  portEfficiency: [number, number];
+  /** ((eta1 - eta2)/(eta1 + eta2))^2: relative X-basis coincidence term neglected (see header). */
+  mismatch: number;
+}
+
+const db = (x: number) => Math.pow(10, -x / 10);
+
+export function jointBsmToMdiLink(cfg: JointBsmConfig): JointBsmEquivalent {
+  const alpha = cfg.alphaDbPerKm ?? 0.2;
+  const [p0, p1] = cfg.ports;
+  for (const [name, v] of [['lengthAKm', cfg.lengthAKm], ['lengthBKm', cfg.lengthBKm], ['ports[0].fibreKm', p0.fibreKm], ['ports[1].fibreKm', p1.fibreKm]] as const) {
+    if (!(v >= 0) || !Number.isFinite(v)) throw new RangeError(`jointBsmToMdiLink: ${name} must be a finite length >= 0, got ${v}`);
+  }
+  const commonKm = Math.min(p0.fibreKm, p1.fibreKm);
+  const deltaKm = Math.abs(p0.fibreKm - p1.fibreKm);
+  const longerPort: 0 | 1 = p1.fibreKm > p0.fibreKm ? 1 : 0;
+  const etaDeltaL = db(alpha * deltaKm);
+  // Each port: its detectors, its own extra loss, and the asymmetric fibre if it is the longer one.
+  const portEff = (p: DetectorNode, i: 0 | 1) => p.etaDet * db(p.extraLossDb ?? 0) * (i === longerPort ? etaDeltaL : 1);
+  const portEfficiency: [number, number] = [portEff(p0, 0), portEff(p1, 1)];
+  const etaDetEq = (portEfficiency[0] + portEfficiency[1]) / 2;
+  const common = db(alpha * commonKm);
+  const link: MdiLink = {
+    etaA: db(alpha * cfg.lengthAKm + (cfg.extraLossADb ?? 0)) * common * etaDetEq,
+    etaB: db(alpha * cfg.lengthBKm + (cfg.extraLossBDb ?? 0)) * common * etaDetEq,
+    pDark: (p0.pDark + p1.pDark) / 2,
+    eMis: cfg.eMis,
+    ...(cfg.visibility !== undefined ? { visibility: cfg.visibility } : {}),
+  };
+  const s = portEfficiency[0] + portEfficiency[1];
+  const mismatch = s > 0 ? ((portEfficiency[0] - portEfficiency[1]) / s) ** 2 : 0;
+  return { link, commonKm, deltaKm, etaDeltaL, longerPort, portEfficiency, mismatch };
+}
