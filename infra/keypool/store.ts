@@ -1,0 +1,396 @@
+// The quantum key-pool store: one pool per (owner node, peer node, kind) in Redis, every state change an
+// atomic Lua script (lua.ts). A node opens the store with its own Redis ACL user (acl.ts), so it can reach
+// only its own pools; nothing here needs NATS or an actor runtime, any process can use it.
+//
+// Life of a block: stage(block) on both ends -> key confirmation -> commit(blockId) on both ends.
+// A block that is aborted, or whose stage deadline passes (the session died), is tombstoned and never
+// usable; a committed block is never staged again under the same id.
+//
+// Withdrawal, both ends taking the same bits: every block is split into two lanes at `split` (default
+// half). The lexically smaller NodeId of the pair withdraws *by size* from [0, split), the other from
+// [split, len). The initiator gets references (block id, offset, length), possibly spanning blocks, and
+// sends them to its peer, which takes exactly those ranges *by reference* from the initiator's lane of its
+// copy. So the two ends never hand out the same bits for two different withdrawals, without talking to
+// each other: by-size cursors are monotone in one's own lane, by-reference takes are recorded as an
+// interval set in the peer lane and an overlapping second take is refused (TAKEN). Consumed bits are
+// overwritten with zeros at once and a fully consumed block is deleted (a tombstone stays).
+//
+// Retries: every withdraw/take carries a request id (random unless given). Its answer is kept as a
+// receipt for receiptTtlMs, so a retry after a lost reply (crash, reconnect) returns the same bits instead
+// of consuming new ones, and ioredis's automatic resend of in-flight commands cannot consume twice.
+//
+// PERSISTENCE GUARANTEE (Redis with AOF, see infra/servers.ts startRedis):
+// * Every script's effects go to the AOF as one MULTI/EXEC; on restart a truncated tail is dropped whole,
+//   so the pool is always at a state between two complete steps (never half a withdrawal).
+// * appendfsync always: Redis fsyncs the AOF before it replies. Any step whose reply a client received
+//   survives a kill -9 of Redis and a power loss: no committed block is lost and no consumed bit comes back.
+//   Window: none. A step whose reply was lost may or may not have happened; retry it with the same
+//   request id (withdraw/take) or the same block id (stage/commit/abort are idempotent).
+// * appendfsync everysec (the default): Redis write()s the AOF before replying, so a kill -9 of the Redis
+//   process alone loses nothing either (the OS still holds the data). An OS crash or power loss loses the
+//   steps of up to the last ~1 s before the crash (up to ~2 s when a slow disk makes Redis postpone the
+//   write). Within that window a committed block may be lost and, the dangerous case for one-time pads,
+//   bits handed out by a withdrawal may become available again. Use `always` where that matters.
+// * Redis must not evict: run without maxmemory or with maxmemory-policy noeviction.
+import { Redis, type RedisOptions } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import type { NodeId, PoolKind, SessionId } from '../../protocols/types.ts';
+import { POOL_KINDS } from '../../protocols/types.ts';
+import * as lua from './lua.ts';
+import {
+  checkBlockId, checkId, checkKind, keyIdKey, keyIdPrefix, laneOf, lowWaterChannel, poolPrefix, statsIndexKey, statsKey,
+} from './names.ts';
+
+/** What the session knows about a key block when it stages it. */
+export interface BlockMeta {
+  protocol: string;
+  /** Quantum bit error rate measured for the block. */
+  qber?: number;
+  /** Security parameter of the finite-key analysis the block was privacy-amplified for. */
+  eps?: number;
+  [extra: string]: unknown;
+}
+
+export interface KeyBlock {
+  /** Agreed by both ends (from the session), e.g. `${sessionId}` or `${sessionId}:${n}`. */
+  id: string;
+  /** Key bits, bit i = bit (i & 7) of byte i >> 3 (protocols/bits.ts toBytes). */
+  bytes: Uint8Array;
+  /** Number of key bits (<= bytes.length * 8). */
+  length: number;
+  /** Creation time, ms since the epoch (used for key expiry). */
+  createdAt: number;
+  meta: BlockMeta;
+  /** Session that produced it; an idempotent re-stage must name the same one. */
+  sessionId?: SessionId;
+  /** First bit of the higher NodeId's lane; both ends must use the same value. Default floor(length / 2). */
+  split?: number;
+}
+
+/** One contiguous range of one block. */
+export interface KeyRef { blockId: string; offset: number; length: number }
+
+export interface WithdrawnKey {
+  /** Where the bits came from, in order: what the peer needs to take the same bits. */
+  refs: KeyRef[];
+  /** The key bits, packed as in protocols/bits.ts toBytes. */
+  bytes: Uint8Array;
+  length: number;
+}
+
+export interface WithdrawResult {
+  keys: WithdrawnKey[];
+  /** Bits this side can still withdraw by size (initiator withdrawals) or, for take, peer-lane bits left. */
+  available: number;
+  /** True when this withdrawal took the pool below its low-water threshold (also published, see names.ts). */
+  lowWater: boolean;
+  /** True when this is the receipt of an earlier execution of the same request id. */
+  replayed: boolean;
+  requestId: string;
+}
+
+export interface PoolStats {
+  owner: NodeId; peer: NodeId; kind: PoolKind;
+  /** Bits committed ever. */
+  bitsIn: number;
+  /** Bits withdrawn by size (as initiator) and by reference (as responder). */
+  bitsOut: number; bitsOutRef: number;
+  /** Bits available to withdraw by size, and bits kept for the peer's withdrawals. */
+  available: number; availablePeer: number;
+  staged: number; blocks: number; withdrawals: number; takes: number;
+  aborted: number; expiredStaged: number; expiredKeys: number;
+  firstInAt?: number; lastInAt?: number; lastOutAt?: number;
+  /** Mean commit rate since the first commit, bits/s (0 before two commits' worth of time). */
+  fillRateBps: number;
+  /** Mean consumption (by size and by reference) since the first commit, bits/s. */
+  consumptionRateBps: number;
+  lowWaterBits: number; belowLowWater: boolean; keyTtlMs: number;
+}
+
+export type PoolErrorCode = 'NOSUCH' | 'EXISTS' | 'STAGED' | 'COMMITTED' | 'ABORTED' | 'EXPIRED' | 'CONSUMED' | 'TAKEN' | 'LANE' | 'RANGE' | 'SHORT' | 'INCONSISTENT' | 'NOPERM' | 'OTHER';
+
+/** A refused pool operation; `code` says why (the first word of the script's error). */
+export class PoolError extends Error {
+  constructor(readonly code: PoolErrorCode, message: string, readonly available?: number) { super(message); this.name = 'PoolError'; }
+}
+
+export interface KeyPoolStoreOptions {
+  /** Network name: all keys are under qn:<net>:. */
+  net: string;
+  /** The node whose pools this store opens (must match the Redis ACL user's node). */
+  owner: NodeId;
+  /** How long a stage may wait for its commit before it expires (default 10 min). */
+  stageTtlMs?: number;
+  /** How long a withdraw/take answer is kept for retries (default 2 min). */
+  receiptTtlMs?: number;
+  /** How long key-ID directory entries (withdraw opts.keyIds) live (default 1 h). */
+  keyIdTtlMs?: number;
+}
+
+const CODES = new Set<PoolErrorCode>(['NOSUCH', 'EXISTS', 'STAGED', 'COMMITTED', 'ABORTED', 'EXPIRED', 'CONSUMED', 'TAKEN', 'LANE', 'RANGE', 'INCONSISTENT', 'NOPERM']);
+
+function toPoolError(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const word = err.message.split(' ')[0] as PoolErrorCode;
+  if (CODES.has(word)) return new PoolError(word, err.message);
+  return err;
+}
+
+type Reply = [Buffer, Buffer, number];
+type Segment = [string, number, number, number, number];
+
+interface PoolCommands {
+  qnStage(...args: (string | Buffer | number)[]): Promise<string>;
+  qnCommit(...args: (string | number)[]): Promise<string>;
+  qnAbort(...args: (string | number)[]): Promise<string>;
+  qnWithdrawBuffer(...args: (string | number)[]): Promise<Reply>;
+  qnTakeBuffer(...args: (string | number)[]): Promise<Reply>;
+  qnSweep(...args: (string | number)[]): Promise<[number, number]>;
+}
+
+/** Register the pool scripts on a connection (idempotent). */
+export function definePoolCommands(redis: Redis): Redis & PoolCommands {
+  const r = redis as Redis & PoolCommands;
+  if (typeof r.qnStage === 'function') return r;
+  redis.defineCommand('qnStage', { numberOfKeys: 5, lua: lua.STAGE });
+  redis.defineCommand('qnCommit', { numberOfKeys: 5, lua: lua.COMMIT });
+  redis.defineCommand('qnAbort', { numberOfKeys: 3, lua: lua.ABORT });
+  redis.defineCommand('qnWithdraw', { numberOfKeys: 3, lua: lua.WITHDRAW });
+  redis.defineCommand('qnTake', { numberOfKeys: 2, lua: lua.TAKE });
+  redis.defineCommand('qnSweep', { numberOfKeys: 2, lua: lua.SWEEP });
+  return r;
+}
+
+function decodeKeys(reply: Reply): { keys: WithdrawnKey[]; avail: number; low: number; short?: number } {
+  const meta = JSON.parse(reply[0].toString('utf8')) as { keys?: Segment[][] | Record<string, never>; avail?: number; low?: number; short?: number };
+  if (meta.short !== undefined) return { keys: [], avail: meta.short, low: 0, short: meta.short };
+  const data = reply[1];
+  const keys = (Array.isArray(meta.keys) ? meta.keys : []).map((segs) => extractKey(segs, data));
+  return { keys, avail: meta.avail ?? 0, low: meta.low ?? 0 };
+}
+
+/** Assemble a key from its segments: each segment's bytes start at bit (offset & 7) of its first byte. */
+function extractKey(segs: Segment[], data: Buffer): WithdrawnKey {
+  const length = segs.reduce((n, s) => n + s[2], 0);
+  const out = new Uint8Array((length + 7) >>> 3);
+  let at = 0;
+  for (const [, offset, len, start] of segs) {
+    const sh = offset & 7;
+    if (sh === 0 && (at & 7) === 0) {
+      out.set(data.subarray(start, start + ((len + 7) >>> 3)), at >>> 3);
+      if (len & 7) out[(at + len - 1) >>> 3] &= (1 << ((at + len) & 7 || 8)) - 1;
+    } else {
+      for (let i = 0; i < len; i++) {
+        const src = sh + i;
+        const bit = (data[start + (src >>> 3)] >>> (src & 7)) & 1;
+        if (bit) out[(at + i) >>> 3] |= 1 << ((at + i) & 7);
+      }
+    }
+    at += len;
+  }
+  return { refs: segs.map(([blockId, offset, len]) => ({ blockId, offset, length: len })), bytes: out, length };
+}
+
+export interface WithdrawOptions {
+  /** Number of keys of `bits` bits each, taken atomically (all or none). Default 1. */
+  count?: number;
+  /** Retry token: the same id returns the same keys (within receiptTtlMs). Default: a fresh uuid. */
+  requestId?: string;
+  /**
+   * Publish each key's references under these ids (one per key) in the key-ID directory the peer can read
+   * (names.ts keyIdKey), atomically with the withdrawal. Used by the ETSI 014 server.
+   */
+  keyIds?: string[];
+}
+
+export class KeyPoolStore {
+  readonly net: string;
+  readonly owner: NodeId;
+  readonly redis: Redis & PoolCommands;
+  private readonly stageTtlMs: number;
+  private readonly receiptTtlMs: number;
+  private readonly keyIdTtlMs: number;
+  private readonly ownsConnection: boolean;
+
+  constructor(redis: Redis, opts: KeyPoolStoreOptions, ownsConnection = false) {
+    this.net = checkId('net', opts.net);
+    this.owner = checkId('owner', opts.owner);
+    this.redis = definePoolCommands(redis);
+    this.stageTtlMs = opts.stageTtlMs ?? 600_000;
+    this.receiptTtlMs = opts.receiptTtlMs ?? 120_000;
+    this.keyIdTtlMs = opts.keyIdTtlMs ?? 3_600_000;
+    this.ownsConnection = ownsConnection;
+  }
+
+  /** Open a store on its own connection, e.g. with the node's ACL user: connect(url, { net, owner, username, password }). */
+  static connect(url: string, opts: KeyPoolStoreOptions & { username?: string; password?: string; redis?: RedisOptions }): KeyPoolStore {
+    const redis = new Redis(url, { username: opts.username, password: opts.password, enableReadyCheck: false, lazyConnect: false, ...opts.redis });
+    return new KeyPoolStore(redis, opts, true);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsConnection) await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  private pool(peer: NodeId, kind: PoolKind) {
+    checkId('peer', peer); checkKind(kind);
+    const P = poolPrefix(this.net, this.owner, peer, kind);
+    return { P, S: statsKey(this.net, this.owner, peer, kind), lane: laneOf(this.owner, peer), chan: lowWaterChannel(this.net, this.owner) };
+  }
+
+  private async run<T>(f: () => Promise<T>): Promise<T> {
+    try { return await f(); } catch (err) { throw toPoolError(err); }
+  }
+
+  /** Stage a block (not usable until commit). Idempotent for the same id, session and length. */
+  async stage(peer: NodeId, kind: PoolKind, block: KeyBlock, opts: { ttlMs?: number } = {}): Promise<'staged' | 'already'> {
+    const { P, S, lane } = this.pool(peer, kind);
+    checkBlockId(block.id);
+    const len = block.length;
+    if (!Number.isInteger(len) || len <= 0) throw new RangeError(`block.length: must be a positive integer, got ${len}`);
+    if (block.bytes.length !== (len + 7) >>> 3) throw new RangeError(`block.bytes: ${len} bits need ${(len + 7) >>> 3} bytes, got ${block.bytes.length}`);
+    const split = block.split ?? Math.floor(len / 2);
+    if (!Number.isInteger(split) || split < 0 || split > len) throw new RangeError(`block.split: must be an integer in [0, ${len}], got ${split}`);
+    const [c, e, ps, pe] = lane === 0 ? [0, split, split, len] : [split, len, 0, split];
+    const bytes = Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength);
+    if (len & 7) { const last = bytes.length - 1; if (bytes[last] >> (len & 7)) throw new RangeError('block.bytes: bits beyond block.length must be zero'); }
+    return this.run(() => this.redis.qnStage(
+      `${P}:b:${block.id}`, `${P}:d:${block.id}`, `${P}:st`, S, statsIndexKey(this.net, this.owner),
+      P, block.id, bytes, len, c, e, ps, pe, Math.round(block.createdAt), JSON.stringify(block.meta ?? {}),
+      block.sessionId ?? '', opts.ttlMs ?? this.stageTtlMs, `${peer}:${kind}`,
+    ) as Promise<'staged' | 'already'>);
+  }
+
+  /** Make a staged block usable (after key confirmation). Idempotent; fails with EXPIRED/ABORTED/NOSUCH otherwise. */
+  async commit(peer: NodeId, kind: PoolKind, blockId: string): Promise<'committed' | 'already'> {
+    const { P, S, chan } = this.pool(peer, kind);
+    checkBlockId(blockId);
+    return this.run(() => this.redis.qnCommit(
+      `${P}:b:${blockId}`, `${P}:st`, `${P}:q`, `${P}:all`, S, P, blockId, this.owner, peer, kind, chan,
+    ) as Promise<'committed' | 'already'>);
+  }
+
+  /** Discard a staged block (or pre-empt one not yet staged). Fails with COMMITTED for a committed block. */
+  async abort(peer: NodeId, kind: PoolKind, blockId: string): Promise<'aborted' | 'already'> {
+    const { P, S } = this.pool(peer, kind);
+    checkBlockId(blockId);
+    return this.run(() => this.redis.qnAbort(`${P}:b:${blockId}`, `${P}:st`, S, P, blockId) as Promise<'aborted' | 'already'>);
+  }
+
+  /**
+   * Initiator side: take `bits` bits (times opts.count keys) from this node's lane, oldest block first.
+   * Throws PoolError SHORT (with .available) when the pool holds fewer bits; nothing is taken then.
+   */
+  async withdraw(peer: NodeId, kind: PoolKind, bits: number, opts: WithdrawOptions = {}): Promise<WithdrawResult> {
+    const { P, S, chan } = this.pool(peer, kind);
+    const count = opts.count ?? 1;
+    if (!Number.isInteger(bits) || bits <= 0) throw new RangeError(`bits: must be a positive integer, got ${bits}`);
+    if (!Number.isInteger(count) || count <= 0) throw new RangeError(`count: must be a positive integer, got ${count}`);
+    const requestId = opts.requestId ?? randomUUID();
+    checkBlockId(requestId);
+    const keyIds = opts.keyIds ?? [];
+    if (keyIds.length > 0 && keyIds.length !== count) throw new RangeError(`keyIds: need ${count} ids, got ${keyIds.length}`);
+    keyIds.forEach((id) => checkBlockId(id));
+    const refPrefix = keyIds.length > 0 ? keyIdPrefix(this.net, this.owner, peer, kind) : '';
+    const reply = await this.run(() => this.redis.qnWithdrawBuffer(
+      `${P}:q`, S, `${P}:r:${requestId}`, P, bits, count, this.receiptTtlMs, this.owner, peer, kind, chan,
+      refPrefix, this.keyIdTtlMs, ...keyIds,
+    ));
+    const d = decodeKeys(reply);
+    if (d.short !== undefined) throw new PoolError('SHORT', `SHORT pool ${this.owner}->${peer} ${kind} holds ${d.short} bits, ${bits * count} requested`, d.short);
+    return { keys: d.keys, available: d.avail, lowWater: d.low === 1, replayed: Number(reply[2]) === 1, requestId };
+  }
+
+  /**
+   * Responder side: take exactly the ranges the peer withdrew (one ref list per key). All or nothing;
+   * a range taken before is refused with TAKEN, a range of the initiator's own lane with LANE.
+   */
+  async take(peer: NodeId, kind: PoolKind, keys: KeyRef[][], opts: { requestId?: string } = {}): Promise<WithdrawResult> {
+    const { P, S } = this.pool(peer, kind);
+    if (!Array.isArray(keys) || keys.length === 0 || keys.some((k) => !Array.isArray(k) || k.length === 0)) throw new RangeError('keys: need at least one key with at least one reference');
+    const refs = keys.map((k) => k.map((r) => [checkBlockId(r.blockId), r.offset, r.length]));
+    const requestId = opts.requestId ?? randomUUID();
+    checkBlockId(requestId);
+    const reply = await this.run(() => this.redis.qnTakeBuffer(S, `${P}:r:${requestId}`, P, this.receiptTtlMs, JSON.stringify(refs)));
+    const d = decodeKeys(reply);
+    return { keys: d.keys, available: d.avail, lowWater: false, replayed: Number(reply[2]) === 1, requestId };
+  }
+
+  /** Expire stale stages and (with a key ttl) old committed blocks now, instead of lazily. */
+  async sweep(peer: NodeId, kind: PoolKind): Promise<{ expiredStages: number; expiredKeyBits: number }> {
+    const { P, S } = this.pool(peer, kind);
+    const [expiredStages, expiredKeyBits] = await this.run(() => this.redis.qnSweep(`${P}:st`, S, P));
+    return { expiredStages: Number(expiredStages), expiredKeyBits: Number(expiredKeyBits) };
+  }
+
+  /** Set the low-water threshold (bits available by size; 0 = off) and the key ttl (ms; 0 = keys never expire). */
+  async configure(peer: NodeId, kind: PoolKind, cfg: { lowWaterBits?: number; keyTtlMs?: number }): Promise<void> {
+    const { S } = this.pool(peer, kind);
+    const fields: (string | number)[] = [];
+    if (cfg.lowWaterBits !== undefined) fields.push('lwt', Math.max(0, Math.floor(cfg.lowWaterBits)));
+    if (cfg.keyTtlMs !== undefined) fields.push('kttl', Math.max(0, Math.floor(cfg.keyTtlMs)));
+    if (fields.length) await this.run(() => this.redis.hset(S, ...fields));
+    await this.run(() => this.redis.sadd(statsIndexKey(this.net, this.owner), `${peer}:${kind}`));
+  }
+
+  async stats(peer: NodeId, kind: PoolKind): Promise<PoolStats> {
+    const { S } = this.pool(peer, kind);
+    return parseStats(this.owner, peer, kind, await this.run(() => this.redis.hgetall(S)));
+  }
+
+  /** Every pool of this owner. */
+  async listStats(): Promise<PoolStats[]> {
+    return readOwnerStats(this.redis, this.net, this.owner);
+  }
+
+  /** Resolve key ids that node `from` published for this node (withdraw opts.keyIds) into references. */
+  async resolveKeyIds(from: NodeId, kind: PoolKind, keyIds: string[]): Promise<(KeyRef[] | undefined)[]> {
+    checkId('from', from); checkKind(kind);
+    if (keyIds.length === 0) return [];
+    keyIds.forEach((id) => checkBlockId(id));
+    const vals = await this.run(() => this.redis.mget(...keyIds.map((id) => keyIdKey(this.net, from, this.owner, kind, id))));
+    return vals.map((v) => v === null ? undefined
+      : (JSON.parse(v) as [string, number, number][]).map(([blockId, offset, length]) => ({ blockId, offset, length })));
+  }
+}
+
+export function parseStats(owner: NodeId, peer: NodeId, kind: PoolKind, h: Record<string, string>): PoolStats {
+  const n = (f: string) => Number(h[f] ?? 0);
+  const opt = (f: string) => (h[f] === undefined ? undefined : Number(h[f]));
+  const firstInAt = opt('firstIn'), lastInAt = opt('lastIn'), lastOutAt = opt('lastOut');
+  const span = firstInAt === undefined ? 0 : (Math.max(lastInAt ?? 0, lastOutAt ?? 0, Date.now()) - firstInAt) / 1000;
+  return {
+    owner, peer, kind,
+    bitsIn: n('in'), bitsOut: n('out'), bitsOutRef: n('outRef'),
+    available: n('am'), availablePeer: n('ap'), staged: n('staged'), blocks: n('blocks'),
+    withdrawals: n('wd'), takes: n('wdRef'), aborted: n('aborted'), expiredStaged: n('expStaged'), expiredKeys: n('expKeys'),
+    firstInAt, lastInAt, lastOutAt,
+    fillRateBps: span > 0 ? n('in') / span : 0,
+    consumptionRateBps: span > 0 ? (n('out') + n('outRef')) / span : 0,
+    lowWaterBits: n('lwt'), belowLowWater: h.lw === '1', keyTtlMs: n('kttl'),
+  };
+}
+
+/** Stats of every pool of `owner` (needs read access to qn:<net>:stats:<owner>:*; no key material is read). */
+export async function readOwnerStats(redis: Redis, net: string, owner: NodeId): Promise<PoolStats[]> {
+  const members = (await redis.smembers(statsIndexKey(net, owner))).sort();
+  const out: PoolStats[] = [];
+  for (const m of members) {
+    const [peer, kind] = m.split(':');
+    if (!peer || !(POOL_KINDS as readonly string[]).includes(kind)) continue;
+    out.push(parseStats(owner, peer, kind as PoolKind, await redis.hgetall(statsKey(net, owner, peer, kind as PoolKind))));
+  }
+  return out;
+}
+
+/** Owners that have pools in `net` (SCAN over the stats index keys; names only). */
+export async function listOwners(redis: Redis, net: string): Promise<NodeId[]> {
+  const owners = new Set<NodeId>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `qn:${net}:stats:*:_index`, 'COUNT', 500);
+    cursor = next;
+    for (const k of keys) owners.add(k.split(':')[3]);
+  } while (cursor !== '0');
+  return [...owners].sort();
+}
