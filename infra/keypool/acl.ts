@@ -68,9 +68,17 @@ export function generatePoolUsers(net: string, nodes: NodeId[], opts: { disableD
   return { nodes: nodeCreds, server, admin, configLines };
 }
 
-/** Create or replace the users on a running Redis (the connection needs ACL SETUSER rights). */
-export async function applyPoolUsers(admin: Redis, users: PoolUsers): Promise<void> {
-  for (const u of [...Object.values(users.nodes), users.server, users.admin]) {
+/**
+ * Create or replace the users on a running Redis (the connection needs ACL SETUSER rights).
+ * `include` limits it, e.g. ['nodes'] to add nodes to a network without replacing the server/admin passwords.
+ */
+export async function applyPoolUsers(admin: Redis, users: PoolUsers, include: ('nodes' | 'server' | 'admin')[] = ['nodes', 'server', 'admin']): Promise<void> {
+  const list = [
+    ...(include.includes('nodes') ? Object.values(users.nodes) : []),
+    ...(include.includes('server') ? [users.server] : []),
+    ...(include.includes('admin') ? [users.admin] : []),
+  ];
+  for (const u of list) {
     await admin.call('ACL', 'SETUSER', u.username, 'reset', 'on', `#${sha256(u.password)}`, ...u.rules);
   }
 }
