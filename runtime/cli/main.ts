@@ -6,6 +6,12 @@ import { CliError } from './output.ts';
 type Register = (program: Command) => void;
 const commandModules: Array<() => Promise<{ register: Register }>> = [
   // one line per command module, e.g. () => import('./commands/keyrate.ts'),
+  () => import('./commands/up.ts'),
+  () => import('./commands/down.ts'),
+  () => import('./commands/status.ts'),
+  () => import('./commands/node.ts'),
+  () => import('./commands/inspect.ts'),
+  () => import('./commands/demo.ts'),
 ];
 
 export async function main(argv: string[]): Promise<void> {

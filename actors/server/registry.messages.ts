@@ -1,0 +1,53 @@
+// Messages of node admission, heartbeats and the hypervisor's network view.
+import { z } from 'zod';
+import { defineMessages, type MessageBody } from '../../runtime/messages.ts';
+
+const nodeName = z.string().regex(/^[A-Za-z0-9_-]+$/).max(64);
+const nodeType = z.enum(['C', 'E', 'D']);
+const dof = z.enum(['pol', 'tbp', 'pha']);
+
+export const nodeViewSchema = z.object({
+  name: nodeName,
+  type: nodeType,
+  dof,
+  linkKm: z.number(),
+  attachLater: z.boolean(),
+  /** expected: in the topology, not registered yet; up; down: heartbeats stopped; left: said goodbye. */
+  state: z.enum(['expected', 'up', 'down', 'left']),
+  processId: z.string().optional(),
+  registeredAt: z.number().optional(),
+  lastHeartbeatAt: z.number().optional(),
+  heartbeatAgeMs: z.number().optional(),
+  heartbeats: z.number().int(),
+  /** systemId -> current state of every actor in the node's process (from its last heartbeat). */
+  actors: z.record(z.string()),
+});
+export type NodeView = z.infer<typeof nodeViewSchema>;
+
+export const RegistryMessages = defineMessages({
+  'registry.challenge': z.object({ name: nodeName }),
+  'registry.nonce': z.object({ nonce: z.string(), ttlMs: z.number() }),
+  'registry.announce': z.object({
+    name: nodeName, type: nodeType, dof, linkKm: z.number().nonnegative(),
+    nonce: z.string().max(200), mac: z.string().max(200), processId: z.string().max(200),
+  }),
+  'registry.accepted': z.object({ name: nodeName, network: z.string(), heartbeatMs: z.number().positive() }),
+  'registry.refused': z.object({ name: z.string(), field: z.string(), reason: z.string() }),
+  'hypervisor.nodeUp': z.object({ name: nodeName, type: nodeType, dof, linkKm: z.number(), processId: z.string() }),
+  'node.heartbeat': z.object({ node: nodeName, seq: z.number().int().nonnegative(), state: z.string().max(200), actors: z.record(z.string().max(500)) }),
+  'node.bye': z.object({ node: nodeName, reason: z.string().max(500) }),
+  'hypervisor.status': z.object({}).passthrough(),
+  'hypervisor.view': z.object({
+    network: z.string(),
+    at: z.number(),
+    nodes: z.array(nodeViewSchema),
+    /** The star of fibre links from each node to the server's switch. */
+    links: z.array(z.object({ from: z.string(), to: z.string(), km: z.number() })),
+    downAfterMs: z.number(),
+  }),
+});
+
+export type Announce = MessageBody<typeof RegistryMessages, 'registry.announce'>;
+export type Heartbeat = MessageBody<typeof RegistryMessages, 'node.heartbeat'>;
+export type HypervisorView = MessageBody<typeof RegistryMessages, 'hypervisor.view'>;
+export type NodeUp = MessageBody<typeof RegistryMessages, 'hypervisor.nodeUp'>;

@@ -1,0 +1,37 @@
+// The transport a host runs on, at the level of bytes and full subjects. Two implementations:
+// NatsBus (runtime/nats-bus.ts, between processes) and MemoryBus (runtime/memory-bus.ts, machines in
+// one process for unit tests). Framing and validation live above, in the host.
+
+export interface BusMessage {
+  subject: string;
+  data: Uint8Array;
+  /** Reply inbox when the sender made a request. */
+  reply?: string;
+}
+
+export interface Subscription { unsubscribe(): void }
+
+export interface Bus {
+  publish(subject: string, data: Uint8Array, opts?: { reply?: string }): void;
+  /** `queue`: subscribers sharing a queue name split the messages (one gets each). */
+  subscribe(subject: string, handler: (msg: BusMessage) => void, opts?: { queue?: string }): Subscription;
+  /** Send and wait for one reply; rejects with BusTimeoutError or NoRespondersError. */
+  request(subject: string, data: Uint8Array, opts: { timeoutMs: number }): Promise<Uint8Array>;
+  /** Largest payload the transport accepts. */
+  readonly maxPayload: number;
+  /** Resolve once everything published so far has reached the server. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class BusTimeoutError extends Error {
+  constructor(readonly subject: string, readonly timeoutMs: number) {
+    super(`no reply on ${subject} within ${timeoutMs} ms`);
+  }
+}
+
+export class NoRespondersError extends Error {
+  constructor(readonly subject: string) {
+    super(`nobody is listening on ${subject}`);
+  }
+}

@@ -1,0 +1,52 @@
+// `hetqn node --name George --type D --dof tbp --link-km 12 --credential X [--topology file]`:
+// attach a node to a running network from this process; runs until Ctrl-C/SIGTERM.
+import type { Command } from 'commander';
+import { startNodeProcess } from '../../processes/node-process.ts';
+import { CliError, parseNumber, printResult, progress } from '../output.ts';
+import { resolveTarget } from '../target.ts';
+
+export function register(program: Command): void {
+  program.command('node')
+    .description('attach a node process to a running network (authenticated with its pre-shared credential)')
+    .requiredOption('--name <name>', 'node name, e.g. George')
+    .option('--type <C|E|D>', 'node type (default: from --topology)')
+    .option('--dof <pol|tbp|pha>', 'degree of freedom (default: from --topology)')
+    .option('--link-km <km>', 'fibre to the server in km (default: from --topology)')
+    .option('--credential <secret>', 'pre-shared credential (default: HETQN_CREDENTIAL or --topology)')
+    .option('--topology <file>', 'topology file to take defaults and the network name from')
+    .option('--net <name>', 'network name')
+    .option('--nats <url>', 'NATS url')
+    .option('--json', 'print one JSON object once registered')
+    .action(async (o) => {
+      const { net, natsUrl, topology } = resolveTarget(o);
+      const spec = topology?.nodes.find((n) => n.name === o.name);
+      const type = o.type ?? spec?.type;
+      const dof = o.dof ?? spec?.dof;
+      const linkKm = parseNumber('link-km', o.linkKm, { min: 0 }) ?? spec?.linkKm;
+      const credential = o.credential ?? process.env.HETQN_CREDENTIAL ?? spec?.credential;
+      if (!['C', 'E', 'D'].includes(type)) throw new CliError(`--type: expected C, E or D, got ${type ?? 'nothing'}`);
+      if (!['pol', 'tbp', 'pha'].includes(dof)) throw new CliError(`--dof: expected pol, tbp or pha, got ${dof ?? 'nothing'}`);
+      if (linkKm === undefined) throw new CliError('--link-km: required (or give --topology with this node)');
+      if (!credential) throw new CliError('--credential: required (or HETQN_CREDENTIAL, or --topology with this node)');
+      if (!/^[A-Za-z0-9_-]+$/.test(o.name)) throw new CliError(`--name: "${o.name}" must be letters, digits, _ or -`);
+      let node;
+      try {
+        node = await startNodeProcess({ nats: natsUrl, net, name: o.name, type, dof, linkKm, credential, maxAttempts: 10 });
+      } catch (e) { throw new CliError((e as Error).message); }
+      try {
+        await node.registered;
+      } catch (e) {
+        await node.stop();
+        const field = (e as { field?: string }).field;
+        throw new CliError(`${field ? `--${field === 'linkKm' ? 'link-km' : field}: ` : ''}${(e as Error).message}`);
+      }
+      printResult(o, { node: o.name, network: net, registered: true, processId: node.host.processId, pid: process.pid },
+        () => `${o.name} (${type}, ${dof}, ${linkKm} km) attached to network ${net}; Ctrl-C to detach`);
+      await new Promise<void>((resolve) => {
+        const stop = () => { progress(`${o.name}: leaving`); void node!.stop().then(resolve); };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      process.exit(0);
+    });
+}

@@ -1,0 +1,9 @@
+// Every actor type, for `hetqn inspect --export` (definition JSON for the xstate visualizer).
+// Add one line per machine.
+import type { AnyStateMachine } from 'xstate';
+
+export const machineCatalog: Array<() => Promise<AnyStateMachine>> = [
+  async () => (await import('../actors/server/platform.ts')).platformMachine,
+  async () => (await import('../actors/server/hypervisor.ts')).hypervisorMachine,
+  async () => (await import('../actors/node/node.ts')).nodeMachine,
+];

@@ -1,0 +1,24 @@
+// Entry point of a node process (spawned by the launcher):
+//   HETQN_CREDENTIAL=... node --import tsx runtime/processes/node-main.ts --nats URL --net NET \
+//     --name Alice --type C --dof pol --link-km 5
+import { need, onShutdown, parseArgs } from './args.ts';
+import { startNodeProcess } from './node-process.ts';
+
+try {
+  const args = parseArgs(process.argv.slice(2));
+  const credential = process.env.HETQN_CREDENTIAL;
+  if (!credential) throw new Error('HETQN_CREDENTIAL is not set');
+  const name = need(args, 'name');
+  const node = await startNodeProcess({
+    nats: need(args, 'nats'), net: need(args, 'net'), name,
+    type: need(args, 'type') as 'C', dof: need(args, 'dof') as 'pol', linkKm: Number(need(args, 'link-km')), credential,
+  });
+  onShutdown(() => node.stop());
+  node.registered.then(
+    () => process.stderr.write(`${name}: registered\n`),
+    async (err) => { process.stderr.write(`${(err as Error).message}\n`); await node.stop(); process.exit(3); },
+  );
+} catch (err) {
+  process.stderr.write(`node: ${(err as Error).message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,61 @@
+// One node process: a host with the node's root machine. Used by node-main.ts (spawned by the
+// launcher) and by `hetqn node` (runs in the CLI's own process).
+import { waitFor, type AnyActorRef } from 'xstate';
+import { nodeMachine } from '../../actors/node/node.ts';
+import type { Dof, NodeType } from '../../protocols/types.ts';
+import { ActorHost } from '../host.ts';
+import { NatsBus } from '../nats-bus.ts';
+import type { Bus } from '../bus.ts';
+import { nodeProcessId, nodeServices, nodeSystemId } from './node-services.ts';
+
+export interface NodeProcessOptions {
+  net: string;
+  name: string;
+  type: NodeType;
+  dof: Dof;
+  linkKm: number;
+  credential: string;
+  /** Either a NATS url or a ready bus. */
+  nats?: string;
+  bus?: Bus;
+  maxAttempts?: number;
+  processId?: string;
+}
+
+export interface NodeProcess {
+  host: ActorHost;
+  actor: AnyActorRef;
+  /** Resolves when registered; rejects with the refusal or when the platform never answers. */
+  registered: Promise<{ network: string }>;
+  /** Say goodbye to the hypervisor and stop. */
+  stop(): Promise<void>;
+}
+
+export async function startNodeProcess(o: NodeProcessOptions): Promise<NodeProcess> {
+  const processId = o.processId ?? nodeProcessId(o.name);
+  const bus = o.bus ?? await NatsBus.connect(o.nats!, `hetqn-${o.net}-${processId}`);
+  const host = new ActorHost({ bus, net: o.net, processId });
+  const systemId = nodeSystemId(o.name);
+  const actor = host.spawn(nodeMachine, {
+    systemId,
+    input: { name: o.name, type: o.type, dof: o.dof, linkKm: o.linkKm, maxAttempts: o.maxAttempts ?? 0 },
+    provide: nodeServices(o.credential) as never,
+  });
+  const registered = waitFor(actor, (s) => s.value !== 'registering' && s.value !== 'waiting', { timeout: Infinity }).then((s) => {
+    if (s.value === 'registered') return { network: s.context.network as string };
+    const e = s.context.error as { field: string; reason: string } | undefined;
+    const err = new Error(e ? `${o.name} refused by the platform: ${e.reason}` : `${o.name}: no platform answered on network ${o.net}`);
+    (err as Error & { field?: string }).field = e?.field;
+    throw err;
+  });
+  registered.catch(() => undefined);
+  return {
+    host, actor, registered,
+    async stop() {
+      if (actor.getSnapshot().value === 'registered') {
+        try { host.publish(`status.${o.name}`, 'node.bye', { node: o.name, reason: 'shutdown' }); await bus.flush(); } catch { /* best effort */ }
+      }
+      await host.stop({ closeBus: !o.bus });
+    },
+  };
+}

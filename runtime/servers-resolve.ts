@@ -1,0 +1,41 @@
+// Which NATS/Redis a launched network uses: NATS_URL/REDIS_URL when set, else the default ports
+// when something answers there, else private servers on free ports (infra/servers.ts).
+import { isPortOpen } from '../infra/free-port.ts';
+import { startNats, startRedis, type ManagedServer } from '../infra/servers.ts';
+
+export interface Endpoints {
+  natsUrl: string;
+  redisUrl: string;
+  /** Which of them this launcher started (and must stop). */
+  privateServers: ManagedServer[];
+  stop(): Promise<void>;
+}
+
+export async function resolveEndpoints(log: (s: string) => void = () => {}, opts: { forcePrivate?: boolean } = {}): Promise<Endpoints> {
+  const started: ManagedServer[] = [];
+  try {
+    let natsUrl = opts.forcePrivate ? undefined : process.env.NATS_URL;
+    if (!natsUrl && !opts.forcePrivate && await isPortOpen(4222)) natsUrl = 'nats://127.0.0.1:4222';
+    if (!natsUrl) {
+      const s = await startNats();
+      started.push(s);
+      natsUrl = s.url;
+      log(`started a private nats-server on ${s.url}`);
+    }
+    let redisUrl = opts.forcePrivate ? undefined : process.env.REDIS_URL;
+    if (!redisUrl && !opts.forcePrivate && await isPortOpen(6379)) redisUrl = 'redis://127.0.0.1:6379';
+    if (!redisUrl) {
+      const s = await startRedis();
+      started.push(s);
+      redisUrl = s.url;
+      log(`started a private redis-server on ${s.url}`);
+    }
+    return {
+      natsUrl, redisUrl, privateServers: started,
+      async stop() { for (const s of started.reverse()) await s.stop(); },
+    };
+  } catch (err) {
+    for (const s of started) await s.stop().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,51 @@
+// `.hetqn/<net>.json` in the working directory: what `hetqn up` started, so `hetqn down`,
+// `hetqn status` and `hetqn node` can find the network without being told the URLs.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface ClusterState {
+  net: string;
+  /** The `hetqn up` process that owns everything. */
+  pid: number;
+  natsUrl: string;
+  redisUrl: string;
+  privateServers: boolean;
+  topology: string;
+  processes: Array<{ name: string; pid: number }>;
+  startedAt: string;
+  ready: boolean;
+}
+
+export function stateDir(): string {
+  return path.resolve(process.env.HETQN_STATE_DIR ?? '.hetqn');
+}
+
+export function statePath(net: string): string {
+  return path.join(stateDir(), `${net}.json`);
+}
+
+export function writeState(s: ClusterState): void {
+  fs.mkdirSync(stateDir(), { recursive: true });
+  const p = statePath(s.net);
+  fs.writeFileSync(p + '.tmp', JSON.stringify(s, null, 2));
+  fs.renameSync(p + '.tmp', p);
+}
+
+export function readState(net: string): ClusterState | undefined {
+  try { return JSON.parse(fs.readFileSync(statePath(net), 'utf8')) as ClusterState; } catch { return undefined; }
+}
+
+export function removeState(net: string): void {
+  fs.rmSync(statePath(net), { force: true });
+}
+
+/** Networks with a state file whose owner process is still alive. */
+export function liveStates(): ClusterState[] {
+  let files: string[] = [];
+  try { files = fs.readdirSync(stateDir()).filter((f) => f.endsWith('.json')); } catch { return []; }
+  return files.map((f) => readState(f.replace(/\.json$/, ''))).filter((s): s is ClusterState => !!s && pidAlive(s.pid));
+}
+
+export function pidAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
