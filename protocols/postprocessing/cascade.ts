@@ -1,0 +1,261 @@
+// Cascade information reconciliation (Brassard & Salvail, EUROCRYPT '93), one half per party.
+// Alice holds the reference key and only answers parity questions; Bob corrects his key.
+// Every message goes through the ClassicalChannel:
+//   A->B cascade.start  {n, variant, qber, shuffle, passes}
+//   A->B cascade.pass   {pass, seed, blockSize, count, parities}  top-level block parities of a pass
+//   B->A cascade.ask    {pass, start, len}   ALL parity questions of one round (binary-search left
+//                                            halves of every open block, in lockstep); empty = pass done
+//   A->B cascade.reply  {count, parities}
+// Disclosed bits = every parity bit Alice sends (block parities + replies), counted as sent.
+// Bob remembers every Alice parity he has learned (sub-block tree per block), so a correction
+// that cascades into an earlier pass restarts its binary search at the smallest known odd
+// sub-block (Martinez-Mateo et al., QIC 15 (2015), sec. 3); right halves are inferred from the
+// parent, never asked.
+import { type BitString, wordsFor, clearTail } from '../bits.ts';
+import type { Rng } from '../rng.ts';
+import { type ClassicalChannel, type PpMessage, expectMessage, ProtocolError } from './channel.ts';
+import { rangeParity, blockParities } from './word-parity.ts';
+import { createShuffle, paddedLength, type BitShuffle, type ShuffleKind } from './shuffle.ts';
+import { CASCADE_VARIANTS, cascadeBlockSize, cascadePasses, type CascadeVariant } from './cascade-variants.ts';
+
+export interface CascadeOptions {
+  variant: CascadeVariant;
+  /** QBER estimate from parameter estimation; sets the block sizes. */
+  qber: number;
+  /** Source of the public shuffle seeds (Alice's side). */
+  rng: Rng;
+  /** Shuffle family (default 'fast'; see shuffle.ts). */
+  shuffle?: ShuffleKind;
+}
+
+export interface CascadeResult {
+  /** Alice: her key unchanged; Bob: his corrected key. */
+  key: BitString;
+  n: number;
+  variant: CascadeVariant;
+  qber: number;
+  passes: number;
+  /** Parity bits Alice revealed (both sides report the same count). */
+  disclosedBits: number;
+  /** Question/answer rounds (one cascade.ask with questions + one reply each). */
+  rounds: number;
+  /** Bits Bob flipped (0 for Alice). */
+  corrected: number;
+}
+
+const SHUFFLES: readonly ShuffleKind[] = ['fast', 'uniform', 'identity'];
+
+function field<T>(msg: PpMessage, name: string, ok: (v: unknown) => boolean): T {
+  const v = msg[name];
+  if (!ok(v)) throw new ProtocolError(`${msg.type}: bad field '${name}'`);
+  return v as T;
+}
+const isU32 = (v: unknown) => v instanceof Uint32Array;
+const isU8 = (v: unknown) => v instanceof Uint8Array;
+const isNat = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+export async function cascadeAlice(ch: ClassicalChannel, key: BitString, opts: CascadeOptions): Promise<CascadeResult> {
+  const { variant, qber, rng } = opts;
+  const shuffle = opts.shuffle ?? 'fast';
+  if (!CASCADE_VARIANTS.includes(variant)) throw new RangeError(`cascade: unknown variant '${variant}'`);
+  if (!(qber >= 0 && qber < 0.5)) throw new RangeError(`cascade: qber must be in [0, 0.5), got ${qber}`);
+  const n = key.length;
+  if (n < 1) throw new RangeError('cascade: empty key');
+  const N = paddedLength(n);
+  const padded = new Uint32Array(N >>> 5);
+  padded.set(key.words.subarray(0, wordsFor(n)));
+  const passes = cascadePasses(variant);
+  await ch.send({ type: 'cascade.start', n, variant, qber, shuffle, passes });
+  const copies: Uint32Array[] = [];
+  let disclosed = 0, rounds = 0;
+  for (let pass = 1; pass <= passes; pass++) {
+    const k = cascadeBlockSize(variant, pass, qber, N);
+    const seed = rng.nextUint32();
+    const copy = createShuffle(shuffle, N, seed).apply(padded);
+    copies.push(copy);
+    const count = Math.ceil(N / k);
+    await ch.send({ type: 'cascade.pass', pass, seed, blockSize: k, count, parities: blockParities(copy, N, k) });
+    disclosed += count;
+    for (;;) {
+      const ask = await expectMessage(ch, 'cascade.ask');
+      const ps = field<Uint8Array>(ask, 'pass', isU8);
+      const st = field<Uint32Array>(ask, 'start', isU32);
+      const ln = field<Uint32Array>(ask, 'len', isU32);
+      const m = st.length;
+      if (ps.length !== m || ln.length !== m) throw new ProtocolError('cascade.ask: pass/start/len lengths differ');
+      if (m === 0) break;
+      rounds++;
+      const out = new Uint32Array((m + 31) >>> 5);
+      for (let i = 0; i < m; i++) {
+        const p = ps[i], s = st[i], l = ln[i];
+        if (p < 1 || p > pass || l < 1 || s + l > N) throw new ProtocolError(`cascade.ask: question ${i} (pass ${p}, [${s}, ${s + l})) out of range`);
+        if (rangeParity(copies[p - 1], s, l)) out[i >>> 5] |= 1 << (i & 31);
+      }
+      await ch.send({ type: 'cascade.reply', count: m, parities: out });
+      disclosed += m;
+    }
+  }
+  const out: BitString = { length: n, words: key.words.slice(0, wordsFor(n)) };
+  return { key: out, n, variant, qber, passes, disclosedBits: disclosed, rounds, corrected: 0 };
+}
+
+// Error parities Bob knows for the sub-blocks of one pass (heap-numbered per block: root 1,
+// children 2i, 2i+1), -1 = not known. Dense typed array when it fits, sparse map for the few
+// huge-block passes of large keys.
+const DENSE_LIMIT = 1 << 24;
+class ErrTree {
+  private readonly arr: Int8Array | null;
+  private readonly map: Map<number, number> | null;
+  constructor(size: number) {
+    if (size <= DENSE_LIMIT) { this.arr = new Int8Array(size).fill(-1); this.map = null; } else { this.arr = null; this.map = new Map(); }
+  }
+  get(i: number): number { return this.arr !== null ? this.arr[i] : (this.map!.get(i) ?? -1); }
+  set(i: number, v: number): void { if (this.arr !== null) this.arr[i] = v; else this.map!.set(i, v); }
+}
+
+interface Pass {
+  shuffle: BitShuffle;
+  copy: Uint32Array;   // Bob's key in this pass's shuffled order
+  k: number;
+  blocks: number;
+  stride: number;      // heap slots per block: 2 * 2^ceil(log2 k)
+  rootErr: Uint32Array;
+  known: ErrTree;
+  // open binary search per block: heap index (0 = none), start, len of the node to split next
+  heap: Int32Array; start: Int32Array; len: Int32Array;
+  stamp: Int32Array;
+}
+
+// Bob's knowledge, per pass: for the root of every block and every sub-block whose Alice parity
+// he has learned, the *error parity* (Alice's parity XOR his own). Each flip toggles it along
+// the path of known nodes containing the flipped bit, so no parity is ever recomputed except
+// the one new half per question (Bob's side of the answer).
+export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<CascadeResult> {
+  const start = await expectMessage(ch, 'cascade.start');
+  const n = field<number>(start, 'n', isNat);
+  const variant = field<CascadeVariant>(start, 'variant', (v) => CASCADE_VARIANTS.includes(v as CascadeVariant));
+  const qber = field<number>(start, 'qber', (v) => typeof v === 'number' && v >= 0 && v < 0.5);
+  const shuffle = field<ShuffleKind>(start, 'shuffle', (v) => SHUFFLES.includes(v as ShuffleKind));
+  const passes = field<number>(start, 'passes', (v) => v === cascadePasses(variant));
+  if (n !== key.length) throw new ProtocolError(`cascade.start: peer key has ${n} bits, ours ${key.length}`);
+  const N = paddedLength(n);
+  const work = new Uint32Array(N >>> 5);
+  work.set(key.words.subarray(0, wordsFor(n)));
+
+  const P: Pass[] = [];
+  let openList: number[] = []; // pairs (j, b) that may hold an open search
+  const worklist: number[] = []; // pairs (j, b) to re-evaluate
+  let disclosed = 0, rounds = 0, corrected = 0, stampNow = 0;
+
+  const flipAt = (jFound: number, pos: number) => {
+    const x = P[jFound].shuffle.source(pos);
+    work[x >>> 5] ^= 1 << (x & 31);
+    corrected++;
+    for (let j = 0; j < P.length; j++) {
+      const p = P[j];
+      const q = j === jFound ? pos : p.shuffle.locate(x);
+      p.copy[q >>> 5] ^= 1 << (q & 31);
+      const k = p.k, b = Math.floor(q / k);
+      p.rootErr[b >>> 5] ^= 1 << (b & 31);
+      // toggle the known sub-blocks on the path to q
+      const base = b * p.stride;
+      let heap = 1, s = b * k, len = Math.min(k, N - s);
+      while (len > 1) {
+        const leftLen = (len + 1) >>> 1;
+        if (q < s + leftLen) { heap *= 2; len = leftLen; } else { heap = 2 * heap + 1; s += leftLen; len -= leftLen; }
+        const e = p.known.get(base + heap);
+        if (e < 0) break;
+        p.known.set(base + heap, e ^ 1);
+      }
+      worklist.push(j, b);
+    }
+  };
+
+  // From a node with odd error parity, walk down through known sub-blocks to an error (flip it)
+  // or to a node whose halves are unknown (ask about its left half next round).
+  const descend = (j: number, b: number, heap: number, s: number, len: number) => {
+    const p = P[j], base = b * p.stride;
+    for (;;) {
+      if (len === 1) { flipAt(j, s); return; }
+      const leftLen = (len + 1) >>> 1;
+      const el = p.known.get(base + 2 * heap);
+      if (el < 0) { p.heap[b] = heap; p.start[b] = s; p.len[b] = len; openList.push(j, b); return; }
+      if (el === 1) { heap *= 2; len = leftLen; } else { heap = 2 * heap + 1; s += leftLen; len -= leftLen; }
+    }
+  };
+
+  const evaluate = (j: number, b: number) => {
+    const p = P[j];
+    p.heap[b] = 0;
+    if (((p.rootErr[b >>> 5] >>> (b & 31)) & 1) === 0) return;
+    const s0 = b * p.k;
+    descend(j, b, 1, s0, Math.min(p.k, N - s0));
+  };
+
+  const drain = () => { while (worklist.length > 0) { const b = worklist.pop()!, j = worklist.pop()!; evaluate(j, b); } };
+
+  for (let pass = 1; pass <= passes; pass++) {
+    const msg = await expectMessage(ch, 'cascade.pass');
+    if (msg.pass !== pass) throw new ProtocolError(`cascade.pass: expected pass ${pass}, got ${String(msg.pass)}`);
+    const seed = field<number>(msg, 'seed', isNat);
+    const k = field<number>(msg, 'blockSize', (v) => v === cascadeBlockSize(variant, pass, qber, N));
+    const count = field<number>(msg, 'count', (v) => v === Math.ceil(N / k));
+    const parities = field<Uint32Array>(msg, 'parities', (v) => isU32(v) && (v as Uint32Array).length === (count + 31) >>> 5);
+    disclosed += count;
+    const sh = createShuffle(shuffle, N, seed);
+    const j = pass - 1;
+    const copy = sh.apply(work);
+    const err = blockParities(copy, N, k);
+    const stride = 2 * 2 ** Math.ceil(Math.log2(k));
+    P.push({
+      shuffle: sh, copy, k, blocks: count, stride, rootErr: err, known: new ErrTree(count * stride),
+      heap: new Int32Array(count), start: new Int32Array(count), len: new Int32Array(count), stamp: new Int32Array(count),
+    });
+    for (let w = 0; w < err.length; w++) {
+      err[w] ^= parities[w];
+      let d = err[w];
+      while (d !== 0) { const bit = 31 - Math.clz32(d & -d); d &= d - 1; worklist.push(j, w * 32 + bit); }
+    }
+    drain();
+    for (;;) {
+      // the open searches, each block once
+      stampNow++;
+      const oj: number[] = [], ob: number[] = [];
+      for (let i = 0; i < openList.length; i += 2) {
+        const jj = openList[i], bb = openList[i + 1], p = P[jj];
+        if (p.heap[bb] !== 0 && p.stamp[bb] !== stampNow) { p.stamp[bb] = stampNow; oj.push(jj); ob.push(bb); }
+      }
+      openList = [];
+      const m = oj.length;
+      const ps = new Uint8Array(m), st = new Uint32Array(m), ln = new Uint32Array(m);
+      const hp = new Int32Array(m);
+      for (let i = 0; i < m; i++) {
+        const p = P[oj[i]], b = ob[i];
+        ps[i] = oj[i] + 1; st[i] = p.start[b]; ln[i] = (p.len[b] + 1) >>> 1; hp[i] = p.heap[b];
+      }
+      await ch.send({ type: 'cascade.ask', pass: ps, start: st, len: ln });
+      if (m === 0) break;
+      rounds++;
+      const reply = await expectMessage(ch, 'cascade.reply');
+      const rc = field<number>(reply, 'count', (v) => v === m);
+      const rp = field<Uint32Array>(reply, 'parities', (v) => isU32(v) && (v as Uint32Array).length === (rc + 31) >>> 5);
+      disclosed += rc;
+      // Record every answer before any flip, while the asked nodes still have error parity 1.
+      for (let i = 0; i < m; i++) {
+        const p = P[oj[i]], base = ob[i] * p.stride;
+        const el = ((rp[i >>> 5] >>> (i & 31)) & 1) ^ rangeParity(p.copy, st[i], ln[i]);
+        p.known.set(base + 2 * hp[i], el);
+        p.known.set(base + 2 * hp[i] + 1, el ^ 1);
+      }
+      for (let i = 0; i < m; i++) {
+        const jj = oj[i], bb = ob[i], p = P[jj];
+        if (p.heap[bb] !== hp[i] || p.start[bb] !== st[i]) continue; // re-evaluated after an earlier flip
+        p.heap[bb] = 0;
+        descend(jj, bb, hp[i], st[i], p.len[bb]);
+        drain();
+      }
+    }
+  }
+  const out: BitString = clearTail({ length: n, words: work.slice(0, wordsFor(n)) });
+  return { key: out, n, variant, qber, passes, disclosedBits: disclosed, rounds, corrected };
+}

@@ -1,0 +1,101 @@
+// Seeded bit shuffles for Cascade. Both parties rebuild the same permutation from a public seed
+// (the seed crosses the channel, never the permutation).
+//
+// 'fast' (default): a structured permutation drawn from the seed, applied to whole words:
+//   word permutation sigma_a, a per-word rotation, a 32x32 bit transpose of every group of
+//   32 words, then a second word permutation sigma_b. Any two bits of the key land in the
+//   same shuffled 32-bit word with probability ~32/N and in the same block of k bits with
+//   probability ~k/N, as under a uniform shuffle, which is what Cascade's pass-to-pass error
+//   spreading relies on (Brassard & Salvail, EUROCRYPT '93, sec. 4); two bits of one source
+//   word always end in different shuffled words. Cost is O(N/32) word operations, not N
+//   random bit gathers.
+// 'uniform': Fisher–Yates over all N bits (for comparison; ~10x slower).
+// Both work on a length padded to a multiple of 1024 bits (PAD); pad bits are 0 on both
+// sides, so they never hold an error.
+import { createRng } from '../rng.ts';
+import { transpose32 } from './word-parity.ts';
+
+export const PAD = 1024;
+export type ShuffleKind = 'fast' | 'uniform' | 'identity';
+
+export interface BitShuffle {
+  /** Padded length N. */
+  readonly size: number;
+  /** The shuffled copy of `src` (N bits, packed): out bit j = src bit pi(j). */
+  apply(src: Uint32Array): Uint32Array;
+  /** Where source bit x sits in the shuffled copy (pi^-1(x)). */
+  locate(x: number): number;
+  /** Which source bit sits at shuffled position j (pi(j)). */
+  source(j: number): number;
+}
+
+export function paddedLength(n: number): number { return Math.max(PAD, Math.ceil(n / PAD) * PAD); }
+
+function fisherYates(n: number, next: (m: number) => number): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) { const j = next(i + 1); const t = p[i]; p[i] = p[j]; p[j] = t; }
+  return p;
+}
+
+function inverse(p: Int32Array): Int32Array {
+  const q = new Int32Array(p.length);
+  for (let i = 0; i < p.length; i++) q[p[i]] = i;
+  return q;
+}
+
+export function createShuffle(kind: ShuffleKind, size: number, seed: number): BitShuffle {
+  if (size % PAD !== 0) throw new RangeError(`shuffle size ${size} is not a multiple of ${PAD}`);
+  if (kind === 'identity') return { size, apply: (src) => src.slice(0, size >>> 5), locate: (x) => x, source: (j) => j };
+  const rng = createRng(seed);
+  // Multiply-shift index draw (Lemire 2019 without the rejection step): bias <= m / 2^32,
+  // harmless for a public shuffle and several times faster than rejection sampling here.
+  const next = (m: number) => Math.floor((rng.nextUint32() * m) / 4294967296);
+  if (kind === 'uniform') {
+    const pi = fisherYates(size, next);
+    const inv = inverse(pi);
+    return {
+      size,
+      apply(src) {
+        const out = new Uint32Array(size >>> 5);
+        for (let j = 0; j < size; j++) { const x = pi[j]; if ((src[x >>> 5] >>> (x & 31)) & 1) out[j >>> 5] |= 1 << (j & 31); }
+        return out;
+      },
+      locate: (x) => inv[x],
+      source: (j) => pi[j],
+    };
+  }
+  const W = size >>> 5;
+  const sigmaA = fisherYates(W, next);
+  const rot = new Uint8Array(W);
+  for (let j = 0; j < W; j++) rot[j] = rng.nextUint32() & 31;
+  const sigmaB = fisherYates(W, next);
+  const invA = inverse(sigmaA), invB = inverse(sigmaB);
+  return {
+    size,
+    apply(src) {
+      const tmp = new Uint32Array(W);
+      for (let j = 0; j < W; j++) {
+        const v = src[sigmaA[j]], r = rot[j];
+        tmp[j] = r === 0 ? v : ((v << r) | (v >>> (32 - r))) >>> 0;
+      }
+      for (let g = 0; g < W; g += 32) transpose32(tmp, g);
+      const out = new Uint32Array(W);
+      for (let j = 0; j < W; j++) out[j] = tmp[sigmaB[j]];
+      return out;
+    },
+    locate(x) {
+      const ja = invA[x >>> 5];
+      const col = ((x & 31) + rot[ja]) & 31;
+      const jb = invB[(ja & ~31) + col];
+      return jb * 32 + (ja & 31);
+    },
+    source(j) {
+      // inverse of locate: shuffled word j>>5 came from transposed word g*32+col, whose bit
+      // (j & 31) is bit col of pre-transpose word ja = g*32 + (j & 31), i.e. source bit
+      // (col - rot[ja]) & 31 of word sigmaA[ja].
+      const t = sigmaB[j >>> 5], ja = (t & ~31) + (j & 31), col = t & 31;
+      return sigmaA[ja] * 32 + ((col - rot[ja]) & 31);
+    },
+  };
+}
