@@ -3,14 +3,17 @@
 // for the chosen one. It only talks to the `KeyRateEngine` interface below; `defaultEngine`
 // is what planRequest uses unless one is injected.
 //
-// Until the engine's finite-key predictors and the optimal-parameter table are wired in here,
-// `fallbackEngine` predicts ASYMPTOTIC key rates from the engine's own channel models
-// (protocols/physics/bb84-model.ts, mdi-model.ts), so ranking and the emulator agree on the
-// physics; its parameters are marked paramsSource 'fallback'. Replace the two bodies with
-// `bb84Predict` / `mdiPredict` + param-table lookup once they land (same signatures).
+// Two engines: `rankingEngine` predicts ASYMPTOTIC rates from the engine's own channel models
+// (protocols/physics/bb84-model.ts, mdi-model.ts) in microseconds, to rank every candidate
+// relay/route/DoF; `finiteEngine` then gives the chosen candidate its finite-key prediction and
+// optimal parameters with the key-rate engine's optimisers (bb84Optimise: Lim 2014;
+// mdiOptimise: four-intensity MDI), cached per channel. The optimal-parameter table
+// (protocols/keyrate/param-table.ts, not there yet) goes in front of the optimisers here.
 import { bb84DetectionProb, bb84ErrorProb, type Bb84Link } from '../../protocols/physics/bb84-model.ts';
 import { mdiE11X, mdiGains, mdiY11, type MdiLink } from '../../protocols/physics/mdi-model.ts';
 import type { KeyRateResult } from '../../protocols/keyrate/types.ts';
+import { bb84Optimise } from '../../protocols/keyrate/bb84-optimise.ts';
+import { mdiOptimise } from '../../protocols/keyrate/mdi.ts';
 
 export interface EnginePrediction {
   result: KeyRateResult;
@@ -112,6 +115,55 @@ export const fallbackEngine: KeyRateEngine = {
 };
 
 export const defaultEngine: KeyRateEngine = fallbackEngine;
+export const rankingEngine: KeyRateEngine = fallbackEngine;
+
+/** Finite-key prediction + optimal parameters for the chosen candidate. */
+export interface FiniteEngine {
+  /** qXBob: the receiver's X-basis probability (David's passive basis choice: 0.5). */
+  bb84(link: Bb84Link, pulses: number, f: number, qXBob: number): EnginePrediction;
+  mdi(link: MdiLink, pulses: number, f: number): EnginePrediction;
+}
+
+export interface FiniteEngineOptions {
+  /** MDI: one parameter set for both sides (about 10x faster) or each side its own (asymmetric links). */
+  mdiSymmetric?: boolean;
+  mdiMaxEvals?: number;
+  /** Entries kept per protocol (least recently added dropped first). */
+  cacheSize?: number;
+}
+
+/** Channel key for the cache: 4 significant digits are far below what calibration resolves. */
+const sig = (x: number) => Number(x.toPrecision(4));
+const cacheKey = (o: Record<string, number | undefined>) => JSON.stringify(Object.entries(o).map(([k, v]) => [k, v === undefined ? null : sig(v)]));
+
+export function createFiniteEngine(opts: FiniteEngineOptions = {}): FiniteEngine {
+  const size = opts.cacheSize ?? 256;
+  const cache = new Map<string, EnginePrediction>();
+  const memo = (key: string, make: () => EnginePrediction) => {
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const v = make();
+    cache.set(key, v);
+    if (cache.size > size) cache.delete(cache.keys().next().value as string);
+    return v;
+  };
+  return {
+    bb84: (link, pulses, f, qXBob) =>
+      memo(`bb84${cacheKey({ ...link, pulses, f, qXBob })}`, () => ({
+        result: bb84Optimise({ link, pulses, f, qXBob }),
+        paramsSource: 'optimised',
+        engine: 'keyrate/bb84-optimise (Lim 2014 finite key)',
+      })),
+    mdi: (link, pulses, f) =>
+      memo(`mdi${cacheKey({ ...link, pulses, f })}`, () => ({
+        result: mdiOptimise({ link, pulses, f, symmetric: opts.mdiSymmetric ?? true, ...(opts.mdiMaxEvals ? { maxEvals: opts.mdiMaxEvals } : {}) }),
+        paramsSource: 'optimised',
+        engine: 'keyrate/mdi (four-intensity finite key)',
+      })),
+  };
+}
+
+export const finiteEngine: FiniteEngine = createFiniteEngine({ mdiSymmetric: true, mdiMaxEvals: 800 });
 
 /**
  * Asymptotic BBM92 with an SPDC source of mean pair number lambda, Ma, Fung, Lo, PRA 76,

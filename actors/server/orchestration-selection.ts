@@ -1,42 +1,44 @@
-// Adapter for the node-type x node-type protocol table (protocols/selection.ts, issue 3), plus
-// the DoF-conversion rules the orchestration core needs. Until selection.ts lands, this file
-// holds the table of physics-and-keyrates.md ("Node types, DoFs and the protocol table"):
-//   C–D, E–D: prepare-and-measure (decoy BB84; heralded source for E)  -> no helper
-//   C–C, C–E, E–E: MDI with an untrusted D node (or joint BSM of two D nodes)
-//   D–D: entanglement-based BBM92 with an untrusted E node as source
-import type { Dof, NodeType } from '../../protocols/types.ts';
-import type { NodeView } from './orchestration-types.ts';
+// Adapter between the orchestration core and the protocol table (protocols/selection.ts).
+// The table answers "which family, which kind of helper, is it possible at all" for a pair of
+// node descriptions; the orchestration core then enumerates the concrete helpers, routes and
+// conversion points itself (it knows which are free and what each costs in key rate).
+import type { Dof } from '../../protocols/types.ts';
+import { canConvert as tableCanConvert, selectProtocol, type NodeDescription, type ProtocolFamily } from '../../protocols/selection.ts';
+import type { NetworkView, NodeView } from './orchestration-types.ts';
 
 export type Family = 'pm' | 'mdi' | 'eb';
 
 export type FamilyChoice =
-  | { ok: true; family: Family; helper: 'none' | 'D' | 'E' }
+  | { ok: true; family: Family; tableFamily: ProtocolFamily; helper: 'none' | 'D' | 'E' }
   | { ok: false; reason: string };
 
-export function protocolFamily(a: NodeType, b: NodeType): FamilyChoice {
-  const pair = [a, b].sort().join('');
-  switch (pair) {
-    case 'CD':
-    case 'DE':
-      return { ok: true, family: 'pm', helper: 'none' };
-    case 'CC':
-    case 'CE':
-    case 'EE':
-      return { ok: true, family: 'mdi', helper: 'D' };
-    case 'DD':
-      return { ok: true, family: 'eb', helper: 'E' };
-    default:
-      return { ok: false, reason: `no protocol for node types ${a}–${b}` };
-  }
+export function describe(n: NodeView): NodeDescription {
+  return { name: n.id, type: n.type, dof: n.dof, hasConverter: n.ownConverter, measures: measurable(n), bsm: !!n.bsm };
 }
 
-/** The DoF converter maps pol <-> tbp (PBS + two delays + coupler, physics-and-keyrates.md) and
- *  likewise pol <-> pha; pol is the hub, so tbp <-> pha needs two converters and is not offered. */
+const FAMILY: Record<ProtocolFamily, Family> = {
+  bb84: 'pm',
+  'bb84-heralded': 'pm',
+  mdi: 'mdi',
+  'mdi-hybrid': 'mdi',
+  'mdi-heralded': 'mdi',
+  bbm92: 'eb',
+};
+
+/** The table's answer for (a, b) given every helper in the view (up or not: feasibility, not availability). */
+export function protocolFamily(a: NodeView, b: NodeView, view: NetworkView): FamilyChoice {
+  const helpers = view.nodes.filter((n) => n.id !== a.id && n.id !== b.id).map(describe);
+  const sel = selectProtocol(describe(a), describe(b), { helpers, serverConverters: view.server.converters.length > 0 });
+  if (!sel.ok) return { ok: false, reason: sel.reason };
+  return { ok: true, family: FAMILY[sel.family], tableFamily: sel.family, helper: sel.helper };
+}
+
+/** Converters map pol <-> tbp and pol <-> pha (pol is the hub): the table's rule. */
 export function canConvert(from: Dof, to: Dof): boolean {
-  return from !== to && (from === 'pol' || to === 'pol');
+  return tableCanConvert(from, to);
 }
 
-/** DoFs a D node (or the joint pair) can measure in. */
+/** DoFs a D node can measure in. */
 export function measurable(n: NodeView): Dof[] {
   return n.measures ?? [n.dof];
 }

@@ -133,8 +133,10 @@ export interface Prediction {
   secretBitsPerPulse: number;
   siftedBits: number;
   qber: number;
-  /** Which engine produced it ('keyrate' once the physics engine is wired, else 'fallback-asymptotic'). */
+  /** Which engine produced it (finite-key optimiser, or 'fallback-asymptotic' when planning fast). */
   engine: string;
+  /** Why no key, when secretBits is 0. */
+  reason?: string;
 }
 
 export interface Plan {
@@ -156,6 +158,7 @@ export interface Plan {
   /** Source parameters (intensities, probabilities) and where they came from. */
   params: Record<string, number>;
   paramsSource: 'table' | 'optimised' | 'fallback';
+  /** Pulses (pulse pairs for MDI) to send: T x rate, or sized for `bits`. */
   pulses: number;
   prediction: Prediction;
   switchTimeMs: number;

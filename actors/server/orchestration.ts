@@ -35,7 +35,7 @@ import type { MdiLink } from '../../protocols/physics/mdi-model.ts';
 import { jointBsmToMdiLink } from '../../protocols/physics/joint-bsm.ts';
 import { dbToTransmittance } from '../../protocols/physics/channel.ts';
 import type { NetworkView, NodeView, Plan, PlanOutcome, QkdRequest, Relay, SessionProtocol } from './orchestration-types.ts';
-import { defaultEngine, type EnginePrediction, type KeyRateEngine } from './orchestration-keyrate.ts';
+import { finiteEngine, rankingEngine, type EnginePrediction, type FiniteEngine, type KeyRateEngine } from './orchestration-keyrate.ts';
 import { detectorCount, measurable, protocolFamily, type Family } from './orchestration-selection.ts';
 import { holderOf, resourceId, type ResourceId, type ResourcePool } from './resources.ts';
 import { planBsOutput, planLeg, type PlannedLeg, type RoutingContext } from './routing.ts';
@@ -70,13 +70,35 @@ export const REFERENCE_DEFAULTS: PhysicsDefaults = {
 };
 
 export interface PlanDeps {
+  /** Fast (asymptotic) predictions to rank candidates. */
   engine?: KeyRateEngine;
+  /** Finite-key prediction + optimal parameters of the chosen candidate; null: keep the ranking
+   *  engine's (fast, for tests and for planning that must not block). Default: finiteEngine. */
+  finite?: FiniteEngine | null;
   /** The switch fabric as it is now (ports, live cross-connects); default: fresh layout of the view. */
   fabric?: FabricState;
   sessionId?: SessionId;
   defaults?: Partial<PhysicsDefaults>;
   /** Candidates within this relative margin of the best rate count as tied (default 1 %). */
   tieTolerance?: number;
+}
+
+/** What a candidate's light sees, in the key-rate engine's terms. */
+export type ChannelModel =
+  | { kind: 'bb84'; link: Bb84Link; qXBob: number; f: number }
+  | { kind: 'mdi'; link: MdiLink; f: number }
+  | { kind: 'bbm92'; etaA: number; etaB: number; pDark: number; eMis: number; f: number };
+
+function predictWith(engine: KeyRateEngine, ch: ChannelModel, pulses: number): EnginePrediction {
+  if (ch.kind === 'bb84') return engine.bb84(ch.link, pulses, ch.f);
+  if (ch.kind === 'mdi') return engine.mdi(ch.link, pulses, ch.f);
+  return engine.bbm92(ch.etaA, ch.etaB, ch.pDark, ch.eMis, pulses, ch.f);
+}
+
+function finaliseWith(finite: FiniteEngine, ch: ChannelModel, pulses: number): EnginePrediction | undefined {
+  if (ch.kind === 'bb84') return finite.bb84(ch.link, pulses, ch.f, ch.qXBob);
+  if (ch.kind === 'mdi') return finite.mdi(ch.link, pulses, ch.f);
+  return undefined; // no finite-key BBM92 optimiser yet: the asymptotic prediction stands
 }
 
 interface Candidate {
@@ -91,7 +113,7 @@ interface Candidate {
   /** Device resources independent of routing (sources, detectors, beam splitter). */
   devices: ResourceId[];
   route: (ctx: RoutingContext) => PlannedLeg[] | undefined;
-  predict: (legs: PlannedLeg[], pulses: number) => EnginePrediction;
+  channel: (legs: PlannedLeg[]) => ChannelModel;
   nativeDof: boolean;
 }
 
@@ -123,7 +145,7 @@ const serverMisalignment = (view: NetworkView, legs: PlannedLeg[]): number =>
     .filter((c) => c.at === 'server')
     .reduce((s, c) => s + (view.server.converters.find((v) => resourceId.serverConverter(v.id) === c.converter)?.misalignment ?? 0), 0);
 
-function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkView, d: PhysicsDefaults, engine: KeyRateEngine): { list: Candidate[]; notes: string[] } {
+function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkView, d: PhysicsDefaults): { list: Candidate[]; notes: string[] } {
   const notes: string[] = [];
   const list: Candidate[] = [];
   const alpha = view.fibreDbPerKm ?? 0.2;
@@ -139,16 +161,19 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
       devices: [...deviceOf(tx), ...deviceOf(rx)],
       nativeDof: true,
       route: (ctx) => routeLegs(ctx, [(c) => planLeg(c, tx, { kind: 'node', node: rx.id }, measurable(rx))]),
-      predict: (legs, pulses) => {
-        const link: Bb84Link = {
+      channel: (legs) => ({
+        kind: 'bb84',
+        link: {
           etaCh: dbToTransmittance(legs[0]!.lossDb),
           etaDet: rx.etaDet ?? d.etaDet,
           pDark: rx.darkCount ?? d.darkCount,
           pAfterpulse: 0,
           eMis: (tx.misalignment ?? d.misalignmentBb84) + serverMisalignment(view, legs),
-        };
-        return engine.bb84(link, pulses, d.fBb84);
-      },
+        },
+        // David's basis choice is passive 50:50 (reference-network.md).
+        qXBob: 0.5,
+        f: d.fBb84,
+      }),
     });
     return { list, notes };
   }
@@ -172,15 +197,14 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
             (c) => planLeg(c, e, { kind: 'node', node: a.id }, measurable(a)),
             (c) => planLeg(c, e, { kind: 'node', node: b.id }, measurable(b)),
           ]),
-        predict: (legs, pulses) =>
-          engine.bbm92(
-            dbToTransmittance(legs[0]!.lossDb) * (a.etaDet ?? d.etaDet),
-            dbToTransmittance(legs[1]!.lossDb) * (b.etaDet ?? d.etaDet),
-            a.darkCount ?? d.darkCount,
-            (e.misalignment ?? d.misalignmentMdi) + serverMisalignment(view, legs),
-            pulses,
-            d.fBbm92,
-          ),
+        channel: (legs) => ({
+          kind: 'bbm92',
+          etaA: dbToTransmittance(legs[0]!.lossDb) * (a.etaDet ?? d.etaDet),
+          etaB: dbToTransmittance(legs[1]!.lossDb) * (b.etaDet ?? d.etaDet),
+          pDark: a.darkCount ?? d.darkCount,
+          eMis: (e.misalignment ?? d.misalignmentMdi) + serverMisalignment(view, legs),
+          f: d.fBbm92,
+        }),
       });
     }
     return { list, notes };
@@ -203,7 +227,7 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
             (c) => planLeg(c, a, { kind: 'node', node: r.id }, [dof]),
             (c) => planLeg(c, b, { kind: 'node', node: r.id }, [dof]),
           ]),
-        predict: (legs, pulses) => {
+        channel: (legs) => {
           const eta = r.etaDet ?? d.etaDet;
           const link: MdiLink = {
             etaA: dbToTransmittance(legs[0]!.lossDb) * eta,
@@ -212,7 +236,7 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
             eMis: eMis() + serverMisalignment(view, legs),
             visibility: d.visibility,
           };
-          return engine.mdi(link, pulses, d.fMdi);
+          return { kind: 'mdi', link, f: d.fMdi };
         },
       });
     }
@@ -240,7 +264,7 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
                 (c) => planBsOutput(c, bs.id, 'out0', g),
                 (c) => planBsOutput(c, bs.id, 'out1', hN),
               ]),
-            predict: (legs, pulses) => {
+            channel: (legs) => {
               const xLoss = (l: PlannedLeg) => l.hops.filter((h) => h.kind === 'xconnect').reduce((s, h) => s + h.lossDb, 0);
               const eq = jointBsmToMdiLink({
                 lengthAKm: 0,
@@ -255,7 +279,7 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
                 visibility: d.visibility,
                 alphaDbPerKm: alpha,
               });
-              return engine.mdi(eq.link, pulses, d.fMdi);
+              return { kind: 'mdi', link: eq.link, f: d.fMdi };
             },
           });
         }
@@ -276,7 +300,8 @@ const familyOfProtocol: Record<string, Family> = { bb84: 'pm', mdi: 'mdi', bbm92
  */
 export function planRequest(request: QkdRequest, view: NetworkView, pool: ResourcePool, deps: PlanDeps = {}): PlanOutcome {
   const d: PhysicsDefaults = { ...REFERENCE_DEFAULTS, ...(view.rateHz ? { rateHz: view.rateHz } : {}), ...deps.defaults };
-  const engine = deps.engine ?? defaultEngine;
+  const engine = deps.engine ?? rankingEngine;
+  const finite = deps.finite === undefined ? finiteEngine : deps.finite;
   const fabric = deps.fabric ?? createFabric(layoutFromView(view), view.server.switchTimeMs);
   const tol = deps.tieTolerance ?? 0.01;
   const requestId = request.id;
@@ -287,7 +312,7 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
   if (!a) return refused(`unknown node ${request.a}`);
   if (!b) return refused(`unknown node ${request.b}`);
   if (a.id === b.id) return refused(`a QKD session needs two different nodes (got ${a.id} twice)`);
-  const fam = protocolFamily(a.type, b.type);
+  const fam = protocolFamily(a, b, view);
   if (!fam.ok) return refused(fam.reason);
   const wanted = request.protocol ?? 'auto';
   if (wanted !== 'auto' && familyOfProtocol[wanted] !== fam.family)
@@ -295,7 +320,7 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
   const relayWanted = request.relay ?? 'auto';
   if (fam.family === 'pm' && relayWanted !== 'auto') return refused(`BB84 between ${a.id} and ${b.id} uses no relay (relay ${relayWanted} given)`);
 
-  const { list: all, notes } = candidatesFor(fam.family, a, b, view, d, engine);
+  const { list: all, notes } = candidatesFor(fam.family, a, b, view, d);
   const list = relayWanted === 'auto' ? all : all.filter((c) => relayMatches(c, relayWanted));
   if (relayWanted !== 'auto' && !view.nodes.some((n) => relayWanted.split('+').includes(n.id))) return refused(`unknown relay ${relayWanted}`);
 
@@ -314,7 +339,7 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
 
   const considered: Plan['considered'] = [];
   const blockedBy = new Set<ResourceId>();
-  type Ok = { c: Candidate; legs: PlannedLeg[]; pred: EnginePrediction; pulses: number; resources: ResourceId[] };
+  type Ok = { c: Candidate; legs: PlannedLeg[]; ch: ChannelModel; pred: EnginePrediction; pulses: number; resources: ResourceId[] };
   const ok: Ok[] = [];
   for (const c of feasible) {
     const busy = c.devices.map((r) => [r, holderOf(pool, r)] as const).filter(([, s]) => s !== undefined);
@@ -330,18 +355,18 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
       c.route(emptyCtx(true))!.forEach((l) => l.ports.forEach((p) => blockedBy.add(resourceId.port(p))));
       continue;
     }
+    const ch = c.channel(legs);
     let pulses = Math.round((request.seconds ?? (request.bits ? 0 : d.seconds)) * d.rateHz);
-    let pred = c.predict(legs, pulses || 1e12);
+    let pred = predictWith(engine, ch, pulses || 1e12);
     if (!request.seconds && request.bits) {
-      // "until k bits": size T from the predicted rate (linear in N for the asymptotic engine;
-      // a finite-key engine would iterate this once or twice).
+      // "until k bits": size N from the asymptotic rate; finalisation below corrects for finite size.
       const perPulse = pred.result.secretBitsPerPulse;
       pulses = perPulse > 0 ? Math.ceil(request.bits / perPulse) : 0;
-      if (pulses > 0) pred = c.predict(legs, pulses);
+      if (pulses > 0) pred = predictWith(engine, ch, pulses);
     }
     const resources = [...new Set([...c.devices, ...legs.flatMap((l) => l.converters), ...legs.flatMap((l) => l.ports.map(resourceId.port))])].sort();
     considered.push({ label: c.label, secretBitsPerPulse: pred.result.secretBitsPerPulse });
-    ok.push({ c, legs, pred, pulses, resources });
+    ok.push({ c, legs, ch, pred, pulses, resources });
   }
 
   const withKey = ok.filter((o) => o.pred.result.secretBitsPerPulse > 0);
@@ -364,7 +389,18 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
     return x;
   });
 
-  const r = best.pred.result;
+  // Finite-key parameters for the winner only (optimisation is the expensive step).
+  let final = best.pred;
+  let pulses = best.pulses;
+  if (finite && pulses > 0) {
+    final = finaliseWith(finite, best.ch, pulses) ?? final;
+    if (!request.seconds && request.bits && final.result.secretBits < request.bits && final.result.secretBitsPerPulse > 0) {
+      // Finite-size penalty: grow N once by the shortfall (the rate per pulse only rises with N).
+      pulses = Math.ceil(request.bits / final.result.secretBitsPerPulse);
+      final = finaliseWith(finite, best.ch, pulses) ?? final;
+    }
+  }
+  const r = final.result;
   const plan: Plan = {
     kind: 'plan',
     requestId,
@@ -379,9 +415,9 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
     crossConnects: best.legs.flatMap((l) => l.crossConnects),
     resources: best.resources,
     params: r.params,
-    paramsSource: best.pred.paramsSource,
-    pulses: best.pulses,
-    prediction: { secretBits: r.secretBits, secretBitsPerPulse: r.secretBitsPerPulse, siftedBits: r.siftedBits, qber: r.qber, engine: best.pred.engine },
+    paramsSource: final.paramsSource,
+    pulses,
+    prediction: { secretBits: r.secretBits, secretBitsPerPulse: r.secretBitsPerPulse, siftedBits: r.siftedBits, qber: r.qber, engine: final.engine, ...(r.reason ? { reason: r.reason } : {}) },
     switchTimeMs: fabric.switchTimeMs,
     considered,
   };
