@@ -10,12 +10,12 @@
 // Non-identical detectors: the Xu 2013 App. B model (mdi-model.ts) assumes four identical
 // detectors. In the Z basis (early/late are orthogonal time modes, no interference) each photon
 // leaves by either port with probability 1/2, so each is detected with the port-averaged
-// efficiency (eta1 + eta2)/2 exactly. In the X basis the HOM-correlated exit ports weight psi+
-// (same port) by (eta1^2 + eta2^2)/2 and psi- (different ports) by eta1 eta2; their mean differs
-// from ((eta1+eta2)/2)^2 only by ((eta1-eta2)/2)^2, second order in the mismatch (under 3 % of
-// the coincidence rate for a 10 km port asymmetry). We therefore use the arithmetic-mean
-// efficiency and the mean dark-count probability: exact for the key (Z) basis, second-order
-// approximate for the decoy (X) basis; `mismatch` reports the neglected relative term.
+// efficiency eta = (eta1 + eta2)/2 exactly. In the X basis the HOM-correlated exit ports weight
+// psi+ (same port) by (eta1^2 + eta2^2)/2 = eta^2 + d^2 and psi- (different ports) by
+// eta1 eta2 = eta^2 - d^2, d = (eta1 - eta2)/2: the total X coincidence rate (psi+ and psi-
+// equally populated for phase-randomised inputs) is again eta^2, only the psi+/psi- split moves by
+// the relative amount (d/eta)^2 (5 % for a 10 km port asymmetry). We therefore use the arithmetic-
+// mean efficiency and the mean dark-count probability; `mismatch` reports (d/eta)^2.
 
 import type { MdiLink } from './mdi-model.ts';
 
@@ -57,7 +57,7 @@ export interface JointBsmEquivalent {
   longerPort: 0 | 1;
   /** Effective detector efficiency of each port (eta_det times its asymmetric part). */
   portEfficiency: [number, number];
-  /** ((eta1 - eta2)/(eta1 + eta2))^2: relative X-basis coincidence term neglected (see header). */
+  /** ((eta1 - eta2)/(eta1 + eta2))^2: relative shift of the psi+/psi- split neglected (see header). */
   mismatch: number;
 }
 

@@ -67,7 +67,7 @@ export function besselI0m1(z: number): number {
   for (let k = 1; k < 2000; k++) {
     if (k > 1) term *= q / (k * k);
     sum += term;
-    if (term < sum * 1e-17) break;
+    if (term <= sum * 1e-17) break;
   }
   return sum;
 }
@@ -95,7 +95,7 @@ function i0Combination(x: number): number {
     pow *= x2 / (k * k);
     const t = pow * (1 - Math.pow(4, 1 - k));
     sum += t;
-    if (t < sum * 1e-17) break;
+    if (t <= sum * 1e-17) break;
   }
   return sum;
 }
