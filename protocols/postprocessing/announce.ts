@@ -1,0 +1,55 @@
+// Wire helpers of the sifting announcements: 0/1 columns packed 32 to a word (LSB first, the
+// BitString layout of protocols/bits.ts), and field checks that name the bad field, since these
+// messages cross process boundaries once sessions run over NATS.
+import type { PpMessage } from './channel.ts';
+import { ProtocolError } from './channel.ts';
+
+/** Pack a column of 0/1 values (only the low bit is used). */
+export function packFlags(v: ArrayLike<number>, n = v.length): Uint32Array {
+  const out = new Uint32Array((n + 31) >>> 5);
+  let w = 0, i = 0;
+  for (; i + 32 <= n; i += 32) {
+    let x = 0;
+    for (let j = 0; j < 32; j++) x |= (v[i + j] & 1) << j;
+    out[w++] = x;
+  }
+  if (i < n) { let x = 0; for (let j = 0; i + j < n; j++) x |= (v[i + j] & 1) << j; out[w] = x; }
+  return out;
+}
+
+/** Unpack n flags. */
+export function unpackFlags(words: Uint32Array, n: number): Uint8Array {
+  if (words.length < (n + 31) >>> 5) throw new RangeError(`unpackFlags: ${words.length} words cannot hold ${n} flags`);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (words[i >>> 5] >>> (i & 31)) & 1;
+  return out;
+}
+
+/** Pack 2-bit codes (0..3), 16 to a word. */
+export function packCodes2(v: ArrayLike<number>, n = v.length): Uint32Array {
+  const out = new Uint32Array((n + 15) >>> 4);
+  for (let i = 0; i < n; i++) out[i >>> 4] |= (v[i] & 3) << ((i & 15) << 1);
+  return out;
+}
+
+export function unpackCodes2(words: Uint32Array, n: number): Uint8Array {
+  if (words.length < (n + 15) >>> 4) throw new RangeError(`unpackCodes2: ${words.length} words cannot hold ${n} codes`);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (words[i >>> 4] >>> ((i & 15) << 1)) & 3;
+  return out;
+}
+
+export function fieldOf<T>(msg: PpMessage, name: string, ok: (v: unknown) => boolean, what: string): T {
+  const v = msg[name];
+  if (!ok(v)) throw new ProtocolError(`${msg.type}: field '${name}' must be ${what}`);
+  return v as T;
+}
+export const isU32 = (v: unknown): boolean => v instanceof Uint32Array;
+export const isNat = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+export const isBool = (v: unknown): boolean => typeof v === 'boolean';
+export const isNatArray = (len: number) => (v: unknown): boolean => Array.isArray(v) && v.length === len && v.every(isNat);
+
+/** Why a session stopped without a key; both halves throw it with the same reason. */
+export class SessionAbort extends Error {
+  constructor(readonly stage: string, reason: string) { super(`${stage}: ${reason}`); this.name = 'SessionAbort'; }
+}

@@ -1,0 +1,163 @@
+// Sifting of decoy-state BB84 (Lim et al., PRA 89, 022307 (2014), protocol steps 3-4), one half
+// per party, over the ClassicalChannel only:
+//   B->A bb84.clicks     {firstSlot, count, deltas, basis}   per frame of Bob's click records
+//   B->A bb84.clicks.end {frames, detections}
+//   A->B bb84.choices    {count, basis, intensity}           Alice's basis and intensity for each click
+//   A->B bb84.test       {count, bits}                       Alice's bits of all matching Z clicks
+//   B->A bb84.testResult {nX, nZ, mZ}                        per-intensity counts and Z errors
+// Matching X clicks form the sifted key (all intensities; X is the key basis), matching Z clicks
+// are all disclosed to count the errors m_{Z,k} the phase-error bound needs.
+import { type BitString, wordsFor } from '../bits.ts';
+import { BASIS_X, BASIS_Z, type Bb84DetectorFrame, type Bb84SourceFrame } from '../physics/sampler-bb84.ts';
+import { type ClassicalChannel, expectMessage, ProtocolError } from './channel.ts';
+import { fieldOf, isNat, isNatArray, isU32, packCodes2, packFlags, unpackCodes2, unpackFlags } from './announce.ts';
+
+/** Per-intensity tallies, index 0 mu1, 1 mu2, 2 mu3. */
+export interface Bb84SiftCounts {
+  nX: [number, number, number];
+  nZ: [number, number, number];
+  mZ: [number, number, number];
+}
+
+export interface Bb84SiftResult {
+  /** Sifted X-basis key (Alice: her bits; Bob: his raw bits, before error correction). */
+  key: BitString;
+  /** Intensity of each sifted key bit (0 mu1, 1 mu2, 2 mu3). */
+  keyIntensity: Uint8Array;
+  counts: Bb84SiftCounts;
+  /** Clicks Bob announced. */
+  detections: number;
+  /** Z-basis bits disclosed for the test. */
+  disclosedTestBits: number;
+}
+
+class KeyBuilder {
+  words: Uint32Array; inten: Uint8Array; n = 0;
+  constructor(cap: number) { this.words = new Uint32Array(wordsFor(cap)); this.inten = new Uint8Array(cap); }
+  push(bit: number, k: number): void { if (bit) this.words[this.n >>> 5] |= 1 << (this.n & 31); this.inten[this.n++] = k; }
+  done(): { key: BitString; keyIntensity: Uint8Array } {
+    return { key: { length: this.n, words: this.words.slice(0, wordsFor(this.n)) }, keyIntensity: this.inten.slice(0, this.n) };
+  }
+}
+
+function sameDeltas(a: Uint32Array, b: Uint32Array): boolean {
+  if (a === b) return true;
+  for (let i = 1; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const total = (frames: readonly { deltas: Uint32Array }[]) => frames.reduce((s, f) => s + f.deltas.length, 0);
+
+/** Bob's half: announce clicks and bases, learn Alice's choices, count test errors. */
+export async function siftBb84Detector(ch: ClassicalChannel, frames: readonly Bb84DetectorFrame[]): Promise<Bb84SiftResult> {
+  let detections = 0;
+  for (const f of frames) {
+    const n = f.deltas.length;
+    await ch.send({ type: 'bb84.clicks', firstSlot: f.firstSlot, count: n, deltas: f.deltas, basis: packFlags(f.basis) });
+    detections += n;
+  }
+  await ch.send({ type: 'bb84.clicks.end', frames: frames.length, detections });
+
+  const kb = new KeyBuilder(detections);
+  // Z matches: Bob's bit and intensity, to compare with Alice's disclosed bits
+  const zBits = new Uint8Array(detections), zInt = new Uint8Array(detections);
+  let nz = 0;
+  const nX: [number, number, number] = [0, 0, 0], nZ: [number, number, number] = [0, 0, 0];
+  for (const f of frames) {
+    const msg = await expectMessage(ch, 'bb84.choices');
+    const n = fieldOf<number>(msg, 'count', (v) => v === f.deltas.length, `the frame's click count ${f.deltas.length}`);
+    const aBasis = unpackFlags(fieldOf<Uint32Array>(msg, 'basis', isU32, 'a Uint32Array'), n);
+    const aInt = unpackCodes2(fieldOf<Uint32Array>(msg, 'intensity', isU32, 'a Uint32Array'), n);
+    const bb = f.basis, bits = f.bit;
+    for (let i = 0; i < n; i++) {
+      const b = bb[i];
+      if (aBasis[i] !== b) continue;
+      const k = aInt[i];
+      if (k > 2) throw new ProtocolError(`bb84.choices: intensity code ${k} out of range`);
+      if (b === BASIS_X) { kb.push(bits[i], k); nX[k]++; }
+      else { zBits[nz] = bits[i]; zInt[nz++] = k; nZ[k]++; }
+    }
+  }
+  const test = await expectMessage(ch, 'bb84.test');
+  fieldOf<number>(test, 'count', (v) => v === nz, `the number of matching Z clicks ${nz}`);
+  const aBits = unpackFlags(fieldOf<Uint32Array>(test, 'bits', isU32, 'a Uint32Array'), nz);
+  const mZ: [number, number, number] = [0, 0, 0];
+  for (let i = 0; i < nz; i++) mZ[zInt[i]] += aBits[i] ^ zBits[i];
+  await ch.send({ type: 'bb84.testResult', nX, nZ, mZ });
+  return { ...kb.done(), counts: { nX, nZ, mZ }, detections, disclosedTestBits: nz };
+}
+
+/** Alice's half: look up her choices for Bob's clicks, announce them, disclose her Z bits. */
+export async function siftBb84Source(ch: ClassicalChannel, frames: readonly Bb84SourceFrame[]): Promise<Bb84SiftResult> {
+  // Alice's records, walked in slot order while Bob's announcements arrive
+  let fi = 0, ii = 0;
+  while (fi < frames.length && frames[fi].deltas.length === 0) fi++;
+  let aSlot = fi < frames.length ? frames[fi].firstSlot : Infinity;
+  const advance = () => {
+    ii++;
+    if (fi < frames.length && ii < frames[fi].deltas.length) { aSlot += frames[fi].deltas[ii]; return; }
+    fi++; ii = 0;
+    while (fi < frames.length && frames[fi].deltas.length === 0) fi++;
+    aSlot = fi < frames.length ? frames[fi].firstSlot : Infinity;
+  };
+  const cap = total(frames);
+  const kb = new KeyBuilder(cap);
+  const zBits = new Uint8Array(cap);
+  let nz = 0, detections = 0, framesSeen = 0;
+  const nX: [number, number, number] = [0, 0, 0], nZ: [number, number, number] = [0, 0, 0];
+  for (;;) {
+    const msg = await ch.receive();
+    if (msg.type === 'bb84.clicks.end') {
+      fieldOf<number>(msg, 'frames', (v) => v === framesSeen, `the ${framesSeen} frames received`);
+      fieldOf<number>(msg, 'detections', (v) => v === detections, `the ${detections} clicks received`);
+      break;
+    }
+    if (msg.type !== 'bb84.clicks') throw new ProtocolError(`expected 'bb84.clicks', got '${msg.type}'`);
+    framesSeen++;
+    const n = fieldOf<number>(msg, 'count', isNat, 'a count');
+    const deltas = fieldOf<Uint32Array>(msg, 'deltas', (v) => v instanceof Uint32Array && v.length === n, `a Uint32Array of ${n} deltas`);
+    let slot = fieldOf<number>(msg, 'firstSlot', isNat, 'a slot index');
+    const bBasis = unpackFlags(fieldOf<Uint32Array>(msg, 'basis', isU32, 'a Uint32Array'), n);
+    const aBasis = new Uint8Array(n), aInt = new Uint8Array(n);
+    const mine = ii === 0 && fi < frames.length ? frames[fi] : undefined;
+    if (mine !== undefined && aSlot === slot && mine.deltas.length === n && sameDeltas(mine.deltas, deltas)) {
+      // fast path: the announcement is exactly one of our frames (the fabric framed both views alike)
+      const fb = mine.basis, fk = mine.intensity, fx = mine.bit;
+      for (let i = 0; i < n; i++) {
+        const b = fb[i], k = fk[i];
+        aBasis[i] = b; aInt[i] = k;
+        if (b === bBasis[i]) {
+          if (b === BASIS_X) { kb.push(fx[i], k); nX[k]++; }
+          else { zBits[nz++] = fx[i]; nZ[k]++; }
+        }
+      }
+      ii = n - 1; advance();
+    } else {
+      for (let i = 0; i < n; i++) {
+        if (i > 0) slot += deltas[i];
+        while (aSlot < slot) advance();
+        if (aSlot !== slot) throw new ProtocolError(`bb84.clicks: slot ${slot} is not a slot the source has a record for`);
+        const f = frames[fi];
+        const b = f.basis[ii], k = f.intensity[ii];
+        aBasis[i] = b; aInt[i] = k;
+        if (b === bBasis[i]) {
+          if (b === BASIS_X) { kb.push(f.bit[ii], k); nX[k]++; }
+          else if (b === BASIS_Z) { zBits[nz++] = f.bit[ii]; nZ[k]++; }
+        }
+        advance();
+      }
+    }
+    detections += n;
+    await ch.send({ type: 'bb84.choices', count: n, basis: packFlags(aBasis), intensity: packCodes2(aInt) });
+  }
+  await ch.send({ type: 'bb84.test', count: nz, bits: packFlags(zBits, nz) });
+  const res = await expectMessage(ch, 'bb84.testResult');
+  const pNX = fieldOf<number[]>(res, 'nX', isNatArray(3), 'three counts');
+  const pNZ = fieldOf<number[]>(res, 'nZ', isNatArray(3), 'three counts');
+  const mZ = fieldOf<number[]>(res, 'mZ', isNatArray(3), 'three counts');
+  for (let k = 0; k < 3; k++) {
+    if (pNX[k] !== nX[k] || pNZ[k] !== nZ[k]) throw new ProtocolError(`bb84.testResult: peer counts (${pNX}, ${pNZ}) differ from ours (${nX}, ${nZ})`);
+    if (mZ[k] > nZ[k]) throw new ProtocolError(`bb84.testResult: mZ[${k}] = ${mZ[k]} exceeds nZ[${k}] = ${nZ[k]}`);
+  }
+  return { ...kb.done(), counts: { nX, nZ, mZ: [mZ[0], mZ[1], mZ[2]] }, detections, disclosedTestBits: nz };
+}
