@@ -1,0 +1,172 @@
+// Polynomials over GF(2) packed 32 coefficients to a word, coefficient of x^i at bit i
+// (the same LSB-first layout as BitString). Used by QDS (OTUH) to draw the secret
+// irreducible generator p(x) and to check it on the verifying side.
+//
+// Irreducibility tests:
+//  - Ben-Or (M. Ben-Or, "Probabilistic algorithms in finite fields", FOCS 1981): f of degree n
+//    is irreducible iff gcd(f, x^(2^i) - x mod f) = 1 for i = 1..floor(n/2). Aborts at the first
+//    small factor, so random candidates are rejected cheaply; used to generate.
+//  - Rabin (M. O. Rabin, "Probabilistic algorithms in finite fields", SIAM J. Comput. 9, 1980):
+//    f is irreducible iff x^(2^n) = x mod f and gcd(f, x^(2^(n/q)) - x) = 1 for every prime q | n.
+//    Used as an independent cross-check in tests.
+import type { BitString } from '../bits.ts';
+import { clearTail, zeros } from '../bits.ts';
+import type { Rng } from '../rng.ts';
+import { ModReducer } from './mod-reducer.ts';
+
+/** A polynomial: coefficient of x^i at bit i of the words. Trailing zero words are allowed. */
+export type Poly = Uint32Array;
+
+/** Degree of a (the highest set bit), -1 for the zero polynomial. Scans down from word `fromWord`. */
+export function degree(a: Poly, fromWord = a.length - 1): number {
+  for (let w = Math.min(fromWord, a.length - 1); w >= 0; w--) {
+    if (a[w] !== 0) return w * 32 + 31 - Math.clz32(a[w]);
+  }
+  return -1;
+}
+
+/** The monic degree-n polynomial x^n + low(x), with low given as its n low coefficients. */
+export function polyFromLow(low: BitString): Poly {
+  const n = low.length;
+  const out = new Uint32Array(((n + 1) + 31) >>> 5);
+  out.set(low.words.subarray(0, Math.min(low.words.length, out.length)));
+  out[n >>> 5] |= 1 << (n & 31);
+  return out;
+}
+
+/** The n low coefficients of a degree-n polynomial (x^n is implicit). */
+export function lowOf(f: Poly, n: number): BitString {
+  const s = zeros(n);
+  s.words.set(f.subarray(0, s.words.length));
+  return clearTail(s);
+}
+
+/** a ^= b * x^shift, touching only the words b occupies up to degree degB. a must be long enough. */
+export function xorShifted(a: Poly, b: Poly, shift: number, degB: number): void {
+  const ws = shift >>> 5, bs = shift & 31, nb = (degB >>> 5) + 1;
+  if (bs === 0) {
+    for (let i = 0; i < nb; i++) a[i + ws] ^= b[i];
+    return;
+  }
+  const inv = 32 - bs;
+  for (let i = 0; i < nb; i++) {
+    const w = b[i];
+    a[i + ws] ^= w << bs;
+    if (i + ws + 1 < a.length) a[i + ws + 1] ^= w >>> inv;
+  }
+}
+
+/** gcd(a, b) by the Euclidean algorithm with shift-and-xor reduction (inputs are not modified). */
+export function gcd(a: Poly, b: Poly): Poly {
+  const len = Math.max(a.length, b.length);
+  let u = new Uint32Array(len); u.set(a);
+  let v = new Uint32Array(len); v.set(b);
+  let du = degree(u), dv = degree(v);
+  while (dv >= 0) {
+    while (du >= dv) {
+      xorShifted(u, v, du - dv, dv);
+      du = degree(u, du >>> 5);
+    }
+    const t = u; u = v; v = t;
+    const td = du; du = dv; dv = td;
+  }
+  return u;
+}
+
+/** True iff gcd(a, b) = 1. */
+export function coprime(a: Poly, b: Poly): boolean { return degree(gcd(a, b)) === 0; }
+
+/** a mod f by bitwise long division (the reference the table-driven reducer is checked against). */
+export function modBitwise(a: Poly, f: Poly): Poly {
+  const n = degree(f);
+  if (n < 0) throw new RangeError('modBitwise: division by the zero polynomial');
+  const r = new Uint32Array(Math.max(a.length, f.length)); r.set(a);
+  let d = degree(r);
+  while (d >= n) {
+    xorShifted(r, f, d - n, n);
+    d = degree(r, d >>> 5);
+  }
+  return r.slice(0, ((n + 31) >>> 5) || 1);
+}
+
+export { square } from './mod-reducer.ts';
+
+/** Product a*b (schoolbook shift-and-xor; only used off the hot path). */
+export function multiply(a: Poly, b: Poly): Poly {
+  const da = degree(a), db = degree(b);
+  const out = new Uint32Array(Math.max(1, ((da + db + 1) >>> 5) + 1));
+  if (da < 0 || db < 0) return out;
+  for (let i = 0; i <= da; i++) if ((a[i >>> 5] >>> (i & 31)) & 1) xorShifted(out, b, i, db);
+  return out;
+}
+
+/** x as a polynomial with room for `words` words. */
+function xPoly(words: number): Poly { const p = new Uint32Array(words); p[0] = 2; return p; }
+
+/** Ben-Or irreducibility test for f of degree n >= 1. */
+export function isIrreducibleBenOr(f: Poly): boolean {
+  const n = degree(f);
+  if (n < 1) return false;
+  if (n === 1) return true;
+  if ((f[0] & 1) === 0) return false; // x divides f
+  const red = new ModReducer(f);
+  let u = xPoly(red.words);
+  for (let i = 1; i <= n >>> 1; i++) {
+    u = red.square(u);            // u = x^(2^i) mod f
+    const t = u.slice(); t[0] ^= 2; // x^(2^i) - x
+    if (!coprime(f, t)) return false;
+  }
+  return true;
+}
+
+/** Rabin irreducibility test for f of degree n >= 1. */
+export function isIrreducibleRabin(f: Poly): boolean {
+  const n = degree(f);
+  if (n < 1) return false;
+  const red = new ModReducer(f);
+  const powers: Poly[] = [xPoly(red.words)]; // powers[k] = x^(2^k) mod f
+  if (n === 1) return true;
+  for (let k = 1; k <= n; k++) powers.push(red.square(powers[k - 1]));
+  const xn = powers[n].slice(); xn[0] ^= 2;
+  if (degree(xn) >= 0) return false;
+  for (const q of primeFactors(n)) {
+    const t = powers[n / q].slice(); t[0] ^= 2;
+    if (!coprime(f, t)) return false;
+  }
+  return true;
+}
+
+export function primeFactors(n: number): number[] {
+  const out: number[] = [];
+  for (let p = 2; p * p <= n; p++) {
+    if (n % p === 0) { out.push(p); while (n % p === 0) n /= p; }
+  }
+  if (n > 1) out.push(n);
+  return out;
+}
+
+export interface IrreducibleDraw {
+  /** The n low coefficients of p(x) = x^n + low(x) (constant coefficient 1). */
+  low: BitString;
+  /** Candidates drawn until the first irreducible one (about n/2 expected: a fraction ~1/n of
+   *  monic degree-n polynomials is irreducible, and forcing the constant term to 1 doubles it). */
+  tries: number;
+}
+
+/** Draw uniformly random monic degree-n polynomials with constant coefficient 1 until one is
+ *  irreducible (Ben-Or). Spec step 1 of OTUH-QDS. */
+export function randomIrreducible(n: number, rng: Rng): IrreducibleDraw {
+  if (!(Number.isInteger(n) && n >= 2)) throw new RangeError(`randomIrreducible: degree must be an integer >= 2, got ${n}`);
+  const low = zeros(n);
+  for (let tries = 1; ; tries++) {
+    for (let i = 0; i < low.words.length; i++) low.words[i] = rng.nextUint32();
+    clearTail(low);
+    low.words[0] |= 1;
+    if (isIrreducibleBenOr(polyFromLow(low))) return { low: { length: n, words: low.words.slice() }, tries };
+  }
+}
+
+/** Is x^n + low(x) irreducible (the verifier's check on p' = Sig1 xor X)? */
+export function isIrreducibleLow(low: BitString): boolean {
+  return low.length >= 1 && isIrreducibleBenOr(polyFromLow(low));
+}
