@@ -1,0 +1,57 @@
+// Polynomial evaluation hash over GF(p), p = 2^127 - 1 (Mersenne prime), as in Wegman & Carter,
+// JCSS 22 (1981) and Bernstein's Poly1305 construction. The message (bytes) is cut into 15-byte
+// blocks m_1..m_L (< 2^120 < p) followed by a block holding the byte length, and
+//   H_k(m) = sum_{i=1}^{L+1} m_i k^{L+2-i} mod p   (Horner).
+// For m != m' the difference H_k(m) - H_k(m') is a nonzero polynomial in k of degree <= L+1,
+// so for any c, Pr_k[H_k(m) - H_k(m') = c] <= (L+1)/p: the family is (L+1)/p-almost
+// Delta-universal. With the tag one-time padded by addition of a fresh uniform r mod p, a
+// forger who saw one (message, tag) pair succeeds with probability <= (L+1)/p per try
+// (e.g. < 2^-106 for a 1 MB message).
+export const P127 = (1n << 127n) - 1n;
+
+function reduce(x: bigint): bigint {
+  x = (x & P127) + (x >> 127n);
+  x = (x & P127) + (x >> 127n);
+  return x >= P127 ? x - P127 : x;
+}
+
+export function polyHash127(key: bigint, data: Uint8Array): bigint {
+  if (key < 0n || key >= P127) throw new RangeError('polyHash127: key must be in [0, p)');
+  let h = 0n;
+  const n = data.length;
+  let i = 0;
+  for (; i + 15 <= n; i += 15) {
+    // three 40-bit pieces, each exactly representable as a Number
+    const a = data[i] + data[i + 1] * 256 + data[i + 2] * 65536 + data[i + 3] * 16777216 + data[i + 4] * 4294967296;
+    const b = data[i + 5] + data[i + 6] * 256 + data[i + 7] * 65536 + data[i + 8] * 16777216 + data[i + 9] * 4294967296;
+    const c = data[i + 10] + data[i + 11] * 256 + data[i + 12] * 65536 + data[i + 13] * 16777216 + data[i + 14] * 4294967296;
+    const m = BigInt(a) | (BigInt(b) << 40n) | (BigInt(c) << 80n);
+    h = reduce((h + m) * key);
+  }
+  if (i < n) {
+    let m = 0n;
+    for (let j = n - 1; j >= i; j--) m = (m << 8n) | BigInt(data[j]);
+    h = reduce((h + m) * key);
+  }
+  h = reduce((h + BigInt(n)) * key);
+  return h;
+}
+
+/** Key bits (LSB-first words) -> integer in [0, 2^bits). */
+export function wordsToBigint(words: Uint32Array, bits: number): bigint {
+  let v = 0n;
+  for (let i = (bits + 31) >>> 5; i-- > 0;) v = (v << 32n) | BigInt(words[i]);
+  return v & ((1n << BigInt(bits)) - 1n);
+}
+
+export function bigintToBytes(v: bigint, len: number): Uint8Array {
+  const out = new Uint8Array(len);
+  for (let i = 0; i < len; i++) { out[i] = Number(v & 0xffn); v >>= 8n; }
+  return out;
+}
+
+export function bytesToBigint(b: Uint8Array): bigint {
+  let v = 0n;
+  for (let i = b.length; i-- > 0;) v = (v << 8n) | BigInt(b[i]);
+  return v;
+}
