@@ -11,7 +11,7 @@ import { assign, emit, enqueueActions, setup, type AnyActorRef } from 'xstate';
 import type { SessionId } from '../../protocols/types.ts';
 import { planRequest, type PlanDeps } from './orchestration.ts';
 import type { NetworkView, Plan, QkdRequest } from './orchestration-types.ts';
-import type { KeyRateEngine } from './orchestration-keyrate.ts';
+import type { FiniteEngine, KeyRateEngine } from './orchestration-keyrate.ts';
 import { emptyPool, release, reserve, type ResourcePool } from './resources.ts';
 import { addPorts, connect, createFabric, layoutFromView, releaseSession, type FabricState } from './switch-fabric.ts';
 
@@ -42,6 +42,8 @@ export interface OrchestrationContext {
   sessions: Record<SessionId, ActiveSession>;
   clients: AnyActorRef[];
   engine?: KeyRateEngine;
+  /** null: plan with the fast ranking engine only (no finite-key optimisation). */
+  finite?: FiniteEngine | null;
   /** Counter for session ids (deterministic; the host may override with uuids via `newSessionId`). */
   nextSession: number;
   log: Array<{ sessionId: SessionId; outcome: 'finished' | 'aborted'; reason?: string }>;
@@ -50,6 +52,7 @@ export interface OrchestrationContext {
 export interface OrchestrationInput {
   view: NetworkView;
   engine?: KeyRateEngine;
+  finite?: FiniteEngine | null;
   fabric?: FabricState;
 }
 
@@ -77,6 +80,7 @@ export const orchestrationMachine = setup({
     sessions: {},
     clients: [],
     ...(input.engine ? { engine: input.engine } : {}),
+    ...(input.finite !== undefined ? { finite: input.finite } : {}),
     nextSession: 1,
     log: [],
   }),
@@ -89,6 +93,7 @@ export const orchestrationMachine = setup({
             const clients = addClient(context.clients, event.replyTo);
             const deps: PlanDeps = { fabric: context.fabric, sessionId: `s${context.nextSession}-${event.request.id}` };
             if (context.engine) deps.engine = context.engine;
+            if (context.finite !== undefined) deps.finite = context.finite;
             const out = planRequest(event.request, context.view, context.pool, deps);
             let reply: OrchestrationReply;
             if (out.kind === 'plan') {

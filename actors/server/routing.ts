@@ -40,6 +40,8 @@ type Where = { at: 'start' } | { at: 'in'; port: number } | { at: 'out'; port: n
 interface State {
   where: Where;
   dof: Dof;
+  /** Server converters already on this path (a converter carries one signal: no loops). */
+  convs?: string;
 }
 interface Step {
   hop?: Hop;
@@ -49,7 +51,7 @@ interface Step {
 }
 
 const TIE_EPS = 1e-9;
-const key = (s: State) => `${s.where.at}:${'port' in s.where ? s.where.port : ''}:${s.dof}`;
+const key = (s: State) => `${s.where.at}:${'port' in s.where ? s.where.port : ''}:${s.dof}:${s.convs ?? ''}`;
 
 function portUsable(ctx: RoutingContext, p: PortInfo): boolean {
   if (ctx.usedPorts.has(p.port)) return false;
@@ -118,7 +120,7 @@ export function planLeg(ctx: RoutingContext, from: NodeView, target: LegTarget, 
       for (const y of ports) {
         if (y.port === x.port || !portUsable(ctx, y)) continue;
         const loss = x.lossDb + y.lossDb;
-        push({ where: { at: 'out', port: y.port }, dof: s.dof }, d + loss, k, {
+        push({ where: { at: 'out', port: y.port }, dof: s.dof, ...(s.convs ? { convs: s.convs } : {}) }, d + loss, k, {
           hop: { kind: 'xconnect', from: `port:${x.port}`, to: `port:${y.port}`, lossDb: loss },
           xconnect: [x.port, y.port],
         });
@@ -127,17 +129,19 @@ export function planLeg(ctx: RoutingContext, from: NodeView, target: LegTarget, 
       const y = ports.find((p) => p.port === (s.where as { port: number }).port)!;
       const o = y.owner;
       if (o.kind === 'node' && target.kind === 'node' && o.node === target.node && accept.includes(s.dof)) {
-        push({ where: { at: 'end' }, dof: s.dof }, d + targetLoss, k, { hop: { kind: 'fibre', from: `port:${y.port}`, to: target.node, lossDb: targetLoss } });
+        push({ where: { at: 'end' }, dof: s.dof, ...(s.convs ? { convs: s.convs } : {}) }, d + targetLoss, k, { hop: { kind: 'fibre', from: `port:${y.port}`, to: target.node, lossDb: targetLoss } });
       } else if (o.kind === 'bs' && target.kind === 'bs' && o.id === target.id && o.side.startsWith('in') && accept.includes(s.dof)) {
-        push({ where: { at: 'end' }, dof: s.dof }, d, k, { hop: { kind: 'bs', from: `port:${y.port}`, to: `bs:${o.id}.${o.side}`, lossDb: 0 } });
+        push({ where: { at: 'end' }, dof: s.dof, ...(s.convs ? { convs: s.convs } : {}) }, d, k, { hop: { kind: 'bs', from: `port:${y.port}`, to: `bs:${o.id}.${o.side}`, lossDb: 0 } });
       } else if (o.kind === 'converter' && o.side === 'in') {
         const conv = view.server.converters.find((c) => c.id === o.id);
         const r = resourceId.serverConverter(o.id);
         const outPort = ports.find((p) => p.owner.kind === 'converter' && p.owner.id === o.id && p.owner.side === 'out');
-        if (!conv || !outPort || !resourceUsable(ctx, r) || !portUsable(ctx, outPort)) continue;
+        const used = (s.convs ?? '').split(',').filter(Boolean);
+        if (!conv || !outPort || used.includes(o.id) || !resourceUsable(ctx, r) || !portUsable(ctx, outPort)) continue;
+        const convs = [...used, o.id].sort().join(',');
         for (const dd of ['pol', 'tbp', 'pha'] as const)
           if (canConvert(s.dof, dd))
-            push({ where: { at: 'in', port: outPort.port }, dof: dd }, d + conv.lossDb, k, {
+            push({ where: { at: 'in', port: outPort.port }, dof: dd, convs }, d + conv.lossDb, k, {
               hop: { kind: 'converter', from: `port:${y.port}`, to: `port:${outPort.port}`, lossDb: conv.lossDb },
               conversion: { node: from.id, from: s.dof, to: dd, at: 'server', converter: r, lossDb: conv.lossDb },
               resource: r,

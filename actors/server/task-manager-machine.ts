@@ -11,7 +11,7 @@ import { assign, enqueueActions, setup, type ActorRefFrom } from 'xstate';
 import type { NetworkView, Plan, QkdRequest } from './orchestration-types.ts';
 import { orchestrationMachine, type OrchestrationEvent, type OrchestrationInput, type OrchestrationReply } from './orchestration-machine.ts';
 import { enqueue as enqueueEntry, markWaiting, ordered, removeEntry, type QueueEntry } from './task-manager.ts';
-import type { KeyRateEngine } from './orchestration-keyrate.ts';
+import type { FiniteEngine, KeyRateEngine } from './orchestration-keyrate.ts';
 
 export type AgentNotice =
   | { requestId: string; status: 'accepted' }
@@ -45,6 +45,7 @@ export interface TaskManagerContext {
 export interface TaskManagerInput {
   view: NetworkView;
   engine?: KeyRateEngine;
+  finite?: FiniteEngine | null;
 }
 
 export const taskManagerMachine = setup({
@@ -72,7 +73,11 @@ export const taskManagerMachine = setup({
     src: 'orchestration',
     id: 'orchestration',
     systemId: 'orchestration',
-    input: ({ context }): OrchestrationInput => ({ view: context.init.view, ...(context.init.engine ? { engine: context.init.engine } : {}) }),
+    input: ({ context }): OrchestrationInput => ({
+      view: context.init.view,
+      ...(context.init.engine ? { engine: context.init.engine } : {}),
+      ...(context.init.finite !== undefined ? { finite: context.init.finite } : {}),
+    }),
   },
   on: {
     SUBMIT: {

@@ -37,3 +37,22 @@ export function withGeorgeHenry(view: NetworkView): NetworkView {
     ],
   };
 }
+
+// The same network built from the runtime engineer's topology file when it is there, through
+// the adapter the server uses (actors/server/orchestration-view.ts).
+import { existsSync, readFileSync } from 'node:fs';
+import { networkViewFromTopology, type HypervisorNodeState, type TopologyLike } from '../../actors/server/orchestration-view.ts';
+
+const TOPOLOGY = new URL('../../infra/topologies/reference.json', import.meta.url);
+
+/** Reference view from infra/topologies/reference.json (George/Henry only when `attached`), else the inline fixture. */
+export function loadReferenceView(attached = false): { view: NetworkView; source: string } {
+  if (!existsSync(TOPOLOGY)) {
+    const v = referenceView();
+    return { view: attached ? withGeorgeHenry(v) : v, source: 'fixture' };
+  }
+  const topo = JSON.parse(readFileSync(TOPOLOGY, 'utf8')) as TopologyLike;
+  const states: Record<string, HypervisorNodeState> = {};
+  for (const n of topo.nodes) states[n.name] = n.attachLater && !attached ? 'expected' : 'up';
+  return { view: networkViewFromTopology(topo, states), source: 'infra/topologies/reference.json' };
+}

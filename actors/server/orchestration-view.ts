@@ -1,0 +1,94 @@
+// Builds the orchestration core's NetworkView from a topology file (infra/topologies/*.json)
+// and the hypervisor's live node states. The topology says what hardware each node has; where
+// it is silent, defaults apply, and for the reference network the published hardware
+// (reference-network.md) fills the gaps: every C node owns a DoF converter; David has four
+// SPDs with a passive basis choice, measures pol, tbp (SPD1/SPD3 gated on early/late bins) and
+// pha, and is the BSM relay; George and Henry have two SPDs each (early/late bin), tbp only.
+import type { Dof, NodeId, NodeType } from '../../protocols/types.ts';
+import type { NetworkView, NodeState, NodeView, ServerView } from './orchestration-types.ts';
+
+export interface TopologyNode {
+  name: NodeId;
+  type: NodeType;
+  dof: Dof;
+  linkKm: number;
+  attachLater?: boolean;
+  ownConverter?: boolean;
+  measures?: Dof[];
+  bsm?: boolean;
+  detectors?: number;
+  fibres?: number;
+  ports?: number[];
+  extraLossDb?: number;
+  etaDet?: number;
+  darkCount?: number;
+  misalignment?: number;
+}
+
+export interface TopologyLike {
+  network?: string;
+  server?: Partial<ServerView> & Record<string, unknown>;
+  nodes: TopologyNode[];
+  fibreDbPerKm?: number;
+  rateHz?: number;
+}
+
+/** The hypervisor's node states (registry.messages.ts nodeViewSchema.state). */
+export type HypervisorNodeState = 'expected' | 'up' | 'down' | 'left';
+
+const REFERENCE_HARDWARE: Record<string, Partial<TopologyNode>> = {
+  David: { measures: ['pol', 'tbp', 'pha'], bsm: true, detectors: 4 },
+  George: { measures: ['tbp'], bsm: false, detectors: 2 },
+  Henry: { measures: ['tbp'], bsm: false, detectors: 2 },
+};
+
+export const DEFAULT_SERVER: ServerView = {
+  // A MEMS port: ~0.5 dB (about 1 dB per cross-connect); settling ~10 ms.
+  portLossDb: 0.5,
+  switchTimeMs: 10,
+  // Passive converter: 3 dB by construction + 0.3 dB excess (protocols/physics/devices.ts passiveConverter).
+  converters: [{ id: 'conv0', lossDb: 3.3, misalignment: 0.002 }],
+  beamSplitters: [{ id: 'bs0', lossDb: 0.2 }],
+};
+
+const mapState = (s: HypervisorNodeState | undefined): NodeState | undefined =>
+  s === undefined ? undefined : s === 'up' ? 'idle' : s === 'expected' ? undefined : 'down';
+
+/**
+ * `states`: the hypervisor's view (name -> state). Without it every node not marked
+ * attachLater counts as idle. Nodes not registered yet ('expected', or attachLater without a
+ * state) are absent from the view: they appear when they attach.
+ */
+export function networkViewFromTopology(topology: TopologyLike, states?: Record<NodeId, HypervisorNodeState>): NetworkView {
+  const reference = topology.network === 'reference';
+  const nodes: NodeView[] = [];
+  for (const t of topology.nodes) {
+    const live = states ? mapState(states[t.name]) : t.attachLater ? undefined : 'idle';
+    if (live === undefined) continue;
+    const hw: TopologyNode = { ...(reference ? REFERENCE_HARDWARE[t.name] : {}), ...t };
+    const n: NodeView = {
+      id: t.name,
+      type: t.type,
+      dof: t.dof,
+      linkKm: t.linkKm,
+      state: live,
+      // Reference network: every C node has its own converter; elsewhere the topology must say so.
+      ownConverter: hw.ownConverter ?? (reference && t.type === 'C'),
+    };
+    for (const k of ['measures', 'bsm', 'detectors', 'fibres', 'ports', 'extraLossDb', 'etaDet', 'darkCount', 'misalignment'] as const)
+      if (hw[k] !== undefined) (n as unknown as Record<string, unknown>)[k] = hw[k];
+    nodes.push(n);
+  }
+  const s = topology.server ?? {};
+  return {
+    nodes,
+    server: {
+      portLossDb: typeof s.portLossDb === 'number' ? s.portLossDb : DEFAULT_SERVER.portLossDb,
+      switchTimeMs: typeof s.switchTimeMs === 'number' ? s.switchTimeMs : DEFAULT_SERVER.switchTimeMs,
+      converters: Array.isArray(s.converters) ? s.converters : DEFAULT_SERVER.converters,
+      beamSplitters: Array.isArray(s.beamSplitters) ? s.beamSplitters : DEFAULT_SERVER.beamSplitters,
+    },
+    fibreDbPerKm: topology.fibreDbPerKm ?? 0.2,
+    rateHz: topology.rateHz ?? 1e9,
+  };
+}
