@@ -24,7 +24,7 @@
 // dropped before reaching the actor; the host counts them, emits a FrameErrorEvent naming the field,
 // and answers runtime.error when the sender was waiting for a reply. Inspection events stream to
 // `inspect.<processId>` only while some `hetqn inspect` holds a lease, so they cost nothing otherwise.
-import { createActor, type AnyActorRef, type AnyStateMachine, type InputFrom, type InspectionEvent } from 'xstate';
+import { createActor, type AnyActorLogic, type AnyActorRef, type AnyStateMachine, type InputFrom, type InspectionEvent } from 'xstate';
 import { randomUUID } from 'node:crypto';
 import { BusTimeoutError, type Bus, type BusMessage, type Subscription } from './bus.ts';
 import { DEFAULT_MAX_FRAME_BYTES, decodeFrame, encodeFrame, FrameError, PROTOCOL_VERSION, type Envelope } from './codec.ts';
@@ -55,10 +55,19 @@ export interface HostOptions {
 export interface SpawnOptions<M extends AnyStateMachine> {
   systemId: string;
   input?: InputFrom<M>;
-  /** Implementations to inject (actions, actors, guards, delays), built from the host's port. */
-  provide?: (port: BusPort, host: ActorHost) => Parameters<M['provide']>[0];
+  /** Implementations to inject (actions, actors, guards, delays), built from the host's port.
+   * Passed to machine.provide(); names must match those declared in the machine's setup(). */
+  provide?: (port: BusPort, host: ActorHost) => Provided;
   /** Extra relative subjects delivered to this actor's inbox. */
   routes?: Array<{ subject: string; queue?: string }>;
+}
+
+/** Loosely typed on purpose: xstate checks names and shapes when the machine is provided. */
+export interface Provided {
+  actions?: Record<string, unknown>;
+  actors?: Record<string, AnyActorLogic>;
+  guards?: Record<string, unknown>;
+  delays?: Record<string, unknown>;
 }
 
 export type ServeHandler = (env: Envelope, meta: InboundMeta) => Promise<{ type: string; body: unknown }> | { type: string; body: unknown };
@@ -118,7 +127,7 @@ export class ActorHost {
   spawn<M extends AnyStateMachine>(machine: M, opts: SpawnOptions<M>): AnyActorRef {
     const systemId = token('systemId', opts.systemId);
     if (this.hosted.has(systemId)) throw new Error(`actor "${systemId}" already runs on host ${this.processId}`);
-    const injected = (opts.provide?.(this.port, this) ?? {}) as { actions?: object; actors?: object; [k: string]: unknown };
+    const injected: Provided = opts.provide?.(this.port, this) ?? {};
     const provided = machine.provide({
       ...injected,
       actions: { ...busActions(this.port), ...(injected.actions ?? {}) },

@@ -111,7 +111,7 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
     if (opts.downAfterMs) serverArgs.push('--down-after-ms', String(opts.downAfterMs));
     track('server', 'server', spawnTs('runtime/processes/server-main.ts', serverArgs, env));
     const bus = await NatsBus.connect(endpoints.natsUrl, `hetqn-${t.network}-launcher`);
-    client = new ActorHost({ bus, net: t.network, processId: `launcher-${process.pid}` });
+    client = new ActorHost({ bus, net: t.network, processId: `launcher-${process.pid}`, logFrameErrors: false });
     const theClient = client;
 
     const status = async (timeoutMs = 3000) => (await theClient.request<HypervisorView>('actor.hypervisor', 'hypervisor.status', {}, { timeoutMs })).body;

@@ -39,7 +39,7 @@ export async function startNodeProcess(o: NodeProcessOptions): Promise<NodeProce
   const actor = host.spawn(nodeMachine, {
     systemId,
     input: { name: o.name, type: o.type, dof: o.dof, linkKm: o.linkKm, maxAttempts: o.maxAttempts ?? 0 },
-    provide: nodeServices(o.credential) as never,
+    provide: nodeServices(o.credential),
   });
   const registered = waitFor(actor, (s) => s.value !== 'registering' && s.value !== 'waiting', { timeout: Infinity }).then((s) => {
     if (s.value === 'registered') return { network: s.context.network as string };
