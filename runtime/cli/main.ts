@@ -12,6 +12,8 @@ const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/node.ts'),
   () => import('./commands/inspect.ts'),
   () => import('./commands/demo.ts'),
+  () => import('./commands/keyrate.ts'),
+  () => import('./commands/params.ts'),
 ];
 
 export async function main(argv: string[]): Promise<void> {
