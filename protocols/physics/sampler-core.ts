@@ -118,7 +118,9 @@ export class EventStream {
   private readonly maxEvents: number;
   private readonly oN: number; private readonly oThr: Float64Array; private readonly oAlias: Int32Array;
   private readonly gN: number; private readonly gThr: Float64Array; private readonly gAlias: Int32Array;
-  private readonly gTail: number; private readonly gInv: number; private readonly mode: 0 | 1 | 2; // 0: p=1, 1: log, 2: table
+  private readonly gTail: number; private readonly gInv: number; private readonly mode: 0 | 1 | 2 | 3; // 0: p=1, 1: log, 2: table, 3: joint table
+  /** Joint (gap, outcome) alias table: entry g * nOut + o for g < T, and entry T * nOut = "gap >= T". */
+  private readonly jN: number; private readonly jThr: Float64Array; private readonly jAlias: Int32Array; private readonly jOut: number;
   private readonly uni: UniformBlocks;
   private readonly buf = new Float64Array(8192);
   private pos = 8192;
@@ -145,6 +147,20 @@ export class EventStream {
     const gaps = new GeometricGaps(pEvent > 0 ? pEvent : 1);
     const t = gaps.tableOrNull;
     this.mode = pEvent >= 1 ? 0 : t === null ? 1 : 2;
+    // One draw for both the gap and the outcome when the product table stays small: the gap and
+    // the outcome are independent, so P(g, o) = P(G = g) P(o | event) for g < T, plus the tail
+    // entry P(G >= T) after which (memorylessness) both are drawn afresh with T added to the gap.
+    const nOut = outcomes.size;
+    if (this.mode === 2 && t !== null && gaps.tailIndex * nOut + 1 <= 1 << 18) {
+      const T = gaps.tailIndex, q = pEvent, lq = Math.log1p(-q);
+      const jw = new Float64Array(T * nOut + 1);
+      let wsum = 0; for (let i = 0; i < w.length; i++) wsum += w[i];
+      for (let g = 0; g < T; g++) { const pg = q * Math.exp(g * lq); for (let o = 0; o < nOut; o++) jw[g * nOut + o] = pg * (w[o] / wsum); }
+      jw[T * nOut] = Math.exp(T * lq);
+      const jt = new AliasTable(jw);
+      this.jN = jt.size; this.jThr = jt.threshold; this.jAlias = jt.alias; this.jOut = nOut;
+      this.mode = 3;
+    } else { this.jN = 0; this.jThr = this.oThr; this.jAlias = this.oAlias; this.jOut = 1; }
     this.gN = t ? t.size : 0; this.gThr = t ? t.threshold : this.oThr; this.gAlias = t ? t.alias : this.oAlias;
     this.gTail = gaps.tailIndex; this.gInv = gaps.invLogQ;
     this.uni = new UniformBlocks(rng);
@@ -168,20 +184,30 @@ export class EventStream {
     const buf = this.buf, BLOCK = buf.length, maxEvents = deltas.length, pulses = this.pulses;
     const oN = this.oN, oThr = this.oThr, oAlias = this.oAlias;
     const gN = this.gN, gThr = this.gThr, gAlias = this.gAlias, gTail = this.gTail, gInv = this.gInv, mode = this.mode;
+    const jN = this.jN, jThr = this.jThr, jAlias = this.jAlias, jOut = this.jOut, tailEntry = gTail * jOut;
     let pos = this.pos, slot = this.slot, n = 0, prev = 0;
     while (n < maxEvents) {
       if (pos > BLOCK - 2) { this.uni.fill(buf); pos = 0; }
-      let s: number;
+      let s: number, out = -1;
       if (this.pending >= 0) { s = this.pending; this.pending = -1; }
       else {
         let gap = 0;
-        if (mode === 2) {
+        if (mode === 3) {
+          for (;;) {
+            const x = buf[pos++] * jN;
+            const i = x | 0;
+            const e = x - i < jThr[i] ? i : jAlias[i];
+            if (e !== tailEntry) { const g = (e / jOut) | 0; gap += g; out = e - g * jOut; break; }
+            gap += gTail; // memoryless tail: G | G >= T = T + G'
+            if (pos > BLOCK - 2) { this.uni.fill(buf); pos = 0; }
+          }
+        } else if (mode === 2) {
           for (;;) {
             const x = buf[pos++] * gN;
             const i = x | 0;
             const g = x - i < gThr[i] ? i : gAlias[i];
             if (g !== gTail) { gap += g; break; }
-            gap += gTail; // memoryless tail: G | G >= T = T + G'
+            gap += gTail;
             if (pos > BLOCK - 2) { this.uni.fill(buf); pos = 0; }
           }
         } else if (mode === 1) gap = Math.floor(Math.log(1 - buf[pos++]) * gInv);
@@ -192,18 +218,24 @@ export class EventStream {
       if (n === 0) { this.firstSlot = s; deltas[0] = 0; }
       else {
         const d = s - prev;
-        if (d > 0xffffffff) { this.pending = s; break; }
+        if (d > 0xffffffff) { this.pending = s; this.pendingOut = out; break; }
         deltas[n] = d;
       }
       prev = s;
-      const x = buf[pos++] * oN;
-      const i = x | 0;
-      outcome[n] = x - i < oThr[i] ? i : oAlias[i];
+      if (out < 0 && this.pendingOut >= 0) { out = this.pendingOut; this.pendingOut = -1; }
+      if (out < 0) {
+        if (pos > BLOCK - 1) { this.uni.fill(buf); pos = 0; }
+        const x = buf[pos++] * oN;
+        const i = x | 0;
+        out = x - i < oThr[i] ? i : oAlias[i];
+      }
+      outcome[n] = out;
       n++;
     }
     this.pos = pos; this.slot = slot;
     return n;
   }
+  private pendingOut = -1;
 }
 
 /** Generator form of EventStream. */
