@@ -338,6 +338,13 @@ export class KeyPoolStore {
     return parseStats(this.owner, peer, kind, await this.run(() => this.redis.hgetall(S)));
   }
 
+  /** (peer, kind) of every pool of this owner, without reading stats. */
+  async listPools(): Promise<{ peer: NodeId; kind: PoolKind }[]> {
+    const members = await this.run(() => this.redis.smembers(statsIndexKey(this.net, this.owner)));
+    return members.map((m) => m.split(':')).filter(([p, k]) => p && (POOL_KINDS as readonly string[]).includes(k))
+      .map(([peer, kind]) => ({ peer, kind: kind as PoolKind })).sort((x, y) => (x.peer + x.kind).localeCompare(y.peer + y.kind));
+  }
+
   /** Every pool of this owner. */
   async listStats(): Promise<PoolStats[]> {
     return readOwnerStats(this.redis, this.net, this.owner);
