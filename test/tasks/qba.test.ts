@@ -1,0 +1,159 @@
+import test from 'ava';
+import { createRng } from '../../protocols/rng.ts';
+import {
+  BOTTOM, decide, decodePayload, encodePayload, expandRounds, omMessages, omTolerates, planMulticastRound,
+  qbaMulticastRoundsFormula, qbaQdsRunsFormula, qbaStringLength,
+} from '../../protocols/tasks/qba.ts';
+import {
+  type NodeBehaviour, alterRelayed, collude, equivocate, forgeSignature, withhold,
+} from '../../protocols/tasks/qba-behaviours.ts';
+import { runQba } from '../../protocols/tasks/qba-sim.ts';
+import { MemoryLedger } from './ledger.ts';
+
+const FIVE = ['Alice', 'Bob', 'Charlie', 'David', 'Frank'];
+const N_TEST = 24; // short QDS strings keep the exhaustive sweeps fast (security is not what is tested here)
+
+function subsets<T>(xs: readonly T[], maxSize: number): T[][] {
+  const out: T[][] = [[]];
+  for (const x of xs) for (const s of [...out]) if (s.length < maxSize) out.push([...s, x]);
+  return out;
+}
+
+/** Every listed strategy, given the malicious set (collusion needs to know its members). */
+function strategies(members: string[]): Record<string, (node: string) => NodeBehaviour> {
+  return {
+    equivocate: () => equivocate(['buy', 'sell']),
+    withhold: () => withhold(),
+    'withhold-selectively': (node) => withhold(FIVE.filter((x) => x !== node).slice(0, 2)),
+    alter: () => alterRelayed('sell'),
+    forge: () => forgeSignature('sell'),
+    collude: () => collude({ members, secondValue: 'sell' }),
+    'collude-release-to-one-honest': () => collude({ members, secondValue: 'sell', release: 'one-honest' }),
+    mixed: (node) => [equivocate(['buy', 'sell']), forgeSignature('sell'), alterRelayed('hold'), withhold()][members.indexOf(node) % 4],
+  };
+}
+
+test('QBA(P, S, d) structure: N = 5, d = 2 gives 5 multicast rounds and 36 QDS runs', (t) => {
+  const root = planMulticastRound('Alice', FIVE.slice(1), 2);
+  const rounds = expandRounds(root);
+  t.is(rounds.length, 5);
+  t.is(rounds.filter((r) => r.depth === 2).length, 1);
+  t.is(rounds.filter((r) => r.depth === 1).length, 4);
+  const runs = rounds.reduce((s, r) => s + r.runs.length, 0);
+  t.is(runs, 4 * 3 + 4 * 3 * 2); // (N-1)(N-2) + (N-1)(N-2)(N-3)
+  t.is(runs, qbaQdsRunsFormula(5, 2));
+  t.deepEqual(rounds.map((r) => r.id), ['Alice', 'Alice>Bob', 'Alice>Charlie', 'Alice>David', 'Alice>Frank']);
+});
+
+test('the spec formulas match the expanded plans for N = 3..8, d = 1..N-2', (t) => {
+  for (let N = 3; N <= 8; N++) {
+    const nodes = Array.from({ length: N }, (_, i) => `n${i}`);
+    for (let d = 1; d <= N - 2; d++) {
+      const rounds = expandRounds(planMulticastRound('n0', nodes.slice(1), d));
+      t.is(rounds.length, qbaMulticastRoundsFormula(N, d), `rounds N=${N} d=${d}`);
+      t.is(rounds.reduce((s, r) => s + r.runs.length, 0), qbaQdsRunsFormula(N, d), `runs N=${N} d=${d}`);
+    }
+  }
+  t.is(qbaQdsRunsFormula(7, 3), 6 * 5 + 6 * 5 * 4 + 6 * 5 * 4 * 3);
+});
+
+test('OM(m) baseline: recurrence equals the closed sum, and N > 3m', (t) => {
+  // Unrolling M(n,m) = (n-1) + (n-1) M(n-1,m-1) gives sum_{k=1..m+1} (n-1)(n-2)...(n-k).
+  const closed = (n: number, m: number) => { let s = 0, p = 1; for (let k = 1; k <= m + 1; k++) { p *= n - k; s += p; } return s; };
+  for (let n = 2; n <= 12; n++) for (let m = 0; m < n - 1; m++) t.is(omMessages(n, m), closed(n, m));
+  t.is(omMessages(4, 1), 3 + 3 * 2);
+  t.false(omTolerates(7, 3));
+  t.true(omTolerates(10, 3));
+  t.false(omTolerates(5, 2));
+});
+
+test('decision rule and payload wire form', (t) => {
+  t.is(decide(['buy']), 'buy');
+  t.is(decide(['buy', 'buy']), 'buy');
+  t.is(decide([]), BOTTOM);
+  t.is(decide(['buy', 'sell']), BOTTOM);
+  const items = [{ value: 'buy ✓', chain: ['Alice', 'Bob'] }, { value: '', chain: ['Alice', 'Bob'] }];
+  t.deepEqual(decodePayload(encodePayload(items)), items);
+  t.is(decodePayload(new Uint8Array([0, 0, 0, 1])), undefined);
+});
+
+test('honest run: everyone decides the primary\'s value; consumption equals the ledger, no bit reused', (t) => {
+  const ledger = new MemoryLedger('qba-honest');
+  const r = runQba({ nodes: FIVE, primary: 'Alice', value: 'buy', depth: 2, n: N_TEST, keys: ledger, rng: createRng(1) });
+  t.true(r.agreement);
+  t.true(r.validity);
+  for (const node of FIVE) t.is(r.decisions[node], 'buy');
+  t.is(r.multicastRounds, 5);
+  t.is(r.qdsRuns, 36);
+  t.is(r.verdictDisagreements, 0);
+  t.deepEqual(r.keyBitsPerPool, ledger.totals());
+  t.is(r.keyBitsTotal, 36 * 2 * 2 * N_TEST); // each run: 2n bits on signer-forwarder and on signer-verifier
+  t.true(ledger.disjoint());
+  // Root round: pool Alice|x is used by x as forwarder (3 runs) and as verifier (3 runs).
+  t.is(r.rounds[0].keyBitsPerPool['Alice|Bob'], 6 * 2 * N_TEST);
+});
+
+test('N = 5, d = 2: agreement and validity for every set of up to 2 malicious nodes and every strategy', (t) => {
+  let runs = 0;
+  const rejected: Record<string, number> = {};
+  for (const bad of subsets(FIVE, 2)) {
+    for (const [name, make] of Object.entries(strategies(bad))) {
+      const behaviours = Object.fromEntries(bad.map((b) => [b, make(b)]));
+      const ledger = new MemoryLedger(`sweep-${bad.join(',')}-${name}`);
+      const r = runQba({ nodes: FIVE, primary: 'Alice', value: 'buy', depth: 2, n: N_TEST, keys: ledger, rng: createRng(`${bad}-${name}`), behaviours });
+      const label = `malicious [${bad.join(', ')}] ${name}`;
+      t.true(r.agreement, `${label}: agreement ${JSON.stringify(r.decisions)}`);
+      if (!bad.includes('Alice')) t.true(r.validity, `${label}: validity ${JSON.stringify(r.decisions)}`);
+      t.is(r.verdictDisagreements, 0, label);
+      t.deepEqual(r.keyBitsPerPool, ledger.totals(), label);
+      t.true(ledger.disjoint(), label);
+      rejected[name] = (rejected[name] ?? 0) + Object.values(r.rejections).reduce((a, b) => a + b, 0);
+      runs++;
+    }
+  }
+  t.is(runs, 16 * 8);
+  // The attacks were really attempted and the QDS verdicts are what stopped them.
+  t.true(rejected.forge > 0 && rejected.alter > 0, JSON.stringify(rejected));
+});
+
+test('with 3 of 5 malicious (beyond d = 2) a colluding primary breaks agreement', (t) => {
+  const bad = ['Alice', 'Bob', 'Charlie'];
+  const behaviours = Object.fromEntries(bad.map((b) => [b, collude({ members: bad, secondValue: 'sell' })]));
+  const r = runQba({ nodes: FIVE, primary: 'Alice', value: 'buy', depth: 2, n: N_TEST, keys: new MemoryLedger('three'), rng: createRng(3), behaviours });
+  t.false(r.agreement, JSON.stringify(r.decisions));
+  // The honest nodes split: one saw both values (default), the other only the first.
+  t.deepEqual([...new Set(r.honest.map((h) => r.decisions[h]))].sort(), ['buy', BOTTOM].sort());
+  // The same coalition with only two members (within d) fails.
+  const two = ['Alice', 'Bob'];
+  const r2 = runQba({ nodes: FIVE, primary: 'Alice', value: 'buy', depth: 2, n: N_TEST, keys: new MemoryLedger('two'), rng: createRng(3), behaviours: Object.fromEntries(two.map((b) => [b, collude({ members: two, secondValue: 'sell' })])) });
+  t.true(r2.agreement);
+});
+
+test('N = 7, d = 3, 3 malicious: agreement, and QDS runs and messages against OM(3)', (t) => {
+  const SEVEN = ['Alice', 'Bob', 'Charlie', 'David', 'Frank', 'George', 'Henry'];
+  for (const bad of [['Alice', 'Bob', 'Charlie'], ['Bob', 'Charlie', 'David']]) {
+    const behaviours = Object.fromEntries(bad.map((b) => [b, collude({ members: bad, secondValue: 'sell' })]));
+    const ledger = new MemoryLedger(`seven-${bad}`);
+    const r = runQba({ nodes: SEVEN, primary: 'Alice', value: 'buy', depth: 3, n: N_TEST, keys: ledger, rng: createRng(7), behaviours });
+    t.true(r.agreement, JSON.stringify(r.decisions));
+    if (!bad.includes('Alice')) t.true(r.validity);
+    t.is(r.multicastRounds, 1 + 6 + 6 * 5);
+    t.is(r.qdsRuns, qbaQdsRunsFormula(7, 3));
+    t.is(r.qdsRuns, 510);
+    t.is(r.messages, 3 * 510);
+    t.deepEqual(r.keyBitsPerPool, ledger.totals());
+    t.true(ledger.disjoint());
+  }
+  // Classical OM(3) needs N >= 10 for 3 traitors; at N = 7 it does not tolerate them at all.
+  t.false(omTolerates(7, 3));
+  t.is(omMessages(7, 3), 516);
+  t.is(omMessages(10, 3), 3609);
+  t.log(`QBA N=7 d=3: 510 QDS runs, 1530 messages; OM(3): 516 messages at N=7 (not tolerant), 3609 at N=10`);
+});
+
+test('string length for a 0.1 MB trade file among 5 nodes', (t) => {
+  // n = ceil(log2 m + 1 + log2(1e10)): one 0.1 MB value at one byte per unit gives m ~ 8e5 bits -> 54;
+  // the bound covers 2 values at up to 3 UTF-8 bytes per unit, m ~ 4.8e6 bits -> 57.
+  const n = qbaStringLength(100_000, 5);
+  t.true(n >= 54 && n <= 57, `n = ${n}`);
+});
