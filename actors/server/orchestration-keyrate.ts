@@ -7,13 +7,21 @@
 // (protocols/physics/bb84-model.ts, mdi-model.ts) in microseconds, to rank every candidate
 // relay/route/DoF; `finiteEngine` then gives the chosen candidate its finite-key prediction and
 // optimal parameters with the key-rate engine's optimisers (bb84Optimise: Lim 2014;
-// mdiOptimise: four-intensity MDI), cached per channel. The optimal-parameter table
-// (protocols/keyrate/param-table.ts, not there yet) goes in front of the optimisers here.
+// mdiOptimise: four-intensity MDI; bbm92Optimise), cached per channel. When the host loads the
+// pre-computed optimal-parameter table (protocols/keyrate/param-table.ts; the file is
+// infra/params/*.json, loading is the host's job) it goes first: interpolated parameters,
+// then one finite-key prediction with them (cheap); optimisation runs only for conditions
+// outside the table's grid ("optimise on demand for unseen conditions").
 import { bb84DetectionProb, bb84ErrorProb, type Bb84Link } from '../../protocols/physics/bb84-model.ts';
 import { mdiE11X, mdiGains, mdiY11, type MdiLink } from '../../protocols/physics/mdi-model.ts';
 import type { KeyRateResult } from '../../protocols/keyrate/types.ts';
 import { bb84Optimise } from '../../protocols/keyrate/bb84-optimise.ts';
-import { mdiOptimise } from '../../protocols/keyrate/mdi.ts';
+import { bb84Predict } from '../../protocols/keyrate/bb84-lim.ts';
+import { mdiOptimise, mdiPredict, type MdiParams } from '../../protocols/keyrate/mdi.ts';
+import { bbm92Optimise } from '../../protocols/keyrate/bbm92.ts';
+import { lookupParams, type ParamTable } from '../../protocols/keyrate/param-table.ts';
+import { transmittanceToDb } from '../../protocols/physics/channel.ts';
+import type { Bb84SourceParams } from '../../protocols/physics/bb84-model.ts';
 
 export interface EnginePrediction {
   result: KeyRateResult;
@@ -122,9 +130,12 @@ export interface FiniteEngine {
   /** qXBob: the receiver's X-basis probability (David's passive basis choice: 0.5). */
   bb84(link: Bb84Link, pulses: number, f: number, qXBob: number): EnginePrediction;
   mdi(link: MdiLink, pulses: number, f: number): EnginePrediction;
+  bbm92(etaA: number, etaB: number, pDark: number, eMis: number, pulses: number, f: number): EnginePrediction;
 }
 
 export interface FiniteEngineOptions {
+  /** The pre-computed optimal-parameter table, when the host has loaded one. */
+  table?: ParamTable;
   /** MDI: one parameter set for both sides (about 10x faster) or each side its own (asymmetric links). */
   mdiSymmetric?: boolean;
   mdiMaxEvals?: number;
@@ -147,20 +158,48 @@ export function createFiniteEngine(opts: FiniteEngineOptions = {}): FiniteEngine
     if (cache.size > size) cache.delete(cache.keys().next().value as string);
     return v;
   };
+  const table = opts.table;
   return {
     bb84: (link, pulses, f, qXBob) =>
-      memo(`bb84${cacheKey({ ...link, pulses, f, qXBob })}`, () => ({
-        result: bb84Optimise({ link, pulses, f, qXBob }),
-        paramsSource: 'optimised',
-        engine: 'keyrate/bb84-optimise (Lim 2014 finite key)',
-      })),
+      memo(`bb84${cacheKey({ ...link, pulses, f, qXBob })}`, () => {
+        const hit = table && lookupParams(table, 'bb84', transmittanceToDb(link.etaCh), pulses);
+        if (hit?.inGrid) {
+          const source = { ...(hit.params as unknown as Bb84SourceParams), qXBob };
+          const result = bb84Predict({ link, source, pulses, f });
+          if (result.secretBits > 0) return { result, paramsSource: 'table', engine: 'keyrate/bb84-lim with param-table parameters' };
+        }
+        return { result: bb84Optimise({ link, pulses, f, qXBob }), paramsSource: 'optimised', engine: 'keyrate/bb84-optimise (Lim 2014 finite key)' };
+      }),
     mdi: (link, pulses, f) =>
-      memo(`mdi${cacheKey({ ...link, pulses, f })}`, () => ({
-        result: mdiOptimise({ link, pulses, f, symmetric: opts.mdiSymmetric ?? true, ...(opts.mdiMaxEvals ? { maxEvals: opts.mdiMaxEvals } : {}) }),
+      memo(`mdi${cacheKey({ ...link, pulses, f })}`, () => {
+        // The table's MDI rows are indexed by end-to-end loss (fibre + components, no detector), split evenly.
+        const eta = table?.assumptions.etaDet ?? 1;
+        const hit = table && lookupParams(table, 'mdi', transmittanceToDb(link.etaA / eta) + transmittanceToDb(link.etaB / eta), pulses);
+        const params = hit?.inGrid ? mdiParamsFromRow(hit.params) : undefined;
+        if (params) {
+          const result = mdiPredict({ link, pulses, params, f });
+          if (result.secretBits > 0) return { result, paramsSource: 'table', engine: 'keyrate/mdi with param-table parameters' };
+        }
+        return {
+          result: mdiOptimise({ link, pulses, f, symmetric: opts.mdiSymmetric ?? true, ...(opts.mdiMaxEvals ? { maxEvals: opts.mdiMaxEvals } : {}) }),
+          paramsSource: 'optimised',
+          engine: 'keyrate/mdi (four-intensity finite key)',
+        };
+      }),
+    bbm92: (etaA, etaB, pDark, eMis, pulses, f) =>
+      memo(`bbm92${cacheKey({ etaA, etaB, pDark, eMis, pulses, f })}`, () => ({
+        result: bbm92Optimise({ link: { etaA, etaB, pDark, eMis }, pulses, f }),
         paramsSource: 'optimised',
-        engine: 'keyrate/mdi (four-intensity finite key)',
+        engine: 'keyrate/bbm92 (Ma, Fung, Lo 2007 finite key)',
       })),
   };
+}
+
+/** A table row's flat MDI parameters (sA, muA, nuA, pSA, pMuA, pNuA, and B) as MdiParams. */
+function mdiParamsFromRow(p: Record<string, number>): MdiParams | undefined {
+  const side = (x: 'A' | 'B') => ({ s: p[`s${x}`]!, mu: p[`mu${x}`]!, nu: p[`nu${x}`]!, pS: p[`pS${x}`]!, pMu: p[`pMu${x}`]!, pNu: p[`pNu${x}`]! });
+  const a = side('A'), b = side('B');
+  return [a, b].every((s) => Object.values(s).every((v) => Number.isFinite(v))) ? { a, b } : undefined;
 }
 
 export const finiteEngine: FiniteEngine = createFiniteEngine({ mdiSymmetric: true, mdiMaxEvals: 800 });

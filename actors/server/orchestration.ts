@@ -95,10 +95,10 @@ function predictWith(engine: KeyRateEngine, ch: ChannelModel, pulses: number): E
   return engine.bbm92(ch.etaA, ch.etaB, ch.pDark, ch.eMis, pulses, ch.f);
 }
 
-function finaliseWith(finite: FiniteEngine, ch: ChannelModel, pulses: number): EnginePrediction | undefined {
+function finaliseWith(finite: FiniteEngine, ch: ChannelModel, pulses: number): EnginePrediction {
   if (ch.kind === 'bb84') return finite.bb84(ch.link, pulses, ch.f, ch.qXBob);
   if (ch.kind === 'mdi') return finite.mdi(ch.link, pulses, ch.f);
-  return undefined; // no finite-key BBM92 optimiser yet: the asymptotic prediction stands
+  return finite.bbm92(ch.etaA, ch.etaB, ch.pDark, ch.eMis, pulses, ch.f);
 }
 
 interface Candidate {
@@ -394,10 +394,13 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
   let pulses = best.pulses;
   if (finite && pulses > 0) {
     final = finaliseWith(finite, best.ch, pulses) ?? final;
-    if (!request.seconds && request.bits && final.result.secretBits < request.bits && final.result.secretBitsPerPulse > 0) {
-      // Finite-size penalty: grow N once by the shortfall (the rate per pulse only rises with N).
-      pulses = Math.ceil(request.bits / final.result.secretBitsPerPulse);
-      final = finaliseWith(finite, best.ch, pulses) ?? final;
+    // "until k bits": fixed-point N = k / rate(N); the finite-key rate per pulse rises with N, so a
+    // few steps settle within a few per cent (the last step rounds up rather than short).
+    for (let i = 0; i < 6 && !request.seconds && request.bits && final.result.secretBitsPerPulse > 0; i++) {
+      const got = final.result.secretBits;
+      if (got >= request.bits && got <= request.bits * 1.05) break;
+      pulses = Math.ceil((request.bits * (got < request.bits ? 1.01 : 1)) / final.result.secretBitsPerPulse);
+      final = finaliseWith(finite, best.ch, pulses);
     }
   }
   const r = final.result;

@@ -5,6 +5,7 @@ import { planRequest } from '../../actors/server/orchestration.ts';
 import type { Plan, PlanOutcome, QkdRequest } from '../../actors/server/orchestration-types.ts';
 import { emptyPool, reserve, type ResourcePool } from '../../actors/server/resources.ts';
 import { loadReferenceView, referenceView } from './reference-view.ts';
+import type { Dof } from '../../protocols/types.ts';
 
 const req = (a: string, b: string, extra: Partial<QkdRequest> = {}): QkdRequest => ({ id: `${a}-${b}`, kind: 'qkd', a, b, seconds: 1, ...extra });
 const fast = { finite: null } as const; // rank with the asymptotic engine only: these tests are about choices
@@ -15,7 +16,7 @@ function plan(o: PlanOutcome): Plan {
 const convs = (p: Plan) => p.conversions.map((c) => `${c.node}:${c.from}->${c.to}@${c.at}`).sort();
 
 // From the published table: protocol, relay, DoF at the measurement, who converts (at their own converter).
-const REFERENCE: Array<[string, string, 'bb84' | 'mdi', string | null, string, string[]]> = [
+const REFERENCE: Array<[string, string, 'bb84' | 'mdi', string | null, Dof, string[]]> = [
   ['David', 'Alice', 'bb84', null, 'pol', []],
   ['David', 'Bob', 'bb84', null, 'tbp', []],
   ['David', 'Charlie', 'bb84', null, 'tbp', []],
