@@ -158,6 +158,7 @@ export function register(program: Command): void {
       for (const p of protocols) if (!['bb84', 'mdi', 'bbm92'].includes(p)) throw new CliError(`--protocols: unknown protocol "${p}"`);
       const rows: Array<Record<string, number | string>> = [];
       const lastKeyKm: Record<string, number | null> = {};
+      const stopKm: Record<string, number | null> = {};
       for (const p of protocols) {
         lastKeyKm[p] = null;
         for (let L = from; L <= to + 1e-9; L += step) {
@@ -166,9 +167,20 @@ export function register(program: Command): void {
           rows.push({ protocol: p, lengthKm: L, lossDb: Number((r.lossDb as number).toFixed(3)), secretBitsPerPulse: r.secretBitsPerPulse, secretBitsPerSecond: r.secretBitsPerPulse * (r.rateHz as number), secretBits: r.secretBits, qber: r.qber, phaseErrorBound: r.phaseErrorBound });
           if (r.secretBits > 0) lastKeyKm[p] = L; else if (lastKeyKm[p] !== null) break;
         }
+        // Refine where the key stops, by bisection between the last length with a key and the next.
+        const last = lastKeyKm[p];
+        if (last !== null && last + step <= to + 1e-9) {
+          let lo = last, hi = last + step;
+          while (hi - lo > 0.5) {
+            const mid = (lo + hi) / 2;
+            progress(`${p} stop search ${mid.toFixed(2)} km`);
+            if (runKeyrate(p, { ...o, lengthKm: String(mid), lengthAKm: undefined, lengthBKm: undefined, optimise: true }).secretBits > 0) lo = mid; else hi = mid;
+          }
+          stopKm[p] = Number(lo.toFixed(2));
+        } else stopKm[p] = last;
       }
       const c = common(o);
-      const result = { assumptions: { seconds: c.seconds, rateHz: c.rateHz, pulses: c.pulses, etaDet: c.etaDet, dark: c.dark, misalignment: c.eMis, f: c.f, afterpulse: c.afterpulse, visibility: c.visibility, qXBob: c.qXBob ?? 0.5, alphaDbPerKm: c.alpha, epsSec: c.eps.epsSec, epsCor: c.eps.epsCor }, lastKeyKm, stepKm: step, rows };
-      printResult(o, result, () => [...rows.map(r => `${r.protocol}\t${r.lengthKm} km\t${(r.secretBitsPerPulse as number).toExponential(3)} bit/pulse`), `last length with a key: ${JSON.stringify(lastKeyKm)}`].join('\n'));
+      const result = { assumptions: { seconds: c.seconds, rateHz: c.rateHz, pulses: c.pulses, etaDet: c.etaDet, dark: c.dark, misalignment: c.eMis, f: c.f, afterpulse: c.afterpulse, visibility: c.visibility, qXBob: c.qXBob ?? 0.5, alphaDbPerKm: c.alpha, epsSec: c.eps.epsSec, epsCor: c.eps.epsCor }, stopKm, lastKeyKm, stepKm: step, rows };
+      printResult(o, result, () => [...rows.map(r => `${r.protocol}\t${r.lengthKm} km\t${(r.secretBitsPerPulse as number).toExponential(3)} bit/pulse`), `keys stop at (km): ${JSON.stringify(stopKm)}`].join('\n'));
     });
 }
