@@ -30,7 +30,7 @@ import { BusTimeoutError, type Bus, type BusMessage, type Subscription } from '.
 import { DEFAULT_MAX_FRAME_BYTES, decodeFrame, encodeFrame, FrameError, PROTOCOL_VERSION, type Envelope } from './codec.ts';
 import { busActions, busRequestActor, type BusPort, type InboundMeta, type RequestOptions } from './port.ts';
 import { fullSubject, subject as subj, token } from './subjects.ts';
-import { convertInspectionEvent, jsonSafe, stateString } from './inspection.ts';
+import { convertInspectionEvent, jsonSafe, qualify, stateString } from './inspection.ts';
 
 export { BusTimeoutError };
 
@@ -302,7 +302,7 @@ export class ActorHost {
       const rootId = (ref as { _parent?: AnyActorRef })._parent ? undefined : sid;
       this.emitInspection(convertInspectionEvent({ type: '@xstate.actor', actorRef: ref, rootId: rootId ?? sid } as InspectionEvent, this.processId));
       this.emitInspection({
-        type: '@xstate.snapshot', sessionId: sid, rootId: rootId ?? sid, createdAt: Date.now().toString(), id: `catchup-${sid}`,
+        type: '@xstate.snapshot', sessionId: qualify(this.processId, sid), rootId: qualify(this.processId, rootId ?? sid), createdAt: Date.now().toString(), id: `catchup-${sid}`,
         _version: '0.4.0', processId: this.processId, systemId: (ref as { systemId?: string }).systemId,
         event: { type: 'hetqn.catchUp' }, snapshot: jsonSafe(snap),
       });

@@ -2,7 +2,8 @@
 // type, sessionId, rootId, createdAt, id, _version, plus name/definition/parentId/snapshot for
 // @xstate.actor, event/sourceId for @xstate.event, event/snapshot for @xstate.snapshot), so they
 // can be relayed unchanged to anything speaking the createWebSocketInspector protocol.
-// We add `processId` and `systemId` so a multi-process table can say where each actor lives.
+// We add `processId` and `systemId` so a multi-process table can say where each actor lives, and
+// qualify session ids with the process id (xstate's are only unique within one process).
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 
 export const INSPECT_PROTOCOL_VERSION = '0.4.0';
@@ -53,11 +54,19 @@ export function actorName(ref: AnyActorRef): string {
   return ref.id === ref.sessionId && config?.id ? config.id : ref.id;
 }
 
+/** xstate session ids ("x:3") are only unique within a process: qualify them with the process id. */
+export function qualify(processId: string, sessionId: string): string;
+export function qualify(processId: string, sessionId: string | undefined): string | undefined;
+export function qualify(processId: string, sessionId: string | undefined): string | undefined {
+  return sessionId === undefined ? undefined : `${processId}/${sessionId}`;
+}
+
 export function convertInspectionEvent(ev: InspectionEvent, processId: string): StatelyLikeEvent | undefined {
   const ref = ev.actorRef as AnyActorRef;
+  const q = (id: string | undefined) => qualify(processId, id);
   const base = {
-    sessionId: ref.sessionId,
-    rootId: ev.rootId,
+    sessionId: q(ref.sessionId)!,
+    rootId: q(ev.rootId),
     createdAt: Date.now().toString(),
     id: nextId(),
     _version: INSPECT_PROTOCOL_VERSION,
@@ -68,10 +77,10 @@ export function convertInspectionEvent(ev: InspectionEvent, processId: string): 
     case '@xstate.actor':
       return {
         ...base, type: '@xstate.actor', name: actorName(ref), definition: definitionJson(ref),
-        parentId: ref._parent?.sessionId, snapshot: jsonSafe(ref.getSnapshot()),
+        parentId: q(ref._parent?.sessionId), snapshot: jsonSafe(ref.getSnapshot()),
       };
     case '@xstate.event':
-      return { ...base, type: '@xstate.event', event: jsonSafe(ev.event), sourceId: ev.sourceRef?.sessionId };
+      return { ...base, type: '@xstate.event', event: jsonSafe(ev.event), sourceId: q(ev.sourceRef?.sessionId) };
     case '@xstate.snapshot':
       return { ...base, type: '@xstate.snapshot', event: jsonSafe(ev.event), snapshot: jsonSafe(ev.snapshot) };
     default:

@@ -1,5 +1,6 @@
 // Which NATS/Redis a launched network uses: NATS_URL/REDIS_URL when set, else the default ports
 // when something answers there, else private servers on free ports (infra/servers.ts).
+// Missing binaries: infra/servers.ts throws with the apt-get command to run.
 import { isPortOpen } from '../infra/free-port.ts';
 import { startNats, startRedis, type ManagedServer } from '../infra/servers.ts';
 
@@ -13,6 +14,8 @@ export interface Endpoints {
 
 export async function resolveEndpoints(log: (s: string) => void = () => {}, opts: { forcePrivate?: boolean } = {}): Promise<Endpoints> {
   const started: ManagedServer[] = [];
+  // HETQN_PRIVATE_SERVERS=1 ignores NATS_URL/REDIS_URL and the default ports (tests, clean demos).
+  if (process.env.HETQN_PRIVATE_SERVERS === '1') opts = { ...opts, forcePrivate: true };
   try {
     let natsUrl = opts.forcePrivate ? undefined : process.env.NATS_URL;
     if (!natsUrl && !opts.forcePrivate && await isPortOpen(4222)) natsUrl = 'nats://127.0.0.1:4222';

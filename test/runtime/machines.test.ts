@@ -37,7 +37,8 @@ async function world() {
   };
   const view = async () => (await server.request<HypervisorView>('actor.hypervisor', 'hypervisor.status', {})).body;
   const waitState = async (name: string, state: string) => {
-    for (let i = 0; i < 400; i++) {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
       const n = (await view()).nodes.find((x) => x.name === name)!;
       if (n.state === state) return n;
       await new Promise((r) => setTimeout(r, 10));
