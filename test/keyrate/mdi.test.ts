@@ -94,3 +94,13 @@ test('asymmetric optimisation is never worse than symmetric, and helps on an asy
     }
   }
 });
+
+test('key rate vs distance (20 % detectors, 1e-6 dark): decreasing, and MDI stops before 130 km at N = 1e12', async (t) => {
+  const { mdiKeyRateVsDistance } = await import('../../protocols/keyrate/mdi.ts');
+  const rows = mdiKeyRateVsDistance({ etaDet: 0.2, pDark: 1e-6, eMis: 0.015, visibility: 0.945, pulses: 1e12, f: 1.16, maxEvals: 1500 }, [20, 60, 100, 130]);
+  for (let i = 1; i < rows.length; i++) t.true(rows[i].secretBitsPerPulse <= rows[i - 1].secretBitsPerPulse);
+  t.true(rows[0].secretBits > 0 && rows[2].secretBits > 0);
+  t.is(rows[3].secretBits, 0);
+  // Loss scaling of MDI: rate ~ eta_A eta_B, so 40 km more (8 dB) costs well over a factor 6.
+  t.true(rows[1].secretBitsPerPulse / rows[0].secretBitsPerPulse < 1 / 6);
+});
