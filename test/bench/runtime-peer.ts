@@ -1,0 +1,42 @@
+// The other process of the runtime benchmark: an actor host with an echo actor (request/reply)
+// and a counter actor (one-way events).   node --import tsx test/bench/runtime-peer.ts NATS_URL NET
+import { z } from 'zod';
+import { setup, assign } from 'xstate';
+import { ActorHost } from '../../runtime/host.ts';
+import { NatsBus } from '../../runtime/nats-bus.ts';
+import { defineMessages } from '../../runtime/messages.ts';
+import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
+
+export const BenchMessages = defineMessages({
+  'bench.ping': z.object({ i: z.number().int() }),
+  'bench.pong': z.object({ i: z.number().int() }),
+  'bench.event': z.object({ i: z.number().int() }),
+  'bench.count': z.object({}),
+  'bench.counted': z.object({ n: z.number().int() }),
+});
+
+type Ev = BusEvent<'bench.ping', { i: number }> | BusEvent<'bench.event', { i: number }> | BusEvent<'bench.count', object>;
+
+export const echoMachine = setup({ types: { events: {} as Ev }, actions: { ...busActionStubs } }).createMachine({
+  id: 'echo',
+  on: { 'bench.ping': { actions: { type: 'bus.reply', params: ({ event }) => ({ meta: event.meta, type: 'bench.pong', body: { i: (event.body as { i: number }).i } }) } } },
+});
+
+export const counterMachine = setup({ types: { events: {} as Ev, context: {} as { n: number } }, actions: { ...busActionStubs } }).createMachine({
+  id: 'counter',
+  context: { n: 0 },
+  on: {
+    'bench.event': { actions: assign({ n: ({ context }) => context.n + 1 }) },
+    'bench.count': { actions: { type: 'bus.reply', params: ({ context, event }) => ({ meta: event.meta, type: 'bench.counted', body: { n: context.n } }) } },
+  },
+});
+
+if (process.argv[1]?.endsWith('runtime-peer.ts')) {
+  const [url, net] = process.argv.slice(2);
+  const host = new ActorHost({ bus: await NatsBus.connect(url!, 'bench-peer'), net: net!, processId: 'peer' });
+  host.spawn(echoMachine, { systemId: 'echo' });
+  host.spawn(counterMachine, { systemId: 'counter' });
+  await host.bus.flush();
+  process.stdout.write('ready\n');
+  process.on('SIGTERM', () => { void host.stop().then(() => process.exit(0)); });
+}
