@@ -68,3 +68,29 @@ test('switchFabricMachine: CONNECT / RELEASE, context shows the cross-connects, 
   t.deepEqual(actor.getSnapshot().context.crossConnects.map((c) => c.sessionId).sort(), ['b', 'c']);
   actor.stop();
 });
+
+test('hosted router: fabric.connect / fabric.release bus events are answered with bus.reply', (t) => {
+  const replies: Array<{ type: string; body: unknown }> = [];
+  const hosted = switchFabricMachine.provide({ actions: { 'bus.reply': (_, p) => void replies.push({ type: p.type, body: p.body }) } });
+  const actor = createActor(hosted, { input: { ports: ports(4), switchTimeMs: 5 } }).start();
+  const meta = { from: 'server', subject: 'actor.router', ts: 0, replyTo: '_INBOX.1' };
+  actor.send({ type: 'fabric.connect', body: { sessionId: 's1', ports: [[0, 2]] }, meta });
+  actor.send({ type: 'fabric.connect', body: { sessionId: 's2', ports: [[2, 3]] }, meta });
+  actor.send({ type: 'fabric.release', body: { sessionId: 's1' }, meta });
+  t.deepEqual(replies.map((r) => r.type), ['fabric.connected', 'fabric.refused', 'fabric.released']);
+  t.deepEqual(replies[0]!.body, { sessionId: 's1', crossConnects: [{ sessionId: 's1', a: 0, b: 2 }], settleMs: 5 });
+  t.deepEqual(actor.getSnapshot().context.crossConnects, []);
+  actor.stop();
+});
+
+test('control-plane messages are validated and errors name the field', async (t) => {
+  const { ControlPlaneMessages, qkdRequestSchema } = await import('../../actors/server/orchestration.messages.ts');
+  t.true(qkdRequestSchema.safeParse({ id: 'r1', kind: 'qkd', a: 'Alice', b: 'Frank', seconds: 1000, relay: 'George+Henry' }).success);
+  const bad = qkdRequestSchema.safeParse({ id: 'r1', kind: 'qkd', a: 'Alice', b: 'Frank', seconds: -1 });
+  t.false(bad.success);
+  t.deepEqual(bad.success ? [] : bad.error.issues.map((i) => i.path.join('.')), ['seconds']);
+  const same = qkdRequestSchema.safeParse({ id: 'r1', kind: 'qkd', a: 'Alice', b: 'Alice' });
+  t.deepEqual(same.success ? [] : same.error.issues.map((i) => i.path.join('.')), ['b']);
+  const port = ControlPlaneMessages['fabric.connect'].safeParse({ sessionId: 's', ports: [[0, 'x']] });
+  t.deepEqual(port.success ? [] : port.error.issues.map((i) => i.path.join('.')), ['ports.0.1']);
+});

@@ -4,7 +4,8 @@
 import test from 'ava';
 import { createActor, type Actor } from 'xstate';
 import { orchestrationMachine, type OrchestrationContext } from '../../actors/server/orchestration-machine.ts';
-import { taskManagerMachine, type AgentNotice } from '../../actors/server/task-manager-machine.ts';
+import type { AgentNotice } from '../../actors/server/task-manager-machine.ts';
+import { controlPlaneMachine } from '../../actors/server/task-manager-host.ts';
 import { switchFabricMachine, type SwitchFabricReply } from '../../actors/server/switch-fabric-machine.ts';
 import { layoutFromView } from '../../actors/server/switch-fabric.ts';
 import type { NetworkView, Plan, QkdRequest } from '../../actors/server/orchestration-types.ts';
@@ -20,19 +21,13 @@ function start(view: NetworkView) {
   const notices: AgentNotice[] = [];
   const started: Plan[] = [];
   const released: string[] = [];
-  const machine = taskManagerMachine.provide({
-    actions: { notifyAgent: (_, n) => void notices.push(n) },
-    actors: {
-      orchestration: orchestrationMachine.provide({
-        actions: {
-          setSwitches: (_, { plan }) => fabric.send({ type: 'CONNECT', sessionId: plan.sessionId, ports: plan.crossConnects }),
-          startSession: (_, { plan }) => void started.push(plan),
-          releaseSwitches: (_, { sessionId }) => {
-            released.push(sessionId);
-            fabric.send({ type: 'RELEASE', sessionId });
-          },
-        },
-      }),
+  const machine = controlPlaneMachine({
+    notifyAgent: (n) => void notices.push(n),
+    setSwitches: (plan) => fabric.send({ type: 'CONNECT', sessionId: plan.sessionId, ports: plan.crossConnects }),
+    startSession: (plan) => void started.push(plan),
+    releaseSwitches: (sessionId) => {
+      released.push(sessionId);
+      fabric.send({ type: 'RELEASE', sessionId });
     },
   });
   const tm = createActor(machine, { input: { view, finite: null } }).start();
