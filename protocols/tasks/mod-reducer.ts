@@ -88,10 +88,7 @@ export class ModReducer {
       let top = r[w] >>> sh;
       if (spans) top |= r[w + 1] << back;
       const idx = ((top ^ bytes[b]) & 0xff) * W;
-      for (let i = W - 1; i > 0; i--) r[i] = (r[i] << 8) | (r[i - 1] >>> 24);
-      r[0] <<= 8;
-      r[W - 1] &= mask;
-      for (let i = 0; i < W; i++) r[i] ^= T[idx + i];
+      shiftXor(r, W, mask, T, idx);
     }
   }
 
@@ -99,9 +96,29 @@ export class ModReducer {
   reduce(a: Uint32Array): Uint32Array {
     const n = this.n, W = this.words;
     const r = new Uint32Array(W);
+    // H = a >> n, so that its bytes are the chunks to absorb (highest byte first).
+    const hw = Math.max(0, a.length - (n >>> 5));
+    const H = new Uint32Array(hw);
+    const ws = n >>> 5, bs = n & 31;
+    for (let i = 0; i < hw; i++) {
+      const lo = a[i + ws] >>> bs;
+      const hi = bs !== 0 && i + ws + 1 < a.length ? a[i + ws + 1] << (32 - bs) : 0;
+      H[i] = (lo | hi) >>> 0;
+    }
     const highBits = Math.max(0, Math.min(a.length * 32, 2 * n) - n);
-    const chunks = (highBits + 7) >>> 3;
-    for (let k = chunks - 1; k >= 0; k--) this.feedByte(r, bits8(a, n + 8 * k));
+    const chunks = Math.min((highBits + 7) >>> 3, hw * 4);
+    if (n < 8) {
+      for (let k = chunks - 1; k >= 0; k--) this.feedByte(r, (H[k >>> 2] >>> ((k & 3) * 8)) & 0xff);
+    } else {
+      const pos = n - 8, w = pos >>> 5, sh = pos & 31, T = this.table, mask = this.topMask;
+      const spans = sh > 24, back = 32 - sh;
+      for (let k = chunks - 1; k >= 0; k--) {
+        let top = r[w] >>> sh;
+        if (spans) top |= r[w + 1] << back;
+        const idx = ((top ^ (H[k >>> 2] >>> ((k & 3) * 8))) & 0xff) * W;
+        shiftXor(r, W, mask, T, idx);
+      }
+    }
     for (let i = 0; i < W; i++) r[i] ^= a[i] ?? 0;
     r[W - 1] &= this.topMask;
     return r;
@@ -111,13 +128,12 @@ export class ModReducer {
   square(a: Uint32Array): Uint32Array { return this.reduce(square(a)); }
 }
 
-/** 8 bits of a starting at bit position pos (bits beyond the array read as 0). */
-function bits8(a: Uint32Array, pos: number): number {
-  const w = pos >>> 5, sh = pos & 31;
-  if (w >= a.length) return 0;
-  let v = a[w] >>> sh;
-  if (sh > 24 && w + 1 < a.length) v |= a[w + 1] << (32 - sh);
-  return v & 0xff;
+/** r <- (r << 8 mod x^n) xor T[idx..idx+W), in one pass from the top word down. */
+function shiftXor(r: Uint32Array, W: number, mask: number, T: Uint32Array, idx: number): void {
+  if (W === 1) { r[0] = ((r[0] << 8) & mask) ^ T[idx]; return; }
+  r[W - 1] = (((r[W - 1] << 8) | (r[W - 2] >>> 24)) & mask) ^ T[idx + W - 1];
+  for (let i = W - 2; i > 0; i--) r[i] = ((r[i] << 8) | (r[i - 1] >>> 24)) ^ T[idx + i];
+  r[0] = (r[0] << 8) ^ T[idx];
 }
 
 /** SPREAD[b] puts bit j of the byte b at bit 2j. */

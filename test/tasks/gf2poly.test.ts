@@ -99,3 +99,16 @@ test('gcd finds the common factor', (t) => {
   t.true(coprime(polyFromLow(randomIrreducible(30, rng).low), polyFromLow(randomIrreducible(31, rng).low)));
   t.is(degree(zeros(5).words), -1);
 });
+
+test('randomIrreducible is uniform over the irreducible polynomials of its degree (n = 6: all 9)', (t) => {
+  const rng = createRng('gf2-uniform');
+  const counts = new Map<number, number>();
+  const draws = 9000;
+  for (let k = 0; k < draws; k++) {
+    const { low } = randomIrreducible(6, rng);
+    counts.set(low.words[0], (counts.get(low.words[0]) ?? 0) + 1);
+  }
+  t.is(counts.size, gaussCount(6));
+  // Each count is Binomial(9000, 1/9): mean 1000, sd 31; 5 sd is far outside chance.
+  for (const [p, c] of counts) t.true(Math.abs(c - 1000) < 5 * 31.4, `x^6 + ${p.toString(2)}: ${c}`);
+});
