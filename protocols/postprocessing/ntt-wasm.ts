@@ -1,0 +1,113 @@
+// Drives the WebAssembly NTT kernels (ntt-kernel.wat) on a shared memory laid out for one
+// Toeplitz product. Pure: no threads here; toeplitz-pool.ts runs the same phases on two workers.
+import { NTT_KERNEL_WASM_BASE64 } from './ntt-kernel-wasm.ts';
+import { P, mulmod, powmod, rootOfUnity, MAX_LOG } from './ntt.ts';
+
+const TABLE = 1 << 16;      // twiddle tables cover levels with half-size < 2^16
+const LEAF = 1 << 14;       // sub-transforms of <= 2^14 elements (64 kB) run entirely in one kernel call
+const R_MOD_P = 4294967296 % P; // 2^32 mod p (Montgomery R)
+
+export interface Kernel {
+  dif_inc(off: number, half: number, j0: number, j1: number, wM: bigint, tM: bigint): void;
+  dit_inc(off: number, half: number, j0: number, j1: number, wM: bigint, tM: bigint): void;
+  dif_tab(off: number, half: number, j0: number, j1: number, tab: number): void;
+  dit_tab(off: number, half: number, j0: number, j1: number, tab: number): void;
+  dif_leaf(off: number, len: number, tab: number): void;
+  dit_leaf(off: number, len: number, tab: number): void;
+  pointwise(a: number, b: number, from: number, to: number, sM: bigint): void;
+  unpack(w: number, bits: number, dst: number, from: number, to: number): void;
+  pack_parity(src: number, start: number, count: number, dst: number, wfrom: number, wto: number): void;
+}
+
+let compiled: WebAssembly.Module | undefined;
+export function kernelModule(): WebAssembly.Module {
+  if (!compiled) compiled = new WebAssembly.Module(Buffer.from(NTT_KERNEL_WASM_BASE64, 'base64'));
+  return compiled;
+}
+
+export function instantiate(mem: WebAssembly.Memory, mod: WebAssembly.Module = kernelModule()): Kernel {
+  return new WebAssembly.Instance(mod, { env: { mem } }).exports as unknown as Kernel;
+}
+
+const mont = (x: number) => BigInt(mulmod(x, R_MOD_P));
+
+/** Element offsets of one job's arrays in the shared memory. */
+export interface Layout {
+  n: number; l: number; L: number;
+  tabF: number; tabI: number; A: number; B: number; seedW: number; keyW: number; out: number;
+  pages: number;
+}
+
+export function layout(n: number, l: number): Layout {
+  const m = n + l - 1;
+  const log = Math.max(1, Math.ceil(Math.log2(m)));
+  if (log > MAX_LOG) throw new RangeError(`Toeplitz: n + l - 1 = ${m} exceeds the NTT limit 2^${MAX_LOG}`);
+  const L = 2 ** log;
+  const tabF = 0, tabI = TABLE, A = 2 * TABLE, B = A + L, seedW = B + L, keyW = seedW + ((m + 31) >>> 5), out = keyW + ((n + 31) >>> 5);
+  const end = out + ((l + 31) >>> 5);
+  return { n, l, L, tabF, tabI, A, B, seedW, keyW, out, pages: Math.ceil((end * 4) / 65536) + 1 };
+}
+
+/** Shared memory for a layout, twiddle tables filled in (Montgomery form). */
+export function createMemory(lay: Layout): WebAssembly.Memory {
+  const mem = new WebAssembly.Memory({ initial: lay.pages, maximum: Math.max(lay.pages, 65536), shared: true });
+  const u32 = new Uint32Array(mem.buffer);
+  for (let half = 1; half < TABLE; half *= 2) {
+    const w = rootOfUnity(2 * half), wi = rootOfUnity(2 * half, true);
+    let x = R_MOD_P, y = R_MOD_P; // 1 in Montgomery form
+    for (let j = 0; j < half; j++) { u32[lay.tabF + half + j] = x; u32[lay.tabI + half + j] = y; x = mulmod(x, w); y = mulmod(y, wi); }
+  }
+  return mem;
+}
+
+/** Forward NTT (DIF, output bit-reversed) of elements [off, off+len). */
+export function forward(k: Kernel, lay: Layout, off: number, len: number): void {
+  if (len <= LEAF) { k.dif_leaf(off, len, lay.tabF); return; }
+  const half = len / 2;
+  if (half < TABLE) k.dif_tab(off, half, 0, half, lay.tabF);
+  else k.dif_inc(off, half, 0, half, mont(rootOfUnity(len)), mont(1));
+  forward(k, lay, off, half);
+  forward(k, lay, off + half, half);
+}
+
+/** Inverse NTT without 1/len (DIT, input bit-reversed) of elements [off, off+len). */
+export function inverse(k: Kernel, lay: Layout, off: number, len: number): void {
+  if (len <= LEAF) { k.dit_leaf(off, len, lay.tabI); return; }
+  const half = len / 2;
+  inverse(k, lay, off, half);
+  inverse(k, lay, off + half, half);
+  topInverseLevel(k, lay, off, len, 0, half);
+}
+
+/** The last DIT level of a transform of `len` at `off`, butterflies [j0, j1) (split between threads). */
+export function topInverseLevel(k: Kernel, lay: Layout, off: number, len: number, j0: number, j1: number): void {
+  const half = len / 2;
+  if (half < TABLE) { k.dit_tab(off, half, j0, j1, lay.tabI); return; }
+  const w = rootOfUnity(len, true);
+  k.dit_inc(off, half, j0, j1, mont(w), mont(powmod(w, j0)));
+}
+
+/** Montgomery-form factor that turns mont(mont(a, b), s) into a b / L. */
+export function scaleFor(L: number): bigint {
+  const r2 = mulmod(R_MOD_P, R_MOD_P);
+  return BigInt(mulmod(r2, powmod(L, P - 2)));
+}
+
+/** Write the input bit strings' words into the memory. */
+export function loadInputs(mem: WebAssembly.Memory, lay: Layout, keyWords: Uint32Array, seedWords: Uint32Array): void {
+  const u32 = new Uint32Array(mem.buffer);
+  u32.set(seedWords.subarray(0, (lay.n + lay.l - 1 + 31) >>> 5), lay.seedW);
+  u32.set(keyWords.subarray(0, (lay.n + 31) >>> 5), lay.keyW);
+}
+
+/** The whole product on the calling thread. Output words are left at lay.out. */
+export function toeplitzSingleThread(k: Kernel, lay: Layout): void {
+  const { n, l, L, A, B } = lay;
+  k.unpack(lay.seedW, n + l - 1, A, 0, L);
+  k.unpack(lay.keyW, n, B, 0, L);
+  forward(k, lay, A, L);
+  forward(k, lay, B, L);
+  k.pointwise(A, B, 0, L, scaleFor(L));
+  inverse(k, lay, A, L);
+  k.pack_parity(A, n - 1, l, lay.out, 0, (l + 31) >>> 5);
+}

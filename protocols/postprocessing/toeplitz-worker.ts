@@ -1,0 +1,41 @@
+// Worker thread for Toeplitz privacy amplification: runs NTT phases on the job's shared
+// WebAssembly memory (see toeplitz-pool.ts for the phase plan). The only file besides the pool
+// that touches node:worker_threads.
+import { parentPort } from 'node:worker_threads';
+import { instantiate, forward, inverse, topInverseLevel, type Kernel, type Layout } from './ntt-wasm.ts';
+
+export type WorkerTask =
+  | { op: 'forward'; which: 'seed' | 'key' }
+  | { op: 'inverseHalf'; half: 0 | 1; scale: bigint }
+  | { op: 'top'; j0: number; j1: number }
+  | { op: 'pack'; w0: number; w1: number };
+
+export interface WorkerRequest { id: number; job: number; memory: WebAssembly.Memory; module: WebAssembly.Module; layout: Layout; task: WorkerTask }
+
+let job = -1;
+let kernel: Kernel | undefined;
+
+parentPort!.on('message', (req: WorkerRequest) => {
+  try {
+    if (req.job !== job || !kernel) { kernel = instantiate(req.memory, req.module); job = req.job; }
+    const k = kernel, lay = req.layout, t = req.task;
+    const { n, l, L, A, B } = lay;
+    switch (t.op) {
+      case 'forward':
+        if (t.which === 'seed') { k.unpack(lay.seedW, n + l - 1, A, 0, L); forward(k, lay, A, L); }
+        else { k.unpack(lay.keyW, n, B, 0, L); forward(k, lay, B, L); }
+        break;
+      case 'inverseHalf': {
+        const from = t.half * (L / 2);
+        k.pointwise(A, B, from, from + L / 2, t.scale);
+        inverse(k, lay, A + from, L / 2);
+        break;
+      }
+      case 'top': topInverseLevel(k, lay, A, L, t.j0, t.j1); break;
+      case 'pack': k.pack_parity(A, n - 1, l, lay.out, t.w0, t.w1); break;
+    }
+    parentPort!.postMessage({ id: req.id, ok: true });
+  } catch (e) {
+    parentPort!.postMessage({ id: req.id, ok: false, error: e instanceof Error ? e.message : String(e) });
+  }
+});

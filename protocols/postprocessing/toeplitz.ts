@@ -1,0 +1,56 @@
+// Toeplitz hashing for privacy amplification (Carter & Wegman universal family; Krawczyk,
+// CRYPTO '94): the l x n matrix T[i][j] = s[i - j + n - 1] built from a seed s of n + l - 1
+// bits maps the key x to y_i = XOR_j T[i][j] x_j. That is y_i = c[i + n - 1] mod 2 for the
+// integer convolution c = s * x, computed exactly with an NTT modulo p = 2013265921 (every
+// c[t] <= n < p, so no information is lost) in O((n + l) log(n + l)).
+// Inputs of at least PARALLEL_MIN_BITS run on two worker threads; smaller ones inline.
+import { type BitString, zeros } from '../bits.ts';
+import { layout, createMemory, instantiate, loadInputs, toeplitzSingleThread, scaleFor, kernelModule } from './ntt-wasm.ts';
+import { toeplitzPool } from './toeplitz-pool.ts';
+
+export const PARALLEL_MIN_BITS = 1 << 18;
+
+export function toeplitzSeedBits(n: number, l: number): number { return n + l - 1; }
+
+function check(key: BitString, seed: BitString, l: number): void {
+  if (!Number.isInteger(l) || l < 1) throw new RangeError(`Toeplitz: output length must be a positive integer, got ${l}`);
+  if (key.length < 1) throw new RangeError('Toeplitz: empty key');
+  if (seed.length !== key.length + l - 1) throw new RangeError(`Toeplitz: seed must have n + l - 1 = ${key.length + l - 1} bits, got ${seed.length}`);
+}
+
+function readOut(mem: WebAssembly.Memory, out: number, l: number): BitString {
+  const r = zeros(l);
+  r.words.set(new Uint32Array(mem.buffer, out * 4, r.words.length));
+  return r;
+}
+
+/** Toeplitz hash on the calling thread. */
+export function toeplitzHashSync(key: BitString, seed: BitString, l: number): BitString {
+  check(key, seed, l);
+  const lay = layout(key.length, l);
+  const mem = createMemory(lay);
+  loadInputs(mem, lay, key.words, seed.words);
+  toeplitzSingleThread(instantiate(mem), lay);
+  return readOut(mem, lay.out, l);
+}
+
+/** Toeplitz hash, on two worker threads for large inputs. */
+export async function toeplitzHash(key: BitString, seed: BitString, l: number, opts: { parallel?: boolean } = {}): Promise<BitString> {
+  check(key, seed, l);
+  const parallel = opts.parallel ?? key.length + l >= PARALLEL_MIN_BITS;
+  if (!parallel) return toeplitzHashSync(key, seed, l);
+  const lay = layout(key.length, l);
+  const { L } = lay;
+  const mem = createMemory(lay);
+  loadInputs(mem, lay, key.words, seed.words);
+  kernelModule();
+  const pool = toeplitzPool();
+  const job = pool.job();
+  await Promise.all([pool.run(0, job, mem, lay, { op: 'forward', which: 'seed' }), pool.run(1, job, mem, lay, { op: 'forward', which: 'key' })]);
+  const scale = scaleFor(L);
+  await Promise.all([pool.run(0, job, mem, lay, { op: 'inverseHalf', half: 0, scale }), pool.run(1, job, mem, lay, { op: 'inverseHalf', half: 1, scale })]);
+  await Promise.all([pool.run(0, job, mem, lay, { op: 'top', j0: 0, j1: L / 4 }), pool.run(1, job, mem, lay, { op: 'top', j0: L / 4, j1: L / 2 })]);
+  const W = (l + 31) >>> 5, mid = W >>> 1;
+  await Promise.all([pool.run(0, job, mem, lay, { op: 'pack', w0: 0, w1: mid }), pool.run(1, job, mem, lay, { op: 'pack', w0: mid, w1: W })]);
+  return readOut(mem, lay.out, l);
+}
