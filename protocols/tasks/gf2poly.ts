@@ -132,7 +132,7 @@ export function isIrreducibleBenOr(f: Poly): boolean {
   }
   if (i > n >>> 1) return true;
   const red = new ModReducer(f);
-  let u = new Uint32Array(red.words);
+  let u: Uint32Array = new Uint32Array(red.words);
   const e = 2 ** (i - 1);           // < n: x^(2^(i-1)) is still a monomial
   u[e >>> 5] = 1 << (e & 31);
   for (; i <= n >>> 1; i++) {
