@@ -1,0 +1,74 @@
+// The whole BB84 session in one process (tests, benchmarks, the CLI): the fabric samples the run,
+// hands each party its own view, and the two halves run against each other over an in-memory
+// channel pair. Across processes the session actors do the same with runBb84Source /
+// runBb84Detector on their own ends of a NATS-backed ClassicalChannel.
+import { type BitString, equals } from '../bits.ts';
+import { createRng } from '../rng.ts';
+import type { Bb84Link } from '../physics/bb84-model.ts';
+import type { Bb84Eavesdropper } from '../physics/eavesdroppers.ts';
+import { type Bb84DetectorFrame, type Bb84SourceFrame, sampleBb84Frames } from '../physics/sampler-bb84.ts';
+import { memoryChannelPair, tapChannel, type PpMessage } from './channel.ts';
+import { preSharedKeySource, type AuthKeySource } from './key-source.ts';
+import { randomBits } from '../bits.ts';
+import { type Bb84PartyConfig, type Bb84PartyResult, type Bb84SessionStats, runBb84Detector, runBb84Source, type Stage, STAGES } from './pipeline-bb84.ts';
+
+export interface Bb84SessionConfig extends Omit<Bb84PartyConfig, 'authKeys' | 'label'> {
+  link: Bb84Link;
+  seed: number | string;
+  eavesdropper?: Bb84Eavesdropper;
+  /** Shared authentication key source per party (default: a fresh pre-shared key from the seed). */
+  authKeys?: [AuthKeySource, AuthKeySource];
+  label?: string;
+  maxFrameEvents?: number;
+  /** Observe every message on Alice's end, below authentication (tests and tracing). */
+  tap?: (dir: 'sent' | 'received', msg: PpMessage) => void;
+}
+
+export interface Bb84SessionResult {
+  ok: true;
+  alice: Bb84PartyResult;
+  bob: Bb84PartyResult;
+  keysEqual: boolean;
+  stats: Bb84SessionStats;
+  /** Wall milliseconds per stage (sampling, then each protocol stage as both parties ran it). */
+  wallMs: Record<'sample' | Stage | 'total', number>;
+}
+
+export interface Bb84SessionAbort { ok: false; stage: string; reason: string; wallMs: Record<string, number> }
+
+/** Pre-shared authentication keys for both ends (identical copies). */
+export function presharedPair(seed: number | string, bits = 1 << 22): [AuthKeySource, AuthKeySource] {
+  const r = createRng(`psk-${seed}`);
+  const key: BitString = randomBits(bits, () => r.nextUint32());
+  return [preSharedKeySource(key), preSharedKeySource({ length: key.length, words: key.words.slice() })];
+}
+
+/** Sample the run and post-process it end to end; resolves with both keys or the abort reason. */
+export async function runBb84Session(cfg: Bb84SessionConfig): Promise<Bb84SessionResult | Bb84SessionAbort> {
+  const t0 = performance.now();
+  const src: Bb84SourceFrame[] = [], det: Bb84DetectorFrame[] = [];
+  for (const f of sampleBb84Frames({ pulses: cfg.pulses, source: cfg.source, link: cfg.link, eavesdropper: cfg.eavesdropper, seed: cfg.seed, maxFrameEvents: cfg.maxFrameEvents })) {
+    src.push(f.source); det.push(f.detector);
+  }
+  const tSample = performance.now() - t0;
+  const [ca, cb] = memoryChannelPair({ copy: false });
+  const [ka, kb] = cfg.authKeys ?? presharedPair(cfg.seed);
+  const label = cfg.label ?? `bb84-${String(cfg.seed)}`;
+  const common = { ...cfg, label };
+  const t1 = performance.now();
+  const [ra, rb] = await Promise.allSettled([
+    runBb84Source(cfg.tap ? tapChannel(ca, cfg.tap) : ca, src, { ...common, authKeys: ka, random: createRng(`alice-qrng-${String(cfg.seed)}`) }),
+    runBb84Detector(cb, det, { ...common, authKeys: kb }),
+  ]);
+  const total = performance.now() - t0;
+  if (ra.status === 'rejected' || rb.status === 'rejected') {
+    const e = (ra.status === 'rejected' ? ra.reason : (rb as PromiseRejectedResult).reason) as Error & { stage?: string };
+    return { ok: false, stage: e.stage ?? 'protocol', reason: e.message, wallMs: { sample: tSample, total } };
+  }
+  const alice = ra.value, bob = rb.value;
+  const wallMs = { sample: tSample, total } as Record<'sample' | Stage | 'total', number>;
+  // both halves interleave on one event loop: a stage's wall time is the longer of the two clocks
+  for (const s of STAGES) wallMs[s] = Math.max(alice.timings[s], bob.timings[s]);
+  void t1;
+  return { ok: true, alice, bob, keysEqual: equals(alice.key, bob.key), stats: bob.stats, wallMs };
+}
