@@ -19,14 +19,24 @@ export interface Kernel {
   pack_parity(src: number, start: number, count: number, dst: number, wfrom: number, wto: number): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
-export function kernelModule(): WebAssembly.Module {
-  if (!compiled) compiled = new WebAssembly.Module(Buffer.from(NTT_KERNEL_WASM_BASE64, 'base64'));
+// The project compiles without the DOM lib, so the few WebAssembly API pieces used are typed here.
+export interface WasmMemory { readonly buffer: ArrayBuffer }
+export type WasmModule = object;
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (mod: WasmModule, imports: object) => { exports: unknown };
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+let compiled: WasmModule | undefined;
+export function kernelModule(): WasmModule {
+  if (!compiled) compiled = new WA.Module(Buffer.from(NTT_KERNEL_WASM_BASE64, 'base64'));
   return compiled;
 }
 
-export function instantiate(mem: WebAssembly.Memory, mod: WebAssembly.Module = kernelModule()): Kernel {
-  return new WebAssembly.Instance(mod, { env: { mem } }).exports as unknown as Kernel;
+export function instantiate(mem: WasmMemory, mod: WasmModule = kernelModule()): Kernel {
+  return new WA.Instance(mod, { env: { mem } }).exports as unknown as Kernel;
 }
 
 const mont = (x: number) => BigInt(mulmod(x, R_MOD_P));
@@ -49,8 +59,8 @@ export function layout(n: number, l: number): Layout {
 }
 
 /** Shared memory for a layout, twiddle tables filled in (Montgomery form). */
-export function createMemory(lay: Layout): WebAssembly.Memory {
-  const mem = new WebAssembly.Memory({ initial: lay.pages, maximum: Math.max(lay.pages, 65536), shared: true });
+export function createMemory(lay: Layout): WasmMemory {
+  const mem = new WA.Memory({ initial: lay.pages, maximum: Math.max(lay.pages, 65536), shared: true });
   const u32 = new Uint32Array(mem.buffer);
   for (let half = 1; half < TABLE; half *= 2) {
     const w = rootOfUnity(2 * half), wi = rootOfUnity(2 * half, true);
@@ -94,7 +104,7 @@ export function scaleFor(L: number): bigint {
 }
 
 /** Write the input bit strings' words into the memory. */
-export function loadInputs(mem: WebAssembly.Memory, lay: Layout, keyWords: Uint32Array, seedWords: Uint32Array): void {
+export function loadInputs(mem: WasmMemory, lay: Layout, keyWords: Uint32Array, seedWords: Uint32Array): void {
   const u32 = new Uint32Array(mem.buffer);
   u32.set(seedWords.subarray(0, (lay.n + lay.l - 1 + 31) >>> 5), lay.seedW);
   u32.set(keyWords.subarray(0, (lay.n + 31) >>> 5), lay.keyW);

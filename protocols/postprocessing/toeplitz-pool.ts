@@ -4,10 +4,10 @@
 //      of the two halves are independent)
 //   3. the last inverse level, butterflies split in two ranges
 //   4. output parities, words split in two ranges
-// All data lives in one shared WebAssembly.Memory; nothing is copied between threads.
+// All data lives in one shared WasmMemory; nothing is copied between threads.
 // Workers are unref'd while idle so they never keep a process alive.
 import { Worker } from 'node:worker_threads';
-import { kernelModule, type Layout } from './ntt-wasm.ts';
+import { kernelModule, type Layout, type WasmMemory } from './ntt-wasm.ts';
 import type { WorkerRequest, WorkerTask } from './toeplitz-worker.ts';
 
 interface Pending { resolve: () => void; reject: (e: Error) => void }
@@ -39,7 +39,7 @@ class ToeplitzPool {
     }
   }
 
-  run(worker: number, job: number, memory: WebAssembly.Memory, layout: Layout, task: WorkerTask): Promise<void> {
+  run(worker: number, job: number, memory: WasmMemory, layout: Layout, task: WorkerTask): Promise<void> {
     const id = this.nextId++;
     if (this.busy++ === 0) for (const x of this.workers) x.ref();
     return new Promise<void>((resolve, reject) => {

@@ -2,7 +2,7 @@
 // WebAssembly memory (see toeplitz-pool.ts for the phase plan). The only file besides the pool
 // that touches node:worker_threads.
 import { parentPort } from 'node:worker_threads';
-import { instantiate, forward, inverse, topInverseLevel, type Kernel, type Layout } from './ntt-wasm.ts';
+import { instantiate, forward, inverse, topInverseLevel, type Kernel, type Layout, type WasmMemory, type WasmModule } from './ntt-wasm.ts';
 
 export type WorkerTask =
   | { op: 'forward'; which: 'seed' | 'key' }
@@ -10,7 +10,7 @@ export type WorkerTask =
   | { op: 'top'; j0: number; j1: number }
   | { op: 'pack'; w0: number; w1: number };
 
-export interface WorkerRequest { id: number; job: number; memory: WebAssembly.Memory; module: WebAssembly.Module; layout: Layout; task: WorkerTask }
+export interface WorkerRequest { id: number; job: number; memory: WasmMemory; module: WasmModule; layout: Layout; task: WorkerTask }
 
 let job = -1;
 let kernel: Kernel | undefined;

@@ -5,7 +5,7 @@
 // c[t] <= n < p, so no information is lost) in O((n + l) log(n + l)).
 // Inputs of at least PARALLEL_MIN_BITS run on two worker threads; smaller ones inline.
 import { type BitString, zeros } from '../bits.ts';
-import { layout, createMemory, instantiate, loadInputs, toeplitzSingleThread, scaleFor, kernelModule } from './ntt-wasm.ts';
+import { layout, createMemory, instantiate, loadInputs, toeplitzSingleThread, scaleFor, kernelModule, type WasmMemory } from './ntt-wasm.ts';
 import { toeplitzPool } from './toeplitz-pool.ts';
 
 export const PARALLEL_MIN_BITS = 1 << 18;
@@ -18,7 +18,7 @@ function check(key: BitString, seed: BitString, l: number): void {
   if (seed.length !== key.length + l - 1) throw new RangeError(`Toeplitz: seed must have n + l - 1 = ${key.length + l - 1} bits, got ${seed.length}`);
 }
 
-function readOut(mem: WebAssembly.Memory, out: number, l: number): BitString {
+function readOut(mem: WasmMemory, out: number, l: number): BitString {
   const r = zeros(l);
   r.words.set(new Uint32Array(mem.buffer, out * 4, r.words.length));
   return r;
