@@ -14,6 +14,7 @@ const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/demo.ts'),
   () => import('./commands/keyrate.ts'),
   () => import('./commands/params.ts'),
+  () => import('./commands/pools.ts'),
 ];
 
 export async function main(argv: string[]): Promise<void> {

@@ -1,0 +1,61 @@
+// `hetqn pools [--node N] [--net NET] [--redis-url U] [--json]`: every key pool's level, fill rate and
+// consumption, read from the pools' statistics hashes (never key material; the server's Redis user
+// suffices: put its credentials in the URL, redis://user:pass@host:port).
+import type { Command } from 'commander';
+import { Redis } from 'ioredis';
+import { listOwners, readOwnerStats, type PoolStats } from '../../../infra/keypool/store.ts';
+import { checkId } from '../../../infra/keypool/names.ts';
+import { liveStates, readState } from '../../state-file.ts';
+import { CliError, printResult } from '../output.ts';
+
+function resolveNet(net: string | undefined): string {
+  if (net) return net;
+  const live = liveStates();
+  if (live.length === 1) return live[0]!.net;
+  if (live.length > 1) throw new CliError(`--net: several networks are running (${live.map((s) => s.net).join(', ')}); pick one`);
+  return 'reference';
+}
+
+const redact = (url: string) => { try { const u = new URL(url); if (u.password) u.password = '***'; return u.toString(); } catch { return url; } };
+const bits = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} Mb` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kb` : `${n} b`);
+const rate = (n: number) => (n >= 1e3 ? `${(n / 1e3).toFixed(1)} kb/s` : `${n.toFixed(1)} b/s`);
+
+function render(net: string, pools: PoolStats[]): string {
+  if (pools.length === 0) return `network ${net}: no key pools`;
+  const head = ['owner', 'peer', 'kind', 'level', 'peer-lane', 'staged', 'in', 'out', 'out-ref', 'fill rate', 'consumption', 'low-water'];
+  const rows = pools.map((p) => [p.owner, p.peer, p.kind, bits(p.available), bits(p.availablePeer), bits(p.staged), bits(p.bitsIn), bits(p.bitsOut),
+    bits(p.bitsOutRef), rate(p.fillRateBps), rate(p.consumptionRateBps), p.lowWaterBits ? `${bits(p.lowWaterBits)}${p.belowLowWater ? ' LOW' : ''}` : '-']);
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd();
+  return [`network ${net}: ${pools.length} key pool(s)`, line(head), ...rows.map(line)].join('\n');
+}
+
+export function register(program: Command): void {
+  program.command('pools')
+    .description("every key pool's level, fill rate and consumption (statistics only, no key material)")
+    .option('--node <name>', 'only the pools this node owns')
+    .option('--net <name>', 'network name (default: the running one)')
+    .option('--redis-url <url>', 'Redis url, with credentials if ACLs are on (default: from .hetqn/<net>.json, REDIS_URL, or redis://127.0.0.1:6379)')
+    .option('--json', 'print one JSON object')
+    .action(async (o: { node?: string; net?: string; redisUrl?: string; json?: boolean }) => {
+      const net = resolveNet(o.net);
+      try { checkId('net', net); } catch (e) { throw new CliError(`--net: ${(e as Error).message}`); }
+      try { if (o.node) checkId('node', o.node); } catch (e) { throw new CliError(`--node: ${(e as Error).message}`); }
+      const url = o.redisUrl ?? readState(net)?.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+      const redis = new Redis(url, { lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      redis.on('error', () => undefined);
+      try {
+        try { await redis.connect(); } catch (e) { throw new CliError(`--redis-url: cannot reach Redis at ${redact(url)}: ${(e as Error).message}`); }
+        const owners = o.node ? [o.node] : await listOwners(redis, net);
+        const pools: PoolStats[] = [];
+        for (const owner of owners) pools.push(...await readOwnerStats(redis, net, owner));
+        if (o.node && pools.length === 0 && !o.json) process.stderr.write(`node ${o.node} has no key pools in network ${net}\n`);
+        printResult(o, { net, redisUrl: redact(url), node: o.node ?? null, pools }, () => render(net, pools));
+      } catch (e) {
+        if (e instanceof CliError) throw e;
+        throw new CliError(`reading pool statistics from ${redact(url)}: ${(e as Error).message}`);
+      } finally {
+        redis.disconnect();
+      }
+    });
+}
