@@ -60,9 +60,20 @@ export interface ServerView {
   beamSplitters: BeamSplitterView[];
 }
 
+/** A pair's calibrated end-to-end channel (infra/topologies/reference-calibration.json: extra loss
+ *  and misalignment fitted to the published l_sift and e_b over the effective length). */
+export interface PairCalibration {
+  lengthKm: number;
+  extraLossDb: number;
+  misalignment: number;
+}
+
 export interface NetworkView {
   nodes: NodeView[];
   server: ServerView;
+  /** Calibrated channels by "Receiver-Transmitter" pair name (e.g. "David-Alice"), when known:
+   *  the prediction uses them instead of the route's nominal loss and the default misalignment. */
+  calibration?: Record<string, PairCalibration>;
   /** Fibre attenuation, dB/km (default 0.2). */
   fibreDbPerKm?: number;
   /** Source repetition rate, Hz (default 1e9). */

@@ -5,7 +5,12 @@
 // SPDs with a passive basis choice, measures pol, tbp (SPD1/SPD3 gated on early/late bins) and
 // pha, and is the BSM relay; George and Henry have two SPDs each (early/late bin), tbp only.
 import type { Dof, NodeId, NodeType } from '../../protocols/types.ts';
-import type { NetworkView, NodeState, NodeView, ServerView } from './orchestration-types.ts';
+import type { NetworkView, NodeState, NodeView, PairCalibration, ServerView } from './orchestration-types.ts';
+
+/** The shape of infra/topologies/reference-calibration.json that the view needs. */
+export interface CalibrationFile {
+  links?: Record<string, { extraLossDb: number; misalignment: number; fittedTo?: { lengthKm?: number } }>;
+}
 
 export interface TopologyNode {
   name: NodeId;
@@ -59,7 +64,7 @@ const mapState = (s: HypervisorNodeState | undefined): NodeState | undefined =>
  * attachLater counts as idle. Nodes not registered yet ('expected', or attachLater without a
  * state) are absent from the view: they appear when they attach.
  */
-export function networkViewFromTopology(topology: TopologyLike, states?: Record<NodeId, HypervisorNodeState>): NetworkView {
+export function networkViewFromTopology(topology: TopologyLike, states?: Record<NodeId, HypervisorNodeState>, calibrationFile?: CalibrationFile): NetworkView {
   const reference = topology.network === 'reference';
   const nodes: NodeView[] = [];
   for (const t of topology.nodes) {
@@ -80,8 +85,12 @@ export function networkViewFromTopology(topology: TopologyLike, states?: Record<
     nodes.push(n);
   }
   const s = topology.server ?? {};
+  const calibration: Record<string, PairCalibration> = {};
+  for (const [pair, c] of Object.entries(calibrationFile?.links ?? {}))
+    if (c.fittedTo?.lengthKm !== undefined) calibration[pair] = { lengthKm: c.fittedTo.lengthKm, extraLossDb: c.extraLossDb, misalignment: c.misalignment };
   return {
     nodes,
+    ...(Object.keys(calibration).length ? { calibration } : {}),
     server: {
       portLossDb: typeof s.portLossDb === 'number' ? s.portLossDb : DEFAULT_SERVER.portLossDb,
       switchTimeMs: typeof s.switchTimeMs === 'number' ? s.switchTimeMs : DEFAULT_SERVER.switchTimeMs,

@@ -161,19 +161,26 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
       devices: [...deviceOf(tx), ...deviceOf(rx)],
       nativeDof: true,
       route: (ctx) => routeLegs(ctx, [(c) => planLeg(c, tx, { kind: 'node', node: rx.id }, measurable(rx))]),
-      channel: (legs) => ({
-        kind: 'bb84',
-        link: {
-          etaCh: dbToTransmittance(legs[0]!.lossDb),
-          etaDet: rx.etaDet ?? d.etaDet,
-          pDark: rx.darkCount ?? d.darkCount,
-          pAfterpulse: 0,
-          eMis: (tx.misalignment ?? d.misalignmentBb84) + serverMisalignment(view, legs),
-        },
-        // David's basis choice is passive 50:50 (reference-network.md).
-        qXBob: 0.5,
-        f: d.fBb84,
-      }),
+      channel: (legs) => {
+        const cal = view.calibration?.[`${rx.id}-${tx.id}`] ?? view.calibration?.[`${tx.id}-${rx.id}`];
+        // Calibrated pair (direct route only): the fitted effective channel replaces the nominal one.
+        const direct = legs[0]!.conversions.every((c) => c.at === 'node');
+        const lossDb = cal && direct ? (view.fibreDbPerKm ?? 0.2) * cal.lengthKm + cal.extraLossDb : legs[0]!.lossDb;
+        const eMis = cal && direct ? cal.misalignment : (tx.misalignment ?? d.misalignmentBb84) + serverMisalignment(view, legs);
+        return {
+          kind: 'bb84',
+          link: {
+            etaCh: dbToTransmittance(lossDb),
+            etaDet: rx.etaDet ?? d.etaDet,
+            pDark: rx.darkCount ?? d.darkCount,
+            pAfterpulse: 0,
+            eMis,
+          },
+          // David's basis choice is passive 50:50 (reference-network.md).
+          qXBob: 0.5,
+          f: d.fBb84,
+        };
+      },
     });
     return { list, notes };
   }

@@ -35,3 +35,19 @@ test('"until k bits": N is sized so the finite-key prediction reaches k', (t) =>
   t.true(p.prediction.secretBits >= 1_000_000 * 0.98 && p.prediction.secretBits <= 1_000_000 * 1.1, 'reaches k without sending far more than needed');
   t.true(p.pulses < 2e9, 'D–A yields ~2.7e-3 bits/pulse: well under two seconds');
 });
+
+// Published l_sec of the BB84 rows (reference-network.md); the calibration was fitted to l_sift
+// and e_b only, so l_sec is a prediction here.
+const PUBLISHED_BB84: Array<[string, number]> = [['Alice', 5_895_618], ['Bob', 5_382_766], ['Charlie', 5_646_444], ['Frank', 4_500_523]];
+
+test('with the reference calibration, the plans for the four D–x BB84 rows predict l_sec within ±25 % of the published values', (t) => {
+  const { view, source } = loadReferenceView(false, true);
+  if (!view.calibration) return t.pass(`no calibration file yet (${source})`);
+  for (const [x, published] of PUBLISHED_BB84) {
+    const p = planRequest({ id: `D${x}`, kind: 'qkd', a: 'David', b: x, seconds: 2 }, view, emptyPool(), { finite: createFiniteEngine() });
+    if (p.kind !== 'plan') return t.fail(`${x}: ${p.reason}`);
+    const ratio = p.prediction.secretBits / published;
+    t.log(`David–${x}: predicted ${p.prediction.secretBits}, published ${published}, ratio ${ratio.toFixed(3)}, sifted ${Math.round(p.prediction.siftedBits)}`);
+    t.true(ratio > 0.75 && ratio < 1.25, x);
+  }
+});

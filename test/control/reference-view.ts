@@ -41,12 +41,13 @@ export function withGeorgeHenry(view: NetworkView): NetworkView {
 // The same network built from the runtime engineer's topology file when it is there, through
 // the adapter the server uses (actors/server/orchestration-view.ts).
 import { existsSync, readFileSync } from 'node:fs';
-import { networkViewFromTopology, type HypervisorNodeState, type TopologyLike } from '../../actors/server/orchestration-view.ts';
+import { networkViewFromTopology, type CalibrationFile, type HypervisorNodeState, type TopologyLike } from '../../actors/server/orchestration-view.ts';
 
 const TOPOLOGY = new URL('../../infra/topologies/reference.json', import.meta.url);
+const CALIBRATION = new URL('../../infra/topologies/reference-calibration.json', import.meta.url);
 
 /** Reference view from infra/topologies/reference.json (George/Henry only when `attached`), else the inline fixture. */
-export function loadReferenceView(attached = false): { view: NetworkView; source: string } {
+export function loadReferenceView(attached = false, calibrated = false): { view: NetworkView; source: string } {
   if (!existsSync(TOPOLOGY)) {
     const v = referenceView();
     return { view: attached ? withGeorgeHenry(v) : v, source: 'fixture' };
@@ -54,5 +55,6 @@ export function loadReferenceView(attached = false): { view: NetworkView; source
   const topo = JSON.parse(readFileSync(TOPOLOGY, 'utf8')) as TopologyLike;
   const states: Record<string, HypervisorNodeState> = {};
   for (const n of topo.nodes) states[n.name] = n.attachLater && !attached ? 'expected' : 'up';
-  return { view: networkViewFromTopology(topo, states), source: 'infra/topologies/reference.json' };
+  const cal = calibrated && existsSync(CALIBRATION) ? (JSON.parse(readFileSync(CALIBRATION, 'utf8')) as CalibrationFile) : undefined;
+  return { view: networkViewFromTopology(topo, states, cal), source: `infra/topologies/reference.json${cal ? ' + reference-calibration.json' : ''}` };
 }
