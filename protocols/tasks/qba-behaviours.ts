@@ -25,6 +25,9 @@ export interface NodeBehaviour {
   forwardAction(round: MulticastRoundPlan, verifier: NodeId, received: readonly Item[]): ForwardAction;
   /** As verifier V: which keys to return to the forwarder. */
   verifierKeys(round: MulticastRoundPlan, forwarder: NodeId): KeyAction;
+  /** As signer: false gives the run (forwarder, verifier) a garbage signature on the same payload
+   *  (selective signing per verifier). Absent = sign every run properly. */
+  signRun?(round: MulticastRoundPlan, forwarder: NodeId, verifier: NodeId): boolean;
 }
 
 export const STRATEGY_NAMES = ['honest', 'equivocate', 'withhold', 'alter', 'forge', 'collude'] as const;
@@ -132,4 +135,18 @@ export function strategyFor(name: StrategyName, ctx: { members: readonly NodeId[
     case 'forge': return forgeSignature(ctx.otherValue);
     case 'collude': return collude({ members: ctx.members, secondValue: ctx.otherValue });
   }
+}
+
+/** Like collude with release 'one-honest', but in the deepest rounds the coalition signer gives the
+ *  chosen honest forwarder a valid signature only for the run towards one honest verifier. Per-run
+ *  selective signing is outside the listed strategies; with it a coalition of d nodes that
+ *  includes the primary splits the honest nodes (see the QBA test "limitation"). */
+export function colludeSelectiveSigning(opts: Omit<ColludeOptions, 'release'>): NodeBehaviour {
+  const base = collude({ ...opts, release: 'one-honest' });
+  const honestOf = (nodes: readonly NodeId[]) => [...nodes].filter((n) => !opts.members.includes(n)).sort();
+  return {
+    ...base,
+    name: 'collude-selective-signing',
+    signRun: (round, _f, verifier) => round.depth !== 1 || verifier === honestOf(round.backups)[1],
+  };
 }

@@ -107,6 +107,11 @@ export function runQba(cfg: QbaConfig): QbaResult {
   };
 }
 
+function randomKeysAsSignature(n: number, rng: Rng) {
+  const k = randomKeys(n, rng);
+  return { sig1: k.x, sig2: k.y };
+}
+
 /** One multicast round, then its sub-rounds. `honestPayload` is what an honest signer would sign. */
 function runRound(st: SimState, round: MulticastRoundPlan, honestPayload: readonly Item[]): void {
   const { cfg } = st;
@@ -128,7 +133,10 @@ function runRound(st: SimState, round: MulticastRoundPlan, honestPayload: readon
     const kF = take(F), kV = take(V);
     const payload = payloadFor.get(F);
     if (payload === null || payload === undefined) continue;
-    const signed = sign(encodePayload(payload), kF, kV, cfg.rng);
+    const properly = signerBehaviour.signRun?.(round, F, V) ?? true;
+    const signed = properly
+      ? sign(encodePayload(payload), kF, kV, cfg.rng)
+      : { message: encodePayload(payload), signature: randomKeysAsSignature(n, cfg.rng) };
     for (const it of payload) st.registry.record(signer, it);
 
     const action = behaviourOf(cfg, F).forwardAction(round, V, payload);

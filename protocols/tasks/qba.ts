@@ -90,6 +90,19 @@ export function qbaMulticastRoundsFormula(N: number, d: number): number {
   return s;
 }
 
+/** Key bits a multicast round withdraws per pool ("A|B" sorted): each run takes 2n bits from the
+ *  signer's pool with the forwarder and 2n from its pool with the verifier, so the pool with a
+ *  backup x serves 2(b - 1) runs of a round with b backups. */
+export function multicastRoundKeyBits(round: MulticastRoundPlan, n: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  const add = (peer: NodeId) => {
+    const k = round.signer < peer ? `${round.signer}|${peer}` : `${peer}|${round.signer}`;
+    out[k] = (out[k] ?? 0) + 2 * n;
+  };
+  for (const r of round.runs) { add(r.forwarder); add(r.verifier); }
+  return out;
+}
+
 /** Classical messages per QDS run: S -> F (M, Sig); F -> V (M, Sig, X_F, Y_F); V -> F (X_V, Y_V). */
 export const MESSAGES_PER_QDS_RUN = 3;
 

@@ -1,11 +1,11 @@
 import test from 'ava';
 import { createRng } from '../../protocols/rng.ts';
 import {
-  BOTTOM, decide, decodePayload, encodePayload, expandRounds, omMessages, omTolerates, planMulticastRound,
-  qbaMulticastRoundsFormula, qbaQdsRunsFormula, qbaStringLength,
+  BOTTOM, acceptItems, createSignatureRegistry, decide, decodePayload, encodePayload, expandRounds, multicastRoundKeyBits,
+  omMessages, omTolerates, planMulticastRound, qbaMulticastRoundsFormula, qbaQdsRunsFormula, qbaStringLength,
 } from '../../protocols/tasks/qba.ts';
 import {
-  type NodeBehaviour, alterRelayed, collude, equivocate, forgeSignature, withhold,
+  type NodeBehaviour, alterRelayed, collude, colludeSelectiveSigning, equivocate, forgeSignature, withhold,
 } from '../../protocols/tasks/qba-behaviours.ts';
 import { runQba } from '../../protocols/tasks/qba-sim.ts';
 import { MemoryLedger } from './ledger.ts';
@@ -156,4 +156,39 @@ test('string length for a 0.1 MB trade file among 5 nodes', (t) => {
   // the bound covers 2 values at up to 3 UTF-8 bytes per unit, m ~ 4.8e6 bits -> 57.
   const n = qbaStringLength(100_000, 5);
   t.true(n >= 54 && n <= 57, `n = ${n}`);
+});
+
+test('per-round key use equals the plan: 2n bits per run on each of the two links', (t) => {
+  const ledger = new MemoryLedger('per-round');
+  const r = runQba({ nodes: FIVE, primary: 'Alice', value: 'buy', depth: 2, n: N_TEST, keys: ledger, rng: createRng(11) });
+  const plans = expandRounds(planMulticastRound('Alice', FIVE.slice(1), 2));
+  t.deepEqual(r.rounds.map((x) => x.keyBitsPerPool), plans.map((p) => multicastRoundKeyBits(p, N_TEST)));
+  // Depth-2 round of Bob (backups Charlie, David, Frank): pool Bob|Charlie serves 2 * 2 runs.
+  t.is(r.rounds[1].keyBitsPerPool['Bob|Charlie'], 4 * 2 * N_TEST);
+});
+
+test('relayed claims need every earlier signature: a relay cannot attribute a value to the primary', (t) => {
+  const reg = createSignatureRegistry();
+  const round = planMulticastRound('Bob', ['Charlie', 'David'], 1, ['Alice', 'Bob']);
+  reg.record('Alice', { value: 'buy', chain: ['Alice'] });
+  t.deepEqual(acceptItems(round, [{ value: 'buy', chain: ['Alice', 'Bob'] }], reg).length, 1);
+  t.deepEqual(acceptItems(round, [{ value: 'sell', chain: ['Alice', 'Bob'] }], reg), []);
+  t.deepEqual(acceptItems(round, [{ value: 'buy', chain: ['Alice', 'Charlie'] }], reg), []);
+  t.deepEqual(acceptItems(round, [{ value: 'buy', chain: ['Bob'] }], reg), []);
+  const three = [1, 2, 3].map(() => ({ value: 'buy', chain: ['Alice', 'Bob'] }));
+  t.deepEqual(acceptItems(round, three, reg), []);
+});
+
+test('limitation: per-verifier selective signing by a coalition of d nodes with the primary splits the honest nodes', (t) => {
+  // Outside the listed strategies: in the deepest round Bob signs properly only the run towards one
+  // honest verifier. Each QDS signature is verifiable by one (forwarder, verifier) pair only, so the
+  // honest forwarder cannot pass it on to the others and nobody relays after the deepest round.
+  const bad = ['Alice', 'Bob'];
+  const behaviours = Object.fromEntries(bad.map((b) => [b, colludeSelectiveSigning({ members: bad, secondValue: 'sell' })]));
+  const r = runQba({ nodes: FIVE, primary: 'Alice', value: 'buy', depth: 2, n: N_TEST, keys: new MemoryLedger('sel'), rng: createRng(5), behaviours });
+  t.false(r.agreement, JSON.stringify(r.decisions));
+  t.is(r.verdictDisagreements, 0); // each run's two verdicts still agree: the split is across runs
+  // One more level of depth (d = 3 > number of malicious nodes) restores agreement.
+  const r3 = runQba({ nodes: FIVE, primary: 'Alice', value: 'buy', depth: 3, n: N_TEST, keys: new MemoryLedger('sel3'), rng: createRng(5), behaviours });
+  t.true(r3.agreement, JSON.stringify(r3.decisions));
 });
