@@ -129,7 +129,8 @@ export const rankingEngine: KeyRateEngine = fallbackEngine;
 export interface FiniteEngine {
   /** qXBob: the receiver's X-basis probability (David's passive basis choice: 0.5). */
   bb84(link: Bb84Link, pulses: number, f: number, qXBob: number): EnginePrediction;
-  mdi(link: MdiLink, pulses: number, f: number): EnginePrediction;
+  /** `params`: pre-computed settings for this link (a calibration's table entry) to predict with. */
+  mdi(link: MdiLink, pulses: number, f: number, params?: MdiParams): EnginePrediction;
   bbm92(etaA: number, etaB: number, pDark: number, eMis: number, pulses: number, f: number): EnginePrediction;
 }
 
@@ -170,8 +171,9 @@ export function createFiniteEngine(opts: FiniteEngineOptions = {}): FiniteEngine
         }
         return { result: bb84Optimise({ link, pulses, f, qXBob }), paramsSource: 'optimised', engine: 'keyrate/bb84-optimise (Lim 2014 finite key)' };
       }),
-    mdi: (link, pulses, f) =>
-      memo(`mdi${cacheKey({ ...link, pulses, f })}`, () => {
+    mdi: (link, pulses, f, given) =>
+      memo(`mdi${cacheKey({ ...link, pulses, f })}${given ? JSON.stringify(given) : ''}`, () => {
+        if (given) return { result: mdiPredict({ link, pulses, params: given, f }), paramsSource: 'table', engine: 'keyrate/mdi with the calibration\'s pre-computed parameters' };
         // The table's MDI rows are indexed by end-to-end loss (fibre + components, no detector), split evenly.
         const eta = table?.assumptions.etaDet ?? 1;
         const hit = table && lookupParams(table, 'mdi', transmittanceToDb(link.etaA / eta) + transmittanceToDb(link.etaB / eta), pulses);

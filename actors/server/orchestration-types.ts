@@ -68,12 +68,33 @@ export interface PairCalibration {
   misalignment: number;
 }
 
+/** A calibrated MDI link (infra/topologies/reference-calibration-mdi.json): each side's effective
+ *  length, the fitted extra loss (half per side) and misalignment, the network's HOM visibility,
+ *  the published f, and the pre-computed parameters the platform loads. */
+export interface MdiPairCalibration {
+  relay: NodeId;
+  /** The DoF the reference measured this pair in (conversions at the nodes' own converters). */
+  channelDof: Dof;
+  lengthAKm: number;
+  lengthBKm: number;
+  extraLossDb: number;
+  eMis: number;
+  visibility: number;
+  f: number;
+  params?: {
+    a: { s: number; mu: number; nu: number; pS: number; pMu: number; pNu: number };
+    b: { s: number; mu: number; nu: number; pS: number; pMu: number; pNu: number };
+  };
+}
+
 export interface NetworkView {
   nodes: NodeView[];
   server: ServerView;
   /** Calibrated channels by "Receiver-Transmitter" pair name (e.g. "David-Alice"), when known:
    *  the prediction uses them instead of the route's nominal loss and the default misalignment. */
   calibration?: Record<string, PairCalibration>;
+  /** Calibrated MDI links by "A-B" node names (e.g. "Alice-Bob"), through the named relay. */
+  mdiCalibration?: Record<string, MdiPairCalibration>;
   /** Fibre attenuation, dB/km (default 0.2). */
   fibreDbPerKm?: number;
   /** Source repetition rate, Hz (default 1e9). */

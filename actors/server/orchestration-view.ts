@@ -5,11 +5,20 @@
 // SPDs with a passive basis choice, measures pol, tbp (SPD1/SPD3 gated on early/late bins) and
 // pha, and is the BSM relay; George and Henry have two SPDs each (early/late bin), tbp only.
 import type { Dof, NodeId, NodeType } from '../../protocols/types.ts';
-import type { NetworkView, NodeState, NodeView, PairCalibration, ServerView } from './orchestration-types.ts';
+import type { MdiPairCalibration, NetworkView, NodeState, NodeView, PairCalibration, ServerView } from './orchestration-types.ts';
 
 /** The shape of infra/topologies/reference-calibration.json that the view needs. */
 export interface CalibrationFile {
   links?: Record<string, { extraLossDb: number; misalignment: number; fittedTo?: { lengthKm?: number } }>;
+}
+
+/** The shape of infra/topologies/reference-calibration-mdi.json that the view needs (pairs by initials, "A-B"). */
+export interface MdiCalibrationFile {
+  mdi?: {
+    detector?: { relay?: string };
+    hom?: { visibility?: number };
+    links?: Record<string, { dof: string; lengthAKm: number; lengthBKm: number; extraLossDb: number; eMis: number; params?: MdiPairCalibration['params']; published?: { f?: number } }>;
+  };
 }
 
 export interface TopologyNode {
@@ -64,7 +73,12 @@ const mapState = (s: HypervisorNodeState | undefined): NodeState | undefined =>
  * attachLater counts as idle. Nodes not registered yet ('expected', or attachLater without a
  * state) are absent from the view: they appear when they attach.
  */
-export function networkViewFromTopology(topology: TopologyLike, states?: Record<NodeId, HypervisorNodeState>, calibrationFile?: CalibrationFile): NetworkView {
+export function networkViewFromTopology(
+  topology: TopologyLike,
+  states?: Record<NodeId, HypervisorNodeState>,
+  calibrationFile?: CalibrationFile,
+  mdiCalibrationFile?: MdiCalibrationFile,
+): NetworkView {
   const reference = topology.network === 'reference';
   const nodes: NodeView[] = [];
   for (const t of topology.nodes) {
@@ -88,9 +102,11 @@ export function networkViewFromTopology(topology: TopologyLike, states?: Record<
   const calibration: Record<string, PairCalibration> = {};
   for (const [pair, c] of Object.entries(calibrationFile?.links ?? {}))
     if (c.fittedTo?.lengthKm !== undefined) calibration[pair] = { lengthKm: c.fittedTo.lengthKm, extraLossDb: c.extraLossDb, misalignment: c.misalignment };
+  const mdiCalibration = mdiCalibrationFrom(topology, mdiCalibrationFile);
   return {
     nodes,
     ...(Object.keys(calibration).length ? { calibration } : {}),
+    ...(Object.keys(mdiCalibration).length ? { mdiCalibration } : {}),
     server: {
       portLossDb: typeof s.portLossDb === 'number' ? s.portLossDb : DEFAULT_SERVER.portLossDb,
       switchTimeMs: typeof s.switchTimeMs === 'number' ? s.switchTimeMs : DEFAULT_SERVER.switchTimeMs,
@@ -100,4 +116,35 @@ export function networkViewFromTopology(topology: TopologyLike, states?: Record<
     fibreDbPerKm: topology.fibreDbPerKm ?? 0.2,
     rateHz: topology.rateHz ?? 1e9,
   };
+}
+
+/** MDI calibration rows are keyed by initials ("A-B"); map them to topology names when unambiguous.
+ *  The measured DoF: same DoF on both sides -> that DoF ("tbp-tbp"), else pol (converted at the nodes). */
+function mdiCalibrationFrom(topology: TopologyLike, file?: MdiCalibrationFile): Record<string, MdiPairCalibration> {
+  const out: Record<string, MdiPairCalibration> = {};
+  const m = file?.mdi;
+  if (!m?.links) return out;
+  const byInitial = (x: string) => {
+    const hits = topology.nodes.filter((n) => n.name === x || n.name.startsWith(x));
+    return hits.length === 1 ? hits[0]!.name : undefined;
+  };
+  const relay = m.detector?.relay ?? 'David';
+  for (const [pair, c] of Object.entries(m.links)) {
+    const [x, y] = pair.split('-');
+    const a = x && byInitial(x), b = y && byInitial(y);
+    const [da, db] = c.dof.split('-');
+    if (!a || !b || !da || !db) continue;
+    out[`${a}-${b}`] = {
+      relay,
+      channelDof: (da === db ? da : 'pol') as Dof,
+      lengthAKm: c.lengthAKm,
+      lengthBKm: c.lengthBKm,
+      extraLossDb: c.extraLossDb,
+      eMis: c.eMis,
+      visibility: m.hom?.visibility ?? 1,
+      f: c.published?.f ?? 1.16,
+      ...(c.params ? { params: c.params } : {}),
+    };
+  }
+  return out;
 }

@@ -31,7 +31,8 @@
 // ABORTED exactly like FINISHED for resources: release, then re-plan the queue.
 import type { Dof, NodeId, SessionId } from '../../protocols/types.ts';
 import type { Bb84Link } from '../../protocols/physics/bb84-model.ts';
-import type { MdiLink } from '../../protocols/physics/mdi-model.ts';
+import { mdiLinkFromFibres, type MdiLink } from '../../protocols/physics/mdi-model.ts';
+import type { MdiParams } from '../../protocols/keyrate/mdi.ts';
 import { jointBsmToMdiLink } from '../../protocols/physics/joint-bsm.ts';
 import { dbToTransmittance } from '../../protocols/physics/channel.ts';
 import type { NetworkView, NodeView, Plan, PlanOutcome, QkdRequest, Relay, SessionProtocol } from './orchestration-types.ts';
@@ -86,7 +87,7 @@ export interface PlanDeps {
 /** What a candidate's light sees, in the key-rate engine's terms. */
 export type ChannelModel =
   | { kind: 'bb84'; link: Bb84Link; qXBob: number; f: number }
-  | { kind: 'mdi'; link: MdiLink; f: number }
+  | { kind: 'mdi'; link: MdiLink; f: number; params?: MdiParams }
   | { kind: 'bbm92'; etaA: number; etaB: number; pDark: number; eMis: number; f: number };
 
 function predictWith(engine: KeyRateEngine, ch: ChannelModel, pulses: number): EnginePrediction {
@@ -97,7 +98,7 @@ function predictWith(engine: KeyRateEngine, ch: ChannelModel, pulses: number): E
 
 function finaliseWith(finite: FiniteEngine, ch: ChannelModel, pulses: number): EnginePrediction {
   if (ch.kind === 'bb84') return finite.bb84(ch.link, pulses, ch.f, ch.qXBob);
-  if (ch.kind === 'mdi') return finite.mdi(ch.link, pulses, ch.f);
+  if (ch.kind === 'mdi') return finite.mdi(ch.link, pulses, ch.f, ch.params);
   return finite.bbm92(ch.etaA, ch.etaB, ch.pDark, ch.eMis, pulses, ch.f);
 }
 
@@ -218,8 +219,12 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
   }
   // MDI: each side's light must arrive at the BSM in the same DoF, one the relay can measure.
   const eMis = () => Math.max(a.misalignment ?? d.misalignmentMdi, b.misalignment ?? d.misalignmentMdi);
+  const pairCal = view.mdiCalibration?.[`${a.id}-${b.id}`] ?? view.mdiCalibration?.[`${b.id}-${a.id}`];
   for (const r of up.filter((n) => n.bsm)) {
-    for (const dof of measurable(r)) {
+    // A calibrated pair at this relay is measured the way it was calibrated (a known, fitted
+    // configuration beats an uncalibrated guess in another DoF).
+    const dofs = pairCal && pairCal.relay === r.id && measurable(r).includes(pairCal.channelDof) ? [pairCal.channelDof] : measurable(r);
+    for (const dof of dofs) {
       list.push({
         label: `MDI ${dof} via ${r.id}`,
         tier: 1,
@@ -236,6 +241,25 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
           ]),
         channel: (legs) => {
           const eta = r.etaDet ?? d.etaDet;
+          // Calibrated pair through this relay in the reference's DoF, conversions at the nodes only.
+          const key = `${a.id}-${b.id}`, rev = `${b.id}-${a.id}`;
+          const cal = view.mdiCalibration?.[key] ?? view.mdiCalibration?.[rev];
+          if (cal && cal.relay === r.id && cal.channelDof === dof && legs.every((l) => l.conversions.every((c) => c.at === 'node'))) {
+            const flip = view.mdiCalibration?.[key] === undefined;
+            const link = mdiLinkFromFibres({
+              lengthAKm: flip ? cal.lengthBKm : cal.lengthAKm,
+              lengthBKm: flip ? cal.lengthAKm : cal.lengthBKm,
+              etaDet: eta,
+              pDark: r.darkCount ?? d.darkCount,
+              eMis: cal.eMis,
+              visibility: cal.visibility,
+              alphaDbPerKm: view.fibreDbPerKm ?? 0.2,
+              extraLossADb: cal.extraLossDb / 2,
+              extraLossBDb: cal.extraLossDb / 2,
+            });
+            const params = cal.params && (flip ? { a: cal.params.b, b: cal.params.a } : cal.params);
+            return { kind: 'mdi', link, f: cal.f, ...(params ? { params } : {}) };
+          }
           const link: MdiLink = {
             etaA: dbToTransmittance(legs[0]!.lossDb) * eta,
             etaB: dbToTransmittance(legs[1]!.lossDb) * eta,

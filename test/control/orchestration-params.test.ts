@@ -51,3 +51,28 @@ test('with the reference calibration, the plans for the four D–x BB84 rows pre
     t.true(ratio > 0.75 && ratio < 1.25, x);
   }
 });
+
+// Published MDI rows (reference-network.md): l_sift and l_sec at T = 1000 s.
+const PUBLISHED_MDI: Array<[string, string, number, number]> = [
+  ['Alice', 'Bob', 25_507_836, 394_595],
+  ['Alice', 'Charlie', 18_425_794, 566_247],
+  ['Alice', 'Frank', 20_951_678, 545_926],
+  ['Bob', 'Charlie', 6_450_466, 449_431],
+  ['Bob', 'Frank', 27_758_108, 1_112_747],
+  ['Charlie', 'Frank', 24_996_302, 729_713],
+];
+
+test('with the MDI calibration, the six C–C plans load the pre-computed parameters and predict the published l_sift; l_sec within a factor 2.5', (t) => {
+  const { view, source } = loadReferenceView(false, true);
+  if (!view.mdiCalibration) return t.pass(`no MDI calibration yet (${source})`);
+  for (const [a, b, sift, sec] of PUBLISHED_MDI) {
+    const p = planRequest({ id: `${a}${b}`, kind: 'qkd', a, b, seconds: 1000 }, view, emptyPool(), { finite: createFiniteEngine() });
+    if (p.kind !== 'plan') return t.fail(`${a}-${b}: ${p.reason}`);
+    t.deepEqual(p.relay, { kind: 'single', node: 'David' });
+    t.is(p.paramsSource, 'table', `${a}-${b} uses the calibration's parameters`);
+    const siftRatio = p.prediction.siftedBits / sift, secRatio = p.prediction.secretBits / sec;
+    t.log(`${a}–${b}: l_sift ${Math.round(p.prediction.siftedBits)} (x${siftRatio.toFixed(3)}), l_sec ${p.prediction.secretBits} vs ${sec} (x${secRatio.toFixed(2)})`);
+    t.true(Math.abs(siftRatio - 1) < 0.02);
+    t.true(secRatio > 0.4 && secRatio < 2.5);
+  }
+});

@@ -29,9 +29,10 @@ const REFERENCE: Array<[string, string, 'bb84' | 'mdi', string | null, Dof, stri
   ['Charlie', 'Frank', 'mdi', 'David', 'pol', ['Charlie:tbp->pol@node', 'Frank:pha->pol@node']],
 ];
 
+for (const calibrated of [false, true])
 for (const [a, b, protocol, relay, dof, conversions] of REFERENCE) {
-  test(`reference pair ${a}–${b}: ${protocol}${relay ? ' via ' + relay : ''}, ${dof}${conversions.length ? ', ' + conversions.join(' ') : ', no conversion'}`, (t) => {
-    const { view, source } = loadReferenceView();
+  test(`reference pair ${a}–${b}${calibrated ? ' (calibrated view)' : ''}: ${protocol}${relay ? ' via ' + relay : ''}, ${dof}${conversions.length ? ', ' + conversions.join(' ') : ', no conversion'}`, (t) => {
+    const { view, source } = loadReferenceView(false, calibrated);
     const p = plan(planRequest(req(a, b), view, emptyPool(), fast));
     t.is(p.protocol, protocol, source);
     t.deepEqual(p.relay, relay ? { kind: 'single', node: relay } : { kind: 'none' });

@@ -41,10 +41,11 @@ export function withGeorgeHenry(view: NetworkView): NetworkView {
 // The same network built from the runtime engineer's topology file when it is there, through
 // the adapter the server uses (actors/server/orchestration-view.ts).
 import { existsSync, readFileSync } from 'node:fs';
-import { networkViewFromTopology, type CalibrationFile, type HypervisorNodeState, type TopologyLike } from '../../actors/server/orchestration-view.ts';
+import { networkViewFromTopology, type CalibrationFile, type HypervisorNodeState, type MdiCalibrationFile, type TopologyLike } from '../../actors/server/orchestration-view.ts';
 
 const TOPOLOGY = new URL('../../infra/topologies/reference.json', import.meta.url);
 const CALIBRATION = new URL('../../infra/topologies/reference-calibration.json', import.meta.url);
+const CALIBRATION_MDI = new URL('../../infra/topologies/reference-calibration-mdi.json', import.meta.url);
 
 /** Reference view from infra/topologies/reference.json (George/Henry only when `attached`), else the inline fixture. */
 export function loadReferenceView(attached = false, calibrated = false): { view: NetworkView; source: string } {
@@ -55,6 +56,8 @@ export function loadReferenceView(attached = false, calibrated = false): { view:
   const topo = JSON.parse(readFileSync(TOPOLOGY, 'utf8')) as TopologyLike;
   const states: Record<string, HypervisorNodeState> = {};
   for (const n of topo.nodes) states[n.name] = n.attachLater && !attached ? 'expected' : 'up';
-  const cal = calibrated && existsSync(CALIBRATION) ? (JSON.parse(readFileSync(CALIBRATION, 'utf8')) as CalibrationFile) : undefined;
-  return { view: networkViewFromTopology(topo, states, cal), source: `infra/topologies/reference.json${cal ? ' + reference-calibration.json' : ''}` };
+  const read = <T>(u: URL): T | undefined => (calibrated && existsSync(u) ? (JSON.parse(readFileSync(u, 'utf8')) as T) : undefined);
+  const cal = read<CalibrationFile>(CALIBRATION);
+  const mdi = read<MdiCalibrationFile>(CALIBRATION_MDI);
+  return { view: networkViewFromTopology(topo, states, cal, mdi), source: `infra/topologies/reference.json${cal ? ' + reference-calibration.json' : ''}${mdi ? ' + reference-calibration-mdi.json' : ''}` };
 }
