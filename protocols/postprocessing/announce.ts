@@ -53,3 +53,36 @@ export const isNatArray = (len: number) => (v: unknown): boolean => Array.isArra
 export class SessionAbort extends Error {
   constructor(readonly stage: string, reason: string) { super(`${stage}: ${reason}`); this.name = 'SessionAbort'; }
 }
+
+/** Slot deltas as LEB128 varints (7 bits a byte, high bit = more): the gaps between clicks are
+ *  mostly < 128 on a metro link, so an announcement costs ~1 byte per click instead of 4. */
+export function encodeDeltas(d: Uint32Array): Uint8Array {
+  const out = new Uint8Array(d.length * 5);
+  let k = 0;
+  for (let i = 0; i < d.length; i++) {
+    let v = d[i];
+    while (v >= 0x80) { out[k++] = (v & 0x7f) | 0x80; v >>>= 7; }
+    out[k++] = v;
+  }
+  return out.slice(0, k);
+}
+
+/** Inverse of encodeDeltas; throws on truncated or overlong input. */
+export function decodeDeltas(b: Uint8Array, n: number): Uint32Array {
+  const out = new Uint32Array(n);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    let v = 0, shift = 0, byte: number;
+    do {
+      if (k >= b.length) throw new RangeError(`decodeDeltas: input ends after ${i} of ${n} deltas`);
+      byte = b[k++];
+      if (shift > 28) throw new RangeError('decodeDeltas: delta exceeds 32 bits');
+      v += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    if (v > 0xffffffff) throw new RangeError('decodeDeltas: delta exceeds 32 bits');
+    out[i] = v;
+  }
+  if (k !== b.length) throw new RangeError(`decodeDeltas: ${b.length - k} trailing bytes`);
+  return out;
+}

@@ -10,6 +10,13 @@ import { type Bb84DetectorFrame, type Bb84SourceFrame, sampleBb84Frames } from '
 import { memoryChannelPair, tapChannel, type PpMessage } from './channel.ts';
 import { preSharedKeySource, type AuthKeySource } from './key-source.ts';
 import { randomBits } from '../bits.ts';
+import type { MdiLink } from '../physics/mdi-model.ts';
+import type { JointBsmConfig } from '../physics/joint-bsm.ts';
+import type { MdiParams, MdiSecurity } from '../keyrate/mdi-finite.ts';
+import { type MdiRelayFrame, type MdiSourceFrame, sampleMdiFrames } from '../physics/sampler-mdi.ts';
+import { combineJointBsm, type DetectorNodeFrame, sampleJointBsmFrames } from '../physics/sampler-joint-bsm.ts';
+import type { CascadeVariant } from './cascade-variants.ts';
+import { type MdiPartyResult, runMdiRelay, runMdiSource } from './pipeline-mdi.ts';
 import { type Bb84PartyConfig, type Bb84PartyResult, type Bb84SessionStats, runBb84Detector, runBb84Source, type Stage, STAGES } from './pipeline-bb84.ts';
 
 export interface Bb84SessionConfig extends Omit<Bb84PartyConfig, 'authKeys' | 'label'> {
@@ -71,4 +78,62 @@ export async function runBb84Session(cfg: Bb84SessionConfig): Promise<Bb84Sessio
   for (const s of STAGES) wallMs[s] = Math.max(alice.timings[s], bob.timings[s]);
   void t1;
   return { ok: true, alice, bob, keysEqual: equals(alice.key, bob.key), stats: bob.stats, wallMs };
+}
+
+export interface MdiSessionConfig {
+  pulses: number;
+  params: MdiParams;
+  /** Single-relay link, or the joint-BSM geometry (the server combines the two D nodes' clicks). */
+  link?: MdiLink;
+  jointBsm?: JointBsmConfig;
+  seed: number | string;
+  security?: MdiSecurity;
+  cascadeVariant?: CascadeVariant;
+  unauthenticated?: boolean;
+  sampleBits?: number;
+}
+
+export interface MdiSessionResult {
+  ok: true;
+  a: MdiPartyResult;
+  b: MdiPartyResult;
+  keysEqual: boolean;
+  successes: number;
+  wallMs: Record<'sample' | 'sift' | 'estimate' | 'cascade' | 'verify' | 'pa' | 'total', number>;
+}
+
+/** Sample an MDI run (single relay or joint BSM) and post-process it with three parties in memory. */
+export async function runMdiSession(cfg: MdiSessionConfig): Promise<MdiSessionResult | Bb84SessionAbort> {
+  const t0 = performance.now();
+  const a: MdiSourceFrame[] = [], b: MdiSourceFrame[] = [];
+  let relay: MdiRelayFrame[] = [];
+  if (cfg.jointBsm) {
+    const p0: DetectorNodeFrame[] = [], p1: DetectorNodeFrame[] = [];
+    for (const f of sampleJointBsmFrames({ pulses: cfg.pulses, params: cfg.params, bsm: cfg.jointBsm, seed: cfg.seed })) { a.push(f.a); b.push(f.b); p0.push(f.ports[0]); p1.push(f.ports[1]); }
+    relay = [combineJointBsm(p0, p1)];
+  } else {
+    if (!cfg.link) throw new RangeError('runMdiSession: give link or jointBsm');
+    for (const f of sampleMdiFrames({ pulses: cfg.pulses, params: cfg.params, link: cfg.link, seed: cfg.seed })) { a.push(f.a); b.push(f.b); relay.push(f.relay); }
+  }
+  const sample = performance.now() - t0;
+  const [ra, ar] = memoryChannelPair({ copy: false }), [rb, br] = memoryChannelPair({ copy: false }), [ab, ba] = memoryChannelPair({ copy: false });
+  const [kra, kar] = presharedPair(`${String(cfg.seed)}-ra`), [krb, kbr] = presharedPair(`${String(cfg.seed)}-rb`), [kab, kba] = presharedPair(`${String(cfg.seed)}-ab`);
+  const label = `mdi-${String(cfg.seed)}`;
+  const common = { pulses: cfg.pulses, params: cfg.params, security: cfg.security, cascadeVariant: cfg.cascadeVariant, label, unauthenticated: cfg.unauthenticated, sampleBits: cfg.sampleBits };
+  const [rr, resA, resB] = await Promise.allSettled([
+    runMdiRelay(ra, rb, relay, { a: kra, b: krb, label, unauthenticated: cfg.unauthenticated }),
+    runMdiSource(ar, ab, a, { ...common, role: 'a', relayAuthKeys: kar, peerAuthKeys: kab, random: createRng(`a-qrng-${String(cfg.seed)}`) }),
+    runMdiSource(br, ba, b, { ...common, role: 'b', relayAuthKeys: kbr, peerAuthKeys: kba }),
+  ]);
+  const total = performance.now() - t0;
+  for (const r of [resA, resB, rr]) {
+    if (r.status === 'rejected') {
+      const e = r.reason as Error & { stage?: string };
+      return { ok: false, stage: e.stage ?? 'protocol', reason: e.message, wallMs: { sample, total } };
+    }
+  }
+  const A = (resA as PromiseFulfilledResult<MdiPartyResult>).value, B = (resB as PromiseFulfilledResult<MdiPartyResult>).value;
+  const wallMs = { sample, total } as MdiSessionResult['wallMs'];
+  for (const s of ['sift', 'estimate', 'cascade', 'verify', 'pa'] as const) wallMs[s] = Math.max(A.timings[s], B.timings[s]);
+  return { ok: true, a: A, b: B, keysEqual: equals(A.key, B.key), successes: (rr as PromiseFulfilledResult<number>).value, wallMs };
 }

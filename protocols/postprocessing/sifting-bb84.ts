@@ -1,6 +1,6 @@
 // Sifting of decoy-state BB84 (Lim et al., PRA 89, 022307 (2014), protocol steps 3-4), one half
 // per party, over the ClassicalChannel only:
-//   B->A bb84.clicks     {firstSlot, count, deltas, basis}   per frame of Bob's click records
+//   B->A bb84.clicks     {firstSlot, count, deltas, basis}   per frame of Bob's click records (deltas: LEB128)
 //   B->A bb84.clicks.end {frames, detections}
 //   A->B bb84.choices    {count, basis, intensity}           Alice's basis and intensity for each click
 //   A->B bb84.test       {count, bits}                       Alice's bits of all matching Z clicks
@@ -10,7 +10,7 @@
 import { type BitString, wordsFor } from '../bits.ts';
 import { BASIS_X, BASIS_Z, type Bb84DetectorFrame, type Bb84SourceFrame } from '../physics/sampler-bb84.ts';
 import { type ClassicalChannel, expectMessage, ProtocolError } from './channel.ts';
-import { fieldOf, isNat, isNatArray, isU32, packCodes2, packFlags, unpackCodes2, unpackFlags } from './announce.ts';
+import { decodeDeltas, encodeDeltas, fieldOf, isNat, isNatArray, isU32, packCodes2, packFlags, unpackCodes2, unpackFlags } from './announce.ts';
 
 /** Per-intensity tallies, index 0 mu1, 1 mu2, 2 mu3. */
 export interface Bb84SiftCounts {
@@ -40,6 +40,10 @@ class KeyBuilder {
   }
 }
 
+function decodeGaps(b: Uint8Array, n: number, type: string): Uint32Array {
+  try { return decodeDeltas(b, n); } catch (e) { throw new ProtocolError(`${type}: field 'deltas': ${(e as Error).message}`); }
+}
+
 function sameDeltas(a: Uint32Array, b: Uint32Array): boolean {
   if (a === b) return true;
   for (let i = 1; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -53,7 +57,7 @@ export async function siftBb84Detector(ch: ClassicalChannel, frames: readonly Bb
   let detections = 0;
   for (const f of frames) {
     const n = f.deltas.length;
-    await ch.send({ type: 'bb84.clicks', firstSlot: f.firstSlot, count: n, deltas: f.deltas, basis: packFlags(f.basis) });
+    await ch.send({ type: 'bb84.clicks', firstSlot: f.firstSlot, count: n, deltas: encodeDeltas(f.deltas), basis: packFlags(f.basis) });
     detections += n;
   }
   await ch.send({ type: 'bb84.clicks.end', frames: frames.length, detections });
@@ -115,7 +119,7 @@ export async function siftBb84Source(ch: ClassicalChannel, frames: readonly Bb84
     if (msg.type !== 'bb84.clicks') throw new ProtocolError(`expected 'bb84.clicks', got '${msg.type}'`);
     framesSeen++;
     const n = fieldOf<number>(msg, 'count', isNat, 'a count');
-    const deltas = fieldOf<Uint32Array>(msg, 'deltas', (v) => v instanceof Uint32Array && v.length === n, `a Uint32Array of ${n} deltas`);
+    const deltas = decodeGaps(fieldOf<Uint8Array>(msg, 'deltas', (v) => v instanceof Uint8Array, 'varint-coded deltas (Uint8Array)'), n, msg.type);
     let slot = fieldOf<number>(msg, 'firstSlot', isNat, 'a slot index');
     const bBasis = unpackFlags(fieldOf<Uint32Array>(msg, 'basis', isU32, 'a Uint32Array'), n);
     const aBasis = new Uint8Array(n), aInt = new Uint8Array(n);

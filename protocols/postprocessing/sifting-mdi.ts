@@ -9,9 +9,9 @@
 // psi-); in X he flips for psi- (Lo, Curty, Qi, PRL 108, 130503 (2012)).
 import { type BitString, wordsFor } from '../bits.ts';
 import type { MdiCounts, MdiPair } from '../keyrate/mdi-finite.ts';
-import { MDI_INTENSITIES, mdiBasisOfPair, mdiBobFlips, type MdiRelayFrame, type MdiSourceFrame } from '../physics/sampler-mdi.ts';
+import { MDI_INTENSITIES, mdiBasisOfPair, PSI_MINUS, type MdiRelayFrame, type MdiSourceFrame } from '../physics/sampler-mdi.ts';
 import { type ClassicalChannel, expectMessage, ProtocolError } from './channel.ts';
-import { fieldOf, isNat, isU32, packCodes2, packFlags, unpackCodes2, unpackFlags } from './announce.ts';
+import { decodeDeltas, encodeDeltas, fieldOf, isNat, isU32, packCodes2, packFlags, unpackCodes2, unpackFlags } from './announce.ts';
 
 export interface MdiSiftResult {
   /** Sifted Z-window key (Alice: her bits; Bob: his bits after the Bell-state flip). */
@@ -26,13 +26,17 @@ export interface MdiSiftResult {
 export async function announceMdiRelay(toA: ClassicalChannel, toB: ClassicalChannel, frames: readonly MdiRelayFrame[]): Promise<number> {
   let total = 0;
   for (const f of frames) {
-    const msg = { type: 'mdi.bsm', firstSlot: f.firstSlot, count: f.deltas.length, deltas: f.deltas, bell: packFlags(f.bell) };
+    const msg = { type: 'mdi.bsm', firstSlot: f.firstSlot, count: f.deltas.length, deltas: encodeDeltas(f.deltas), bell: packFlags(f.bell) };
     await toA.send(msg); await toB.send(msg);
     total += f.deltas.length;
   }
   const end = { type: 'mdi.bsm.end', frames: frames.length, successes: total };
   await toA.send(end); await toB.send(end);
   return total;
+}
+
+function decodeGaps(b: Uint8Array, n: number, type: string): Uint32Array {
+  try { return decodeDeltas(b, n); } catch (e) { throw new ProtocolError(`${type}: field 'deltas': ${(e as Error).message}`); }
 }
 
 const pairName = (l: number, r: number) => `${MDI_INTENSITIES[l]}-${MDI_INTENSITIES[r]}` as MdiPair;
@@ -62,7 +66,7 @@ export async function siftMdiSource(relay: ClassicalChannel, peer: ClassicalChan
     if (msg.type !== 'mdi.bsm') throw new ProtocolError(`expected 'mdi.bsm', got '${msg.type}'`);
     framesSeen++;
     const n = fieldOf<number>(msg, 'count', isNat, 'a count');
-    const deltas = fieldOf<Uint32Array>(msg, 'deltas', (v) => v instanceof Uint32Array && v.length === n, `a Uint32Array of ${n} deltas`);
+    const deltas = decodeGaps(fieldOf<Uint8Array>(msg, 'deltas', (v) => v instanceof Uint8Array, 'varint-coded deltas (Uint8Array)'), n, msg.type);
     let slot = fieldOf<number>(msg, 'firstSlot', isNat, 'a slot index');
     const bell = unpackFlags(fieldOf<Uint32Array>(msg, 'bell', isU32, 'a Uint32Array'), n);
     const it = new Uint8Array(n), bt = new Uint8Array(n);
@@ -81,25 +85,30 @@ export async function siftMdiSource(relay: ClassicalChannel, peer: ClassicalChan
   const kw = new Uint32Array(wordsFor(successes));
   let nk = 0;
   const n: Record<string, number> = {}, m: Record<string, number> = {};
-  const testBits = new Uint8Array(successes), testPair = new Uint16Array(successes);
+  const cnt16 = new Float64Array(16), err16 = new Float64Array(16);
+  const basisOf = new Int8Array(16); // 0 Z, 1 X, -1 mixed
+  for (let l = 0; l < 4; l++) for (let r = 0; r < 4; r++) { const b = mdiBasisOfPair(l, r); basisOf[l * 4 + r] = b === 'mixed' ? -1 : b; }
+  const flipZ = role === 'b' ? 1 : 0;
+  const testBits = new Uint8Array(successes), testPair = new Uint8Array(successes);
   let nt = 0;
   for (let f = 0; f < intens.length; f++) {
     const c = await expectMessage(peer, 'mdi.choices');
     const cnt = fieldOf<number>(c, 'count', (v) => v === intens[f].length, `the frame's success count ${intens[f].length}`);
     const other = unpackCodes2(fieldOf<Uint32Array>(c, 'intensity', isU32, 'a Uint32Array'), cnt);
     const mine = intens[f], b = bits[f], be = bells[f];
+    const left = role === 'a' ? mine : other, right = role === 'a' ? other : mine;
     for (let i = 0; i < cnt; i++) {
-      const l = role === 'a' ? mine[i] : other[i], r = role === 'a' ? other[i] : mine[i];
-      const p = l * 4 + r;
-      const key = pairName(l, r);
-      n[key] = (n[key] ?? 0) + 1;
-      const basis = mdiBasisOfPair(l, r);
-      if (basis === 'mixed') continue;
-      const bit = role === 'b' ? b[i] ^ mdiBobFlips(basis, be[i]) : b[i];
-      if (l === 0 && r === 0) { if (bit) kw[nk >>> 5] |= 1 << (nk & 31); nk++; }
+      const p = left[i] * 4 + right[i];
+      cnt16[p]++;
+      const basis = basisOf[p];
+      if (basis < 0) continue;
+      // Bob flips for every Z success and for psi- in X (mdiBobFlips)
+      const bit = b[i] ^ (flipZ & (basis === 0 ? 1 : be[i] === PSI_MINUS ? 1 : 0));
+      if (p === 0) { if (bit) kw[nk >>> 5] |= 1 << (nk & 31); nk++; }
       else if (basis === 1) { testBits[nt] = bit; testPair[nt++] = p; }
     }
   }
+  for (let p = 0; p < 16; p++) if (cnt16[p] > 0) n[pairName(p >> 2, p & 3)] = cnt16[p];
   if (role === 'a') {
     await peer.send({ type: 'mdi.test', count: nt, bits: packFlags(testBits, nt) });
     const res = await expectMessage(peer, 'mdi.testResult');
@@ -111,11 +120,8 @@ export async function siftMdiSource(relay: ClassicalChannel, peer: ClassicalChan
     const t = await expectMessage(peer, 'mdi.test');
     fieldOf<number>(t, 'count', (v) => v === nt, `the number of X-window successes ${nt}`);
     const theirs = unpackFlags(fieldOf<Uint32Array>(t, 'bits', isU32, 'a Uint32Array'), nt);
-    for (let i = 0; i < nt; i++) {
-      const key = pairName(testPair[i] >> 2, testPair[i] & 3);
-      m[key] = (m[key] ?? 0) + (theirs[i] ^ testBits[i]);
-    }
-    for (const k of Object.keys(n)) if (mdiBasisOfPair(MDI_INTENSITIES.indexOf(k.split('-')[0] as never), MDI_INTENSITIES.indexOf(k.split('-')[1] as never)) === 1) m[k] = m[k] ?? 0;
+    for (let i = 0; i < nt; i++) err16[testPair[i]] += theirs[i] ^ testBits[i];
+    for (let p = 1; p < 16; p++) if (cnt16[p] > 0 && basisOf[p] === 1) m[pairName(p >> 2, p & 3)] = err16[p];
     await peer.send({ type: 'mdi.testResult', n, m });
   }
   return { key: { length: nk, words: kw.slice(0, wordsFor(nk)) }, counts: { pulses, n, m }, successes, disclosedTestBits: nt };
