@@ -106,8 +106,9 @@ const DENSE_LIMIT = 1 << 24;
 class ErrTree {
   private readonly arr: Int8Array | null;
   private readonly map: Map<number, number> | null;
-  constructor(size: number) {
-    if (size <= DENSE_LIMIT) { this.arr = new Int8Array(size).fill(-1); this.map = null; } else { this.arr = null; this.map = new Map(); }
+  constructor(blocks: number, size: number) {
+    // passes with a handful of huge blocks hold only a few search paths: sparse
+    if (blocks >= 16 && size <= DENSE_LIMIT) { this.arr = new Int8Array(size).fill(-1); this.map = null; } else { this.arr = null; this.map = new Map(); }
   }
   get(i: number): number { return this.arr !== null ? this.arr[i] : (this.map!.get(i) ?? -1); }
   set(i: number, v: number): void { if (this.arr !== null) this.arr[i] = v; else this.map!.set(i, v); }
@@ -208,7 +209,7 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
     const err = blockParities(copy, N, k);
     const stride = 2 * 2 ** Math.ceil(Math.log2(k));
     P.push({
-      shuffle: sh, copy, k, blocks: count, stride, rootErr: err, known: new ErrTree(count * stride),
+      shuffle: sh, copy, k, blocks: count, stride, rootErr: err, known: new ErrTree(count, count * stride),
       heap: new Int32Array(count), start: new Int32Array(count), len: new Int32Array(count), stamp: new Int32Array(count),
     });
     for (let w = 0; w < err.length; w++) {

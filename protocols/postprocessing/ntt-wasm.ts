@@ -4,7 +4,7 @@ import { NTT_KERNEL_WASM_BASE64 } from './ntt-kernel-wasm.ts';
 import { P, mulmod, powmod, rootOfUnity, MAX_LOG } from './ntt.ts';
 
 const TABLE = 1 << 16;      // twiddle tables cover levels with half-size < 2^16
-const LEAF = 1 << 14;       // sub-transforms of <= 2^14 elements (64 kB) run entirely in one kernel call
+const LEAF = 1 << 16;       // sub-transforms of <= 2^14 elements (64 kB) run entirely in one kernel call
 const R_MOD_P = 4294967296 % P; // 2^32 mod p (Montgomery R)
 
 export interface Kernel {
