@@ -12,7 +12,7 @@
 //   P:q       zset of committed blocks whose own lane still has free bits, score = commit order
 //   P:all     zset of committed, not yet consumed blocks, score = creation ms (for key expiry)
 //   P:st      zset of staged blocks, score = stage deadline ms
-//   P:r:<rid> receipt {m, d} of a withdrawal/take: a retried request id gets the same answer back
+//   P:r:<rid> receipt of a withdrawal/take (meta length, newline, meta JSON, data): a retried request id gets the same answer back
 //   S         stats hash (qn:<net>:stats:...): in, out, outRef, am (own-lane bits available),
 //             ap (peer-lane bits available), staged, blocks, wd, wdRef, aborted, expStaged, expKeys,
 //             firstIn, lastIn, lastOut, seq, lwt (low-water threshold), lw (below it), kttl (key ttl ms)
@@ -101,6 +101,28 @@ local function lowwater(S, chan, owner, peer, kind)
     redis.call('HSET', S, 'lw', '0')
   end
   return 0
+end
+-- The same test on values the caller already holds; returns (crossed now, new flag) without writing.
+local function lowwater_calc(am, t, was, chan, owner, peer, kind)
+  if t > 0 and am < t then
+    if not was then
+      redis.call('PUBLISH', chan, cjson.encode({ owner = owner, peer = peer, kind = kind, available = am, threshold = t }))
+      return 1, '1'
+    end
+    return 0, '1'
+  end
+  return 0, '0'
+end
+-- A receipt is one string: meta length, a newline, meta, data; so writing it is one command.
+local function receipt_get(R)
+  local r = redis.call('GET', R)
+  if not r then return nil end
+  local nl = string.find(r, '\\n', 1, true)
+  local n = tonumber(string.sub(r, 1, nl - 1))
+  return { string.sub(r, nl + 1, nl + n), string.sub(r, nl + n + 1), 1 }
+end
+local function receipt_set(R, meta, data, ttl)
+  redis.call('SET', R, #meta .. '\\n' .. meta .. data, 'PX', ttl)
 end
 -- Sorted disjoint intervals as a flat list {s1, e1, s2, e2, ...}.
 local function iv_overlaps(iv, s, e)
@@ -204,13 +226,14 @@ return 'aborted'
  */
 export const WITHDRAW = PRELUDE + `
 local P, S, R = ARGV[1], KEYS[2], KEYS[3]
-local r = redis.call('HMGET', R, 'm', 'd')
-if r[1] then return { r[1], r[2], 1 } end
+local r = receipt_get(R)
+if r then return r end
 local now = now_ms()
-purge_expired(P, S, now)
+local h = redis.call('HMGET', S, 'am', 'kttl', 'lwt', 'lw', 'out', 'wd')
+if tonumber(h[2] or '0') > 0 and purge_expired(P, S, now) > 0 then h = redis.call('HMGET', S, 'am', 'kttl', 'lwt', 'lw', 'out', 'wd') end
 local size, count = tonumber(ARGV[2]), tonumber(ARGV[3])
 local need = size * count
-local am = hnum(S, 'am')
+local am = tonumber(h[1] or '0')
 if am < need then return { cjson.encode({ short = am }), '', 0 } end
 local keys, chunks, pos = {}, {}, 0
 for k = 1, count do
@@ -242,15 +265,11 @@ for k = 1, count do
     redis.call('SET', ARGV[9] .. ARGV[10 + k], cjson.encode(refs), 'PX', ARGV[10])
   end
 end
-redis.call('HINCRBY', S, 'am', -need)
-redis.call('HINCRBY', S, 'out', need)
-redis.call('HINCRBY', S, 'wd', count)
-redis.call('HSET', S, 'lastOut', now)
-local low = lowwater(S, ARGV[8], ARGV[5], ARGV[6], ARGV[7])
+local low, flag = lowwater_calc(am - need, tonumber(h[3] or '0'), h[4] == '1', ARGV[8], ARGV[5], ARGV[6], ARGV[7])
+redis.call('HSET', S, 'am', am - need, 'out', tonumber(h[5] or '0') + need, 'wd', tonumber(h[6] or '0') + count, 'lastOut', now, 'lw', flag)
 local meta = cjson.encode({ keys = keys, avail = am - need, low = low })
 local data = table.concat(chunks)
-redis.call('HSET', R, 'm', meta, 'd', data)
-redis.call('PEXPIRE', R, ARGV[4])
+receipt_set(R, meta, data, ARGV[4])
 return { meta, data, 0 }
 `;
 
@@ -261,10 +280,11 @@ return { meta, data, 0 }
  */
 export const TAKE = PRELUDE + `
 local P, S, R = ARGV[1], KEYS[1], KEYS[2]
-local r = redis.call('HMGET', R, 'm', 'd')
-if r[1] then return { r[1], r[2], 1 } end
+local r = receipt_get(R)
+if r then return r end
 local now = now_ms()
-local ttl = hnum(S, 'kttl')
+local h = redis.call('HMGET', S, 'kttl', 'ap', 'outRef', 'wdRef')
+local ttl = tonumber(h[1] or '0')
 local req = cjson.decode(ARGV[3])
 local blocks, order, total = {}, {}, 0
 for _, key in ipairs(req) do
@@ -315,14 +335,11 @@ for _, id in ipairs(order) do
   redis.call('HSET', P .. ':b:' .. id, 'pr', cjson.encode(info.iv), 'pu', info.pu + info.add)
   maybe_consumed(P, S, id)
 end
-redis.call('HINCRBY', S, 'ap', -total)
-redis.call('HINCRBY', S, 'outRef', total)
-redis.call('HINCRBY', S, 'wdRef', #req)
-redis.call('HSET', S, 'lastOut', now)
-local meta = cjson.encode({ keys = keys, avail = hnum(S, 'ap'), low = 0 })
+local ap = tonumber(h[2] or '0') - total
+redis.call('HSET', S, 'ap', ap, 'outRef', tonumber(h[3] or '0') + total, 'wdRef', tonumber(h[4] or '0') + #req, 'lastOut', now)
+local meta = cjson.encode({ keys = keys, avail = ap, low = 0 })
 local data = table.concat(chunks)
-redis.call('HSET', R, 'm', meta, 'd', data)
-redis.call('PEXPIRE', R, ARGV[2])
+receipt_set(R, meta, data, ARGV[2])
 return { meta, data, 0 }
 `;
 
