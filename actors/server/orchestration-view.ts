@@ -148,3 +148,24 @@ function mdiCalibrationFrom(topology: TopologyLike, file?: MdiCalibrationFile): 
   }
   return out;
 }
+
+/** The parts of the hypervisor's view (registry.messages.ts `hypervisor.view`) the core needs. */
+export interface HypervisorViewLike {
+  network?: string;
+  nodes: Array<{ name: NodeId; type: NodeType; dof: Dof; linkKm: number; attachLater?: boolean; state: HypervisorNodeState }>;
+}
+
+/**
+ * The live view: nodes as the hypervisor sees them (including nodes attached at runtime that the
+ * topology file does not list), with hardware details from the topology where it names them.
+ */
+export function networkViewFromHypervisor(hv: HypervisorViewLike, hardware?: TopologyLike, calibration?: CalibrationFile, mdiCalibration?: MdiCalibrationFile): NetworkView {
+  const byName = new Map((hardware?.nodes ?? []).map((n) => [n.name, n]));
+  const topology: TopologyLike = {
+    ...(hardware ?? {}),
+    network: hardware?.network ?? hv.network,
+    nodes: hv.nodes.map((n) => ({ ...byName.get(n.name), name: n.name, type: n.type, dof: n.dof, linkKm: n.linkKm })),
+  };
+  const states = Object.fromEntries(hv.nodes.map((n) => [n.name, n.state]));
+  return networkViewFromTopology(topology, states, calibration, mdiCalibration);
+}

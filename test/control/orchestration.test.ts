@@ -142,3 +142,28 @@ test('a node without its own converter converts at the server and pays the conve
   t.is(Number(leg.lossDb.toFixed(9)), Number((km * 0.2 + 3 + 2 + 5).toFixed(9)));
   t.true(p.resources.includes('converter:server/conv0'));
 });
+
+test('David busy and another BSM-capable D node free: it is picked before a joint BSM', (t) => {
+  const { view } = loadReferenceView(true);
+  const withIvan = { ...view, nodes: [...view.nodes, { id: 'Ivan', type: 'D' as const, dof: 'pol' as const, linkKm: 30, state: 'idle' as const, ownConverter: false, measures: ['pol', 'tbp'] as Dof[], bsm: true, detectors: 4 }] };
+  const p = plan(planRequest(req('Bob', 'Charlie'), withIvan, holdDavid(), fast));
+  t.deepEqual(p.relay, { kind: 'single', node: 'Ivan' });
+  t.is(p.dof.channel, 'tbp');
+});
+
+test('hypervisor view -> network view: expected nodes are absent, down nodes marked, runtime-attached nodes included', async (t) => {
+  const { networkViewFromHypervisor } = await import('../../actors/server/orchestration-view.ts');
+  const v = networkViewFromHypervisor({
+    network: 'reference',
+    nodes: [
+      { name: 'Alice', type: 'C', dof: 'pol', linkKm: 5, state: 'up' },
+      { name: 'David', type: 'D', dof: 'pol', linkKm: 25, state: 'up' },
+      { name: 'Frank', type: 'C', dof: 'pha', linkKm: 8, state: 'down' },
+      { name: 'George', type: 'D', dof: 'tbp', linkKm: 12, attachLater: true, state: 'expected' },
+      { name: 'Zoe', type: 'D', dof: 'tbp', linkKm: 3, state: 'up' },
+    ],
+  });
+  t.deepEqual(v.nodes.map((n) => [n.id, n.state]), [['Alice', 'idle'], ['David', 'idle'], ['Frank', 'down'], ['Zoe', 'idle']]);
+  t.true(v.nodes.find((n) => n.id === 'David')!.bsm, 'reference hardware: David is the BSM relay');
+  t.true(v.nodes.find((n) => n.id === 'Alice')!.ownConverter);
+});

@@ -132,3 +132,15 @@ test('refused requests leave the queue with their reason', (t) => {
   t.deepEqual(h.notices.map((n) => n.status), ['accepted', 'refused']);
   h.tm.stop();
 });
+
+test('when David frees up, the higher-priority waiting request gets him first (then FIFO)', (t) => {
+  const h = start(loadReferenceView(false).view);
+  h.tm.send({ type: 'SUBMIT', request: req('David', 'Alice') });
+  h.tm.send({ type: 'SUBMIT', request: req('David', 'Bob') });
+  h.tm.send({ type: 'SUBMIT', request: req('David', 'Charlie', { priority: 5 }) });
+  h.tm.send({ type: 'SUBMIT', request: req('David', 'Frank') });
+  t.deepEqual(h.started.map((p) => p.requestId), ['David-Alice']);
+  for (let i = 0; i < 3; i++) h.tm.send({ type: 'SESSION_ENDED', sessionId: h.started.at(-1)!.sessionId, outcome: 'finished' });
+  t.deepEqual(h.started.map((p) => p.requestId), ['David-Alice', 'David-Charlie', 'David-Bob', 'David-Frank']);
+  h.tm.stop();
+});
