@@ -405,7 +405,7 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
     const reasons = [...new Set(considered.flatMap((c) => (c.rejected ? [c.rejected] : [])))];
     if (ok.length > 0 && reasons.length === 0) return refused(`no secret key on any route (${ok.map((o) => `${o.c.label}: ${o.pred.result.reason ?? '0 bits'}`).join('; ')})`);
     const missing = notes.length ? `; ${notes.join('; ')}` : '';
-    return { kind: 'queued', requestId, reason: `no free ${fam.family === 'pm' ? 'detector' : 'relay'}: ${reasons.join('; ')}${missing}`, waitingFor: [...blockedBy].sort() };
+    return { kind: 'queued', requestId, reason: `waiting: ${reasons.join('; ')}${missing}`, waitingFor: [...blockedBy].sort() };
   }
 
   // Rank: tier (single relay before joint BSM), then rate; within the tie tolerance prefer fewer
