@@ -6,4 +6,5 @@ export const machineCatalog: Array<() => Promise<AnyStateMachine>> = [
   async () => (await import('../actors/server/platform.ts')).platformMachine,
   async () => (await import('../actors/server/hypervisor.ts')).hypervisorMachine,
   async () => (await import('../actors/node/node.ts')).nodeMachine,
+  async () => (await import('../actors/node/key-pool.ts')).keyPoolMachine,
 ];
