@@ -7,6 +7,7 @@ import { ActorHost } from '../host.ts';
 import { NatsBus } from '../nats-bus.ts';
 import type { Bus } from '../bus.ts';
 import { nodeProcessId, nodeServices, nodeSystemId } from './node-services.ts';
+import { startTaskWiring } from './task-wiring-node.ts';
 
 export interface NodeProcessOptions {
   net: string;
@@ -41,6 +42,7 @@ export async function startNodeProcess(o: NodeProcessOptions): Promise<NodeProce
     input: { name: o.name, type: o.type, dof: o.dof, linkKm: o.linkKm, maxAttempts: o.maxAttempts ?? 0 },
     provide: nodeServices(o.credential),
   });
+  startTaskWiring(host, o.name);
   const registered = waitFor(actor, (s) => s.value !== 'registering' && s.value !== 'waiting', { timeout: Infinity }).then((s) => {
     if (s.value === 'registered') return { network: s.context.network as string };
     const e = s.context.error as { field: string; reason: string } | undefined;

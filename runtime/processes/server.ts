@@ -5,6 +5,7 @@ import { hypervisorMachine } from '../../actors/server/hypervisor.ts';
 import type { Topology } from '../../infra/topology.ts';
 import type { ActorHost } from '../host.ts';
 import { subject } from '../subjects.ts';
+import { startTaskCoordinator } from './task-wiring-server.ts';
 
 export const SERVER_PROCESS_ID = 'server';
 
@@ -24,4 +25,5 @@ export function startServerActors(host: ActorHost, topology: Topology, opts: Ser
       { subject: subject.announce(), queue: 'platform' },
     ],
   });
+  startTaskCoordinator(host, topology);
 }

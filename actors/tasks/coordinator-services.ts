@@ -1,0 +1,181 @@
+// What the server's task machines invoke: each service asks nodes to play roles ('task.role'
+// requests through the injected `requestRole`) and combines their reports. No key bits pass here:
+// nodes report only verdicts, digests and how many bits they withdrew.
+import type { NodeId } from '../../protocols/types.ts';
+import type { Item, MulticastRoundPlan, RoundSpec } from '../../protocols/tasks/qba.ts';
+import { BOTTOM, MESSAGES_PER_QDS_RUN, bytesToValue, decide, planChild, planMulticastRound, qbaStringLength } from '../../protocols/tasks/qba.ts';
+import type { StrategyName } from '../../protocols/tasks/qba-behaviours.ts';
+import { poolKey } from '../../protocols/tasks/task-keys.ts';
+import { chooseQds, type QdsChoice } from './qds-chooser.ts';
+import type { ConferenceRequest, QbaRequest, SignRequest, TaskRole } from './tasks.messages.ts';
+import { valueDigest } from './task-role-steps.ts';
+import { AUTH_BITS_PER_LINK } from './qds-roles.ts';
+
+export interface RoleDone { taskId: string; node: NodeId; role: string; ok: boolean; error?: string; [k: string]: unknown }
+
+export interface CoordinatorDeps {
+  requestRole(node: NodeId, body: TaskRole): Promise<RoleDone>;
+  /** Nodes that take part in tasks by default (registered, not attach-later relays). */
+  nodes(): NodeId[];
+}
+
+const need = (r: RoleDone): RoleDone => { if (!r.ok) throw new Error(`${r.node} (${r.role}): ${r.error}`); return r; };
+
+// ---- QDS ----------------------------------------------------------------------------------------
+
+export async function chooseSignature(deps: CoordinatorDeps, taskId: string, req: SignRequest): Promise<QdsChoice> {
+  const candidates = deps.nodes().filter((n) => n !== req.signer && n !== req.receiver);
+  const peers = [req.receiver, ...(req.thirdParty ? [req.thirdParty] : candidates)];
+  const ask = async (kind: 'secret' | 'imperfect') =>
+    (need(await deps.requestRole(req.signer, { role: 'pools.available', taskId: `${taskId}:pools-${kind}`, peers, kind })).available as Record<string, number>);
+  const [secret, imperfect] = await Promise.all([ask('secret'), ask('imperfect')]);
+  return chooseQds({ ...req, candidates, messageBytes: req.message.length, available: { secret, imperfect } });
+}
+
+export interface QdsRunReport {
+  signer: NodeId; forwarder: NodeId; verifier: NodeId; variant: 'secret' | 'imperfect'; n: number;
+  forwarderAccept: boolean; forwarderReason: string; verifierAccept: boolean; verifierReason: string;
+  agree: boolean; tries?: number;
+  /** Key bits withdrawn per pool ("A|B"), task keys and authentication keys. */
+  keyBitsPerPool: Record<string, number>; authBitsPerPool: Record<string, number>;
+  signerResult: RoleDone;
+}
+
+export async function runQds(deps: CoordinatorDeps, taskId: string, c: { signer: NodeId; forwarder: NodeId; verifier: NodeId; variant: 'secret' | 'imperfect'; n: number },
+  extra: { message?: Uint8Array; attack?: SignRequest['attack']; qba?: (node: NodeId) => Extract<TaskRole, { role: 'qds.signer' }>['qba'] } = {}): Promise<QdsRunReport> {
+  const base = { taskId, signer: c.signer, forwarder: c.forwarder, verifier: c.verifier, kind: c.variant, n: c.n, attack: extra.attack };
+  const [s, f, v] = await Promise.all([
+    deps.requestRole(c.signer, { ...base, role: 'qds.signer', message: extra.message, qba: extra.qba?.(c.signer) }),
+    deps.requestRole(c.forwarder, { ...base, role: 'qds.forwarder', qba: extra.qba?.(c.forwarder) }),
+    deps.requestRole(c.verifier, { ...base, role: 'qds.verifier', qba: extra.qba?.(c.verifier) }),
+  ]);
+  need(s); need(f); need(v);
+  const keyBitsPerPool: Record<string, number> = {};
+  for (const [peer, bits] of Object.entries((s.keyBits ?? {}) as Record<string, number>)) keyBitsPerPool[poolKey(c.signer, peer)] = bits;
+  return {
+    ...c, tries: s.tries as number | undefined,
+    forwarderAccept: !!f.accept, forwarderReason: String(f.reason), verifierAccept: !!v.accept, verifierReason: String(v.reason),
+    agree: !!f.accept === !!v.accept,
+    keyBitsPerPool, authBitsPerPool: { [poolKey(c.forwarder, c.verifier)]: (f.authBits as number) ?? AUTH_BITS_PER_LINK },
+    signerResult: s,
+  };
+}
+
+// ---- conference ---------------------------------------------------------------------------------
+
+export async function runConference(deps: CoordinatorDeps, taskId: string, req: ConferenceRequest) {
+  const participants = req.participants ?? deps.nodes().filter((n) => n !== req.sponsor);
+  const base = { taskId, sponsor: req.sponsor, participants, bits: req.bits, tamper: req.tamper };
+  const [s, ...ps] = await Promise.all([
+    deps.requestRole(req.sponsor, { ...base, role: 'conf.sponsor' }),
+    ...participants.map((p) => deps.requestRole(p, { ...base, role: 'conf.participant' })),
+  ]);
+  need(s); ps.forEach(need);
+  const results = ps.map((p) => ({ node: p.node, ok: !!p.ok, recovered: p.ok === true && p.digest === s.digest, reason: p.reason as string | undefined, keyBits: p.keyBits as number }));
+  const keyBitsPerPool: Record<string, number> = {};
+  for (const [peer, bits] of Object.entries(s.keyBits as Record<string, number>)) keyBitsPerPool[poolKey(req.sponsor, peer)] = bits;
+  return {
+    sponsor: req.sponsor, participants, bits: req.bits, keyDigest: s.digest as string,
+    allRecovered: results.every((r) => r.recovered), tamperedDetected: req.tamper ? results.some((r) => r.node === req.tamper && r.reason === 'tag') : undefined,
+    results, keyBitsPerPool, padBitsPerLink: req.bits, authBitsPerLink: AUTH_BITS_PER_LINK,
+  };
+}
+
+// ---- QBA ----------------------------------------------------------------------------------------
+
+export interface QbaPlan {
+  qbaId: string; nodes: NodeId[]; primary: NodeId; depth: number; n: number;
+  value: string; valueDigest: string; otherValue: string;
+  strategies: Record<NodeId, StrategyName>;
+  members: NodeId[];
+  root: RoundSpec;
+}
+
+export function planQba(deps: CoordinatorDeps, taskId: string, req: QbaRequest): QbaPlan {
+  const nodes = req.nodes ?? deps.nodes();
+  if (!nodes.includes(req.primary)) throw new Error(`primary: ${req.primary} is not among the nodes (${nodes.join(', ')})`);
+  const value = bytesToValue(req.value);
+  const strategies: Record<NodeId, StrategyName> = {};
+  for (const m of req.malicious ?? []) {
+    if (!nodes.includes(m.node)) throw new Error(`malicious: ${m.node} is not among the nodes`);
+    strategies[m.node] = m.strategy;
+  }
+  const depth = req.depth ?? 2;
+  const root = planMulticastRound(req.primary, nodes.filter((x) => x !== req.primary), depth);
+  return {
+    qbaId: taskId, nodes, primary: req.primary, depth, n: qbaStringLength(value.length, nodes.length, req.eps),
+    value, valueDigest: valueDigest(value), otherValue: `another trade (${valueDigest(value)})`,
+    strategies, members: Object.keys(strategies).sort(),
+    root: { signer: root.signer, backups: root.backups, depth: root.depth, path: root.path },
+  };
+}
+
+export interface RoundReport {
+  id: string; parent: string | null; signer: NodeId; depth: number; qdsRuns: number; messages: number;
+  keyBitsPerPool: Record<string, number>; authBitsPerPool: Record<string, number>;
+  verdicts: Array<{ forwarder: NodeId; verifier: NodeId; forwarderAccept: boolean; verifierAccept: boolean }>;
+  /** Runs between an honest forwarder and an honest verifier whose verdicts differ (must be 0). */
+  disagreements: number;
+}
+
+export interface RegistryEntry { signer: NodeId; item: Item }
+
+/** One multicast round: every QDS run of the round, at once. Returns the round's report and the
+ *  (signer, item) pairs signed in it, which the sub-rounds need to check relayed chains. */
+export async function runRound(deps: CoordinatorDeps, plan: QbaPlan, spec: RoundSpec, registry: RegistryEntry[]): Promise<{ report: RoundReport; signed: RegistryEntry[] }> {
+  const round: MulticastRoundPlan = planChild(spec);
+  const ctx = (node: NodeId) => ({
+    qbaId: plan.qbaId, round: { ...spec, backups: [...spec.backups], path: [...spec.path] },
+    registry: registry.map((e) => ({ signer: e.signer, item: { value: e.item.value, chain: [...e.item.chain] } })), strategy: plan.strategies[node], members: plan.members, primary: plan.primary,
+    value: round.path.length === 1 && node === round.signer ? plan.value : undefined, otherValue: plan.otherValue,
+  });
+  const runs = await Promise.all(round.runs.map((r) => runQds(deps, `${plan.qbaId}:${round.id}:${r.forwarder}-${r.verifier}`,
+    { signer: round.signer, forwarder: r.forwarder, verifier: r.verifier, variant: 'secret', n: plan.n }, { qba: ctx })));
+  const keyBitsPerPool: Record<string, number> = {}, authBitsPerPool: Record<string, number> = {};
+  const add = (into: Record<string, number>, from: Record<string, number>) => { for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v; };
+  const signed: RegistryEntry[] = [];
+  const seen = new Set<string>();
+  for (const r of runs) {
+    add(keyBitsPerPool, r.keyBitsPerPool); add(authBitsPerPool, r.authBitsPerPool);
+    for (const it of (r.signerResult.signedItems ?? []) as Item[]) {
+      const k = `${it.chain.join('>')}|${it.value}`;
+      if (!seen.has(k)) { seen.add(k); signed.push({ signer: round.signer, item: it }); }
+    }
+  }
+  const honest = (n: NodeId) => plan.strategies[n] === undefined;
+  return {
+    report: {
+      id: round.id, parent: round.path.length > 1 ? round.path.slice(0, -1).join('>') : null, signer: round.signer, depth: round.depth,
+      qdsRuns: round.runs.length, messages: round.runs.length * MESSAGES_PER_QDS_RUN, keyBitsPerPool, authBitsPerPool,
+      verdicts: runs.map((r) => ({ forwarder: r.forwarder, verifier: r.verifier, forwarderAccept: r.forwarderAccept, verifierAccept: r.verifierAccept })),
+      disagreements: runs.filter((r) => honest(r.forwarder) && honest(r.verifier) && !r.agree).length,
+    },
+    signed,
+  };
+}
+
+/** Decisions (spec step 3), agreement and validity from what every node saw. */
+export async function decideQba(deps: CoordinatorDeps, plan: QbaPlan, rounds: RoundReport[]) {
+  const seenList = await Promise.all(plan.nodes.map(async (node) => [node, need(await deps.requestRole(node, { role: 'qba.seen', taskId: plan.qbaId })).seen as string[]] as const));
+  const seen = Object.fromEntries(seenList);
+  const isHonest = (n: NodeId) => plan.strategies[n] === undefined;
+  const decisions: Record<NodeId, string> = {};
+  for (const node of plan.nodes) decisions[node] = node === plan.primary && isHonest(node) ? plan.valueDigest : decide(seen[node]!);
+  const honest = plan.nodes.filter(isHonest);
+  const keyBitsPerPool: Record<string, number> = {}, authBitsPerPool: Record<string, number> = {};
+  for (const r of rounds) {
+    for (const [k, v] of Object.entries(r.keyBitsPerPool)) keyBitsPerPool[k] = (keyBitsPerPool[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(r.authBitsPerPool)) authBitsPerPool[k] = (authBitsPerPool[k] ?? 0) + v;
+  }
+  return {
+    primary: plan.primary, nodes: plan.nodes, depth: plan.depth, n: plan.n, valueDigest: plan.valueDigest, bottom: BOTTOM,
+    malicious: plan.strategies, honest, seen, decisions,
+    agreement: new Set(honest.map((n) => decisions[n])).size <= 1,
+    validity: isHonest(plan.primary) ? honest.every((n) => decisions[n] === plan.valueDigest) : null,
+    multicastRounds: rounds.length, qdsRuns: rounds.reduce((s, r) => s + r.qdsRuns, 0), messages: rounds.reduce((s, r) => s + r.messages, 0),
+    verdictDisagreements: rounds.reduce((s, r) => s + r.disagreements, 0),
+    rounds, keyBitsPerPool, authBitsPerPool,
+    keyBitsTotal: Object.values(keyBitsPerPool).reduce((a, b) => a + b, 0),
+    authBitsTotal: Object.values(authBitsPerPool).reduce((a, b) => a + b, 0),
+  };
+}
