@@ -109,9 +109,10 @@ function decode(f: EventFrame, law: Bb84OutcomeLaw): Bb84Frames {
   const br = new Uint16Array(n);
   const o = f.outcome, packed = packedTable(law), tb = law.branch;
   for (let i = 0; i < n; i++) {
-    const j = o[i], c = packed[j];
-    inten[i] = c & 3; bA[i] = (c >>> 2) & 1; xA[i] = (c >>> 3) & 1; bB[i] = (c >>> 4) & 1; xB[i] = (c >>> 5) & 1; br[i] = tb[j];
+    const c = packed[o[i]];
+    inten[i] = c & 3; bA[i] = (c >>> 2) & 1; xA[i] = (c >>> 3) & 1; bB[i] = (c >>> 4) & 1; xB[i] = (c >>> 5) & 1;
   }
+  if (law.branchTags.length > 1) for (let i = 0; i < n; i++) br[i] = tb[o[i]]; // else all 0 (honest)
   const slots = { firstSlot: f.firstSlot, deltas: f.deltas };
   return {
     source: { ...slots, intensity: inten, basis: bA, bit: xA },

@@ -70,19 +70,24 @@ export function encodeDeltas(d: Uint32Array): Uint8Array {
 /** Inverse of encodeDeltas; throws on truncated or overlong input. */
 export function decodeDeltas(b: Uint8Array, n: number): Uint32Array {
   const out = new Uint32Array(n);
+  const len = b.length;
   let k = 0;
   for (let i = 0; i < n; i++) {
-    let v = 0, shift = 0, byte: number;
-    do {
-      if (k >= b.length) throw new RangeError(`decodeDeltas: input ends after ${i} of ${n} deltas`);
+    if (k >= len) throw new RangeError(`decodeDeltas: input ends after ${i} of ${n} deltas`);
+    let byte = b[k++];
+    if (byte < 0x80) { out[i] = byte; continue; } // one-byte fast path (most gaps)
+    let v = byte & 0x7f, shift = 7;
+    for (;;) {
+      if (k >= len) throw new RangeError(`decodeDeltas: input ends after ${i} of ${n} deltas`);
       byte = b[k++];
-      if (shift > 28) throw new RangeError('decodeDeltas: delta exceeds 32 bits');
-      v += (byte & 0x7f) * 2 ** shift;
+      if (shift === 28 && byte > 0x0f) throw new RangeError('decodeDeltas: delta exceeds 32 bits');
+      v = (v | ((byte & 0x7f) << shift)) >>> 0;
+      if (byte < 0x80) break;
       shift += 7;
-    } while (byte & 0x80);
-    if (v > 0xffffffff) throw new RangeError('decodeDeltas: delta exceeds 32 bits');
+      if (shift > 28) throw new RangeError('decodeDeltas: delta exceeds 32 bits');
+    }
     out[i] = v;
   }
-  if (k !== b.length) throw new RangeError(`decodeDeltas: ${b.length - k} trailing bytes`);
+  if (k !== len) throw new RangeError(`decodeDeltas: ${len - k} trailing bytes`);
   return out;
 }
