@@ -116,7 +116,7 @@ test('intercept-resend: QBER on the attacked fraction is 1/4 + e/2 (near 25 %), 
   t.true(Math.abs(share - f) < Z_ALPHA * Math.sqrt(f * (1 - f) / (n[0] + n[1])));
 });
 
-test('photon-number splitting: no errors added, but the decoy yields per intensity no longer follow one fibre', (t) => {
+test('photon-number splitting: the click rates per intensity no longer follow one fibre (signal up relative to decoy)', (t) => {
   const law = bb84OutcomeLaw(source, link, photonNumberSplitting());
   const honest = bb84OutcomeLaw(source, link);
   const rate = (l: typeof law, k: number) => { let s = 0; for (let j = 0; j < l.weights.length; j++) if (l.intensity[j] === k) s += l.weights[j]; return s; };
