@@ -5,11 +5,12 @@
 //   setSwitches({plan})          -> send CONNECT to the router actor (switch-fabric-machine.ts)
 //   startSession({plan})         -> spawn/tell the session actors (lifecycle: see orchestration.ts)
 //   releaseSwitches({sessionId}) -> send RELEASE to the router
+//   abortSession({sessionId, reason}) -> a participant went down (VIEW): abort on all sides
 // Whoever sends PLAN is remembered as a client and gets CAPACITY_CHANGED whenever resources are
 // released or the network view changes, so it can re-plan what it queued.
 import { assign, emit, enqueueActions, setup, type AnyActorRef } from 'xstate';
 import type { SessionId } from '../../protocols/types.ts';
-import { planRequest, type PlanDeps } from './orchestration.ts';
+import { planParticipants, planRequest, type PlanDeps } from './orchestration.ts';
 import type { NetworkView, Plan, QkdRequest } from './orchestration-types.ts';
 import type { FiniteEngine, KeyRateEngine } from './orchestration-keyrate.ts';
 import { emptyPool, release, reserve, type ResourcePool } from './resources.ts';
@@ -70,6 +71,8 @@ export const orchestrationMachine = setup({
     setSwitches: (_, _params: { plan: Plan }) => {},
     startSession: (_, _params: { plan: Plan }) => {},
     releaseSwitches: (_, _params: { sessionId: SessionId }) => {},
+    /** A participant went down: the session layer aborts (discarding staged keys) and then reports SESSION_ENDED. */
+    abortSession: (_, _params: { sessionId: SessionId; reason: string }) => {},
   },
 }).createMachine({
   id: 'orchestration',
@@ -154,6 +157,13 @@ export const orchestrationMachine = setup({
           // A node attached, went down or came back: new ports appear, queued work may now fit.
           actions: enqueueActions(({ context, event, enqueue }) => {
             enqueue.assign({ view: event.view, fabric: addPorts(context.fabric, layoutFromView(event.view)) });
+            // Resources stay reserved until the session layer confirms the abort (SESSION_ENDED):
+            // releasing earlier could hand a detector to a new session while the old one still runs.
+            const down = new Set(event.view.nodes.filter((n) => n.state === 'down').map((n) => n.id));
+            for (const [sessionId, s] of Object.entries(context.sessions)) {
+              const lost = planParticipants(s.plan).filter((n) => down.has(n) || !event.view.nodes.some((v) => v.id === n));
+              if (lost.length > 0) enqueue({ type: 'abortSession', params: { sessionId, reason: `${lost.join(', ')} down` } });
+            }
             const note: OrchestrationReply = { type: 'CAPACITY_CHANGED', cause: 'view' };
             enqueue(emit(note));
             for (const c of context.clients) enqueue.sendTo(c, note);

@@ -5,6 +5,7 @@
 //   setSwitches     -> bus.send 'fabric.connect' to the router actor
 //   releaseSwitches -> bus.send 'fabric.release' to the router actor
 //   startSession    -> spawn the session actors (session engineer) on the plan's participants
+//   abortSession    -> tell every participant to abort (a node went down); they answer SESSION_ENDED
 import type { SessionId } from '../../protocols/types.ts';
 import { orchestrationMachine } from './orchestration-machine.ts';
 import type { Plan } from './orchestration-types.ts';
@@ -15,6 +16,7 @@ export interface ControlPlaneEffects {
   setSwitches?: (plan: Plan) => void;
   startSession?: (plan: Plan) => void;
   releaseSwitches?: (sessionId: SessionId) => void;
+  abortSession?: (sessionId: SessionId, reason: string) => void;
 }
 
 export function controlPlaneMachine(effects: ControlPlaneEffects) {
@@ -26,6 +28,7 @@ export function controlPlaneMachine(effects: ControlPlaneEffects) {
           setSwitches: (_, { plan }) => effects.setSwitches?.(plan),
           startSession: (_, { plan }) => effects.startSession?.(plan),
           releaseSwitches: (_, { sessionId }) => effects.releaseSwitches?.(sessionId),
+          abortSession: (_, { sessionId, reason }) => effects.abortSession?.(sessionId, reason),
         },
       }),
     },

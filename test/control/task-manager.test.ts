@@ -21,10 +21,12 @@ function start(view: NetworkView) {
   const notices: AgentNotice[] = [];
   const started: Plan[] = [];
   const released: string[] = [];
+  const aborted: Array<[string, string]> = [];
   const machine = controlPlaneMachine({
     notifyAgent: (n) => void notices.push(n),
     setSwitches: (plan) => fabric.send({ type: 'CONNECT', sessionId: plan.sessionId, ports: plan.crossConnects }),
     startSession: (plan) => void started.push(plan),
+    abortSession: (sessionId, reason) => void aborted.push([sessionId, reason]),
     releaseSwitches: (sessionId) => {
       released.push(sessionId);
       fabric.send({ type: 'RELEASE', sessionId });
@@ -32,7 +34,7 @@ function start(view: NetworkView) {
   });
   const tm = createActor(machine, { input: { view, finite: null } }).start();
   const orch = () => (tm.system.get('orchestration') as Actor<typeof orchestrationMachine>).getSnapshot().context as OrchestrationContext;
-  return { tm, fabric, fabricReplies, notices, started, released, orch };
+  return { tm, fabric, fabricReplies, notices, started, released, aborted, orch };
 }
 
 /** Detectors (and every other resource) of concurrently active sessions are disjoint. */
@@ -142,5 +144,24 @@ test('when David frees up, the higher-priority waiting request gets him first (t
   t.deepEqual(h.started.map((p) => p.requestId), ['David-Alice']);
   for (let i = 0; i < 3; i++) h.tm.send({ type: 'SESSION_ENDED', sessionId: h.started.at(-1)!.sessionId, outcome: 'finished' });
   t.deepEqual(h.started.map((p) => p.requestId), ['David-Alice', 'David-Charlie', 'David-Bob', 'David-Frank']);
+  h.tm.stop();
+});
+
+test('a participant going down aborts its session; resources are held until the abort is confirmed, then re-used', (t) => {
+  const { view } = loadReferenceView(false);
+  const h = start(view);
+  h.tm.send({ type: 'SUBMIT', request: req('Alice', 'Frank') });
+  h.tm.send({ type: 'SUBMIT', request: req('David', 'Bob') });
+  const af = h.started[0]!;
+  t.is(af.requestId, 'Alice-Frank');
+  t.is(h.started.length, 1, 'David is the relay of Alice–Frank');
+  h.tm.send({ type: 'VIEW', view: { ...view, nodes: view.nodes.map((n) => (n.id === 'Frank' ? { ...n, state: 'down' as const } : n)) } });
+  t.deepEqual(h.aborted, [[af.sessionId, 'Frank down']]);
+  t.truthy(h.orch().sessions[af.sessionId], 'still reserved until the session layer confirms');
+  t.is(h.started.length, 1);
+  h.tm.send({ type: 'SESSION_ENDED', sessionId: af.sessionId, outcome: 'aborted', reason: 'Frank down' });
+  t.deepEqual(h.released, [af.sessionId]);
+  t.deepEqual(h.started.map((p) => p.requestId), ['Alice-Frank', 'David-Bob']);
+  t.deepEqual(h.orch().log, [{ sessionId: af.sessionId, outcome: 'aborted', reason: 'Frank down' }]);
   h.tm.stop();
 });
