@@ -1,7 +1,7 @@
 // Adapter between the orchestration core and the key-rate engine (protocols/keyrate/*, issue 3).
 // The core ranks candidate routes/relays by predicted secret bits and needs source parameters
-// for the chosen one. It only talks to the `KeyRateEngine` interface below; `defaultEngine`
-// is what planRequest uses unless one is injected.
+// for the chosen one. It only talks to the `KeyRateEngine` / `FiniteEngine` interfaces below;
+// planRequest uses `rankingEngine` and `finiteEngine` unless others are injected.
 //
 // Two engines: `rankingEngine` predicts ASYMPTOTIC rates from the engine's own channel models
 // (protocols/physics/bb84-model.ts, mdi-model.ts) in microseconds, to rank every candidate
