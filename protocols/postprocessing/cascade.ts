@@ -16,7 +16,7 @@ import type { Rng } from '../rng.ts';
 import { type ClassicalChannel, type PpMessage, expectMessage, ProtocolError } from './channel.ts';
 import { rangeParity, blockParities } from './word-parity.ts';
 import { createShuffle, paddedLength, type BitShuffle, type ShuffleKind } from './shuffle.ts';
-import { CASCADE_VARIANTS, cascadeBlockSize, cascadePasses, type CascadeVariant } from './cascade-variants.ts';
+import { CASCADE_VARIANTS, cascadeBlockSize, cascadePasses, cascadePassGroups, type CascadeVariant } from './cascade-variants.ts';
 
 export interface CascadeOptions {
   variant: CascadeVariant;
@@ -26,6 +26,9 @@ export interface CascadeOptions {
   rng: Rng;
   /** Shuffle family (default 'fast'; see shuffle.ts). */
   shuffle?: ShuffleKind;
+  /** Run consecutive huge-block passes together (default false; see cascadePassGroups: fewer
+   *  round trips in those passes, but f rises by ~0.01 because concurrent searches overlap). */
+  concurrentHugePasses?: boolean;
 }
 
 export interface CascadeResult {
@@ -65,17 +68,20 @@ export async function cascadeAlice(ch: ClassicalChannel, key: BitString, opts: C
   const padded = new Uint32Array(N >>> 5);
   padded.set(key.words.subarray(0, wordsFor(n)));
   const passes = cascadePasses(variant);
-  await ch.send({ type: 'cascade.start', n, variant, qber, shuffle, passes });
+  const concurrent = opts.concurrentHugePasses ?? false;
+  await ch.send({ type: 'cascade.start', n, variant, qber, shuffle, passes, concurrent });
   const copies: Uint32Array[] = [];
-  let disclosed = 0, rounds = 0;
-  for (let pass = 1; pass <= passes; pass++) {
-    const k = cascadeBlockSize(variant, pass, qber, N);
-    const seed = rng.nextUint32();
-    const copy = createShuffle(shuffle, N, seed).apply(padded);
-    copies.push(copy);
-    const count = Math.ceil(N / k);
-    await ch.send({ type: 'cascade.pass', pass, seed, blockSize: k, count, parities: blockParities(copy, N, k) });
-    disclosed += count;
+  let disclosed = 0, rounds = 0, first = 1;
+  for (const pass of cascadePassGroups(variant, qber, N, concurrent)) {
+    for (; first <= pass; first++) {
+      const k = cascadeBlockSize(variant, first, qber, N);
+      const seed = rng.nextUint32();
+      const copy = createShuffle(shuffle, N, seed).apply(padded);
+      copies.push(copy);
+      const count = Math.ceil(N / k);
+      await ch.send({ type: 'cascade.pass', pass: first, seed, blockSize: k, count, parities: blockParities(copy, N, k) });
+      disclosed += count;
+    }
     for (;;) {
       const ask = await expectMessage(ch, 'cascade.ask');
       const ps = field<Uint8Array>(ask, 'pass', isU8);
@@ -138,6 +144,7 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
   const qber = field<number>(start, 'qber', (v) => typeof v === 'number' && v >= 0 && v < 0.5);
   const shuffle = field<ShuffleKind>(start, 'shuffle', (v) => SHUFFLES.includes(v as ShuffleKind));
   const passes = field<number>(start, 'passes', (v) => v === cascadePasses(variant));
+  const concurrent = field<boolean>(start, 'concurrent', (v) => typeof v === 'boolean');
   if (n !== key.length) throw new ProtocolError(`cascade.start: peer key has ${n} bits, ours ${key.length}`);
   const N = paddedLength(n);
   const work = new Uint32Array(N >>> 5);
@@ -195,29 +202,33 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
 
   const drain = () => { while (worklist.length > 0) { const b = worklist.pop()!, j = worklist.pop()!; evaluate(j, b); } };
 
-  for (let pass = 1; pass <= passes; pass++) {
-    const msg = await expectMessage(ch, 'cascade.pass');
-    if (msg.pass !== pass) throw new ProtocolError(`cascade.pass: expected pass ${pass}, got ${String(msg.pass)}`);
-    const seed = field<number>(msg, 'seed', isNat);
-    const k = field<number>(msg, 'blockSize', (v) => v === cascadeBlockSize(variant, pass, qber, N));
-    const count = field<number>(msg, 'count', (v) => v === Math.ceil(N / k));
-    const parities = field<Uint32Array>(msg, 'parities', (v) => isU32(v) && (v as Uint32Array).length === (count + 31) >>> 5);
-    disclosed += count;
-    const sh = createShuffle(shuffle, N, seed);
-    const j = pass - 1;
-    const copy = sh.apply(work);
-    const err = blockParities(copy, N, k);
-    const stride = 2 * 2 ** Math.ceil(Math.log2(k));
-    P.push({
-      shuffle: sh, copy, k, blocks: count, stride, rootErr: err, known: new ErrTree(count, count * stride),
-      heap: new Int32Array(count), start: new Int32Array(count), len: new Int32Array(count), stamp: new Int32Array(count),
-    });
-    for (let w = 0; w < err.length; w++) {
-      err[w] ^= parities[w];
-      let d = err[w];
-      while (d !== 0) { const bit = 31 - Math.clz32(d & -d); d &= d - 1; worklist.push(j, w * 32 + bit); }
+  let first = 1;
+  for (const last of cascadePassGroups(variant, qber, N, concurrent)) {
+    for (; first <= last; first++) {
+      const pass = first;
+      const msg = await expectMessage(ch, 'cascade.pass');
+      if (msg.pass !== pass) throw new ProtocolError(`cascade.pass: expected pass ${pass}, got ${String(msg.pass)}`);
+      const seed = field<number>(msg, 'seed', isNat);
+      const k = field<number>(msg, 'blockSize', (v) => v === cascadeBlockSize(variant, pass, qber, N));
+      const count = field<number>(msg, 'count', (v) => v === Math.ceil(N / k));
+      const parities = field<Uint32Array>(msg, 'parities', (v) => isU32(v) && (v as Uint32Array).length === (count + 31) >>> 5);
+      disclosed += count;
+      const sh = createShuffle(shuffle, N, seed);
+      const j = pass - 1;
+      const copy = sh.apply(work);
+      const err = blockParities(copy, N, k);
+      const stride = 2 * 2 ** Math.ceil(Math.log2(k));
+      P.push({
+        shuffle: sh, copy, k, blocks: count, stride, rootErr: err, known: new ErrTree(count, count * stride),
+        heap: new Int32Array(count), start: new Int32Array(count), len: new Int32Array(count), stamp: new Int32Array(count),
+      });
+      for (let w = 0; w < err.length; w++) {
+        err[w] ^= parities[w];
+        let d = err[w];
+        while (d !== 0) { const bit = 31 - Math.clz32(d & -d); d &= d - 1; worklist.push(j, w * 32 + bit); }
+      }
+      drain();
     }
-    drain();
     for (;;) {
       // the open searches, each block once
       stampNow++;

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { cascadeAlice, cascadeBob } from '../../protocols/postprocessing/cascade.ts';
 import { memoryChannelPair, tapChannel, type PpMessage } from '../../protocols/postprocessing/channel.ts';
-import { CASCADE_VARIANTS, cascadeBlockSize, reconciliationEfficiency, binaryEntropy, type CascadeVariant } from '../../protocols/postprocessing/cascade-variants.ts';
+import { CASCADE_VARIANTS, cascadeBlockSize, cascadePassGroups, reconciliationEfficiency, binaryEntropy, type CascadeVariant } from '../../protocols/postprocessing/cascade-variants.ts';
 import { createRng } from '../../protocols/rng.ts';
 import { equals } from '../../protocols/bits.ts';
 import { noisyPair } from './helpers.ts';
@@ -93,4 +93,30 @@ test('Bob rejects a start message for a key of another length', async (t) => {
   await t.throwsAsync(cascadeBob(cb, short), { message: /peer key has 1000 bits, ours 999/ });
   ca.close!('test over');
   await t.throwsAsync(alicePromise);
+});
+
+test('huge-block passes run concurrently on request and still correct everything', async (t) => {
+  const { alice, bob, errors } = noisyPair(100_000, 0.02, 'concurrent');
+  const [ca, cb] = memoryChannelPair();
+  const [ra, rb] = await Promise.all([
+    cascadeAlice(ca, alice, { variant: 'option7', qber: 0.02, rng: createRng(9), concurrentHugePasses: true }),
+    cascadeBob(cb, bob),
+  ]);
+  t.true(equals(rb.key, alice));
+  t.is(rb.corrected, errors);
+  t.is(ra.disclosedBits, rb.disclosedBits);
+  t.deepEqual(cascadePassGroups('option7', 0.02, 100_352, true), [1, 2, 14]);
+  t.deepEqual(cascadePassGroups('option7', 0.02, 100_352, false), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+});
+
+test('the uniform shuffle gives the same correctness and a comparable efficiency', async (t) => {
+  const { alice, bob, errors } = noisyPair(1 << 17, 0.02, 'uniform');
+  const [ca, cb] = memoryChannelPair();
+  const [, rb] = await Promise.all([
+    cascadeAlice(ca, alice, { variant: 'original', qber: 0.02, rng: createRng(4), shuffle: 'uniform' }),
+    cascadeBob(cb, bob),
+  ]);
+  t.true(equals(rb.key, alice));
+  const f = rb.disclosedBits / ((1 << 17) * binaryEntropy(errors / (1 << 17)));
+  t.true(f > 1.08 && f < 1.26, `f = ${f}`);
 });
