@@ -71,13 +71,13 @@ export const conferenceParticipantSteps: Record<string, Step<ConfRole>> = {
       const m = await (run.st.auth as ClassicalChannel).receive();
       run.st.cipher = fromBytes(m.cipher as Uint8Array, run.params.bits);
     } catch (e) {
-      run.result.ok = false; run.result.reason = 'tag'; run.result.detail = (e as Error).message;
+      run.result.opened = false; run.result.reason = 'tag'; run.result.detail = (e as Error).message;
     }
   },
   async decrypt(run) {
-    if (run.result.ok === false) return;
+    if (run.result.opened === false) return;
     const r = conferenceDecrypt({ participant: run.svc.node, cipher: run.st.cipher as BitString }, run.st.pad as BitString);
-    run.result.ok = r.ok;
+    run.result.opened = r.ok;
     if (r.ok) run.result.digest = keyDigest(r.key); else run.result.reason = r.reason;
   },
 };

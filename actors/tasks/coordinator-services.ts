@@ -71,7 +71,7 @@ export async function runConference(deps: CoordinatorDeps, taskId: string, req: 
     ...participants.map((p) => deps.requestRole(p, { ...base, role: 'conf.participant' })),
   ]);
   need(s); ps.forEach(need);
-  const results = ps.map((p) => ({ node: p.node, ok: !!p.ok, recovered: p.ok === true && p.digest === s.digest, reason: p.reason as string | undefined, keyBits: p.keyBits as number }));
+  const results = ps.map((p) => ({ node: p.node, ok: p.opened === true, recovered: p.opened === true && p.digest === s.digest, reason: p.reason as string | undefined, keyBits: p.keyBits as number }));
   const keyBitsPerPool: Record<string, number> = {};
   for (const [peer, bits] of Object.entries(s.keyBits as Record<string, number>)) keyBitsPerPool[poolKey(req.sponsor, peer)] = bits;
   return {
