@@ -1,7 +1,8 @@
 // The root machine of a node process: register with the platform (challenge + authenticated
 // announce, done by the injected `register` actor), then heartbeat on status.<node> every
 // heartbeatMs (the injected `sendHeartbeat` action adds the states of all actors in the process).
-// A refusal (bad credential, unknown node...) is final; an unanswered attempt is retried.
+// A refusal (bad credential, unknown node...) is final; an unanswered attempt is retried; a
+// node.reregister from a restarted hypervisor sends it through registration again.
 // Sessions, key pools and devices are added by later machines spawned on the same host.
 import { assign, fromPromise, setup } from 'xstate';
 import { busActionStubs } from '../../runtime/port.ts';
@@ -34,7 +35,7 @@ interface NodeContext extends Required<NodeInput> {
 }
 
 export const nodeMachine = setup({
-  types: { context: {} as NodeContext, input: {} as NodeInput, events: {} as { type: 'node.leave' } },
+  types: { context: {} as NodeContext, input: {} as NodeInput, events: {} as { type: 'node.leave' } | { type: 'node.reregister' } },
   actions: {
     ...busActionStubs,
     sendHeartbeat: (_: unknown, _params: { node: string; seq: number; state: string }) => { throw new Error('sendHeartbeat must be provided by the host'); },
@@ -81,7 +82,7 @@ export const nodeMachine = setup({
         assign({ seq: ({ context }) => context.seq + 1 }),
       ],
       after: { heartbeat: { target: 'registered', reenter: true } },
-      on: { 'node.leave': 'left' },
+      on: { 'node.leave': 'left', 'node.reregister': 'registering' },
     },
     refused: { type: 'final' },
     unreachable: { type: 'final' },

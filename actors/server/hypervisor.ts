@@ -2,6 +2,7 @@
 // the platform become "up"; heartbeats on status.<node> keep them up and carry the states of the
 // actors in the node's process; a node silent for downAfterMs is marked "down" (checked every
 // checkEveryMs), a node that says node.bye is "left". Answers hypervisor.status with the view.
+// Heartbeats from a topology node it never saw register (server restarted) get node.reregister.
 import { enqueueActions, setup, assign } from 'xstate';
 import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
 import type { Heartbeat, HypervisorView, NodeUp, NodeView } from './registry.messages.ts';
@@ -13,10 +14,13 @@ export interface HypervisorInput {
   /** Default 3000 ms: three missed 1 s heartbeats. */
   downAfterMs?: number;
   checkEveryMs?: number;
+  /** Process id of the platform that admits nodes. Default "server". */
+  platformProcess?: string;
 }
 
 interface HypervisorContext {
   network: string;
+  platformProcess: string;
   nodes: Record<string, NodeView>;
   downAfterMs: number;
   checkEveryMs: number;
@@ -46,6 +50,7 @@ export const hypervisorMachine = setup({
   id: 'hypervisor',
   context: ({ input }) => ({
     network: input.network,
+    platformProcess: input.platformProcess ?? 'server',
     nodes: Object.fromEntries(input.nodes.map((n) => [n.name, {
       name: n.name, type: n.type, dof: n.dof, linkKm: n.linkKm, attachLater: !!n.attachLater,
       state: 'expected' as const, heartbeats: 0, actors: {},
@@ -76,6 +81,9 @@ export const hypervisorMachine = setup({
       },
       on: {
         'hypervisor.nodeUp': {
+          // Admissions come from the platform, which runs in the hypervisor's own process. (The
+          // envelope's `from` is only as trustworthy as the bus: see runtime/host.ts on NATS auth.)
+          guard: ({ context, event }) => event.meta.from === context.platformProcess,
           actions: assign(({ context, event }) => {
             const b = event.body;
             const prev = context.nodes[b.name];
@@ -87,13 +95,19 @@ export const hypervisorMachine = setup({
           }),
         },
         'node.heartbeat': {
-          actions: assign(({ context, event }) => {
+          actions: enqueueActions(({ context, event, enqueue }) => {
             const n = context.nodes[event.body.node];
-            // Only heartbeats from the process the platform admitted count (a forged or stale one is ignored).
-            if (!n || n.state === 'expected' || n.processId !== event.meta.from) return {};
-            return { nodes: { ...context.nodes, [n.name]: {
+            if (!n) return;
+            // A node of the topology we never saw register (this server restarted): ask it to register again.
+            if (n.state === 'expected') {
+              enqueue({ type: 'bus.send', params: { to: `node-${n.name}`, type: 'node.reregister', body: { node: n.name } } });
+              return;
+            }
+            // Only heartbeats from the process the platform admitted count (a stale one is ignored).
+            if (n.processId !== event.meta.from) return;
+            enqueue.assign({ nodes: { ...context.nodes, [n.name]: {
               ...n, state: 'up' as const, lastHeartbeatAt: Date.now(), heartbeats: n.heartbeats + 1, actors: event.body.actors,
-            } } };
+            } } });
           }),
         },
         'node.bye': {

@@ -36,6 +36,8 @@ export const RegistryMessages = defineMessages({
   'hypervisor.nodeUp': z.object({ name: nodeName, type: nodeType, dof, linkKm: z.number(), processId: z.string() }),
   'node.heartbeat': z.object({ node: nodeName, seq: z.number().int().nonnegative(), state: z.string().max(200), actors: z.record(z.string().max(500)) }),
   'node.bye': z.object({ node: nodeName, reason: z.string().max(500) }),
+  /** The hypervisor does not know this node (e.g. the server restarted): register again. */
+  'node.reregister': z.object({ node: nodeName }),
   'hypervisor.status': z.object({}).passthrough(),
   'hypervisor.view': z.object({
     network: z.string(),
