@@ -15,6 +15,9 @@ const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/keyrate.ts'),
   () => import('./commands/params.ts'),
   () => import('./commands/pools.ts'),
+  () => import('./commands/sign.ts'),
+  () => import('./commands/qba.ts'),
+  () => import('./commands/conference.ts'),
 ];
 
 export async function main(argv: string[]): Promise<void> {
