@@ -3,7 +3,7 @@
 import { BusTimeoutError, NoRespondersError, type Bus, type BusMessage, type Subscription } from './bus.ts';
 import { subjectMatches } from './subjects.ts';
 
-interface Sub { pattern: string; handler: (m: BusMessage) => void; queue?: string; live: boolean }
+interface Sub { pattern: string; exact: boolean; handler: (m: BusMessage) => void; queue?: string; live: boolean }
 
 export class MemoryBus implements Bus {
   readonly maxPayload: number;
@@ -26,7 +26,7 @@ export class MemoryBus implements Bus {
 
   /** Subscribers that get a message: all plain ones, one per queue group. */
   private route(subject: string): Sub[] {
-    const matching = this.subs.filter((s) => s.live && subjectMatches(s.pattern, subject));
+    const matching = this.subs.filter((s) => s.live && (s.exact ? s.pattern === subject : subjectMatches(s.pattern, subject)));
     const out = matching.filter((s) => !s.queue);
     const groups = new Map<string, Sub[]>();
     for (const s of matching) if (s.queue) groups.set(s.queue, [...(groups.get(s.queue) ?? []), s]);
@@ -35,7 +35,7 @@ export class MemoryBus implements Bus {
   }
 
   subscribe(subject: string, handler: (m: BusMessage) => void, opts: { queue?: string } = {}): Subscription {
-    const sub: Sub = { pattern: subject, handler, queue: opts.queue, live: true };
+    const sub: Sub = { pattern: subject, exact: !/(^|\.)[*>](\.|$)/.test(subject), handler, queue: opts.queue, live: true };
     this.subs.push(sub);
     return { unsubscribe: () => { sub.live = false; this.subs = this.subs.filter((s) => s !== sub); } };
   }
