@@ -8,6 +8,7 @@ import { NatsBus } from '../nats-bus.ts';
 import type { Bus } from '../bus.ts';
 import { nodeProcessId, nodeServices, nodeSystemId } from './node-services.ts';
 import { startTaskWiring } from './task-wiring-node.ts';
+import { startSessionNode } from './session-wiring-node.ts';
 
 export interface NodeProcessOptions {
   net: string;
@@ -43,6 +44,7 @@ export async function startNodeProcess(o: NodeProcessOptions): Promise<NodeProce
     provide: nodeServices(o.credential),
   });
   startTaskWiring(host, o.name);
+  const sessions = startSessionNode(host, { name: o.name, type: o.type, dof: o.dof });
   const registered = waitFor(actor, (s) => s.value !== 'registering' && s.value !== 'waiting', { timeout: Infinity }).then((s) => {
     if (s.value === 'registered') return { network: s.context.network as string };
     const e = s.context.error as { field: string; reason: string } | undefined;
@@ -57,6 +59,7 @@ export async function startNodeProcess(o: NodeProcessOptions): Promise<NodeProce
       if (actor.getSnapshot().value === 'registered') {
         try { host.publish(`status.${o.name}`, 'node.bye', { node: o.name, reason: 'shutdown' }); await bus.flush(); } catch { /* best effort */ }
       }
+      await sessions.stop();
       await host.stop({ closeBus: !o.bus });
     },
   };

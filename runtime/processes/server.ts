@@ -6,6 +6,7 @@ import type { Topology } from '../../infra/topology.ts';
 import type { ActorHost } from '../host.ts';
 import { subject } from '../subjects.ts';
 import { startTaskCoordinator } from './task-wiring-server.ts';
+import { startSessionServer } from './session-wiring-server.ts';
 
 export const SERVER_PROCESS_ID = 'server';
 
@@ -26,4 +27,5 @@ export function startServerActors(host: ActorHost, topology: Topology, opts: Ser
     ],
   });
   startTaskCoordinator(host, topology);
+  startSessionServer(host, topology);
 }

@@ -1,0 +1,199 @@
+// The server side of one QKD session (orchestration.ts SESSION LIFECYCLE steps 3-10): waits for
+// the switches to settle, gives every participant its role (session.start to its local control),
+// waits until all have calibrated, runs the emulated optics (the injected `fabric` actor samples
+// the detections and delivers each participant its own local view), waits until both key holders
+// have staged their block, then decides: commit on both, or abort on all.
+// Every step has a timeout; a failed participant, a participant reported down by the hypervisor,
+// or a timeout before the commit decision aborts the session on all sides (staged blocks are
+// discarded, nothing is committed). The host releases switches and reservations when the
+// machine reaches a final state, whatever the outcome (injected `ended`).
+import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+import type { Plan } from '../server/orchestration-types.ts';
+import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
+import { localControlSystemId, type PartyStats, type SessionRole, type SessionStart } from './session.messages.ts';
+
+export interface Participant { node: string; role: SessionRole; peer: string; holdsKey: boolean; convertTo?: 'pol' | 'tbp' | 'pha' }
+
+export interface CoordinatorInput {
+  /** This coordinator's system id (where participants report). */
+  coordinatorId: string;
+  plan: Plan;
+  participants: Participant[];
+  /** Per-step budget (switching, calibration, commit), ms. */
+  stepTimeoutMs: number;
+  /** Budget of sampling + post-processing, ms (grows with the pulses). */
+  processingTimeoutMs: number;
+}
+
+export interface FabricInput { plan: Plan; participants: Participant[]; residual: Record<string, number> }
+export interface FabricOutput { detections: number; seed: string; link: Record<string, number> }
+
+export interface CoordinatorContext extends CoordinatorInput {
+  ready: Record<string, { calibrationMs: number; residualMisalignment: number }>;
+  received: Record<string, number>;
+  staged: Record<string, { blockId: string; bits: number; stats: PartyStats; timings: Record<string, number> }>;
+  committed: string[];
+  aborted: string[];
+  fabric?: FabricOutput;
+  reason?: string;
+  stageAt: Record<string, number>;
+}
+
+type Ev<T extends string, B> = BusEvent<T, B>;
+export type CoordinatorEvent =
+  | Ev<'session.ready', { node: string; calibrationMs: number; residualMisalignment: number }>
+  | Ev<'session.received', { node: string; detections: number }>
+  | Ev<'session.staged', { node: string; blockId: string; bits: number; stats: PartyStats; timings: Record<string, number> }>
+  | Ev<'session.committed', { node: string; blockId: string }>
+  | Ev<'session.failed', { node: string; stage: string; reason: string }>
+  | Ev<'session.aborted', { node: string }>
+  | { type: 'PARTICIPANT.DOWN'; node: string }
+  | { type: 'CANCEL'; reason: string };
+
+const holders = (c: CoordinatorContext) => c.participants.filter((p) => p.holdsKey).map((p) => p.node);
+const isParticipant = (c: CoordinatorContext, node: string) => c.participants.some((p) => p.node === node);
+
+export function startMessage(c: CoordinatorInput, p: Participant, coordinator: string): SessionStart {
+  const plan = c.plan;
+  const helpers = plan.relay.kind === 'none' ? [] : plan.relay.kind === 'joint' ? [...plan.relay.nodes] : [plan.relay.node];
+  return {
+    sessionId: plan.sessionId, requestId: plan.requestId, protocol: plan.protocol, node: p.node, role: p.role, peer: p.peer, helpers,
+    pulses: plan.pulses, params: plan.params, coordinator, stepTimeoutMs: c.processingTimeoutMs,
+    ...(p.convertTo ? { convertTo: p.convertTo } : {}),
+  };
+}
+
+export const coordinatorMachine = setup({
+  types: {
+    context: {} as CoordinatorContext,
+    input: {} as CoordinatorInput,
+    events: {} as CoordinatorEvent,
+  },
+  actions: {
+    ...busActionStubs,
+    /** Stage changes for the requester / the task manager (injected). */
+    progress: (_, _p: { stage: string; detail?: Record<string, number | string> }) => {},
+    stamp: assign(({ context }, p: { stage: string }) => ({ stageAt: { ...context.stageAt, [p.stage]: Date.now() } })),
+  },
+  actors: {
+    fabric: fromPromise<FabricOutput, FabricInput>(async () => { throw new Error('fabric: not provided'); }),
+  },
+  delays: {
+    settle: ({ context }) => context.plan.switchTimeMs,
+    step: ({ context }) => context.stepTimeoutMs,
+    processing: ({ context }) => context.processingTimeoutMs,
+    abortGrace: 3000,
+  },
+}).createMachine({
+  id: 'sessionCoordinator',
+  context: ({ input }) => ({ ...input, ready: {}, received: {}, staged: {}, committed: [], aborted: [], stageAt: { reserved: Date.now() } }),
+  initial: 'switching',
+  on: {
+    'session.failed': {
+      target: '.aborting',
+      guard: ({ context, event }) => isParticipant(context, event.body.node),
+      actions: assign({ reason: ({ event }) => `${event.body.node} failed while ${event.body.stage}: ${event.body.reason}` }),
+    },
+    'PARTICIPANT.DOWN': {
+      target: '.aborting',
+      guard: ({ context, event }) => isParticipant(context, event.node),
+      actions: assign({ reason: ({ event }) => `${event.node} went down during the session` }),
+    },
+    CANCEL: { target: '.aborting', actions: assign({ reason: ({ event }) => event.reason }) },
+    'session.aborted': { actions: assign({ aborted: ({ context, event }) => [...new Set([...context.aborted, event.body.node])] }) },
+  },
+  states: {
+    switching: {
+      entry: [{ type: 'stamp', params: { stage: 'switching' } }, { type: 'progress', params: { stage: 'switching' } }],
+      after: { settle: 'calibrating' },
+    },
+    calibrating: {
+      entry: [
+        { type: 'stamp', params: { stage: 'calibrating' } },
+        { type: 'progress', params: { stage: 'calibrating' } },
+        enqueueActions(({ context, enqueue }) => {
+          for (const p of context.participants) {
+            enqueue({ type: 'bus.send', params: { to: localControlSystemId(p.node), type: 'session.start', body: startMessage(context, p, context.coordinatorId) } });
+          }
+        }),
+      ],
+      on: {
+        'session.ready': {
+          guard: ({ context, event }) => isParticipant(context, event.body.node),
+          actions: assign({ ready: ({ context, event }) => ({ ...context.ready, [event.body.node]: { calibrationMs: event.body.calibrationMs, residualMisalignment: event.body.residualMisalignment } }) }),
+        },
+      },
+      always: { guard: ({ context }) => context.participants.every((p) => context.ready[p.node]), target: 'running' },
+      after: { step: { target: 'aborting', actions: assign({ reason: ({ context }) => `calibration timed out (waiting for ${context.participants.filter((p) => !context.ready[p.node]).map((p) => p.node).join(', ')})` }) } },
+    },
+    running: {
+      entry: [{ type: 'stamp', params: { stage: 'running' } }, { type: 'progress', params: { stage: 'running' } }],
+      invoke: {
+        src: 'fabric',
+        input: ({ context }) => ({ plan: context.plan, participants: context.participants, residual: Object.fromEntries(Object.entries(context.ready).map(([n, r]) => [n, r.residualMisalignment])) }),
+        onDone: {
+          target: 'processing',
+          actions: [assign({ fabric: ({ event }) => event.output }), { type: 'progress', params: ({ event }) => ({ stage: 'detections', detail: { detections: event.output.detections } }) }],
+        },
+        onError: { target: 'aborting', actions: assign({ reason: ({ event }) => `fabric: ${(event.error as Error)?.message ?? event.error}` }) },
+      },
+      after: { processing: { target: 'aborting', actions: assign({ reason: 'the optical run timed out' }) } },
+    },
+    processing: {
+      entry: [{ type: 'stamp', params: { stage: 'processing' } }, { type: 'progress', params: { stage: 'post-processing' } }],
+      on: {
+        'session.received': { actions: assign({ received: ({ context, event }) => ({ ...context.received, [event.body.node]: event.body.detections }) }) },
+        'session.staged': {
+          guard: ({ context, event }) => holders(context).includes(event.body.node),
+          actions: [
+            assign({ staged: ({ context, event }) => ({ ...context.staged, [event.body.node]: { blockId: event.body.blockId, bits: event.body.bits, stats: event.body.stats, timings: event.body.timings } }) }),
+            { type: 'progress', params: ({ event }) => ({ stage: 'staged', detail: { node: event.body.node, bits: event.body.bits } }) },
+          ],
+        },
+      },
+      always: [
+        {
+          // Both ends must have staged the same block with the same length; anything else is a mismatch.
+          guard: ({ context }) => holders(context).every((n) => context.staged[n]) && new Set(holders(context).map((n) => `${context.staged[n]!.blockId}/${context.staged[n]!.bits}`)).size !== 1,
+          target: 'aborting',
+          actions: assign({ reason: 'the two ends staged different blocks' }),
+        },
+        { guard: ({ context }) => holders(context).every((n) => context.staged[n]), target: 'committing' },
+      ],
+      after: { processing: { target: 'aborting', actions: assign({ reason: 'post-processing timed out' }) } },
+    },
+    committing: {
+      entry: [
+        { type: 'stamp', params: { stage: 'committing' } },
+        { type: 'progress', params: { stage: 'committing' } },
+        enqueueActions(({ context, enqueue }) => {
+          for (const n of holders(context)) enqueue({ type: 'bus.send', params: { to: localControlSystemId(n), type: 'session.commit', body: { sessionId: context.plan.sessionId } } });
+        }),
+      ],
+      // The decision is final: a node that dies now commits its staged block when it comes back
+      // (the block outlives the process in Redis); nothing here can take the decision back.
+      on: {
+        'session.committed': { actions: assign({ committed: ({ context, event }) => [...new Set([...context.committed, event.body.node])] }) },
+        'session.failed': {},
+        'PARTICIPANT.DOWN': {},
+        CANCEL: {},
+      },
+      always: { guard: ({ context }) => holders(context).every((n) => context.committed.includes(n)), target: 'finished' },
+      after: { step: { target: 'finished', actions: assign({ reason: ({ context }) => `commit not confirmed by ${holders(context).filter((n) => !context.committed.includes(n)).join(', ')}` }) } },
+    },
+    finished: { type: 'final', entry: { type: 'stamp', params: { stage: 'finished' } } },
+    aborting: {
+      entry: [
+        { type: 'stamp', params: { stage: 'aborting' } },
+        { type: 'progress', params: ({ context }) => ({ stage: 'aborting', detail: { reason: context.reason ?? 'aborted' } }) },
+        enqueueActions(({ context, enqueue }) => {
+          for (const p of context.participants) enqueue({ type: 'bus.send', params: { to: localControlSystemId(p.node), type: 'session.abort', body: { sessionId: context.plan.sessionId, reason: (context.reason ?? 'aborted').slice(0, 2000) } } });
+        }),
+      ],
+      on: { 'session.failed': {}, 'PARTICIPANT.DOWN': {}, CANCEL: {} },
+      always: { guard: ({ context }) => context.participants.every((p) => context.aborted.includes(p.node)), target: 'aborted' },
+      after: { abortGrace: 'aborted' },
+    },
+    aborted: { type: 'final', entry: { type: 'stamp', params: { stage: 'aborted' } } },
+  },
+});

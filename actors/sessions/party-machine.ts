@@ -1,0 +1,160 @@
+// One participant of one QKD session, in its node's process (spawned by local control). The same
+// lifecycle serves every protocol and role (BB84 source/detector, MDI sources and relay, BBM92);
+// what differs is the protocol half the injected `runProtocol` actor runs (party-roles.ts):
+//   calibrating (local control's devices) -> (session.ready to the coordinator) -> receiving the fabric's local view ->
+//   processing (post-processing over the authenticated session channel, key confirmation,
+//   stage in the pool) -> staged (STAGED to the coordinator) -> commit on the coordinator's
+//   decision -> done.
+// session.abort from the coordinator, a failed step or a step timeout ends in `aborted`: the
+// staged block (if any) is aborted in the pool, so no key of this session is ever committed
+// unless the coordinator saw every key holder staged and decided to commit.
+import { assign, fromPromise, sendParent, setup } from 'xstate';
+import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
+import type { PartyStats, SessionStart } from './session.messages.ts';
+
+export interface Calibration { calibrationMs: number; residualMisalignment: number }
+export interface Received { detections: number }
+export interface Staged { blockId: string; bits: number; stats: PartyStats; timings: Record<string, number> }
+
+export interface PartyContext {
+  start: SessionStart;
+  calibration?: Calibration;
+  detections?: number;
+  staged?: Staged;
+  reason?: string;
+  failedStage?: string;
+}
+
+export type PartyEvent =
+  | BusEvent<'session.commit', { sessionId: string }>
+  | BusEvent<'session.abort', { sessionId: string; reason: string }>
+  | { type: 'ABORT'; reason: string }
+  | ({ type: 'CALIBRATED' } & Calibration);
+
+const stub = <O, I>(name: string) => fromPromise<O, I>(async () => { throw new Error(`${name}: not provided (inject it from the node process)`); });
+
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export const partyMachine = setup({
+  types: {
+    context: {} as PartyContext,
+    input: {} as SessionStart,
+    events: {} as PartyEvent,
+  },
+  actions: {
+    ...busActionStubs,
+    /** Open the session's inboxes before anything is reported ready (injected). */
+    prepare: (_, _p: { start: SessionStart }) => {},
+    /** Close the session's inboxes and drop its frames (injected). */
+    cleanup: (_, _p: { sessionId: string }) => {},
+    /** Tell local control the session ended (frees the devices). */
+    ended: sendParent((_, p: { sessionId: string; outcome: 'committed' | 'aborted' }) => ({ type: 'PARTY.ENDED', sessionId: p.sessionId, outcome: p.outcome })),
+  },
+  actors: {
+    // Injected by the node process (runtime/processes/session-wiring-node.ts).
+    receiveFrames: stub<Received, SessionStart>('receiveFrames'),
+    runProtocol: stub<Staged, SessionStart>('runProtocol'),
+    commitKey: stub<void, { start: SessionStart; blockId: string }>('commitKey'),
+    abortKey: stub<void, { start: SessionStart; blockId?: string }>('abortKey'),
+  },
+  delays: {
+    step: ({ context }) => context.start.stepTimeoutMs,
+  },
+}).createMachine({
+  id: 'party',
+  context: ({ input }) => ({ start: input }),
+  initial: 'calibrating',
+  entry: { type: 'prepare', params: ({ context }) => ({ start: context.start }) },
+  on: {
+    'session.abort': { target: '.aborting', actions: assign({ reason: ({ event }) => event.body.reason }) },
+    ABORT: { target: '.aborting', actions: assign({ reason: ({ event }) => event.reason }) },
+  },
+  states: {
+    calibrating: {
+      // Local control calibrates the node's devices (devices.ts) and sends CALIBRATED.
+      on: {
+        CALIBRATED: {
+          target: 'receiving',
+          actions: [
+            assign({ calibration: ({ event }) => ({ calibrationMs: event.calibrationMs, residualMisalignment: event.residualMisalignment }) }),
+            { type: 'bus.send', params: ({ context, event }) => ({ to: context.start.coordinator, type: 'session.ready', body: { sessionId: context.start.sessionId, node: context.start.node, calibrationMs: event.calibrationMs, residualMisalignment: event.residualMisalignment } }) },
+          ],
+        },
+      },
+      after: { step: { target: 'failed', actions: assign({ reason: 'calibration timed out', failedStage: 'calibrating' }) } },
+    },
+    receiving: {
+      invoke: {
+        src: 'receiveFrames',
+        input: ({ context }) => context.start,
+        onDone: {
+          target: 'processing',
+          actions: [
+            assign({ detections: ({ event }) => event.output.detections }),
+            { type: 'bus.send', params: ({ context, event }) => ({ to: context.start.coordinator, type: 'session.received', body: { sessionId: context.start.sessionId, node: context.start.node, detections: event.output.detections } }) },
+          ],
+        },
+        onError: { target: 'failed', actions: assign({ reason: ({ event }) => errText(event.error), failedStage: 'receiving' }) },
+      },
+    },
+    processing: {
+      invoke: {
+        src: 'runProtocol',
+        input: ({ context }) => context.start,
+        onDone: {
+          target: 'staged',
+          actions: [
+            assign({ staged: ({ event }) => event.output }),
+            { type: 'bus.send', params: ({ context, event }) => ({ to: context.start.coordinator, type: 'session.staged', body: { sessionId: context.start.sessionId, node: context.start.node, ...event.output } }) },
+          ],
+        },
+        onError: { target: 'failed', actions: assign({ reason: ({ event }) => errText(event.error), failedStage: 'processing' }) },
+      },
+    },
+    staged: {
+      on: { 'session.commit': 'committing' },
+      after: { step: { target: 'aborting', actions: assign({ reason: 'no commit decision from the coordinator' }) } },
+    },
+    committing: {
+      // The decision is taken: commit is idempotent, so retry rather than abort.
+      invoke: {
+        src: 'commitKey',
+        input: ({ context }) => ({ start: context.start, blockId: context.staged!.blockId }),
+        onDone: {
+          target: 'done',
+          actions: { type: 'bus.send', params: ({ context }) => ({ to: context.start.coordinator, type: 'session.committed', body: { sessionId: context.start.sessionId, node: context.start.node, blockId: context.staged!.blockId } }) },
+        },
+        onError: { target: 'committing', reenter: true },
+      },
+      on: { 'session.abort': {}, ABORT: {} },
+    },
+    done: {
+      type: 'final',
+      entry: [
+        { type: 'cleanup', params: ({ context }) => ({ sessionId: context.start.sessionId }) },
+        { type: 'ended', params: ({ context }) => ({ sessionId: context.start.sessionId, outcome: 'committed' as const }) },
+      ],
+    },
+    failed: {
+      entry: { type: 'bus.send', params: ({ context }) => ({ to: context.start.coordinator, type: 'session.failed', body: { sessionId: context.start.sessionId, node: context.start.node, stage: context.failedStage ?? 'unknown', reason: (context.reason ?? 'failed').slice(0, 2000) } }) },
+      always: 'aborting',
+    },
+    aborting: {
+      invoke: {
+        src: 'abortKey',
+        input: ({ context }) => ({ start: context.start, blockId: context.staged?.blockId }),
+        onDone: 'aborted',
+        onError: 'aborted',
+      },
+      on: { 'session.abort': {}, ABORT: {}, 'session.commit': {} },
+    },
+    aborted: {
+      type: 'final',
+      entry: [
+        { type: 'bus.send', params: ({ context }) => ({ to: context.start.coordinator, type: 'session.aborted', body: { sessionId: context.start.sessionId, node: context.start.node } }) },
+        { type: 'cleanup', params: ({ context }) => ({ sessionId: context.start.sessionId }) },
+        { type: 'ended', params: ({ context }) => ({ sessionId: context.start.sessionId, outcome: 'aborted' as const }) },
+      ],
+    },
+  },
+});

@@ -1,0 +1,173 @@
+// What a node process adds for QKD sessions: its local control actor (`local-<node>`, with the
+// device actors and one party actor per session) and the services those machines get injected:
+//   prepare        open the session's inboxes (fabric.<sid>.<node>, session.<sid>.<node>)
+//   receiveFrames  collect this node's local view from the fabric until fabric.end
+//   runProtocol    the role's protocol half over a NATS ClassicalChannel (session-wiring-stream.ts),
+//                  authenticated from the pair's psk pool, staging into the node's secret pool
+//   commitKey / abortKey  the pool's two-phase commit
+// Key pools are opened with the node's own Redis user when HETQN_REDIS_USER/PASSWORD are set
+// (infra/keypool/acl.ts), else with the URL's credentials.
+import { createHash, randomBytes } from 'node:crypto';
+import { fromPromise } from 'xstate';
+import { fromBytes } from '../../protocols/bits.ts';
+import { createRng } from '../../protocols/rng.ts';
+import type { Dof, NodeType } from '../../protocols/types.ts';
+import { expectMessage, type ClassicalChannel, type PpMessage } from '../../protocols/postprocessing/channel.ts';
+import { preSharedKeySource, type AuthKeySource } from '../../protocols/postprocessing/key-source.ts';
+import { KeyPoolStore, PoolError, type KeyRef } from '../../infra/keypool/store.ts';
+import { localControlMachine } from '../../actors/node/local-control.ts';
+import { partyMachine, type Staged } from '../../actors/sessions/party-machine.ts';
+import { runParty } from '../../actors/sessions/party-roles.ts';
+import { localControlSystemId, type SessionStart } from '../../actors/sessions/session.messages.ts';
+import type { ActorHost } from '../host.ts';
+import { busActions } from '../port.ts';
+import { Mailbox, natsClassicalChannel } from './session-wiring-stream.ts';
+
+/** Size of one pre-shared authentication key block installed per pair (2^23 bits = 1 MiB). */
+export const PSK_BLOCK_BITS = 1 << 23;
+
+export interface SessionNodeOptions {
+  name: string;
+  type: NodeType;
+  dof: Dof;
+  /** The node has its own DoF converter (reference network: every C node). */
+  ownConverter?: boolean;
+  redisUrl?: string;
+  redisUser?: string;
+  redisPassword?: string;
+  /** Secret the pairs' pre-shared keys are derived from at install time (emulation of keys
+   *  installed with the nodes). Default: HETQN_PSK_SECRET, else a per-network constant. */
+  pskSecret?: string;
+}
+
+interface Live { fabric: Mailbox; session: Mailbox; frames: PpMessage[]; channel?: ReturnType<typeof natsClassicalChannel> }
+
+/** Deterministic psk block k of a pair: both ends install identical bits under the same id. */
+export function pskBlock(secret: string, net: string, a: string, b: string, k: number): Uint8Array {
+  const [x, y] = [a, b].sort();
+  return new Uint8Array(createHash('shake256', { outputLength: PSK_BLOCK_BITS / 8 }).update(`hetqn-psk|${secret}|${net}|${x}|${y}|${k}`).digest());
+}
+
+export interface SessionNode { stop(): Promise<void> }
+
+export function startSessionNode(host: ActorHost, o: SessionNodeOptions): SessionNode {
+  const url = o.redisUrl ?? process.env.REDIS_URL;
+  // Opened on first use, so a cluster without Redis (runtime tests) never dials it.
+  let store: KeyPoolStore | undefined;
+  const secret = o.pskSecret ?? process.env.HETQN_PSK_SECRET ?? `network-${host.net}`;
+  const live = new Map<string, Live>();
+  const needStore = () => {
+    if (!url) throw new Error(`${o.name}: no key pool (REDIS_URL not set)`);
+    store ??= KeyPoolStore.connect(url, { net: host.net, owner: o.name, username: o.redisUser ?? process.env.HETQN_REDIS_USER, password: o.redisPassword ?? process.env.HETQN_REDIS_PASSWORD });
+    return store;
+  };
+
+  const installPsk = async (peer: string, k: number) => {
+    const s = needStore();
+    const id = `psk-${k}`;
+    try {
+      await s.stage(peer, 'psk', { id, bytes: pskBlock(secret, host.net, o.name, peer, k), length: PSK_BLOCK_BITS, createdAt: Date.now(), meta: { protocol: 'psk-install' }, sessionId: 'install' });
+    } catch (e) {
+      if (!(e instanceof PoolError && (e.code === 'EXISTS' || e.code === 'COMMITTED'))) throw e;
+    }
+    await s.commit(peer, 'psk', id).catch((e) => { if (!(e instanceof PoolError && e.code === 'CONSUMED')) throw e; });
+  };
+
+  /** Initiator withdraws from its lane (installing the next psk block when short) and sends the
+   *  references; the responder installs the same blocks and takes exactly those bits. */
+  const authKeys = async (raw: ClassicalChannel, peer: string, bits: number, initiator: boolean): Promise<AuthKeySource> => {
+    const s = needStore();
+    if (initiator) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const w = await s.withdraw(peer, 'psk', bits);
+          const key = w.keys[0]!;
+          const blocks = Math.max(...key.refs.map((r) => Number(r.blockId.slice(4)))) + 1;
+          await raw.send({ type: 'psk.refs', blocks, refs: key.refs.map((r) => ({ blockId: r.blockId, offset: r.offset, length: r.length })) });
+          return preSharedKeySource(fromBytes(key.bytes, key.length));
+        } catch (e) {
+          if (!(e instanceof PoolError && e.code === 'SHORT') || attempt > 3) throw e;
+          const st = await s.stats(peer, 'psk');
+          await installPsk(peer, Math.round(st.bitsIn / PSK_BLOCK_BITS));
+        }
+      }
+    }
+    const m = await expectMessage(raw, 'psk.refs');
+    const blocks = Number(m.blocks);
+    for (let k = 0; k < blocks; k++) await installPsk(peer, k);
+    const refs = m.refs as unknown as KeyRef[];
+    const t = await s.take(peer, 'psk', [refs]);
+    const key = t.keys[0]!;
+    if (key.length !== bits) throw new Error(`psk take returned ${key.length} bits, expected ${bits}`);
+    return preSharedKeySource(fromBytes(key.bytes, key.length));
+  };
+
+  const partyLogic = partyMachine.provide({
+    actions: {
+      ...busActions(host.port),
+      prepare: (_: unknown, p: { start: SessionStart }) => {
+        const sid = p.start.sessionId;
+        if (live.has(sid)) return;
+        live.set(sid, { fabric: new Mailbox(host, `fabric.${sid}.${o.name}`), session: new Mailbox(host, `session.${sid}.${o.name}`), frames: [] });
+      },
+      cleanup: (_: unknown, p: { sessionId: string }) => {
+        const l = live.get(p.sessionId);
+        if (!l) return;
+        l.channel?.close?.('session ended');
+        l.fabric.close('session ended');
+        // Let the last frames (confirmation, close) go out before the inbox disappears.
+        setTimeout(() => l.session.close('session ended'), 2000).unref();
+        live.delete(p.sessionId);
+      },
+    },
+    actors: {
+      receiveFrames: fromPromise<{ detections: number }, SessionStart>(async ({ input, signal }) => {
+        const l = live.get(input.sessionId);
+        if (!l) throw new Error('session inbox missing');
+        signal.addEventListener('abort', () => l.fabric.closeFrom('fabric', 'session aborted'));
+        for (;;) {
+          const m = await l.fabric.receive('fabric');
+          if (m.type === 'fabric.end') return { detections: Number(m.detections) };
+          l.frames.push(m);
+        }
+      }),
+      runProtocol: fromPromise<Staged, SessionStart>(async ({ input, signal }) => {
+        const l = live.get(input.sessionId);
+        if (!l) throw new Error('session inbox missing');
+        const channel = natsClassicalChannel(host, l.session, input.sessionId, o.name, input.peer);
+        l.channel = channel;
+        signal.addEventListener('abort', () => channel.close?.('session aborted'));
+        const frames = l.frames;
+        l.frames = [];
+        const s = needStore();
+        return runParty(input, frames, {
+          channel,
+          authKeys: (bits, initiator) => authKeys(channel, input.peer, bits, initiator),
+          stage: async (b) => { await s.stage(input.peer, 'secret', { ...b, createdAt: Date.now(), meta: { protocol: input.protocol, ...b.meta }, sessionId: input.sessionId }); },
+          random: createRng(randomBytes(4).readUInt32LE(0)),
+        });
+      }),
+      commitKey: fromPromise<void, { start: SessionStart; blockId: string }>(async ({ input }) => {
+        await needStore().commit(input.start.peer, 'secret', input.blockId);
+      }),
+      abortKey: fromPromise<void, { start: SessionStart; blockId?: string }>(async ({ input }) => {
+        // Pre-empts a stage that has not happened yet, too: the block id can never be committed later.
+        if (!url || input.start.role === 'relay') return;
+        await needStore().abort(input.start.peer, 'secret', input.blockId ?? input.start.sessionId).catch(() => undefined);
+      }),
+    },
+  });
+
+  host.spawn(localControlMachine, {
+    systemId: localControlSystemId(o.name),
+    input: { node: o.name, type: o.type, dof: o.dof, ownConverter: o.ownConverter ?? o.type === 'C' },
+    provide: () => ({ actors: { party: partyLogic } }),
+  });
+
+  return {
+    async stop() {
+      for (const l of live.values()) { l.channel?.close?.('node stopping'); l.fabric.close('node stopping'); l.session.close('node stopping'); }
+      await store?.close();
+    },
+  };
+}

@@ -1,0 +1,190 @@
+// What the server process adds for QKD sessions: the task manager with its orchestration core
+// (actors/server/task-manager-host.ts), the router (switch-fabric-machine.ts), one session
+// coordinator per planned session (actors/sessions/coordinator.ts) and the emulated optics
+// (actors/server/fabric.ts) that deliver each participant its local view on fabric.<sid>.<node>.
+//   platform.request (request/reply)  -> SUBMIT to the task manager, answered task.notice accepted
+//   notices, progress, result         -> published on tasks.<requestId> for the requester
+//   hypervisor view (polled)          -> VIEW to the orchestration core; a participant that goes
+//                                        down aborts its sessions (PARTICIPANT.DOWN)
+import { randomBytes } from 'node:crypto';
+import type { AnyActorRef } from 'xstate';
+import { controlPlaneMachine } from '../../actors/server/task-manager-host.ts';
+import { switchFabricMachine } from '../../actors/server/switch-fabric-machine.ts';
+import { layoutFromView } from '../../actors/server/switch-fabric.ts';
+import { networkViewFromTopology, type HypervisorNodeState } from '../../actors/server/orchestration-view.ts';
+import type { NetworkView, Plan, QkdRequest } from '../../actors/server/orchestration-types.ts';
+import type { AgentNotice } from '../../actors/server/task-manager-machine.ts';
+import { runFabric, type CalibrationData } from '../../actors/server/fabric.ts';
+import { coordinatorMachine, type CoordinatorContext, type FabricInput, type FabricOutput, type Participant } from '../../actors/sessions/coordinator.ts';
+import { coordinatorSystemId, taskSubject } from '../../actors/sessions/session.messages.ts';
+import '../../actors/server/orchestration.messages.ts';
+import type { HypervisorView } from '../../actors/server/registry.messages.ts';
+import type { Topology } from '../../infra/topology.ts';
+import { fromPromise } from 'xstate';
+import type { ActorHost } from '../host.ts';
+import { StreamSender } from './session-wiring-stream.ts';
+
+export interface SessionServerOptions {
+  /** How often the hypervisor's view is read, ms. */
+  viewEveryMs?: number;
+  stepTimeoutMs?: number;
+  /** Events per fabric frame (smaller frames: earlier progress, more messages). */
+  maxFrameEvents?: number;
+}
+
+/** Roles of a plan's participants. */
+export function participantsOf(plan: Plan): Participant[] {
+  const conv = (n: string) => plan.conversions.find((c) => c.node === n && c.at === 'node')?.to;
+  const p = (node: string, role: Participant['role'], peer: string, holdsKey: boolean): Participant => {
+    const to = conv(node);
+    return { node, role, peer, holdsKey, ...(to ? { convertTo: to } : {}) };
+  };
+  if (plan.protocol === 'bb84') {
+    const leg = plan.legs[0]!;
+    return [p(leg.from, 'source', leg.to, true), p(leg.to, 'detector', leg.from, true)];
+  }
+  const ends = [p(plan.a, 'source-a', plan.b, true), p(plan.b, 'source-b', plan.a, true)];
+  if (plan.relay.kind === 'single' || plan.relay.kind === 'source') return [...ends, p(plan.relay.node, 'relay', plan.a, false)];
+  if (plan.relay.kind === 'joint') return [...ends, ...plan.relay.nodes.map((n) => p(n, 'relay', plan.a, false))];
+  return ends;
+}
+
+const STAGE_FOR_TM: Record<string, string> = { switching: 'switching', calibrating: 'calibrating', running: 'running', 'post-processing': 'running', staged: 'staging', committing: 'committing', aborting: 'releasing' };
+
+export function startSessionServer(host: ActorHost, topology: Topology, opts: SessionServerOptions = {}): { stop(): void } {
+  const calibration = topology.calibrationData as CalibrationData | undefined;
+  const fullView = networkViewFromTopology(topology as never, Object.fromEntries(topology.nodes.map((n) => [n.name, 'up'])) as Record<string, HypervisorNodeState>);
+  // Fix every node's switch ports from the full topology, so ports do not depend on attach order.
+  const portsOf = new Map<string, number[]>();
+  for (const p of layoutFromView(fullView)) if (p.owner.kind === 'node') portsOf.set(p.owner.node, [...(portsOf.get(p.owner.node) ?? []), p.port]);
+  const viewOf = (st: Record<string, HypervisorNodeState>): NetworkView => {
+    const v = networkViewFromTopology(topology as never, st);
+    return { ...v, nodes: v.nodes.map((n) => ({ ...n, ports: n.ports ?? portsOf.get(n.id) ?? [] })) };
+  };
+  let states: Record<string, HypervisorNodeState> = Object.fromEntries(topology.nodes.map((n) => [n.name, 'expected']));
+  let view: NetworkView = viewOf(states);
+  const requesters = new Map<string, string>();
+  const coordinators = new Map<string, { ref: AnyActorRef; nodes: string[] }>();
+
+  const notify = (requestId: string, type: string, body: unknown) => { try { host.publish(taskSubject(requestId), type, body); } catch (e) { process.stderr.write(`[server] notify ${requestId}: ${(e as Error).message}\n`); } };
+
+  host.spawn(switchFabricMachine, { systemId: 'router', input: { ports: layoutFromView(fullView), switchTimeMs: fullView.server.switchTimeMs } });
+
+  const tm = host.spawn(controlPlaneMachine({
+    notifyAgent: (n: AgentNotice) => {
+      const body: Record<string, unknown> = { requestId: n.requestId, status: n.status };
+      if (n.status === 'queued' || n.status === 'refused') body.reason = n.reason.slice(0, 2000);
+      if (n.status === 'planned') body.plan = n.plan;
+      notify(n.requestId, 'task.notice', body);
+      if (n.status === 'refused') notify(n.requestId, 'qkd.result', { requestId: n.requestId, ok: false, reason: n.reason.slice(0, 2000) });
+    },
+    setSwitches: (plan) => host.send('router', 'fabric.connect', { sessionId: plan.sessionId, ports: plan.crossConnects.length ? plan.crossConnects : [[0, 0]] }),
+    releaseSwitches: (sessionId) => host.send('router', 'fabric.release', { sessionId }),
+    startSession: (plan) => startCoordinator(plan),
+  }), { systemId: 'taskManager', input: { view } });
+
+  const fabricActor = fromPromise<FabricOutput, FabricInput>(async ({ input, signal }) => {
+    const seed = randomBytes(8).toString('hex');
+    const run = runFabric(input.plan, { view: fullView, calibration, residual: input.residual, seed, maxFrameEvents: opts.maxFrameEvents });
+    const senders = new Map<string, StreamSender>();
+    const sender = (n: string) => { let s = senders.get(n); if (!s) { s = new StreamSender(host, `fabric.${input.plan.sessionId}.${n}`, 'fabric'); senders.set(n, s); } return s; };
+    let lastReport = Date.now();
+    for (const d of run.deliveries) {
+      if (signal.aborted) { for (const s of senders.values()) s.close('session aborted'); throw new Error('aborted'); }
+      await sender(d.node).send(d.msg);
+      if (Date.now() - lastReport > 1000) {
+        lastReport = Date.now();
+        notify(input.plan.requestId, 'qkd.progress', { requestId: input.plan.requestId, sessionId: input.plan.sessionId, stage: 'sampling', detail: { detections: run.detections() } });
+      }
+    }
+    await Promise.all([...senders.values()].map((s) => s.drain()));
+    return { detections: run.detections(), seed, link: run.link };
+  });
+
+  function startCoordinator(plan: Plan): void {
+    const systemId = coordinatorSystemId(plan.sessionId);
+    const participants = participantsOf(plan);
+    const stepTimeoutMs = opts.stepTimeoutMs ?? 20_000;
+    const processingTimeoutMs = 60_000 + Math.ceil((plan.prediction.siftedBits || 0) * 0.05);
+    const ref = host.spawn(coordinatorMachine, {
+      systemId,
+      input: { coordinatorId: systemId, plan, participants, stepTimeoutMs, processingTimeoutMs },
+      provide: () => ({
+        actions: {
+          progress: (_: unknown, p: { stage: string; detail?: Record<string, number | string> }) => {
+            notify(plan.requestId, 'qkd.progress', { requestId: plan.requestId, sessionId: plan.sessionId, stage: p.stage, ...(p.detail ? { detail: p.detail } : {}) });
+            const st = STAGE_FOR_TM[p.stage];
+            if (st) tm.send({ type: 'SESSION_PROGRESS', sessionId: plan.sessionId, stage: st });
+          },
+        },
+        actors: { fabric: fabricActor },
+      }),
+    });
+    coordinators.set(plan.sessionId, { ref, nodes: participants.map((p) => p.node) });
+    const sub = ref.subscribe((snap: { status: string; value: unknown; context: CoordinatorContext }) => {
+      if (snap.status !== 'done') return;
+      sub.unsubscribe();
+      const ctx = snap.context;
+      const ok = snap.value === 'finished';
+      tm.send({ type: 'SESSION_ENDED', sessionId: plan.sessionId, outcome: ok ? 'finished' : 'aborted', ...(ctx.reason ? { reason: ctx.reason } : {}) });
+      notify(plan.requestId, 'qkd.result', ok
+        ? { requestId: plan.requestId, ok: true, result: sessionResult(ctx) }
+        : { requestId: plan.requestId, ok: false, reason: (ctx.reason ?? 'aborted').slice(0, 2000), result: { sessionId: plan.sessionId, protocol: plan.protocol, stageAt: ctx.stageAt } });
+      coordinators.delete(plan.sessionId);
+      setTimeout(() => host.stopActor(systemId), 0);
+    });
+  }
+
+  // platform.request: validated by the codec against orchestration.messages.ts.
+  host.serve('platform.request', async (env) => {
+    const req = env.body as QkdRequest;
+    // A request right after a node attached may beat the next poll: read the view first.
+    if (states[req.a] !== 'up' || states[req.b] !== 'up') await refresh();
+    if (!/^[A-Za-z0-9_-]+$/.test(req.id)) throw Object.assign(new Error('id: letters, digits, _ and - only'), { field: 'id' });
+    for (const k of ['a', 'b'] as const) if (!topology.nodes.some((n) => n.name === req[k])) throw Object.assign(new Error(`${k}: unknown node "${req[k]}"`), { field: k });
+    tm.send({ type: 'SUBMIT', request: req });
+    return { type: 'task.notice', body: { requestId: req.id, status: 'accepted' } };
+  }, { queue: 'platform' });
+  void requesters;
+
+  // The hypervisor's view: nodes attaching, going down, coming back.
+  const refresh = async () => {
+    let hv: HypervisorView;
+    try { hv = (await host.request<HypervisorView>('actor.hypervisor', 'hypervisor.status', {}, { timeoutMs: 2000 })).body; } catch { return; }
+    const next = Object.fromEntries(hv.nodes.map((n) => [n.name, n.state])) as Record<string, HypervisorNodeState>;
+    const changed = Object.keys(next).some((k) => next[k] !== states[k]);
+    if (!changed) return;
+    const wentDown = Object.keys(next).filter((k) => (next[k] === 'down' || next[k] === 'left') && states[k] === 'up');
+    states = next;
+    view = viewOf(states);
+    tm.send({ type: 'VIEW', view });
+    for (const n of wentDown) for (const c of coordinators.values()) if (c.nodes.includes(n)) c.ref.send({ type: 'PARTICIPANT.DOWN', node: n });
+  };
+  const poll = setInterval(refresh, opts.viewEveryMs ?? 500);
+  poll.unref();
+
+  return { stop() { clearInterval(poll); } };
+}
+
+/** The session's result as the requester sees it (hetqn qkd --json). */
+export function sessionResult(ctx: CoordinatorContext): Record<string, unknown> {
+  const plan = ctx.plan;
+  const holders = ctx.participants.filter((p) => p.holdsKey).map((p) => p.node);
+  // The correcting side's statistics (BB84 detector; MDI second source) carry the corrected errors.
+  const main = ctx.participants.find((p) => p.role === 'detector' || p.role === 'source-b')?.node ?? holders[0]!;
+  const st = ctx.staged[main];
+  const t = ctx.stageAt;
+  const span = (a: string, b: string) => (t[a] !== undefined && t[b] !== undefined ? t[b]! - t[a]! : undefined);
+  return {
+    sessionId: plan.sessionId, requestId: plan.requestId, protocol: plan.protocol, a: plan.a, b: plan.b,
+    dof: plan.dof, conversions: plan.conversions.map((c) => ({ node: c.node, from: c.from, to: c.to, at: c.at, lossDb: c.lossDb })),
+    relay: plan.relay, params: plan.params, paramsSource: plan.paramsSource, pulses: plan.pulses, seconds: plan.pulses / 1e9,
+    keyId: st?.blockId, detections: ctx.fabric?.detections, l_sift: st?.stats.siftedBits, qber: st?.stats.qber, l_sec: st?.bits,
+    disclosedBits: st?.stats.disclosedBits, f: st?.stats.f, phaseErrorBound: st?.stats.phaseErrorBound, authKeyBits: st?.stats.authKeyBits,
+    link: ctx.fabric?.link, prediction: plan.prediction,
+    residualMisalignment: Object.fromEntries(Object.entries(ctx.ready).map(([n, r]) => [n, r.residualMisalignment])),
+    stageAt: t,
+    stageMs: { switching: span('switching', 'calibrating'), calibrating: span('calibrating', 'running'), sampling: span('running', 'processing'), postprocessing: span('processing', 'committing'), committing: span('committing', 'finished'), total: span('reserved', 'finished') },
+    partyMs: Object.fromEntries(holders.map((n) => [n, ctx.staged[n]?.timings])),
+  };
+}

@@ -1,0 +1,167 @@
+// Ordered, reliable message streams over NATS for QKD sessions: the parties' ClassicalChannel on
+// `session.<sid>.<node>` and the fabric's deliveries on `fabric.<sid>.<node>`.
+//
+// One Mailbox per (subject, receiving node) demultiplexes by sender. A message is msgpackr-encoded
+// (moreTypes: typed arrays survive), cut into chunks of CHUNK_BYTES (well under NATS max_payload),
+// and sent as `session.frame` {from, seq, part, parts, data}. The receiver checks that chunks arrive
+// in sequence (NATS keeps one publisher's order on one subject; a gap means a lost frame and closes
+// the stream). Every WINDOW_BYTES the sender asks the receiver for an ack on the same subject, so at
+// most one window is in flight: a slow receiver slows the sender instead of being cut off by the
+// server as a slow consumer. A `close` frame ends the peer's stream (abort propagation).
+import { Packr } from 'msgpackr';
+import type { ActorHost } from '../host.ts';
+import type { Subscription } from '../bus.ts';
+import type { ClassicalChannel, PpMessage } from '../../protocols/postprocessing/channel.ts';
+import { ChannelClosedError } from '../../protocols/postprocessing/channel.ts';
+import type { StreamFrame } from '../../actors/sessions/session.messages.ts';
+import '../../actors/sessions/session.messages.ts';
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, bundleStrings: false, moreTypes: true });
+export const CHUNK_BYTES = 256 * 1024;
+const WINDOW_BYTES = 4 * 1024 * 1024;
+
+interface Waiter { resolve: (m: PpMessage) => void; reject: (e: Error) => void }
+
+class PeerQueue {
+  inbox: PpMessage[] = [];
+  waiting: Waiter[] = [];
+  nextSeq = 0;
+  parts: Uint8Array[] = [];
+  closed?: string;
+
+  push(m: PpMessage): void {
+    const w = this.waiting.shift();
+    if (w) w.resolve(m); else this.inbox.push(m);
+  }
+
+  shut(reason: string): void {
+    if (this.closed !== undefined) return;
+    this.closed = reason;
+    for (const w of this.waiting.splice(0)) w.reject(new ChannelClosedError(reason));
+  }
+
+  receive(): Promise<PpMessage> {
+    const m = this.inbox.shift();
+    if (m !== undefined) return Promise.resolve(m);
+    if (this.closed !== undefined) return Promise.reject(new ChannelClosedError(this.closed));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+}
+
+/** The receiving end of every stream addressed to one node on one subject. */
+export class Mailbox {
+  private peers = new Map<string, PeerQueue>();
+  private sub: Subscription;
+  private closedReason?: string;
+
+  constructor(private readonly host: ActorHost, readonly subject: string) {
+    this.sub = host.subscribe(subject, (env, meta) => {
+      if (env.type !== 'session.frame') return;
+      const f = env.body as StreamFrame;
+      const q = this.queue(f.from);
+      if (f.ping) { host.reply(meta, 'session.ack', { seq: f.seq }); return; }
+      if (f.close !== undefined) { q.shut(f.close); return; }
+      if (q.closed !== undefined) return;
+      if (f.seq !== q.nextSeq || f.part !== q.parts.length) {
+        q.shut(`stream from ${f.from} on ${subject}: lost frame (got ${f.seq}/${f.part}, expected ${q.nextSeq}/${q.parts.length})`);
+        return;
+      }
+      q.parts.push(f.data ?? new Uint8Array(0));
+      if (q.parts.length < f.parts) return;
+      const whole = q.parts.length === 1 ? q.parts[0]! : concatBytes(q.parts);
+      q.parts = []; q.nextSeq++;
+      try { q.push(packr.unpack(whole) as PpMessage); } catch (e) { q.shut(`undecodable message from ${f.from}: ${(e as Error).message}`); }
+    });
+  }
+
+  private queue(from: string): PeerQueue {
+    let q = this.peers.get(from);
+    if (!q) { q = new PeerQueue(); if (this.closedReason !== undefined) q.shut(this.closedReason); this.peers.set(from, q); }
+    return q;
+  }
+
+  receive(from: string): Promise<PpMessage> { return this.queue(from).receive(); }
+
+  /** Close the stream from one sender locally (pending receives reject). */
+  closeFrom(from: string, reason: string): void { this.queue(from).shut(reason); }
+
+  /** Close every stream and stop listening. */
+  close(reason = 'mailbox closed'): void {
+    this.closedReason = reason;
+    for (const q of this.peers.values()) q.shut(reason);
+    this.sub.unsubscribe();
+  }
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+/** The sending end of one stream (from `me` to the node behind `subject`). */
+export class StreamSender {
+  private seq = 0;
+  private unacked = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private closed?: string;
+
+  constructor(private readonly host: ActorHost, readonly subject: string, readonly me: string, private readonly ackTimeoutMs = 30_000) {}
+
+  /** Queue one message; resolves once it is handed to NATS (and the window allows). */
+  send(msg: PpMessage): Promise<void> {
+    if (this.closed !== undefined) return Promise.reject(new ChannelClosedError(this.closed));
+    const bytes = packr.pack(msg) as Uint8Array;
+    const p = this.chain.then(() => this.transmit(bytes));
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async transmit(bytes: Uint8Array): Promise<void> {
+    if (this.closed !== undefined) throw new ChannelClosedError(this.closed);
+    const parts = Math.max(1, Math.ceil(bytes.length / CHUNK_BYTES));
+    const seq = this.seq++;
+    for (let part = 0; part < parts; part++) {
+      const data = bytes.subarray(part * CHUNK_BYTES, Math.min(bytes.length, (part + 1) * CHUNK_BYTES));
+      this.host.publish(this.subject, 'session.frame', { from: this.me, seq, part, parts, data });
+      this.unacked += data.length;
+      if (this.unacked >= WINDOW_BYTES) {
+        this.unacked = 0;
+        await this.host.request(this.subject, 'session.frame', { from: this.me, seq, part: 0, parts: 1, ping: true }, { timeoutMs: this.ackTimeoutMs });
+      }
+    }
+  }
+
+  /** Wait until everything queued so far has been handed over. */
+  drain(): Promise<void> { return this.chain; }
+
+  /** Tell the receiver the stream ends (its pending receives reject with `reason`). */
+  close(reason: string): void {
+    if (this.closed !== undefined) return;
+    this.closed = reason;
+    try { this.host.publish(this.subject, 'session.frame', { from: this.me, seq: this.seq, part: 0, parts: 1, close: reason.slice(0, 2000) }); } catch { /* bus gone */ }
+  }
+}
+
+/** A ClassicalChannel between `me` and `peer` in session `sid`: send to session.<sid>.<peer>, receive from my mailbox. */
+export function natsClassicalChannel(host: ActorHost, mailbox: Mailbox, sid: string, me: string, peer: string): ClassicalChannel & { drain(): Promise<void> } {
+  const out = new StreamSender(host, `session.${sid}.${peer}`, me);
+  let closed: string | undefined;
+  return {
+    send(msg) {
+      if (closed !== undefined) throw new ChannelClosedError(closed);
+      // A failed transmission (ack timeout, bus gone) closes the channel: the next receive rejects,
+      // so callers that do not await send() never see an unhandled rejection.
+      return out.send(msg).catch((e: Error) => { mailbox.closeFrom(peer, `send to ${peer} failed: ${e.message}`); });
+    },
+    receive() { return mailbox.receive(peer); },
+    close(reason = 'channel closed') {
+      if (closed !== undefined) return;
+      closed = reason;
+      out.close(reason);
+      mailbox.closeFrom(peer, reason);
+    },
+    drain() { return out.drain(); },
+  };
+}

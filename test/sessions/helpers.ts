@@ -1,0 +1,77 @@
+// Shared set-up of the session integration tests: private nats-server + redis-server, the reference
+// cluster (one process per node, launcher.ts), a requester on tasks.<requestId>, and pool readers.
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { startNats, startRedis, type ManagedServer } from '../../infra/servers.ts';
+import { loadTopology, referenceTopologyPath } from '../../infra/topology.ts';
+import { KeyPoolStore } from '../../infra/keypool/store.ts';
+import { launchCluster, type Cluster } from '../../runtime/launcher.ts';
+import '../../actors/sessions/session.messages.ts';
+import '../../actors/server/orchestration.messages.ts';
+
+export interface Env { nats: ManagedServer; redis: ManagedServer; cluster: Cluster; stores: Map<string, KeyPoolStore> }
+
+export async function startEnv(): Promise<Env> {
+  const nats = await startNats({ jetstream: false });
+  const redis = await startRedis();
+  const topology = loadTopology(referenceTopologyPath());
+  const cluster = await launchCluster({ topology, natsUrl: nats.url, redisUrl: redis.url, forwardChildLogs: !!process.env.HETQN_TEST_LOGS });
+  return { nats, redis, cluster, stores: new Map() };
+}
+
+export async function stopEnv(env: Env | undefined): Promise<void> {
+  if (!env) return;
+  for (const s of env.stores.values()) await s.close();
+  await env.cluster.stop();
+  await env.nats.stop();
+  await env.redis.stop();
+}
+
+export function store(env: Env, owner: string): KeyPoolStore {
+  let s = env.stores.get(owner);
+  if (!s) { s = new KeyPoolStore(new Redis(env.redis.url), { net: env.cluster.net, owner }, true); env.stores.set(owner, s); }
+  return s;
+}
+
+export interface QkdOutcome { ok: boolean; reason?: string; result?: Record<string, any>; notices: Array<{ type: string; body: any }> }
+
+export interface QkdHandle { id: string; done: Promise<QkdOutcome>; notices: Array<{ type: string; body: any }> }
+
+/** Submit a QKD request and follow it on tasks.<id> until qkd.result. */
+export async function submit(env: Env, a: string, b: string, extra: Record<string, unknown> = {}, timeoutMs = 80_000): Promise<QkdHandle> {
+  const id = `t${randomBytes(6).toString('hex')}`;
+  const notices: Array<{ type: string; body: any }> = [];
+  let resolve!: (o: QkdOutcome) => void;
+  const done = new Promise<QkdOutcome>((r) => { resolve = r; });
+  const sub = env.cluster.client.subscribe(`tasks.${id}`, (e) => {
+    notices.push({ type: e.type, body: e.body });
+    if (e.type === 'qkd.result') { sub.unsubscribe(); const b = e.body as any; resolve({ ok: b.ok, reason: b.reason, result: b.result, notices }); }
+  });
+  await env.cluster.client.bus.flush();
+  const timer = setTimeout(() => { sub.unsubscribe(); resolve({ ok: false, reason: `test timeout after ${timeoutMs} ms`, notices }); }, timeoutMs);
+  done.finally(() => clearTimeout(timer));
+  await env.cluster.client.request('platform.request', 'platform.request', { id, kind: 'qkd', a, b, ...extra });
+  return { id, done, notices };
+}
+
+export async function qkd(env: Env, a: string, b: string, extra: Record<string, unknown> = {}): Promise<QkdOutcome> {
+  return (await submit(env, a, b, extra)).done;
+}
+
+/** Withdraw `bits` from a's secret pool with b by size and take the same references from b's pool:
+ *  the bytes both ends hand out for the same key must be identical. */
+export async function sameKeyBothEnds(env: Env, a: string, b: string, bits: number): Promise<{ equal: boolean; blockIds: string[] }> {
+  const w = await store(env, a).withdraw(b, 'secret', bits);
+  const k = w.keys[0]!;
+  const t = await store(env, b).take(a, 'secret', [k.refs]);
+  const k2 = t.keys[0]!;
+  return { equal: k.length === k2.length && Buffer.from(k.bytes).equals(Buffer.from(k2.bytes)), blockIds: [...new Set(k.refs.map((r) => r.blockId))] };
+}
+
+export async function waitUntil(cond: () => Promise<boolean> | boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
