@@ -14,7 +14,7 @@
 import { type BitString, wordsFor, clearTail } from '../bits.ts';
 import type { Rng } from '../rng.ts';
 import { type ClassicalChannel, type PpMessage, expectMessage, ProtocolError } from './channel.ts';
-import { rangeParity, blockParities } from './word-parity.ts';
+import { blockParities, ParityIndex } from './word-parity.ts';
 import { createShuffle, paddedLength, type BitShuffle, type ShuffleKind } from './shuffle.ts';
 import { CASCADE_VARIANTS, cascadeBlockSize, cascadePasses, cascadePassGroups, type CascadeVariant } from './cascade-variants.ts';
 
@@ -70,14 +70,14 @@ export async function cascadeAlice(ch: ClassicalChannel, key: BitString, opts: C
   const passes = cascadePasses(variant);
   const concurrent = opts.concurrentHugePasses ?? false;
   await ch.send({ type: 'cascade.start', n, variant, qber, shuffle, passes, concurrent });
-  const copies: Uint32Array[] = [];
+  const copies: ParityIndex[] = [];
   let disclosed = 0, rounds = 0, first = 1;
   for (const pass of cascadePassGroups(variant, qber, N, concurrent)) {
     for (; first <= pass; first++) {
       const k = cascadeBlockSize(variant, first, qber, N);
       const seed = rng.nextUint32();
       const copy = createShuffle(shuffle, N, seed).apply(padded);
-      copies.push(copy);
+      copies.push(new ParityIndex(copy));
       const count = Math.ceil(N / k);
       await ch.send({ type: 'cascade.pass', pass: first, seed, blockSize: k, count, parities: blockParities(copy, N, k) });
       disclosed += count;
@@ -95,7 +95,7 @@ export async function cascadeAlice(ch: ClassicalChannel, key: BitString, opts: C
       for (let i = 0; i < m; i++) {
         const p = ps[i], s = st[i], l = ln[i];
         if (p < 1 || p > pass || l < 1 || s + l > N) throw new ProtocolError(`cascade.ask: question ${i} (pass ${p}, [${s}, ${s + l})) out of range`);
-        if (rangeParity(copies[p - 1], s, l)) out[i >>> 5] |= 1 << (i & 31);
+        if (copies[p - 1].range(s, l)) out[i >>> 5] |= 1 << (i & 31);
       }
       await ch.send({ type: 'cascade.reply', count: m, parities: out });
       disclosed += m;
@@ -122,7 +122,7 @@ class ErrTree {
 
 interface Pass {
   shuffle: BitShuffle;
-  copy: Uint32Array;   // Bob's key in this pass's shuffled order
+  copy: ParityIndex;   // Bob's key in this pass's shuffled order
   k: number;
   blocks: number;
   stride: number;      // heap slots per block: 2 * 2^ceil(log2 k)
@@ -162,7 +162,7 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
     for (let j = 0; j < P.length; j++) {
       const p = P[j];
       const q = j === jFound ? pos : p.shuffle.locate(x);
-      p.copy[q >>> 5] ^= 1 << (q & 31);
+      p.copy.flip(q);
       const k = p.k, b = Math.floor(q / k);
       p.rootErr[b >>> 5] ^= 1 << (b & 31);
       // toggle the known sub-blocks on the path to q
@@ -219,7 +219,7 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
       const err = blockParities(copy, N, k);
       const stride = 2 * 2 ** Math.ceil(Math.log2(k));
       P.push({
-        shuffle: sh, copy, k, blocks: count, stride, rootErr: err, known: new ErrTree(count, count * stride),
+        shuffle: sh, copy: new ParityIndex(copy), k, blocks: count, stride, rootErr: err, known: new ErrTree(count, count * stride),
         heap: new Int32Array(count), start: new Int32Array(count), len: new Int32Array(count), stamp: new Int32Array(count),
       });
       for (let w = 0; w < err.length; w++) {
@@ -255,7 +255,7 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
       // Record every answer before any flip, while the asked nodes still have error parity 1.
       for (let i = 0; i < m; i++) {
         const p = P[oj[i]], base = ob[i] * p.stride;
-        const el = ((rp[i >>> 5] >>> (i & 31)) & 1) ^ rangeParity(p.copy, st[i], ln[i]);
+        const el = ((rp[i >>> 5] >>> (i & 31)) & 1) ^ p.copy.range(st[i], ln[i]);
         p.known.set(base + 2 * hp[i], el);
         p.known.set(base + 2 * hp[i] + 1, el ^ 1);
       }

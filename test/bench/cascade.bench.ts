@@ -2,7 +2,7 @@
 // one thread) at QBER 1, 2, 3, 5 % on 1 Mbit and 16 Mbit keys for each variant, and the frame
 // error rate after key verification (eps_cor = 1e-15). 1 Mbit configurations run frames for a
 // fixed time budget each; with zero failures the 95 % upper bound on the FER is 3 / frames.
-// Env: CASCADE_BENCH_SECONDS (per 1 Mbit configuration, default 6), CASCADE_BENCH_SIZES (Mbit,
+// Env: CASCADE_BENCH_SECONDS (per 1 Mbit configuration, default 4), CASCADE_BENCH_SIZES (Mbit,
 // default "1,16"), CASCADE_BENCH_VARIANTS.
 import type { Emit } from './run.ts';
 import { cascadeAlice, cascadeBob } from '../../protocols/postprocessing/cascade.ts';
@@ -35,7 +35,7 @@ async function frame(n: number, p: number, variant: CascadeVariant, rng: Rng) {
 }
 
 export default async function (emit: Emit): Promise<void> {
-  const budget = Number(process.env.CASCADE_BENCH_SECONDS ?? 6) * 1000;
+  const budget = Number(process.env.CASCADE_BENCH_SECONDS ?? 4) * 1000;
   const sizes = (process.env.CASCADE_BENCH_SIZES ?? '1,16').split(',').map(Number);
   const variants = (process.env.CASCADE_BENCH_VARIANTS?.split(',') ?? CASCADE_VARIANTS) as CascadeVariant[];
   const rng = createRng('cascade-bench');

@@ -4,6 +4,7 @@ import { memoryChannelPair, tapChannel, type PpMessage } from '../../protocols/p
 import { CASCADE_VARIANTS, cascadeBlockSize, cascadePassGroups, reconciliationEfficiency, binaryEntropy, type CascadeVariant } from '../../protocols/postprocessing/cascade-variants.ts';
 import { createRng } from '../../protocols/rng.ts';
 import { equals } from '../../protocols/bits.ts';
+import { ParityIndex, rangeParity } from '../../protocols/postprocessing/word-parity.ts';
 import { noisyPair } from './helpers.ts';
 
 async function reconcile(n: number, p: number, variant: CascadeVariant, seed: string) {
@@ -119,4 +120,18 @@ test('the uniform shuffle gives the same correctness and a comparable efficiency
   t.true(equals(rb.key, alice));
   const f = rb.disclosedBits / ((1 << 17) * binaryEntropy(errors / (1 << 17)));
   t.true(f > 1.08 && f < 1.26, `f = ${f}`);
+});
+
+test('ParityIndex range parities stay exact under flips', (t) => {
+  const rng = createRng('pidx');
+  const words = new Uint32Array(3000).map(() => rng.nextUint32());
+  const ref = words.slice();
+  const idx = new ParityIndex(words);
+  for (let k = 0; k < 2000; k++) {
+    const q = rng.nextInt(96_000);
+    idx.flip(q); ref[q >>> 5] ^= 1 << (q & 31);
+    const s = rng.nextInt(60_000), l = rng.nextInt(96_000 - s);
+    if (idx.range(s, l) !== rangeParity(ref, s, l)) { t.fail(`range(${s}, ${l})`); return; }
+  }
+  t.pass();
 });
