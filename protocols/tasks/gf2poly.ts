@@ -135,29 +135,63 @@ export function isIrreducibleBenOr(f: Poly): boolean {
   let u: Uint32Array = new Uint32Array(red.words);
   const e = 2 ** (i - 1);           // < n: x^(2^(i-1)) is still a monomial
   u[e >>> 5] = 1 << (e & 31);
+  // Dense steps: gcd(f, prod_i (x^(2^i) - x)) = 1 iff every factor is coprime to f, so one gcd per
+  // block of BEN_OR_BLOCK steps replaces a gcd per step (a product mod f is cheaper than a gcd).
+  let acc: Uint32Array | undefined;
+  let inBlock = 0;
   for (; i <= n >>> 1; i++) {
     u = red.square(u);              // u = x^(2^i) mod f
     const t = u.slice(); t[0] ^= 2; // x^(2^i) - x
-    if (!coprime(f, t)) return false;
+    acc = acc === undefined ? t : red.mulMod(acc, t);
+    if (++inBlock === BEN_OR_BLOCK || i === n >>> 1) {
+      if (!coprime(f, acc)) return false;
+      acc = undefined; inBlock = 0;
+    }
   }
   return true;
 }
+
+/** Ben-Or steps per gcd once x^(2^i) mod f is dense. */
+const BEN_OR_BLOCK = 8;
 
 /** Rabin irreducibility test for f of degree n >= 1. */
 export function isIrreducibleRabin(f: Poly): boolean {
   const n = degree(f);
   if (n < 1) return false;
-  const red = new ModReducer(f);
-  const powers: Poly[] = [xPoly(red.words)]; // powers[k] = x^(2^k) mod f
   if (n === 1) return true;
-  for (let k = 1; k <= n; k++) powers.push(red.square(powers[k - 1]));
-  const xn = powers[n].slice(); xn[0] ^= 2;
+  const red = new ModReducer(f);
+  const primes = primeFactors(n);
+  const needed = new Map<number, Poly>(primes.map((q) => [n / q, new Uint32Array(0)]));
+  let u: Poly = xPoly(red.words); // x^(2^k) mod f
+  for (let k = 1; k <= n; k++) {
+    u = red.square(u);
+    if (needed.has(k)) needed.set(k, u);
+  }
+  const xn = u.slice(); xn[0] ^= 2;
   if (degree(xn) >= 0) return false;
-  for (const q of primeFactors(n)) {
-    const t = powers[n / q].slice(); t[0] ^= 2;
+  for (const q of primes) {
+    const t = needed.get(n / q)!.slice(); t[0] ^= 2;
     if (!coprime(f, t)) return false;
   }
   return true;
+}
+
+/** The verifier's test: Ben-Or's cheap monomial steps (they reject most random polynomials,
+ *  which have a small factor), then Rabin (n squarings and a few gcds: for an irreducible f it
+ *  costs less than Ben-Or's n/2 gcds). */
+export function isIrreducible(f: Poly): boolean {
+  const n = degree(f);
+  if (n < 1) return false;
+  if (n === 1) return true;
+  if ((f[0] & 1) === 0) return false;
+  const words = (n + 31) >>> 5;
+  for (let i = 1; i <= n >>> 1 && 2 ** i < n; i++) {
+    const t = new Uint32Array(words);
+    t[2 ** i >>> 5] = 1 << (2 ** i & 31);
+    t[0] ^= 2;
+    if (!coprime(f, t)) return false;
+  }
+  return isIrreducibleRabin(f);
 }
 
 export function primeFactors(n: number): number[] {
@@ -172,15 +206,17 @@ export function primeFactors(n: number): number[] {
 export interface IrreducibleDraw {
   /** The n low coefficients of p(x) = x^n + low(x) (constant coefficient 1). */
   low: BitString;
-  /** Candidates drawn until the first irreducible one (about n/4 expected: a fraction ~1/n of
-   *  monic degree-n polynomials is irreducible, and forcing f(0) = f(1) = 1 multiplies it by 4). */
+  /** Candidates drawn until the first irreducible one (Ben-Or: about n/4 expected, a fraction ~1/n
+   *  of monic degree-n polynomials being irreducible and f(0) = f(1) = 1 multiplying it by 4;
+   *  minimal polynomials: 1 except with probability < 2^(1-n/2)). */
   tries: number;
 }
 
 /** Draw uniformly random monic degree-n polynomials with constant coefficient 1 until one is
- *  irreducible (Ben-Or). Spec step 1 of OTUH-QDS. */
-export function randomIrreducible(n: number, rng: Rng): IrreducibleDraw {
-  if (!(Number.isInteger(n) && n >= 2)) throw new RangeError(`randomIrreducible: degree must be an integer >= 2, got ${n}`);
+ *  irreducible (Ben-Or): spec step 1 of OTUH-QDS as written. irreducible.ts draws from the same
+ *  distribution faster; this one builds its field moduli and cross-checks it. */
+export function randomIrreducibleBenOr(n: number, rng: Rng): IrreducibleDraw {
+  if (!(Number.isInteger(n) && n >= 2)) throw new RangeError(`randomIrreducibleBenOr: degree must be an integer >= 2, got ${n}`);
   const low = zeros(n);
   for (let tries = 1; ; tries++) {
     for (let i = 0; i < low.words.length; i++) low.words[i] = rng.nextUint32();
@@ -202,5 +238,5 @@ function popcountWords(w: Uint32Array): number {
 
 /** Is x^n + low(x) irreducible (the verifier's check on p' = Sig1 xor X)? */
 export function isIrreducibleLow(low: BitString): boolean {
-  return low.length >= 1 && isIrreducibleBenOr(polyFromLow(low));
+  return low.length >= 1 && isIrreducible(polyFromLow(low));
 }

@@ -5,7 +5,7 @@ import type { BitString } from '../bits.ts';
 import { randomBits, xor } from '../bits.ts';
 import type { Rng } from '../rng.ts';
 import { DivisionHasher } from './division-hash.ts';
-import { randomIrreducible } from './gf2poly.ts';
+import { randomIrreducible } from './irreducible.ts';
 import type { QdsKeys, QdsSignature } from './qds.ts';
 
 /** A forwarder (or outsider) fabricates a signature for `message`: it draws its own irreducible

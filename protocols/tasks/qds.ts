@@ -14,7 +14,8 @@ import type { BitString } from '../bits.ts';
 import { equals, slice, xor } from '../bits.ts';
 import type { Rng } from '../rng.ts';
 import { DivisionHasher, encodedMessageBits } from './division-hash.ts';
-import { isIrreducibleLow, randomIrreducible } from './gf2poly.ts';
+import { isIrreducibleLow } from './gf2poly.ts';
+import { randomIrreducible } from './irreducible.ts';
 
 export type QdsVariant = 'secret' | 'imperfect';
 

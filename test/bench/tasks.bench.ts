@@ -1,6 +1,7 @@
 // Quantum-task figures (pure code, one thread):
 //   tasks.irreducible_ms     mean time to draw a random irreducible polynomial of degree n
-//                            (n = 53: secret-key QDS; 900: the reference imperfect-key strings; 2000)
+//                            (n = 53: secret-key QDS; 900: the reference imperfect-key strings;
+//                            2000, 4000), as a minimal polynomial (used) and by Ben-Or rejection
 //   tasks.hash_MBps          division-hash throughput on a 0.1 MB file (table-driven, 8 bits a step)
 //   tasks.hash_bitwise_MBps  the same by bitwise long division (the reference it is checked against)
 //   tasks.sign_per_s         signatures per second on a 43 KB contract (sign + both verdicts)
@@ -8,7 +9,8 @@
 import type { Emit } from './run.ts';
 import { createRng } from '../../protocols/rng.ts';
 import { randomBits } from '../../protocols/bits.ts';
-import { randomIrreducible } from '../../protocols/tasks/gf2poly.ts';
+import { randomIrreducibleBenOr } from '../../protocols/tasks/gf2poly.ts';
+import { randomIrreducible } from '../../protocols/tasks/irreducible.ts';
 import { DivisionHasher, divisionHashBitwise } from '../../protocols/tasks/division-hash.ts';
 import { forward, forwarderVerdict, qdsStringLength, sign, verify } from '../../protocols/tasks/qds.ts';
 import { bytesToValue, qbaStringLength } from '../../protocols/tasks/qba.ts';
@@ -24,10 +26,14 @@ function timeIt(minMs: number, minReps: number, fn: () => void): { reps: number;
 
 export default async function (emit: Emit): Promise<void> {
   const rng = createRng('tasks-bench');
-  for (const [n, reps] of [[53, 200], [900, 10], [2000, 3]] as const) {
-    let tries = 0, draws = 0;
-    const { ms } = timeIt(0, reps, () => { tries += randomIrreducible(n, rng).tries; draws++; });
-    emit({ bench: 'tasks.irreducible_ms', value: +ms.toFixed(3), unit: 'ms', n, draws, mean_tries: +(tries / draws).toFixed(1) });
+  for (const [n, reps] of [[53, 200], [900, 10], [2000, 3], [4000, 2]] as const) {
+    randomIrreducible(n, rng); // the first call per degree also draws the field modulus (Ben-Or)
+    for (const [method, gen] of [['minpoly', randomIrreducible], ['ben-or', randomIrreducibleBenOr]] as const) {
+      if (method === 'ben-or' && n > 2000) continue;
+      let tries = 0, draws = 0;
+      const { ms } = timeIt(0, reps, () => { tries += gen(n, rng).tries; draws++; });
+      emit({ bench: 'tasks.irreducible_ms', value: +ms.toFixed(3), unit: 'ms', n, method, draws, mean_tries: +(tries / draws).toFixed(1) });
+    }
   }
 
   const file = rng.fillBytes(new Uint8Array(100_000));

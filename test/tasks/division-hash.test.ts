@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createRng } from '../../protocols/rng.ts';
 import { type BitString, equals, fromBits, toBits, xor } from '../../protocols/bits.ts';
-import { randomIrreducible } from '../../protocols/tasks/gf2poly.ts';
+import { randomIrreducible } from '../../protocols/tasks/irreducible.ts';
 import {
   DivisionHasher, divisionHash, divisionHashBitwise, encodedMessageBits, lengthPrefix,
 } from '../../protocols/tasks/division-hash.ts';
