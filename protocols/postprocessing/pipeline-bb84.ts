@@ -19,7 +19,7 @@ import type { ClassicalChannel } from './channel.ts';
 import type { AuthKeySource } from './key-source.ts';
 import { estimateBb84BeforeEc, estimateBb84Final, type Bb84EstimationConfig } from './estimation-bb84.ts';
 import { siftBb84Detector, siftBb84Source, type Bb84SiftResult } from './sifting-bb84.ts';
-import { tailCorrecting, tailReference, tallyFlips, type TailResult } from './pipeline-core.ts';
+import { Laps, tailCorrecting, tailReference, tallyFlips, type TailResult } from './pipeline-core.ts';
 
 export const STAGES = ['sift', 'estimate', 'cascade', 'verify', 'pa'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -75,14 +75,17 @@ export interface Bb84PartyResult {
   estimate: KeyRateResult;
   /** Milliseconds per stage on this party's clock. */
   timings: Record<Stage, number>;
+  /** Process CPU milliseconds during each stage (both halves and PA workers when in one process). */
+  cpuTimings: Record<Stage, number>;
 }
 
 const h2 = (p: number) => (p <= 0 || p >= 1 ? 0 : -p * Math.log2(p) - (1 - p) * Math.log2(1 - p));
 
 class StageClock {
   readonly timings = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
-  private t = performance.now();
-  lap(stage: Stage): void { const now = performance.now(); this.timings[stage] += now - this.t; this.t = now; }
+  readonly cpu = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
+  private laps = new Laps();
+  lap(stage: Stage): void { const l = this.laps.lap(); this.timings[stage] += l.wall; this.cpu[stage] += l.cpu; }
 }
 
 function secure(ch: ClassicalChannel, cfg: Bb84PartyConfig, role: 'initiator' | 'responder') {
@@ -149,10 +152,10 @@ export async function runBb84Detector(channel: ClassicalChannel, frames: readonl
 }
 
 function finish(sift: Bb84SiftResult, qberEstimate: number, tail: TailResult, clock: StageClock, authKeyBits: number): Bb84PartyResult {
-  clock.timings.cascade = tail.timings.cascade; clock.timings.verify = tail.timings.verify; clock.timings.pa = tail.timings.pa;
+  Object.assign(clock.timings, tail.timings); Object.assign(clock.cpu, tail.cpuTimings);
   const errors = tail.errors.reduce((a, b) => a + b, 0);
   return {
-    key: tail.key, reconciled: tail.reconciled, estimate: tail.final, timings: clock.timings,
+    key: tail.key, reconciled: tail.reconciled, estimate: tail.final, timings: clock.timings, cpuTimings: clock.cpu,
     stats: stats(sift, qberEstimate, { disclosedBits: tail.disclosedBits, rounds: tail.cascadeRounds }, errors, tail.verificationBits, tail.final, authKeyBits),
   };
 }

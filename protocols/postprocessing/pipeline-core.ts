@@ -16,6 +16,19 @@ import { paReceiver, paSender } from './pipeline-pa.ts';
 
 export interface TailTimings { cascade: number; verify: number; pa: number }
 
+/** Wall and process CPU milliseconds between laps (CPU is process-wide: it includes the peer's
+ *  half and the PA worker threads when both run in one process). */
+export class Laps {
+  private w = performance.now();
+  private c = process.cpuUsage();
+  lap(): { wall: number; cpu: number } {
+    const now = performance.now(), cu = process.cpuUsage();
+    const r = { wall: now - this.w, cpu: (cu.user - this.c.user + cu.system - this.c.system) / 1000 };
+    this.w = now; this.c = cu;
+    return r;
+  }
+}
+
 export interface TailResult {
   key: BitString;
   /** The verified error-corrected key (input of PA). */
@@ -27,6 +40,7 @@ export interface TailResult {
   /** Errors Cascade corrected, per class (as tallied by the correcting side). */
   errors: number[];
   timings: TailTimings;
+  cpuTimings: TailTimings;
 }
 
 export interface TailOptions {
@@ -39,39 +53,38 @@ export interface TailOptions {
   extraLeak?: number;
 }
 
-function lap(t: { v: number }): number { const now = performance.now(), d = now - t.v; t.v = now; return d; }
 
 export async function tailReference(ch: ClassicalChannel, key: BitString, random: Rng, opts: TailOptions): Promise<TailResult> {
-  const t = { v: performance.now() };
+  const t = new Laps();
   const casc = await cascadeAlice(ch, key, { variant: opts.variant, qber: Math.min(0.45, Math.max(opts.qberEstimate, 1e-3)), rng: random });
-  const cascade = lap(t);
+  const cascade = t.lap();
   const ver = await verifyKeyAlice(ch, key, { epsCor: opts.epsCor, random });
   if (!ver.ok) throw new SessionAbort('verification', 'keys differ after Cascade (frame error): block discarded');
   const st = await expectMessage(ch, 'ec.stats');
   const errors = st.errors;
   if (!Array.isArray(errors) || !errors.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)) throw new ProtocolError("ec.stats: field 'errors' must be an array of counts");
-  const verify = lap(t);
+  const verify = t.lap();
   const leak = casc.disclosedBits + (opts.extraLeak ?? 0);
   const final = opts.finalEstimate(leak, errors as number[]);
   const out = await paSender(ch, key, final.secretBits, random);
-  const pa = lap(t);
-  return { key: out, reconciled: key, final, disclosedBits: casc.disclosedBits, cascadeRounds: casc.rounds, verificationBits: ver.disclosedBits, errors: errors as number[], timings: { cascade, verify, pa } };
+  const pa = t.lap();
+  return { key: out, reconciled: key, final, disclosedBits: casc.disclosedBits, cascadeRounds: casc.rounds, verificationBits: ver.disclosedBits, errors: errors as number[], timings: { cascade: cascade.wall, verify: verify.wall, pa: pa.wall }, cpuTimings: { cascade: cascade.cpu, verify: verify.cpu, pa: pa.cpu } };
 }
 
 export async function tailCorrecting(ch: ClassicalChannel, key: BitString, opts: Omit<TailOptions, 'variant' | 'qberEstimate'> & { tallyErrors: (raw: BitString, fixed: BitString) => number[] }): Promise<TailResult> {
-  const t = { v: performance.now() };
+  const t = new Laps();
   const casc = await cascadeBob(ch, key);
-  const cascade = lap(t);
+  const cascade = t.lap();
   const ver = await verifyKeyBob(ch, casc.key, { epsCor: opts.epsCor });
   if (!ver.ok) throw new SessionAbort('verification', 'keys differ after Cascade (frame error): block discarded');
   const errors = opts.tallyErrors(key, casc.key);
   await ch.send({ type: 'ec.stats', errors });
-  const verify = lap(t);
+  const verify = t.lap();
   const leak = casc.disclosedBits + (opts.extraLeak ?? 0);
   const final = opts.finalEstimate(leak, errors);
   const out = await paReceiver(ch, casc.key, final.secretBits);
-  const pa = lap(t);
-  return { key: out, reconciled: casc.key, final, disclosedBits: casc.disclosedBits, cascadeRounds: casc.rounds, verificationBits: ver.disclosedBits, errors, timings: { cascade, verify, pa } };
+  const pa = t.lap();
+  return { key: out, reconciled: casc.key, final, disclosedBits: casc.disclosedBits, cascadeRounds: casc.rounds, verificationBits: ver.disclosedBits, errors, timings: { cascade: cascade.wall, verify: verify.wall, pa: pa.wall }, cpuTimings: { cascade: cascade.cpu, verify: verify.cpu, pa: pa.cpu } };
 }
 
 /** Count the bits that differ, per class of each bit (classOf[i] in 0..classes-1). */

@@ -29,7 +29,7 @@ export default async function (emit: Emit): Promise<void> {
     const predNominal = bb84Predict({ link, source, pulses, f: 1.138 });
     const predAtF = bb84Predict({ link, source, pulses, f: r.stats.f });
     const common = { mode, pulses, hardwareSeconds: pulses / 1e9 };
-    for (const [stage, ms] of Object.entries(r.wallMs)) emit({ bench: `session.da.wall.${stage}`, value: ms / 1000, unit: 's', ...common });
+    for (const [stage, ms] of Object.entries(r.wallMs)) emit({ bench: `session.da.wall.${stage}`, value: ms / 1000, unit: 's', ...common, cpuS: r.cpuMs[stage as keyof typeof r.cpuMs] / 1000 });
     emit({ bench: 'session.da.wallPerHardwareSecond', value: r.wallMs.total / 1000 / (pulses / 1e9), unit: 's/s', ...common, cpuSeconds: (cu.user + cu.system) / 1e6 });
     emit({
       bench: 'session.da.secretBits', value: r.stats.secretBits, unit: 'bits', ...common,
