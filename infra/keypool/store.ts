@@ -26,11 +26,13 @@
 //   survives a kill -9 of Redis and a power loss: no committed block is lost and no consumed bit comes back.
 //   Window: none. A step whose reply was lost may or may not have happened; retry it with the same
 //   request id (withdraw/take) or the same block id (stage/commit/abort are idempotent).
-// * appendfsync everysec (the default): Redis write()s the AOF before replying, so a kill -9 of the Redis
-//   process alone loses nothing either (the OS still holds the data). An OS crash or power loss loses the
-//   steps of up to the last ~1 s before the crash (up to ~2 s when a slow disk makes Redis postpone the
-//   write). Within that window a committed block may be lost and, the dangerous case for one-time pads,
-//   bits handed out by a withdrawal may become available again. Use `always` where that matters.
+// * appendfsync everysec (the default): Redis normally write()s the AOF before it replies, so a kill -9 of
+//   the Redis process alone loses nothing (the OS still holds the data); but while a background fsync is
+//   still running Redis postpones that write for up to 2 s and replies anyway, and an OS crash or power
+//   loss loses what was not yet fsynced. Window: the steps acknowledged in the last ~1 s before an OS
+//   crash, and up to 2 s before any crash when fsync is slow. Inside it a committed block may be lost
+//   and, the dangerous case for one-time pads, bits handed out by a withdrawal may become available
+//   again (and be handed out a second time). Use `always` wherever that matters.
 // * Redis must not evict: run without maxmemory or with maxmemory-policy noeviction.
 import { Redis, type RedisOptions } from 'ioredis';
 import { randomUUID } from 'node:crypto';

@@ -70,6 +70,18 @@ test.serial("the server's credentials read statistics but no key material", asyn
   await noperm(t, server.get(`qn:${net}:ref:from=Alice:to=Bob:secret:11111111-1111-4111-8111-111111111111`), 'server read of key ids');
   await noperm(t, server.hset(`qn:${net}:stats:Alice:Bob:secret`, 'am', 1e9), 'server write of stats');
   await noperm(t, server.call('EVAL', "return redis.call('GET', KEYS[1])", 1, `qn:${net}:pool:Alice:Bob:secret:d:k1`) as Promise<unknown>, 'server EVAL');
+  // the server hears every node's low-water events
+  const sub = as(users.server);
+  const heard: string[] = [];
+  sub.on('pmessage', (_p, ch) => heard.push(ch));
+  await sub.psubscribe(`qn:${net}:lowwater:*`);
+  const a = storeOf('Alice');
+  await a.configure('Bob', 'secret', { lowWaterBits: 10_000 });
+  t.true((await a.withdraw('Bob', 'secret', 8)).lowWater);
+  while (heard.length === 0) await new Promise((r) => setTimeout(r, 5));
+  t.deepEqual(heard, [`qn:${net}:lowwater:Alice`]);
+  // a node cannot listen to another node's events
+  await noperm(t, as(users.nodes.Bob).subscribe(`qn:${net}:lowwater:Alice`), 'Bob subscribes to Alice');
 });
 
 test.serial('the default user is off and applyPoolUsers installs users on a running Redis', async (t) => {
