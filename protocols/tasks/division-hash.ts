@@ -1,6 +1,7 @@
-// Division hashing of a message with a secret irreducible generator (OTUH-QDS spec step 2;
-// Yin et al., "Experimental quantum secure network with digital signatures and encryption",
-// Natl. Sci. Rev. 10, nwac228 (2023), the "generalized division hash"): h = M(x) x^n mod p(x).
+// Division hashing of a message with a secret irreducible generator: h = M(x) x^n mod p(x)
+// (H. Krawczyk, "LFSR-based hashing and authentication", CRYPTO '94; used as the hash of OTUH-QDS,
+// spec step 2, and in Li et al., PRApplied 20, 044011 (2023), Sec. III.2.2 "generalized division
+// hashing").
 //
 // Encoding: the hashed polynomial is E = len64 || M, i.e. an 8-byte big-endian byte count
 // followed by the message bytes, first byte's most significant bit = highest degree. Without
