@@ -100,3 +100,16 @@ test('alias table reproduces its weights (chi-square)', (t) => {
   const { stat, df } = chiSquare(obs, w.map((v) => (v / tot) * M));
   t.true(stat < chi2Critical(df));
 });
+
+test('event stream: gaps beyond 32 bits start new frames; slots stay increasing and the count is Binomial(N, p)', async (t) => {
+  const { EventStream, frameSlots } = await import('../../protocols/physics/sampler-core.ts');
+  const pulses = 1e12, p = 3e-10; // mean gap 3.3e9, ~ half of the gaps exceed 2^32
+  let frames = 0, count = 0, last = -1;
+  const s = new EventStream(createRng('sparse-frames'), pulses, { weights: [p / 2, p / 2] });
+  for (let f = s.next(); f !== null; f = s.next()) {
+    frames++;
+    for (const slot of frameSlots(f)) { t.true(slot > last && slot < pulses); last = slot; count++; }
+  }
+  t.true(frames > 10, `${frames} frames`);
+  t.true(Math.abs(count - pulses * p) < 3.29 * Math.sqrt(pulses * p), `${count} events`);
+});
