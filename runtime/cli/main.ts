@@ -18,6 +18,7 @@ const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/sign.ts'),
   () => import('./commands/qba.ts'),
   () => import('./commands/conference.ts'),
+  () => import('./commands/qkd.ts'),
 ];
 
 export async function main(argv: string[]): Promise<void> {
