@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { createRng } from '../../protocols/rng.ts';
-import { type BitString, flipBit, randomBits } from '../../protocols/bits.ts';
+import { type BitString, flipBit, randomBits, toBits } from '../../protocols/bits.ts';
 import {
   type QdsKeys, type QdsSigned, checkSignature, forward, forwarderVerdict, imperfectStringLength, qdsDegreeForMessage,
   qdsForgeryBound, qdsKeyBitsPerLink, qdsSecurityDegree, qdsStringLength, sign, signatureRate, splitKeys, verify,
@@ -86,7 +86,10 @@ test('splitKeys: X is the first half of the withdrawn bits, Y the second', (t) =
   const k = splitKeys(b);
   t.is(k.x.length, 53);
   t.is(k.y.length, 53);
-  t.true(checkSignature(new Uint8Array(0), { sig1: bits(53), sig2: bits(53) }, k.x, k.y).accept === false || true);
+  t.deepEqual(Array.from(toBits(k.x)), Array.from(toBits(b)).slice(0, 53));
+  t.deepEqual(Array.from(toBits(k.y)), Array.from(toBits(b)).slice(53));
+  // Strings of mismatched length are rejected before any arithmetic.
+  t.false(checkSignature(new Uint8Array(0), { sig1: bits(53), sig2: bits(53) }, k.x, { length: 52, words: k.y.words }).accept);
 });
 
 test('property: forwarder and verifier verdicts always agree (any signer, any tampering in transit)', (t) => {
