@@ -12,10 +12,18 @@
 // Chunks are taken from the source in order, when either direction first needs them.
 // Any failure closes the underlying channel and every later call throws AuthenticationError:
 // the protocol halves above abort and no key is produced.
+//
+// mode 'transcript' (delayed authentication): messages carry only their sequence number (still
+// checked on arrival, so replays and reordering fail at once); each side hashes everything it
+// sent and everything it received, and confirm() exchanges one tag per direction over the whole
+// transcript so far. Same forgery bound with L = transcript blocks; key cost 127 bits + 254 per
+// confirm instead of 254 per message pair (Cascade has hundreds of rounds). Keys must not be
+// released before confirm() resolves (Pacher et al., "Attacks on QKD protocols that employ
+// non-ITS authentication", QIP 15 (2016), on delaying authentication to the end of a round).
 import { type ClassicalChannel, type PpMessage, type PpField } from './channel.ts';
 import type { AuthKeySource } from './key-source.ts';
 import { canonicalBytes } from './canonical.ts';
-import { P127, polyHash127, wordsToBigint, bigintToBytes, bytesToBigint } from './poly-hash.ts';
+import { P127, polyHash127, PolyHash127Stream, wordsToBigint, bigintToBytes, bytesToBigint } from './poly-hash.ts';
 
 export class AuthenticationError extends Error {
   constructor(message: string) { super(message); this.name = 'AuthenticationError'; }
@@ -27,6 +35,16 @@ export interface AuthenticatedChannelOptions {
   role: AuthRole;
   /** Names this channel (e.g. the session id); both ends must agree. */
   label: string;
+  /** 'message' (default): a tag on every message. 'transcript': tags only at confirm(). */
+  mode?: 'message' | 'transcript';
+}
+
+export interface AuthenticatedChannel extends ClassicalChannel {
+  /** Key bits taken from the key source so far. */
+  readonly keyBitsUsed: number;
+  /** Transcript mode: exchange and check tags over everything sent and received so far (both
+   *  sides call it at the same protocol step). Message mode: resolves at once. */
+  confirm(): Promise<void>;
 }
 
 const KEY_BITS = 127;
@@ -37,8 +55,11 @@ export function authKeyBitsFor(messagesPerDirection: number): number {
   return KEY_BITS + 2 * KEY_BITS * messagesPerDirection;
 }
 
-export function authenticatedChannel(inner: ClassicalChannel, keys: AuthKeySource, opts: AuthenticatedChannelOptions): ClassicalChannel & { readonly keyBitsUsed: number } {
+export function authenticatedChannel(inner: ClassicalChannel, keys: AuthKeySource, opts: AuthenticatedChannelOptions): AuthenticatedChannel {
   const me = opts.role === 'initiator' ? 0 : 1;
+  const transcript = opts.mode === 'transcript';
+  let sentStream: PolyHash127Stream | undefined, recvStream: PolyHash127Stream | undefined;
+  let confirms = 0;
   let hashKey: bigint | undefined;
   const pads: [bigint, bigint][] = [];
   let keyBitsUsed = 0;
@@ -68,6 +89,13 @@ export function authenticatedChannel(inner: ClassicalChannel, keys: AuthKeySourc
     return (polyHash127(hashKey!, data) + pad) % P127;
   };
 
+  const record = async (dir: 'sent' | 'recv', role: number, seq: number, msg: PpMessage) => {
+    await padFor(0, 0); // draws the hash key (and the first pad chunk) in the agreed order
+    sentStream ??= new PolyHash127Stream(hashKey!);
+    recvStream ??= new PolyHash127Stream(hashKey!);
+    (dir === 'sent' ? sentStream : recvStream).update(canonicalBytes({ label: opts.label, role, seq, msg: msg as unknown as PpField }));
+  };
+
   const fail = (why: string): never => {
     failure = new AuthenticationError(`authentication failed: ${why}; aborting without keys`);
     inner.close?.(failure.message);
@@ -79,6 +107,11 @@ export function authenticatedChannel(inner: ClassicalChannel, keys: AuthKeySourc
     async send(msg: PpMessage) {
       if (failure) throw failure;
       const seq = sendSeq++;
+      if (transcript) {
+        await record('sent', me, seq, msg);
+        await inner.send({ type: 'auth', seq, msg: msg as unknown as PpField });
+        return;
+      }
       const pad = await padFor(seq, me);
       const tag = tagOf(me, seq, msg, pad);
       await inner.send({ type: 'auth', seq, tag: bigintToBytes(tag, TAG_BYTES), msg: msg as unknown as PpField });
@@ -87,6 +120,15 @@ export function authenticatedChannel(inner: ClassicalChannel, keys: AuthKeySourc
       if (failure) throw failure;
       const env = await inner.receive();
       const { seq, tag, msg } = env as { seq?: unknown; tag?: unknown; msg?: unknown };
+      if (transcript) {
+        if (env.type !== 'auth' || typeof seq !== 'number' || msg === null || typeof msg !== 'object' || typeof (msg as PpMessage).type !== 'string') {
+          return fail(`malformed envelope (type '${String(env.type)}')`);
+        }
+        if (seq !== recvSeq) return fail(`message sequence ${seq}, expected ${recvSeq} (replayed, reordered or dropped message)`);
+        await record('recv', 1 - me, seq, msg as PpMessage);
+        recvSeq++;
+        return msg as PpMessage;
+      }
       if (env.type !== 'auth' || typeof seq !== 'number' || !(tag instanceof Uint8Array) || tag.length !== TAG_BYTES
         || msg === null || typeof msg !== 'object' || typeof (msg as PpMessage).type !== 'string') {
         return fail(`malformed envelope (type '${String(env.type)}')`);
@@ -98,6 +140,20 @@ export function authenticatedChannel(inner: ClassicalChannel, keys: AuthKeySourc
       if (bytesToBigint(tag) !== expected) return fail(`bad tag on message ${seq} ('${(msg as PpMessage).type}')`);
       recvSeq++;
       return msg as PpMessage;
+    },
+    async confirm() {
+      if (failure) throw failure;
+      if (!transcript) return;
+      const c = confirms++;
+      await record('sent', me, -1, { type: 'auth.confirm' }); // makes sure the streams exist
+      await record('recv', 1 - me, -1, { type: 'auth.confirm' });
+      const mine = (sentStream!.digest() + await padFor(c, me)) % P127;
+      await inner.send({ type: 'auth.confirm', n: c, sent: sendSeq, tag: bigintToBytes(mine, TAG_BYTES) });
+      const env = await inner.receive();
+      if (env.type !== 'auth.confirm' || env.n !== c || !(env.tag instanceof Uint8Array)) return fail(`expected transcript confirmation ${c}, got '${String(env.type)}'`);
+      if (env.sent !== recvSeq) return fail(`peer sent ${String(env.sent)} messages, we received ${recvSeq}`);
+      const expected = (recvStream!.digest() + await padFor(c, 1 - me)) % P127;
+      if (bytesToBigint(env.tag) !== expected) return fail(`bad transcript tag at confirmation ${c} (a message was altered)`);
     },
     close(reason?: string) { inner.close?.(reason); },
   };

@@ -37,6 +37,49 @@ export function polyHash127(key: bigint, data: Uint8Array): bigint {
   return h;
 }
 
+/** The same hash fed incrementally (for a whole transcript): digest() equals polyHash127 of the
+ *  concatenation of everything fed so far, and feeding may continue after it. */
+export class PolyHash127Stream {
+  private h = 0n;
+  private total = 0;
+  private readonly carry = new Uint8Array(15);
+  private used = 0;
+  constructor(private readonly key: bigint) {
+    if (key < 0n || key >= P127) throw new RangeError('PolyHash127Stream: key must be in [0, p)');
+  }
+  update(data: Uint8Array): void {
+    this.total += data.length;
+    let i = 0;
+    if (this.used > 0) {
+      const take = Math.min(15 - this.used, data.length);
+      this.carry.set(data.subarray(0, take), this.used);
+      this.used += take; i = take;
+      if (this.used < 15) return;
+      this.h = reduce((this.h + block(this.carry, 0)) * this.key);
+      this.used = 0;
+    }
+    for (; i + 15 <= data.length; i += 15) this.h = reduce((this.h + block(data, i)) * this.key);
+    this.carry.set(data.subarray(i), 0);
+    this.used = data.length - i;
+  }
+  digest(): bigint {
+    let h = this.h;
+    if (this.used > 0) {
+      let m = 0n;
+      for (let j = this.used - 1; j >= 0; j--) m = (m << 8n) | BigInt(this.carry[j]);
+      h = reduce((h + m) * this.key);
+    }
+    return reduce((h + BigInt(this.total)) * this.key);
+  }
+}
+
+function block(d: Uint8Array, i: number): bigint {
+  const a = d[i] + d[i + 1] * 256 + d[i + 2] * 65536 + d[i + 3] * 16777216 + d[i + 4] * 4294967296;
+  const b = d[i + 5] + d[i + 6] * 256 + d[i + 7] * 65536 + d[i + 8] * 16777216 + d[i + 9] * 4294967296;
+  const c = d[i + 10] + d[i + 11] * 256 + d[i + 12] * 65536 + d[i + 13] * 16777216 + d[i + 14] * 4294967296;
+  return BigInt(a) | (BigInt(b) << 40n) | (BigInt(c) << 80n);
+}
+
 /** Key bits (LSB-first words) -> integer in [0, 2^bits). */
 export function wordsToBigint(words: Uint32Array, bits: number): bigint {
   let v = 0n;

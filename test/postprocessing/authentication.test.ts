@@ -2,7 +2,7 @@ import test from 'ava';
 import { authenticatedChannel, AuthenticationError, authKeyBitsFor } from '../../protocols/postprocessing/authenticated-channel.ts';
 import { preSharedKeySource, KeyExhaustedError } from '../../protocols/postprocessing/key-source.ts';
 import { memoryChannelPair, type ClassicalChannel, type PpMessage } from '../../protocols/postprocessing/channel.ts';
-import { polyHash127, P127 } from '../../protocols/postprocessing/poly-hash.ts';
+import { polyHash127, PolyHash127Stream, P127 } from '../../protocols/postprocessing/poly-hash.ts';
 import { canonicalBytes } from '../../protocols/postprocessing/canonical.ts';
 import { cascadeAlice, cascadeBob } from '../../protocols/postprocessing/cascade.ts';
 import { createRng } from '../../protocols/rng.ts';
@@ -11,7 +11,7 @@ import { noisyPair } from './helpers.ts';
 
 const psk = (bits: number, seed = 'psk') => { const r = createRng(seed); return randomBits(bits, () => r.nextUint32()); };
 
-function pair(keyBits = 200_000, mangle?: (m: PpMessage, i: number) => PpMessage[]) {
+function pair(keyBits = 200_000, mangle?: (m: PpMessage, i: number) => PpMessage[], mode: 'message' | 'transcript' = 'message') {
   const [a0, b] = memoryChannelPair();
   let i = 0;
   // An active attacker sitting on Alice's outgoing direction.
@@ -19,8 +19,8 @@ function pair(keyBits = 200_000, mangle?: (m: PpMessage, i: number) => PpMessage
     ? { send: (m) => { for (const x of mangle(structuredClone(m), i++)) a0.send(x); }, receive: () => a0.receive(), close: (r) => a0.close!(r) }
     : a0;
   const key = psk(keyBits);
-  const A = authenticatedChannel(a, preSharedKeySource(key), { role: 'initiator', label: 'sess-1' });
-  const B = authenticatedChannel(b, preSharedKeySource({ length: key.length, words: key.words.slice() }), { role: 'responder', label: 'sess-1' });
+  const A = authenticatedChannel(a, preSharedKeySource(key), { role: 'initiator', label: 'sess-1', mode });
+  const B = authenticatedChannel(b, preSharedKeySource({ length: key.length, words: key.words.slice() }), { role: 'responder', label: 'sess-1', mode });
   return { A, B };
 }
 
@@ -113,4 +113,57 @@ test('Cascade runs unchanged over authenticated channels', async (t) => {
   ]);
   t.true(equals(ra.key, rb.key));
   t.is(A.keyBitsUsed, B.keyBitsUsed);
+});
+
+test('transcript mode: Cascade then one confirmation per direction, 381 key bits in all', async (t) => {
+  const { alice, bob } = noisyPair(50_000, 0.02, 'transcript');
+  const { A, B } = pair(2_000, undefined, 'transcript');
+  const [ra, rb] = await Promise.all([
+    cascadeAlice(A, alice, { variant: 'yanetal', qber: 0.02, rng: createRng(3) }),
+    cascadeBob(B, bob),
+  ]);
+  await Promise.all([A.confirm(), B.confirm()]);
+  t.true(equals(ra.key, rb.key));
+  t.is(A.keyBitsUsed, 127 + 254);
+  t.is(B.keyBitsUsed, 127 + 254);
+});
+
+test('transcript mode: an altered message fails the confirmation', async (t) => {
+  const { A, B } = pair(10_000, (m, i) => { if (i === 1) (m.msg as { n: number }).n = 99; return [m]; }, 'transcript');
+  await A.send({ type: 'x', n: 1 });
+  await A.send({ type: 'x', n: 2 });
+  t.is((await B.receive()).n, 1);
+  t.is((await B.receive()).n, 99); // not yet detected ...
+  const results = await Promise.allSettled([A.confirm(), B.confirm()]);
+  t.is(results[1].status, 'rejected'); // ... but B's confirmation fails: no keys
+  t.regex(String((results[1] as PromiseRejectedResult).reason), /bad transcript tag at confirmation 0/);
+});
+
+test('transcript mode: replay fails at once, a dropped message fails the confirmation', async (t) => {
+  {
+    const { A, B } = pair(10_000, (m, i) => (i === 0 ? [m, structuredClone(m)] : [m]), 'transcript');
+    await A.send({ type: 'x' });
+    await B.receive();
+    await t.throwsAsync(B.receive(), { instanceOf: AuthenticationError, message: /sequence 0, expected 1/ });
+  }
+  {
+    const { A, B } = pair(10_000, (m) => (m.type === 'auth' && m.seq === 1 ? [] : [m]), 'transcript');
+    await A.send({ type: 'x' });
+    await A.send({ type: 'y' });
+    await B.receive();
+    const results = await Promise.allSettled([A.confirm(), B.confirm()]);
+    t.regex(String((results[1] as PromiseRejectedResult).reason), /peer sent 2 messages, we received 1/);
+  }
+});
+
+test('streaming polynomial hash equals the one-shot hash for any split', (t) => {
+  const rng = createRng('stream');
+  const data = new Uint8Array(1000).map(() => rng.nextInt(256));
+  const key = 987654321987654321987654321n;
+  for (const cuts of [[0], [1, 2, 3], [14, 15, 16], [29, 500, 999], [333, 334]]) {
+    const st = new PolyHash127Stream(key);
+    let prev = 0;
+    for (const c of [...cuts, data.length]) { st.update(data.subarray(prev, c)); prev = c; }
+    t.is(st.digest(), polyHash127(key, data));
+  }
 });
