@@ -358,8 +358,16 @@ export class KeyPoolStore {
     if (keyIds.length === 0) return [];
     keyIds.forEach((id) => checkBlockId(id));
     const vals = await this.run(() => this.redis.mget(...keyIds.map((id) => keyIdKey(this.net, from, this.owner, kind, id))));
-    return vals.map((v) => v === null ? undefined
-      : (JSON.parse(v) as [string, number, number][]).map(([blockId, offset, length]) => ({ blockId, offset, length })));
+    // Written by another node: validate before use.
+    return vals.map((v, i) => {
+      if (v === null) return undefined;
+      let parsed: unknown;
+      try { parsed = JSON.parse(v); } catch { throw new PoolError('RANGE', `RANGE key id ${keyIds[i]}: directory entry is not JSON`); }
+      const ok = Array.isArray(parsed) && parsed.length > 0 && parsed.every((r) => Array.isArray(r) && r.length === 3 && typeof r[0] === 'string'
+        && Number.isInteger(r[1]) && r[1] >= 0 && Number.isInteger(r[2]) && r[2] > 0);
+      if (!ok) throw new PoolError('RANGE', `RANGE key id ${keyIds[i]}: directory entry must be [[blockId, offset, length], ...]`);
+      return (parsed as [string, number, number][]).map(([blockId, offset, length]) => ({ blockId, offset, length }));
+    });
   }
 }
 

@@ -35,6 +35,9 @@ test.serial('each node works on its own pools with its own user', async (t) => {
   t.deepEqual(refs[0], w.keys[0].refs);
   const r = await b.take('Alice', 'secret', [refs[0]!]);
   t.deepEqual(r.keys[0].bytes, w.keys[0].bytes);
+  // a peer's directory entry is input from another node: a malformed one is refused, naming the key id
+  await as(users.nodes.Alice).set(`qn:${net}:ref:from=Alice:to=Bob:secret:22222222-2222-4222-8222-222222222222`, '[["k1", -5, 8]]');
+  await t.throwsAsync(b.resolveKeyIds('Alice', 'secret', ['22222222-2222-4222-8222-222222222222']), { message: /RANGE key id 22222222/ });
 });
 
 test.serial("node A's credentials cannot read or write node B's pools (NOPERM)", async (t) => {

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { startRedis, type ManagedServer } from '../../infra/servers.ts';
 import { KeyPoolStore, PoolError } from '../../infra/keypool/store.ts';
 import { lowWaterChannel } from '../../infra/keypool/names.ts';
+import { subscribeLowWater } from '../../infra/keypool/events.ts';
 import { blockOf, deposit, expectedBytes } from './helpers.ts';
 
 let srv: ManagedServer;
@@ -146,8 +147,11 @@ test('low-water: the withdrawal that crosses the threshold says so and publishes
   await deposit(a, b, 'secret', blockOf('l1', 1000, 12)); // 500 bits in Alice's lane
   const sub = new Redis(srv.url);
   const events: unknown[] = [];
-  sub.on('message', (_c, m) => events.push(JSON.parse(m)));
-  await sub.subscribe(lowWaterChannel(net, 'Alice'));
+  const invalid: string[] = [];
+  await subscribeLowWater(sub, net, (e) => events.push(e), { owner: 'Alice', onInvalid: (r) => invalid.push(r) });
+  const pub = new Redis(srv.url);
+  await pub.publish(lowWaterChannel(net, 'Alice'), JSON.stringify({ owner: 'Alice', peer: 'Bob', kind: 'secret', available: -1, threshold: 3 }));
+  await pub.quit();
   t.false((await a.withdraw('Bob', 'secret', 100)).lowWater);
   t.true((await a.withdraw('Bob', 'secret', 150)).lowWater);
   t.false((await a.withdraw('Bob', 'secret', 50)).lowWater);
@@ -159,6 +163,7 @@ test('low-water: the withdrawal that crosses the threshold says so and publishes
     { owner: 'Alice', peer: 'Bob', kind: 'secret', available: 250, threshold: 300 },
     { owner: 'Alice', peer: 'Bob', kind: 'secret', available: 100, threshold: 300 },
   ]);
+  t.deepEqual(invalid, ['low-water message: available: Number must be greater than or equal to 0']);
   await sub.quit();
 });
 
