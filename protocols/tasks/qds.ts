@@ -52,8 +52,10 @@ export function qdsDegreeForMessage(messageBytes: number, eps: number): number {
 /** Length of the imperfect (error-corrected, not privacy-amplified) strings needed when each key
  *  bit carries at least `minEntropyPerBit` bits of smooth min-entropy against the eavesdropper:
  *  the attacker's guessing probability on an L-bit string is <= 2^(-L h), so L h must reach the
- *  secret-key degree n (Li et al. 2023 replace perfect secrecy by the guessing probability;
- *  this per-bit min-entropy rate is our parametrisation of their bound). */
+ *  secret-key degree n. Li et al. 2023 (Sec. IV.1-IV.2: guessing probability of the attacker,
+ *  attacks of guessing keys and of recovering keys from a signature) bound forgery through that
+ *  guessing probability; this per-bit rate is our parametrisation of it, not their formula. The
+ *  default (qdsStringLength) is the reference experiment's 900-bit strings. */
 export function imperfectStringLength(messageBits: number, eps: number, minEntropyPerBit: number): number {
   if (!(minEntropyPerBit > 0 && minEntropyPerBit <= 1)) throw new RangeError(`imperfectStringLength: minEntropyPerBit must be in (0, 1], got ${minEntropyPerBit}`);
   return Math.ceil(qdsSecurityDegree(messageBits, eps) / minEntropyPerBit);
