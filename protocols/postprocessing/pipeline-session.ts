@@ -1,7 +1,12 @@
-// The whole BB84 session in one process (tests, benchmarks, the CLI): the fabric samples the run,
-// hands each party its own view, and the two halves run against each other over an in-memory
-// channel pair. Across processes the session actors do the same with runBb84Source /
-// runBb84Detector on their own ends of a NATS-backed ClassicalChannel.
+// The whole session in one process (tests, benchmarks, the CLI): the fabric samples the run,
+// hands each party its own view, and the halves run against each other over in-memory channel
+// pairs. Across processes the session actors do exactly the same with the halves themselves:
+//   fabric (server):  sampleBb84Frames / sampleMdiFrames / sampleJointBsmFrames (+ combineJointBsm)
+//                     / sampleBbm92Frames, routing frame.source|detector|a|b|relay|ports[i] to its owner
+//   BB84:  runBb84Source(ch, sourceFrames, cfg)   runBb84Detector(ch, detectorFrames, cfg)
+//   MDI:   runMdiRelay(toA, toB, relayFrames, keys)   runMdiSource(relayCh, peerCh, frames, { role })
+// each on its own end of a NATS-backed ClassicalChannel; a half that cannot produce a key throws
+// SessionAbort (stage, reason) and closes its channel, so the peer fails too.
 import { type BitString, equals } from '../bits.ts';
 import { createRng } from '../rng.ts';
 import type { Bb84Link } from '../physics/bb84-model.ts';
