@@ -24,6 +24,9 @@
 // dropped before reaching the actor; the host counts them, emits a FrameErrorEvent naming the field,
 // and answers runtime.error when the sender was waiting for a reply. Inspection events stream to
 // `inspect.<processId>` only while some `hetqn inspect` holds a lease, so they cost nothing otherwise.
+// Trust: node admission is authenticated (HMAC over a platform nonce, infra/credentials.ts), but the
+// bus itself is not per-sender authenticated: `envelope.from` is what the sender says. Deployments
+// beyond one trusted host need NATS users/TLS per process; session messages carry their own MACs.
 import { createActor, type AnyActorLogic, type AnyActorRef, type AnyStateMachine, type InputFrom, type InspectionEvent } from 'xstate';
 import { randomUUID } from 'node:crypto';
 import { BusTimeoutError, type Bus, type BusMessage, type Subscription } from './bus.ts';

@@ -144,7 +144,7 @@ const echoMachine = setup({
   actions: { ...busActionStubs, audit: (_: unknown, _p: { text: string }) => {} },
 }).createMachine({
   id: 'echo',
-  context: { count: 0, heard: [] },
+  context: () => ({ count: 0, heard: [] as string[] }),
   on: {
     'echo.say': {
       actions: [
@@ -227,4 +227,43 @@ test('after a server restart, running nodes are asked to register again and come
   t.is(v.nodes.find((n) => n.name === 'George')!.state, 'expected');
   await intruder.stop({ closeBus: false });
   await a.stop(); await server2.stop();
+});
+
+test('a machine asks another actor with the injected bus.request actor and gets the reply as done output', async (t) => {
+  const { busRequestStub } = await import('../../runtime/port.ts');
+  const { waitFor } = await import('xstate');
+  const asker = setup({
+    types: { context: {} as { answer?: unknown; error?: string } },
+    actions: { ...busActionStubs },
+    actors: { 'bus.request': busRequestStub },
+  }).createMachine({
+    id: 'asker',
+    context: {},
+    initial: 'asking',
+    states: {
+      asking: {
+        invoke: {
+          src: 'bus.request',
+          input: { subject: 'actor.e', type: 'echo.say', body: { text: 'ping' }, timeoutMs: 2000 },
+          onDone: { target: 'done', actions: ({ context, event }) => { context.answer = event.output.body; } },
+          onError: { target: 'failed', actions: ({ context, event }) => { context.error = (event.error as Error).message; } },
+        },
+      },
+      done: { type: 'final' },
+      failed: { type: 'final' },
+    },
+  });
+  const bus = new MemoryBus();
+  const h = new ActorHost({ bus, net: 'unit', processId: 'p', logFrameErrors: false });
+  h.spawn(echoMachine, { systemId: 'e' });
+  const ok = h.spawn(asker, { systemId: 'asker1' });
+  const s1 = await waitFor(ok, (s) => s.status === 'done');
+  t.deepEqual(s1.context.answer, { text: 'ping', count: 1 });
+  // nobody listening: the request actor fails and the machine takes onError
+  h.stopActor('e');
+  const ko = h.spawn(asker, { systemId: 'asker2' });
+  const s2 = await waitFor(ko, (s) => s.status === 'done');
+  t.is(s2.value, 'failed');
+  t.regex(s2.context.error!, /nobody is listening on qn\.unit\.actor\.e/);
+  await h.stop();
 });
