@@ -42,7 +42,11 @@ export type KeyPoolEvent =
   | Req<'pool.stats', { peer: NodeId; kind: PoolKind }>
   | Req<'pool.sweep', { peer: NodeId; kind: PoolKind }>;
 
-/** A queued request. */
+/**
+ * A queued request. `requestId` correlates the emitted result (body.requestId, else meta.id, else a
+ * counter); only body.requestId is passed to the store as its retry token, since a counter restarts
+ * with the actor and would replay another request's receipt.
+ */
 export interface PoolRequest { op: PoolOp; requestId: string; body: Record<string, unknown> & { peer: NodeId; kind: PoolKind }; meta?: Meta }
 
 export type KeyPoolEmitted =
@@ -158,8 +162,8 @@ export const keyPoolMachine = setup({
         stage: { invoke: { src: 'pool.stage', input: ({ context }) => context.queue[0].body as StageIn, onDone: { target: 'idle', actions: 'finish' }, onError: { target: 'idle', actions: 'finish' } } },
         commit: { invoke: { src: 'pool.commit', input: ({ context }) => context.queue[0].body as BlockIn, onDone: { target: 'idle', actions: 'finish' }, onError: { target: 'idle', actions: 'finish' } } },
         abort: { invoke: { src: 'pool.abort', input: ({ context }) => context.queue[0].body as BlockIn, onDone: { target: 'idle', actions: 'finish' }, onError: { target: 'idle', actions: 'finish' } } },
-        withdraw: { invoke: { src: 'pool.withdraw', input: ({ context }) => ({ ...context.queue[0].body, requestId: context.queue[0].requestId }) as WithdrawIn, onDone: { target: 'idle', actions: 'finish' }, onError: { target: 'idle', actions: 'finish' } } },
-        take: { invoke: { src: 'pool.take', input: ({ context }) => ({ ...context.queue[0].body, requestId: context.queue[0].requestId }) as TakeIn, onDone: { target: 'idle', actions: 'finish' }, onError: { target: 'idle', actions: 'finish' } } },
+        withdraw: { invoke: { src: 'pool.withdraw', input: ({ context }) => context.queue[0].body as WithdrawIn, onDone: { target: 'idle', actions: 'finish' }, onError: { target: 'idle', actions: 'finish' } } },
+        take: { invoke: { src: 'pool.take', input: ({ context }) => context.queue[0].body as TakeIn, onDone: { target: 'idle', actions: 'finish' }, onError: { target: 'idle', actions: 'finish' } } },
         stats: { invoke: { src: 'pool.stats', input: ({ context }) => context.queue[0].body as PoolIn, onDone: { target: 'idle', actions: 'finish' }, onError: { target: 'idle', actions: 'finish' } } },
         sweep: { invoke: { src: 'pool.sweep', input: ({ context }) => context.queue[0].body as PoolIn, onDone: { target: 'idle', actions: 'finish' }, onError: { target: 'idle', actions: 'finish' } } },
       },

@@ -12,7 +12,7 @@
 //   P:q       zset of committed blocks whose own lane still has free bits, score = commit order
 //   P:all     zset of committed, not yet consumed blocks, score = creation ms (for key expiry)
 //   P:st      zset of staged blocks, score = stage deadline ms
-//   P:r:<rid> receipt of a withdrawal/take (meta length, newline, meta JSON, data): a retried request id gets the same answer back
+//   P:r:w|t:<rid> receipt of a withdrawal/take (meta length, newline, meta JSON, data): a retried request id gets the same answer back
 //   S         stats hash (qn:<net>:stats:...): in, out, outRef, am (own-lane bits available),
 //             ap (peer-lane bits available), staged, blocks, wd, wdRef, aborted, expStaged, expKeys,
 //             firstIn, lastIn, lastOut, seq, lwt (low-water threshold), lw (below it), kttl (key ttl ms)

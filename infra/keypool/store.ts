@@ -196,7 +196,10 @@ function extractKey(segs: Segment[], data: Buffer): WithdrawnKey {
 export interface WithdrawOptions {
   /** Number of keys of `bits` bits each, taken atomically (all or none). Default 1. */
   count?: number;
-  /** Retry token: the same id returns the same keys (within receiptTtlMs). Default: a fresh uuid. */
+  /**
+   * Retry token: the same id returns the same keys (within receiptTtlMs), whatever the other arguments,
+   * so it must be unique per logical request (a uuid). Default: a fresh uuid (no retry across calls).
+   */
   requestId?: string;
   /**
    * Publish each key's references under these ids (one per key) in the key-ID directory the peer can read
@@ -295,7 +298,7 @@ export class KeyPoolStore {
     keyIds.forEach((id) => checkBlockId(id));
     const refPrefix = keyIds.length > 0 ? keyIdPrefix(this.net, this.owner, peer, kind) : '';
     const reply = await this.run(() => this.redis.qnWithdrawBuffer(
-      `${P}:q`, S, `${P}:r:${requestId}`, P, bits, count, this.receiptTtlMs, this.owner, peer, kind, chan,
+      `${P}:q`, S, `${P}:r:w:${requestId}`, P, bits, count, this.receiptTtlMs, this.owner, peer, kind, chan,
       refPrefix, this.keyIdTtlMs, ...keyIds,
     ));
     const d = decodeKeys(reply);
@@ -313,7 +316,7 @@ export class KeyPoolStore {
     const refs = keys.map((k) => k.map((r) => [checkBlockId(r.blockId), r.offset, r.length]));
     const requestId = opts.requestId ?? randomUUID();
     checkBlockId(requestId);
-    const reply = await this.run(() => this.redis.qnTakeBuffer(S, `${P}:r:${requestId}`, P, this.receiptTtlMs, JSON.stringify(refs)));
+    const reply = await this.run(() => this.redis.qnTakeBuffer(S, `${P}:r:t:${requestId}`, P, this.receiptTtlMs, JSON.stringify(refs)));
     const d = decodeKeys(reply);
     return { keys: d.keys, available: d.avail, lowWater: false, replayed: Number(reply[2]) === 1, requestId };
   }

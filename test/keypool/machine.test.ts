@@ -27,7 +27,7 @@ test('requests run one at a time in arrival order; results, failures, replies an
       'pool.commit': fromPromise<'committed' | 'already', BlockIn>(async ({ input }) => { log.push(`commit ${input.blockId}`); await gate; return 'committed'; }),
       'pool.withdraw': fromPromise(async ({ input }: { input: WithdrawIn }): Promise<WithdrawOut> => {
         log.push(`withdraw ${input.bits}`);
-        return { keys: [], available: 10, lowWater: true, replayed: false, requestId: input.requestId! };
+        return { keys: [], available: 10, lowWater: true, replayed: false, requestId: input.requestId ?? 'none' };
       }),
       'pool.abort': fromPromise<'aborted' | 'already', BlockIn>(async () => { log.push('abort'); throw new PoolError('COMMITTED', 'COMMITTED block b1 cannot be aborted'); }),
     },
@@ -98,7 +98,16 @@ test('with the real store: two nodes stage, commit, withdraw by size and take by
     b.send({ type: 'pool.take', body: { peer: 'Alice', kind: 'secret', keys: [w.keys[0].refs] } });
     await until(() => ob.length >= 4);
     t.like(ob[3], { type: 'pool.failed', code: 'TAKEN' });
-    a.stop(); b.stop();
+    // a restarted actor (its counter starts again) gets fresh bits, not an earlier request's receipt
+    a.stop();
+    const a2 = createActor(keyPoolMachine.provide({ actors: keyPoolActors(sa) }), { input: { owner: 'Alice' } }).start();
+    const oa2 = collect(a2);
+    a2.send({ type: 'pool.withdraw', body: { peer: 'Bob', kind: 'secret', bits: 256, count: 2 } });
+    await until(() => oa2.length >= 1);
+    const w2 = (oa2[0] as Extract<KeyPoolEmitted, { type: 'pool.done' }>).result as WithdrawOut;
+    t.deepEqual(w2.keys.map((k) => k.refs[0].offset), [512, 768]);
+    t.false(w2.replayed);
+    a2.stop(); b.stop();
   } finally {
     for (const c of conns) c.disconnect();
     await srv.stop();
