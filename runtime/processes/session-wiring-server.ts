@@ -28,6 +28,8 @@ export interface SessionServerOptions {
   /** How often the hypervisor's view is read, ms. */
   viewEveryMs?: number;
   stepTimeoutMs?: number;
+  /** How long a participant may miss heartbeats before its sessions abort (plus 2 us per predicted sifted bit), ms. */
+  downGraceMs?: number;
   /** Events per fabric frame (smaller frames: earlier progress, more messages). */
   maxFrameEvents?: number;
 }
@@ -64,7 +66,12 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
   let states: Record<string, HypervisorNodeState> = Object.fromEntries(topology.nodes.map((n) => [n.name, 'expected']));
   let view: NetworkView = viewOf(states);
   const requesters = new Map<string, string>();
-  const coordinators = new Map<string, { ref: AnyActorRef; nodes: string[] }>();
+  const coordinators = new Map<string, { ref: AnyActorRef; nodes: string[]; graceMs: number }>();
+  const registeredAt = new Map<string, number>();
+  const downSince = new Map<string, number>();
+  const abortSessionsOf = (node: string, why: string) => {
+    for (const c of coordinators.values()) if (c.nodes.includes(node)) c.ref.send({ type: 'CANCEL', reason: `${node} ${why} during the session` });
+  };
 
   const notify = (requestId: string, type: string, body: unknown) => { try { host.publish(taskSubject(requestId), type, body); } catch (e) { process.stderr.write(`[server] notify ${requestId}: ${(e as Error).message}\n`); } };
 
@@ -120,7 +127,8 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
         actors: { fabric: fabricActor },
       }),
     });
-    coordinators.set(plan.sessionId, { ref, nodes: participants.map((p) => p.node) });
+    const graceMs = Math.min(120_000, (opts.downGraceMs ?? 10_000) + Math.ceil((plan.prediction.siftedBits || 0) * 0.002));
+    coordinators.set(plan.sessionId, { ref, nodes: participants.map((p) => p.node), graceMs });
     const sub = ref.subscribe((snap: { status: string; value: unknown; context: CoordinatorContext }) => {
       if (snap.status !== 'done') return;
       sub.unsubscribe();
@@ -152,13 +160,25 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
     let hv: HypervisorView;
     try { hv = (await host.request<HypervisorView>('actor.hypervisor', 'hypervisor.status', {}, { timeoutMs: 2000 })).body; } catch { return; }
     const next = Object.fromEntries(hv.nodes.map((n) => [n.name, n.state])) as Record<string, HypervisorNodeState>;
+    const now = Date.now();
+    for (const n of hv.nodes) {
+      const before = registeredAt.get(n.name);
+      if (n.registeredAt !== undefined) registeredAt.set(n.name, n.registeredAt);
+      // A node that left, or came back as a new process, has lost its sessions: abort them now.
+      const restarted = before !== undefined && n.registeredAt !== undefined && n.registeredAt !== before;
+      if (n.state === 'left' || restarted) { downSince.delete(n.name); abortSessionsOf(n.name, restarted ? 'restarted' : 'left the network'); continue; }
+      // Missed heartbeats may only mean a long synchronous step (sifting millions of detections):
+      // give the node a grace period that grows with the session before declaring it gone.
+      if (n.state === 'down') { if (!downSince.has(n.name)) downSince.set(n.name, now); }
+      else downSince.delete(n.name);
+      const since = downSince.get(n.name);
+      if (since !== undefined) for (const c of coordinators.values()) if (c.nodes.includes(n.name) && now - since > c.graceMs) c.ref.send({ type: 'PARTICIPANT.DOWN', node: n.name });
+    }
     const changed = Object.keys(next).some((k) => next[k] !== states[k]);
     if (!changed) return;
-    const wentDown = Object.keys(next).filter((k) => (next[k] === 'down' || next[k] === 'left') && states[k] === 'up');
     states = next;
     view = viewOf(states);
     tm.send({ type: 'VIEW', view });
-    for (const n of wentDown) for (const c of coordinators.values()) if (c.nodes.includes(n)) c.ref.send({ type: 'PARTICIPANT.DOWN', node: n });
   };
   const poll = setInterval(refresh, opts.viewEveryMs ?? 500);
   poll.unref();
