@@ -1,14 +1,26 @@
-// `hetqn demo paper [--json]`: the reference network end to end. Today: bring the reference
-// topology up (private NATS/Redis if none answer), print the network, shut down cleanly.
-// Later issues append steps to `paperSteps` (QKD pairs, QDS, QBA, joint BSM, conference); each
-// step gets the running cluster and returns a JSON-able result that lands in the final report.
+// `hetqn demo paper [--scale s] [--json [FILE]] [--out DIR]`: the reference network end to end
+// (what `npm start` runs). Brings the reference topology up (private NATS/Redis if none answer),
+// then runs `paperSteps` in order: the network view, the ten QKD pairs, the joint-BSM run, both QDS
+// runs, both QBA trades and the conference key (runtime/demo/paper.ts), with progress bars on
+// stderr, and ends with a report (runtime/demo/report.ts). Each step gets the running cluster and
+// returns a JSON-able result that lands in the final report. A step that cannot run is reported as
+// "not available: <reason>"; the exit code is non-zero only when a step really failed.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
+import { KeyPoolStore } from '../../../infra/keypool/store.ts';
 import { loadTopology, referenceTopologyPath, type Topology } from '../../../infra/topology.ts';
 import { launchCluster, type Cluster } from '../../launcher.ts';
-import { printResult, progress } from '../output.ts';
+import { CliError, parseNumber, printResult, progress } from '../output.ts';
 import { renderNetwork } from '../network-table.ts';
+import { conferenceStep, jointBsmStep, qbaStep, qdsStep, qkdPairsStep, type PaperContext } from '../../demo/paper.ts';
+import { DemoProgress } from '../../demo/progress.ts';
+import { renderReport } from '../../demo/report.ts';
+import { writePlots } from '../../demo/plots.ts';
+import { QDS_RUNS } from '../../demo/published.ts';
+import type { StandIn } from '../../demo/keys.ts';
 
-export interface DemoContext {
+export interface DemoContext extends PaperContext {
   cluster: Cluster;
   topology: Topology;
   /** Human lines for the final report (stdout without --json). */
@@ -18,6 +30,8 @@ export interface DemoContext {
 export interface DemoStep {
   name: string;
   run(ctx: DemoContext): Promise<unknown>;
+  /** Given the step's result, what went really wrong (not "not available"). */
+  failures?(result: any): string[];
 }
 
 export const paperSteps: DemoStep[] = [
@@ -29,37 +43,80 @@ export const paperSteps: DemoStep[] = [
       return view;
     },
   },
-  // Later steps go here, e.g. { name: 'qkd-pairs', run: async (ctx) => ... }.
+  { name: 'qkd', run: qkdPairsStep },
+  { name: 'jointBsm', run: jointBsmStep },
+  {
+    name: 'qds', run: qdsStep,
+    failures: (r: any[]) => r.filter((q) => q.error || !q.forwarderAccept || !q.verifierAccept || !q.agree).map((q) => `${q.name}: ${q.error ?? 'signature not accepted'}`),
+  },
+  {
+    name: 'qba', run: qbaStep,
+    failures: (r: any[]) => r.filter((q) => q.error || !q.agreement || q.validity === false || q.verdictDisagreements > 0).map((q) => `${q.name}: ${q.error ?? 'agreement/validity violated'}`),
+  },
+  { name: 'conference', run: conferenceStep, failures: (r: any) => (r?.error || !r?.allRecovered ? [`conference: ${r?.error ?? 'key not recovered by every participant'}`] : []) },
 ];
 
-export async function runDemo(steps: DemoStep[], topologyFile: string): Promise<{ results: Record<string, unknown>; lines: string[] }> {
+export interface DemoOptions { scale?: number; bars?: boolean }
+
+export async function runDemo(steps: DemoStep[], topologyFile: string, opts: DemoOptions = {}): Promise<{ results: Record<string, any>; lines: string[]; failures: string[]; wallMs: number }> {
+  const t0 = Date.now();
   const topology = loadTopology(topologyFile);
   progress(`demo: bringing up network ${topology.network}...`);
   const cluster = await launchCluster({ topology, forwardChildLogs: !!process.env.HETQN_DEBUG });
   const lines: string[] = [];
-  const results: Record<string, unknown> = {};
+  const results: Record<string, any> = {};
+  const failures: string[] = [];
+  const bars = new DemoProgress(opts.bars ?? true);
+  const stores = new Map(topology.nodes.map((n) => [n.name, KeyPoolStore.connect(cluster.redisUrl, { net: cluster.net, owner: n.name })]));
+  const standIns: StandIn[] = [];
   try {
     for (const step of steps) {
       progress(`demo: ${step.name}`);
-      results[step.name] = await step.run({ cluster, topology, say: (l) => lines.push(l) });
+      try {
+        results[step.name] = await step.run({ cluster, topology, say: (l) => lines.push(l), scale: opts.scale ?? 1, bars, stores, standIns, results });
+        failures.push(...(step.failures?.(results[step.name]) ?? []));
+      } catch (e) {
+        results[step.name] = { error: (e as Error).message };
+        failures.push(`${step.name}: ${(e as Error).message}`);
+      }
     }
   } finally {
+    bars.stop();
     progress('demo: shutting down');
+    for (const s of stores.values()) await s.close().catch(() => undefined);
     await cluster.stop();
   }
-  return { results, lines };
+  results.standIns = standIns;
+  return { results, lines, failures, wallMs: Date.now() - t0 };
 }
 
 export function register(program: Command): void {
   program.command('demo')
-    .description('run a scripted demonstration; `paper` runs the reference network of the paper')
+    .description('run a scripted demonstration; `paper` runs the reference network of the paper end to end')
     .argument('<name>', 'demo name: paper')
     .option('--topology <file>', 'topology file', referenceTopologyPath())
-    .option('--json', 'print one JSON object')
+    .option('--scale <s>', 'scale every acquisition time (1 = full size)', '1')
+    .option('--json [file]', 'write the whole report as JSON to FILE (without FILE: print one JSON object on stdout)')
+    .option('--out <dir>', 'also write SVG plots (key length per pair, signature rate vs fibre length)')
+    .option('--no-bars', 'no progress bars')
     .action(async (name: string, o) => {
-      if (name !== 'paper') throw new (await import('../output.ts')).CliError(`<name>: unknown demo "${name}" (available: paper)`);
-      const { results, lines } = await runDemo(paperSteps, o.topology);
-      printResult(o, { demo: name, steps: results }, () => lines.join('\n'));
-      process.exit(0);
+      if (name !== 'paper') throw new CliError(`<name>: unknown demo "${name}" (available: paper)`);
+      const scale = parseNumber('scale', o.scale, { min: 1e-6, max: 10 })!;
+      const { results, lines, failures, wallMs } = await runDemo(paperSteps, o.topology, { scale, bars: o.bars });
+      const report = { demo: name, scale, wallMs, failures, network: results.network, qkd: results.qkd, jointBsm: results.jointBsm, qds: results.qds, qba: results.qba, conference: results.conference, standIns: results.standIns };
+      if (o.out && results.qkd?.rows) {
+        const files = writePlots(o.out, results.qkd.rows, scale, 2 * QDS_RUNS[1]!.bits, 2 * QDS_RUNS[0]!.bits);
+        progress(`demo: plots written: ${files.join(', ')}`);
+      }
+      const human = () => [...lines, '', renderReport(report)].join('\n');
+      if (typeof o.json === 'string') {
+        fs.mkdirSync(path.dirname(path.resolve(o.json)), { recursive: true });
+        fs.writeFileSync(o.json, JSON.stringify(report, null, 2));
+        process.stdout.write(human() + '\n');
+        progress(`demo: report written to ${o.json}`);
+      } else {
+        printResult({ json: o.json === true }, report, human);
+      }
+      process.exit(failures.length ? 1 : 0);
     });
 }

@@ -1,0 +1,59 @@
+// The demo's final report as text: the QKD table in the layout of the published one with our values
+// beside the published ones and the deviation, then signatures, QBA consumption per pool per
+// multicast round, the conference, stand-in keys and the total wall time.
+import { renderQba } from '../cli/commands/qba.ts';
+import type { QkdRow } from './paper.ts';
+import type { StandIn } from './keys.ts';
+
+const int = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : Math.round(x).toLocaleString('en-US').replace(/,/g, ' '));
+const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`);
+const fix = (x: number | undefined, d: number) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
+
+export function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i < 4 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
+  return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function renderQkd(rows: QkdRow[], scale: number): string {
+  const head = ['pair', 'protocol', 'DoF', 'T (s)', 'L (km)', 'f pub', 'f ours', 'l_sift pub', 'l_sift ours', 'dev', 'e_b pub', 'e_b ours', 'l_sec pub', 'l_sec ours', 'dev'];
+  const body = rows.map((r) => [
+    r.pair, r.protocol, r.dof, String(r.T), fix(r.L, 1), fix(r.published.f, 3), fix(r.ours?.f, 3),
+    int(r.published.lSift * scale), int(r.ours?.lSift), pct(r.deviation?.lSift),
+    fix(r.published.eB, 4), fix(r.ours?.eB, 4), int(r.published.lSec * scale), int(r.ours?.lSec), pct(r.deviation?.lSec),
+  ]);
+  const notes = rows.filter((r) => r.note).map((r) => `  ${r.pair}: ${r.note}`);
+  return [
+    `QKD (published values of Lu et al. 2025${scale !== 1 ? ` x scale ${scale} for l_sift and l_sec` : ''}; dev = (ours - published) / published)`,
+    table(head, body), ...notes,
+  ].join('\n');
+}
+
+export function renderReport(r: Record<string, any>): string {
+  const out: string[] = [];
+  out.push(renderQkd(r.qkd.rows, r.scale));
+  const j = r.jointBsm;
+  out.push('', `Joint BSM (Bob–Charlie tbp MDI, George + Henry measuring together, ${int(j?.pulses)} pulses): ${j?.available ? `l_sift ${int(j.lSift)}, e_b ${fix(j.eB, 4)}, l_sec ${int(j.lSec)} (${(j.wallMs / 1000).toFixed(0)} s)` : `not available: ${j?.reason}`}`);
+  out.push('', 'QDS');
+  for (const q of r.qds ?? []) {
+    if (q.error) { out.push(`  ${q.name}: FAILED: ${q.error}`); continue; }
+    const sr = q.signatureRatePerSecond;
+    out.push(`  ${q.name}: ${q.signer} signs ${int(q.messageBytes)} bytes for ${q.forwarder}, third party ${q.verifier}; n = ${q.n}, ${q.bitsPerLink} bits per link per signature`);
+    out.push(`    ${q.forwarder} ${q.forwarderAccept ? 'accepts' : 'rejects'}, ${q.verifier} ${q.verifierAccept ? 'accepts' : 'rejects'} (verdicts ${q.agree ? 'agree' : 'DISAGREE'}); ${q.wallMs} ms`);
+    out.push(`    signature rate: ${sr.ours === null ? 'ours n/a (no QKD run)' : `${fix(sr.ours, 2)} /s from our key rates`}; ${fix(sr.fromPublished, 2)} /s from the published key rates`);
+  }
+  out.push('', 'QBA');
+  for (const q of r.qba ?? []) {
+    out.push(`  ${q.name}`);
+    out.push(q.error ? `    FAILED: ${q.error}` : renderQba(q).split('\n').map((l) => '  ' + l).join('\n'));
+  }
+  const c = r.conference;
+  out.push('', c?.error ? `Conference: FAILED: ${c.error}` : `Conference: ${c.sponsor} drew ${int(c.bits)} bits and one-time padded them to ${c.participants.join(', ')}: ${c.allRecovered ? 'all recovered K' : 'NOT all recovered'} (${c.results.map((p: { node: string; keyBits: number }) => `${p.node} ${int(p.keyBits)}`).join(', ')} pool bits incl. authentication)`);
+  const si: StandIn[] = r.standIns ?? [];
+  if (si.length) {
+    out.push('', 'Stand-in keys (pools the QKD runs left short; CSPRNG blocks deposited on both ends like a session):');
+    for (const s of si) out.push(`  ${s.pool} ${s.kind}: ${int(s.bits)} bits (${s.reason})`);
+  }
+  out.push('', `Total wall time: ${(r.wallMs / 1000).toFixed(1)} s${r.failures?.length ? `; failures: ${r.failures.join('; ')}` : ''}`);
+  return out.join('\n');
+}
