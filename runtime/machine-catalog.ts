@@ -7,4 +7,11 @@ export const machineCatalog: Array<() => Promise<AnyStateMachine>> = [
   async () => (await import('../actors/server/hypervisor.ts')).hypervisorMachine,
   async () => (await import('../actors/node/node.ts')).nodeMachine,
   async () => (await import('../actors/node/key-pool.ts')).keyPoolMachine,
+  async () => (await import('../actors/tasks/task-agent.ts')).taskAgentMachine,
+  async () => (await import('../actors/tasks/task-role-machine.ts')).taskRoleMachine,
+  async () => (await import('../actors/tasks/task-coordinator.ts')).taskCoordinatorMachine,
+  async () => (await import('../actors/tasks/task-machines.ts')).signTaskMachine,
+  async () => (await import('../actors/tasks/task-machines.ts')).conferenceTaskMachine,
+  async () => (await import('../actors/tasks/task-machines.ts')).qbaTaskMachine,
+  async () => (await import('../actors/tasks/qba-round.ts')).qbaRoundMachine,
 ];
