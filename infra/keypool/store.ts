@@ -109,6 +109,16 @@ export interface PoolStats {
   lowWaterBits: number; belowLowWater: boolean; keyTtlMs: number;
 }
 
+export interface BlockInfo {
+  id: string;
+  state: 'staged' | 'committed' | 'aborted' | 'expired' | 'consumed';
+  /** Absent for finished (tombstoned) blocks. */
+  length?: number; createdAt?: number; meta?: BlockMeta; sessionId?: SessionId;
+  /** Bits left in this node's by-size lane and in the peer's lane. */
+  availableOwn?: number; availablePeer?: number;
+}
+const STATES: Record<string, BlockInfo['state']> = { s: 'staged', c: 'committed', a: 'aborted', e: 'expired', x: 'consumed' };
+
 export type PoolErrorCode = 'NOSUCH' | 'EXISTS' | 'STAGED' | 'COMMITTED' | 'ABORTED' | 'EXPIRED' | 'CONSUMED' | 'TAKEN' | 'LANE' | 'RANGE' | 'SHORT' | 'INCONSISTENT' | 'NOPERM' | 'OTHER';
 
 /** A refused pool operation; `code` says why (the first word of the script's error). */
@@ -319,6 +329,21 @@ export class KeyPoolStore {
     const reply = await this.run(() => this.redis.qnTakeBuffer(S, `${P}:r:t:${requestId}`, P, this.receiptTtlMs, JSON.stringify(refs)));
     const d = decodeKeys(reply);
     return { keys: d.keys, available: d.avail, lowWater: false, replayed: Number(reply[2]) === 1, requestId };
+  }
+
+  /** A block's state and metadata (no key bits); undefined when this pool never heard of it. */
+  async block(peer: NodeId, kind: PoolKind, blockId: string): Promise<BlockInfo | undefined> {
+    const { P } = this.pool(peer, kind);
+    checkBlockId(blockId);
+    const f = await this.run(() => this.redis.hmget(`${P}:b:${blockId}`, 'st', 'len', 'cr', 'meta', 'ses', 'c', 'e', 'ps', 'pe', 'pu'));
+    if (!f[0]) return undefined;
+    const state = STATES[f[0]] ?? 'consumed';
+    if (f[1] === null) return { id: blockId, state };
+    const n = (i: number) => Number(f[i]);
+    return {
+      id: blockId, state, length: n(1), createdAt: n(2), meta: JSON.parse(f[3] ?? '{}') as BlockMeta, sessionId: f[4] || undefined,
+      availableOwn: n(6) - n(5), availablePeer: n(8) - n(7) - n(9),
+    };
   }
 
   /** Expire stale stages and (with a key ttl) old committed blocks now, instead of lazily. */

@@ -197,6 +197,20 @@ test('statistics and the pool list report levels and consumption without key mat
   t.true(sb.fillRateBps > 0);
 });
 
+test('block info: state, metadata and what is left, never key bits', async (t) => {
+  const { a, b } = pair();
+  const blk = blockOf('info', 100, 19, 1_700_000_000_000);
+  await a.stage('Bob', 'secret', blk);
+  t.like(await a.block('Bob', 'secret', 'info'), { state: 'staged', length: 100, createdAt: 1_700_000_000_000, sessionId: 'info', meta: { protocol: 'test', qber: 0.01, eps: 1e-10 } });
+  await b.stage('Alice', 'secret', blk);
+  await a.commit('Bob', 'secret', 'info');
+  await a.withdraw('Bob', 'secret', 20);
+  t.like(await a.block('Bob', 'secret', 'info'), { state: 'committed', availableOwn: 30, availablePeer: 50 });
+  await b.abort('Alice', 'secret', 'info');
+  t.deepEqual(await b.block('Alice', 'secret', 'info'), { id: 'info', state: 'aborted' });
+  t.is(await a.block('Bob', 'secret', 'nothing'), undefined);
+});
+
 test('stage validates its input and names the field', async (t) => {
   const { a } = pair();
   const blk = blockOf('v', 64, 18);
