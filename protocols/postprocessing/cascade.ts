@@ -1,7 +1,7 @@
 // Cascade information reconciliation (Brassard & Salvail, EUROCRYPT '93), one half per party.
 // Alice holds the reference key and only answers parity questions; Bob corrects his key.
 // Every message goes through the ClassicalChannel:
-//   A->B cascade.start  {n, variant, qber, shuffle, passes}
+//   A->B cascade.start  {n, variant, qber, shuffle, passes, concurrent}
 //   A->B cascade.pass   {pass, seed, blockSize, count, parities}  top-level block parities of a pass
 //   B->A cascade.ask    {pass, start, len}   ALL parity questions of one round (binary-search left
 //                                            halves of every open block, in lockstep); empty = pass done
@@ -10,9 +10,11 @@
 // Bob remembers every Alice parity he has learned (sub-block tree per block), so a correction
 // that cascades into an earlier pass restarts its binary search at the smallest known odd
 // sub-block (Martinez-Mateo et al., QIC 15 (2015), sec. 3); right halves are inferred from the
-// parent, never asked.
+// parent, never asked. Bob keeps error parities (his XOR Alice's) for every known node and
+// toggles them along the path of each flip, so nothing is recomputed but the one new half per
+// question (ParityIndex makes that cheap even inside blocks of n/2 bits).
 import { type BitString, wordsFor, clearTail } from '../bits.ts';
-import type { Rng } from '../rng.ts';
+import type { RandomSource } from './random-source.ts';
 import { type ClassicalChannel, type PpMessage, expectMessage, ProtocolError } from './channel.ts';
 import { blockParities, ParityIndex } from './word-parity.ts';
 import { createShuffle, paddedLength, type BitShuffle, type ShuffleKind } from './shuffle.ts';
@@ -22,8 +24,8 @@ export interface CascadeOptions {
   variant: CascadeVariant;
   /** QBER estimate from parameter estimation; sets the block sizes. */
   qber: number;
-  /** Source of the public shuffle seeds (Alice's side). */
-  rng: Rng;
+  /** Source of the public shuffle seeds (Alice's side; an Rng or the QRNG). */
+  rng: RandomSource;
   /** Shuffle family (default 'fast'; see shuffle.ts). */
   shuffle?: ShuffleKind;
   /** Run consecutive huge-block passes together (default false; see cascadePassGroups: fewer
