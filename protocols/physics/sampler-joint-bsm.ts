@@ -41,15 +41,16 @@ function buildPortFrame(slots: Float64Array, bins: Uint8Array, keep: Uint8Array,
   return { firstSlot: first, deltas, bins: out };
 }
 
-function decodeJoint(f: EventFrame, law: MdiOutcomeLaw, uniform: () => number): JointBsmFrames {
+function decodeJoint(f: EventFrame, law: MdiOutcomeLaw, nextWord: () => number): JointBsmFrames {
   const n = f.outcome.length, o = f.outcome;
   const ia = new Uint8Array(n), ib = new Uint8Array(n), xa = new Uint8Array(n), xb = new Uint8Array(n);
   const bins0 = new Uint8Array(n), bins1 = new Uint8Array(n);
-  let c0 = 0, c1 = 0;
+  let c0 = 0, c1 = 0, word = 0;
   for (let i = 0; i < n; i++) {
     const j = o[i];
+    if ((i & 31) === 0) word = nextWord();
     ia[i] = law.intensityA[j]; ib[i] = law.intensityB[j]; xa[i] = law.bitA[j]; xb[i] = law.bitB[j];
-    const side = uniform() < 0.5 ? 0 : 1;
+    const side = (word >>> (i & 31)) & 1; // a fair coin per success
     if (law.bell[j] === PSI_MINUS) {
       bins0[i] = side ? BIN_EARLY : BIN_LATE; bins1[i] = side ? BIN_LATE : BIN_EARLY; c0++; c1++;
     } else if (side) { bins0[i] = BIN_EARLY | BIN_LATE; c0++; } else { bins1[i] = BIN_EARLY | BIN_LATE; c1++; }
@@ -66,7 +67,7 @@ function decodeJoint(f: EventFrame, law: MdiOutcomeLaw, uniform: () => number): 
 export function* sampleJointBsmFrames(cfg: JointBsmRunConfig, rng: Rng = createRng(cfg.seed)): Generator<JointBsmFrames> {
   const law = mdiOutcomeLaw(cfg.params, jointBsmToMdiLink(cfg.bsm).link);
   const patternRng = rng.fork();
-  for (const f of sampleEventFrames(rng, cfg.pulses, law, { maxFrameEvents: cfg.maxFrameEvents })) yield decodeJoint(f, law, () => patternRng.nextDouble());
+  for (const f of sampleEventFrames(rng, cfg.pulses, law, { maxFrameEvents: cfg.maxFrameEvents })) yield decodeJoint(f, law, () => patternRng.nextUint32());
 }
 
 /**
