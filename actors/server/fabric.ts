@@ -9,6 +9,9 @@ import type { Bb84Link, Bb84SourceParams } from '../../protocols/physics/bb84-mo
 import { dbToTransmittance } from '../../protocols/physics/channel.ts';
 import { sampleBb84Frames } from '../../protocols/physics/sampler-bb84.ts';
 import type { PpMessage } from '../../protocols/postprocessing/channel.ts';
+import type { MdiLink } from '../../protocols/physics/mdi-model.ts';
+import { sampleMdiFrames, type MdiSourceParams } from '../../protocols/physics/sampler-mdi.ts';
+import { calibratedLink, REFERENCE_MDI_ROWS } from '../../protocols/keyrate/mdi-reference.ts';
 import type { NetworkView, Plan } from './orchestration-types.ts';
 import { REFERENCE_DEFAULTS } from './orchestration.ts';
 
@@ -19,7 +22,16 @@ export interface CalibrationData {
   links?: Record<string, LinkCalibration>;
 }
 
+/** MDI constants fitted to the published rows (infra/topologies/reference-calibration-mdi.json). */
+export interface MdiCalibrationData {
+  mdi?: {
+    hom?: { visibility?: number };
+    links?: Record<string, { extraLossDb: number; eMis: number; params: { a: Record<string, number>; b: Record<string, number> } }>;
+  };
+}
+
 export interface FabricEnv {
+  mdiCalibration?: MdiCalibrationData;
   view: NetworkView;
   calibration?: CalibrationData;
   /** Residual misalignment each participant's calibration left (session.ready). */
@@ -86,12 +98,69 @@ function* bb84Deliveries(plan: Plan, env: FabricEnv, counter: { n: number }): Ge
   yield { node: rx, msg: { type: 'fabric.end', detections: counter.n } };
 }
 
+/** The reference-row key of a pair ("A-B") and whether the plan's (a, b) is the row's order reversed. */
+export function mdiRowKey(a: string, b: string): { key: string; swapped: boolean } {
+  const x = a[0]!.toUpperCase(), y = b[0]!.toUpperCase();
+  return x <= y ? { key: `${x}-${y}`, swapped: false } : { key: `${y}-${x}`, swapped: true };
+}
+
+/** Flat plan parameters (sA, muA, nuA, pSA, pMuA, pNuA and B) as the sampler's per-side settings. */
+export function mdiSourceParams(params: Record<string, number>): MdiSourceParams {
+  const side = (x: 'A' | 'B') => {
+    const v = { s: params[`s${x}`], mu: params[`mu${x}`], nu: params[`nu${x}`], pS: params[`pS${x}`], pMu: params[`pMu${x}`], pNu: params[`pNu${x}`] };
+    for (const [k, val] of Object.entries(v)) if (typeof val !== 'number' || !Number.isFinite(val)) throw new Error(`plan params: ${k}${x} missing`);
+    return v as { s: number; mu: number; nu: number; pS: number; pMu: number; pNu: number };
+  };
+  return { a: side('A'), b: side('B') };
+}
+
+/** The MDI link of a plan (single relay): the reference row's calibrated link (Xu 2013 App. B
+ *  model with the fitted extra loss, e_d and HOM visibility) where the pair has one, else the
+ *  planned legs' losses and the relay's detectors; plus the parties' calibration residuals. */
+export function mdiLinkFor(plan: Plan, env: FabricEnv): MdiLink {
+  const residual = sum(Object.values(env.residual));
+  const { key, swapped } = mdiRowKey(plan.a, plan.b);
+  const row = REFERENCE_MDI_ROWS.find((r) => r.pair === key);
+  const cal = env.mdiCalibration?.mdi?.links?.[key];
+  if (row && cal) {
+    const l = calibratedLink(row, { extraLossDb: cal.extraLossDb, eMis: Math.min(0.5, cal.eMis + residual), visibility: env.mdiCalibration?.mdi?.hom?.visibility ?? 1 });
+    return swapped ? { ...l, etaA: l.etaB, etaB: l.etaA } : l;
+  }
+  const r = plan.relay;
+  const relay = r.kind === 'single' ? env.view.nodes.find((n) => n.id === r.node) : undefined;
+  const etaDet = relay?.etaDet ?? REFERENCE_DEFAULTS.etaDet;
+  const legOf = (n: string) => plan.legs.find((l) => l.from === n);
+  return {
+    etaA: dbToTransmittance(legOf(plan.a)?.lossDb ?? 0) * etaDet,
+    etaB: dbToTransmittance(legOf(plan.b)?.lossDb ?? 0) * etaDet,
+    pDark: relay?.darkCount ?? REFERENCE_DEFAULTS.darkCount,
+    eMis: Math.min(0.5, (relay?.misalignment ?? REFERENCE_DEFAULTS.misalignmentMdi) + residual),
+    visibility: REFERENCE_DEFAULTS.visibility,
+  };
+}
+
+function* mdiDeliveries(plan: Plan, env: FabricEnv, link: MdiLink, counter: { n: number }): Generator<Delivery> {
+  if (plan.relay.kind !== 'single') throw new Error(`MDI relay ${plan.relay.kind} not emulated here`);
+  const relay = plan.relay.node;
+  for (const f of sampleMdiFrames({ pulses: plan.pulses, params: mdiSourceParams(plan.params), link, seed: env.seed, maxFrameEvents: env.maxFrameEvents })) {
+    counter.n += f.relay.deltas.length;
+    yield { node: plan.a, msg: { type: 'fabric.frame', firstSlot: f.a.firstSlot, deltas: f.a.deltas, intensity: f.a.intensity, bit: f.a.bit } };
+    yield { node: plan.b, msg: { type: 'fabric.frame', firstSlot: f.b.firstSlot, deltas: f.b.deltas, intensity: f.b.intensity, bit: f.b.bit } };
+    yield { node: relay, msg: { type: 'fabric.frame', firstSlot: f.relay.firstSlot, deltas: f.relay.deltas, bell: f.relay.bell } };
+  }
+  for (const n of [plan.a, plan.b, relay]) yield { node: n, msg: { type: 'fabric.end', detections: counter.n } };
+}
+
 /** Start the optical run of a planned session. */
 export function runFabric(plan: Plan, env: FabricEnv): FabricRun {
   const counter = { n: 0 };
   if (plan.protocol === 'bb84') {
     const { link } = bb84LinkFor(plan, env);
     return { link: { ...link }, deliveries: bb84Deliveries(plan, env, counter), detections: () => counter.n };
+  }
+  if (plan.protocol === 'mdi') {
+    const link = mdiLinkFor(plan, env);
+    return { link: { ...link }, deliveries: mdiDeliveries(plan, env, link, counter), detections: () => counter.n };
   }
   throw new Error(`the fabric cannot emulate ${plan.protocol} sessions yet`);
 }

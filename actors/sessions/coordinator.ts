@@ -57,7 +57,7 @@ export function startMessage(c: CoordinatorInput, p: Participant, coordinator: s
   const plan = c.plan;
   const helpers = plan.relay.kind === 'none' ? [] : plan.relay.kind === 'joint' ? [...plan.relay.nodes] : [plan.relay.node];
   return {
-    sessionId: plan.sessionId, requestId: plan.requestId, protocol: plan.protocol, node: p.node, role: p.role, peer: p.peer, helpers,
+    sessionId: plan.sessionId, requestId: plan.requestId, protocol: plan.protocol, node: p.node, role: p.role, peer: p.peer, helpers, ends: [plan.a, plan.b],
     pulses: plan.pulses, params: plan.params, coordinator, stepTimeoutMs: c.processingTimeoutMs,
     ...(p.convertTo ? { convertTo: p.convertTo } : {}),
   };
@@ -167,7 +167,8 @@ export const coordinatorMachine = setup({
         { type: 'stamp', params: { stage: 'committing' } },
         { type: 'progress', params: { stage: 'committing' } },
         enqueueActions(({ context, enqueue }) => {
-          for (const n of holders(context)) enqueue({ type: 'bus.send', params: { to: localControlSystemId(n), type: 'session.commit', body: { sessionId: context.plan.sessionId } } });
+          // Relays get it too: it ends their part (they hold no key).
+          for (const p of context.participants) enqueue({ type: 'bus.send', params: { to: localControlSystemId(p.node), type: 'session.commit', body: { sessionId: context.plan.sessionId } } });
         }),
       ],
       // The decision is final: a node that dies now commits its staged block when it comes back

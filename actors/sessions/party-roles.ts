@@ -17,7 +17,9 @@ import { type ClassicalChannel, expectMessage, ProtocolError, type PpMessage } f
 import type { AuthKeySource } from '../../protocols/postprocessing/key-source.ts';
 import { runBb84Detector, runBb84Source, type Bb84PartyResult } from '../../protocols/postprocessing/pipeline-bb84.ts';
 import type { Bb84DetectorFrame, Bb84SourceFrame } from '../../protocols/physics/sampler-bb84.ts';
-import { bb84SourceParams } from '../server/fabric.ts';
+import { runMdiRelay, runMdiSource, type MdiPartyResult } from '../../protocols/postprocessing/pipeline-mdi.ts';
+import type { MdiRelayFrame, MdiSourceFrame } from '../../protocols/physics/sampler-mdi.ts';
+import { bb84SourceParams, mdiSourceParams } from '../server/fabric.ts';
 import type { Staged } from './party-machine.ts';
 import type { SessionStart } from './session.messages.ts';
 
@@ -25,10 +27,10 @@ import type { SessionStart } from './session.messages.ts';
 export const AUTH_BUDGET_BITS = authKeyBitsFor(2000);
 
 export interface PartyIo {
-  /** Raw (unauthenticated) channel to the peer key holder. */
-  channel: ClassicalChannel;
-  /** Agree with the peer on `bits` fresh psk bits (initiator withdraws, responder takes by reference). */
-  authKeys(bits: number, initiator: boolean): Promise<AuthKeySource>;
+  /** Raw (unauthenticated) channel to another participant of the session. */
+  channelTo(node: string): ClassicalChannel;
+  /** Agree with `peer` on fresh psk bits over `raw` (initiator withdraws `bits`, responder takes what the refs name). */
+  authKeys(raw: ClassicalChannel, peer: string, bits: number, initiator: boolean): Promise<AuthKeySource>;
   /** Stage the final key in this node's `secret` pool with the peer. */
   stage(block: { id: string; bytes: Uint8Array; length: number; meta: Record<string, unknown> }): Promise<void>;
   random: Rng;
@@ -53,10 +55,11 @@ async function confirm(ch: ClassicalChannel, c: BitString, blockId: string, key:
 /** BB84 source (Alice) or detector (Bob): pipeline half, stage, confirm. */
 export async function runBb84Party(start: SessionStart, frames: PpMessage[], io: PartyIo): Promise<Staged> {
   const initiator = start.role === 'source';
-  const keys = await io.authKeys(AUTH_BUDGET_BITS, initiator);
+  const raw = io.channelTo(start.peer);
+  const keys = await io.authKeys(raw, start.peer, AUTH_BUDGET_BITS, initiator);
   // The confirmation MAC key comes first, before the channel draws its own keys (same order both sides).
   const confirmKey = await keys.take(256);
-  const ch = authenticatedChannel(io.channel, keys, { role: initiator ? 'initiator' : 'responder', label: start.sessionId });
+  const ch = authenticatedChannel(raw, keys, { role: initiator ? 'initiator' : 'responder', label: start.sessionId });
   const common = { pulses: start.pulses, source: bb84SourceParams(start.params), authKeys: keys, label: start.sessionId, unauthenticated: true };
   const t0 = performance.now();
   const r: Bb84PartyResult = initiator
@@ -80,7 +83,61 @@ export async function runBb84Party(start: SessionStart, frames: PpMessage[], io:
   };
 }
 
+/** MDI relay (D node): announce the successful BSMs to both sources over authenticated channels
+ *  (the relay is untrusted for secrecy; authentication only stops a third party injecting results). */
+export async function runMdiRelayParty(start: SessionStart, frames: PpMessage[], io: PartyIo): Promise<Staged> {
+  const [a, b] = start.ends;
+  const relayFrames = toFrames<MdiRelayFrame>(frames);
+  const budget = authKeyBitsFor(relayFrames.length + 8);
+  const ra = io.channelTo(a), rb = io.channelTo(b);
+  const ka = await io.authKeys(ra, a, budget, true);
+  const kb = await io.authKeys(rb, b, budget, true);
+  const ca = authenticatedChannel(ra, ka, { role: 'initiator', label: `${start.sessionId}/relay-a` });
+  const cb = authenticatedChannel(rb, kb, { role: 'initiator', label: `${start.sessionId}/relay-b` });
+  const t0 = performance.now();
+  const n = await runMdiRelay(ca, cb, relayFrames, { label: start.sessionId, unauthenticated: true });
+  return {
+    blockId: '', bits: 0,
+    stats: { detections: n, siftedBits: 0, qber: 0, secretBits: 0, disclosedBits: 0, f: null, authKeyBits: ca.keyBitsUsed + cb.keyBitsUsed },
+    timings: { announce: performance.now() - t0 },
+  };
+}
+
+/** MDI source A (reference side of EC/PA) or B (correcting side). */
+export async function runMdiSourceParty(start: SessionStart, frames: PpMessage[], io: PartyIo): Promise<Staged> {
+  const [a, b] = start.ends;
+  const role = start.node === a ? 'a' : 'b';
+  const relay = start.helpers[0];
+  if (!relay) throw new Error('MDI session without a relay');
+  const rr = io.channelTo(relay), rp = io.channelTo(role === 'a' ? b : a);
+  const kr = await io.authKeys(rr, relay, 0, false);
+  const kp = await io.authKeys(rp, start.peer, AUTH_BUDGET_BITS, role === 'a');
+  const confirmKey = await kp.take(256);
+  const cr = authenticatedChannel(rr, kr, { role: 'responder', label: `${start.sessionId}/relay-${role}` });
+  const cp = authenticatedChannel(rp, kp, { role: role === 'a' ? 'initiator' : 'responder', label: `${start.sessionId}/a-b` });
+  const t0 = performance.now();
+  const r: MdiPartyResult = await runMdiSource(cr, cp, toFrames<MdiSourceFrame>(frames), {
+    pulses: start.pulses, params: mdiSourceParams(start.params), label: start.sessionId, unauthenticated: true, role, ...(role === 'a' ? { random: io.random } : {}),
+  });
+  if (r.key.length === 0) throw new NoKeyError(`no secret key: l_sec = 0 (l_sift ${r.stats.siftedBits}, QBER ${r.stats.qber.toFixed(4)})`);
+  const blockId = start.sessionId;
+  const t1 = performance.now();
+  await io.stage({ id: blockId, bytes: toBytes(r.key), length: r.key.length, meta: { protocol: 'mdi', qber: r.stats.qber, eps: 1e-10, peer: start.peer, relay } });
+  await confirm(cp, confirmKey, blockId, r.key);
+  const s = r.stats;
+  return {
+    blockId, bits: r.key.length,
+    stats: {
+      detections: s.successes, siftedBits: s.siftedBits, qber: s.qber, secretBits: s.secretBits, disclosedBits: s.disclosedBits,
+      f: Number.isFinite(s.f) ? s.f : null, testBits: s.testBits, phaseErrorBound: s.phaseErrorBound, authKeyBits: cp.keyBitsUsed + cr.keyBitsUsed,
+    },
+    timings: { ...r.timings, pipeline: t1 - t0, stageConfirm: performance.now() - t1 },
+  };
+}
+
 export async function runParty(start: SessionStart, frames: PpMessage[], io: PartyIo): Promise<Staged> {
   if (start.protocol === 'bb84') return runBb84Party(start, frames, io);
+  if (start.protocol === 'mdi' && start.role === 'relay') return runMdiRelayParty(start, frames, io);
+  if (start.protocol === 'mdi') return runMdiSourceParty(start, frames, io);
   throw new Error(`${start.protocol} sessions are not implemented on the nodes yet`);
 }

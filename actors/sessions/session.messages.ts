@@ -23,6 +23,8 @@ export const sessionStartSchema = z.object({
   peer: node,
   /** Relay / helper nodes of the session (announce BSM results or emit pairs). */
   helpers: z.array(node).max(4),
+  /** The two key holders (a, b) in the plan's order (relays talk to both). */
+  ends: z.tuple([node, node]),
   pulses: z.number().positive(),
   params: z.record(z.number()),
   /** Where the coordinator lives (system id on the server). */

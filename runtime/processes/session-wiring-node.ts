@@ -40,7 +40,7 @@ export interface SessionNodeOptions {
   pskSecret?: string;
 }
 
-interface Live { fabric: Mailbox; session: Mailbox; frames: PpMessage[]; channel?: ReturnType<typeof natsClassicalChannel> }
+interface Live { fabric: Mailbox; session: Mailbox; frames: PpMessage[]; channels: Map<string, ReturnType<typeof natsClassicalChannel>> }
 
 /** Deterministic psk block k of a pair: both ends install identical bits under the same id. */
 export function pskBlock(secret: string, net: string, a: string, b: string, k: number): Uint8Array {
@@ -98,7 +98,7 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
     const refs = m.refs as unknown as KeyRef[];
     const t = await s.take(peer, 'psk', [refs]);
     const key = t.keys[0]!;
-    if (key.length !== bits) throw new Error(`psk take returned ${key.length} bits, expected ${bits}`);
+    if (bits > 0 && key.length !== bits) throw new Error(`psk take returned ${key.length} bits, expected ${bits}`);
     return preSharedKeySource(fromBytes(key.bytes, key.length));
   };
 
@@ -108,12 +108,12 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
       prepare: (_: unknown, p: { start: SessionStart }) => {
         const sid = p.start.sessionId;
         if (live.has(sid)) return;
-        live.set(sid, { fabric: new Mailbox(host, `fabric.${sid}.${o.name}`), session: new Mailbox(host, `session.${sid}.${o.name}`), frames: [] });
+        live.set(sid, { fabric: new Mailbox(host, `fabric.${sid}.${o.name}`), session: new Mailbox(host, `session.${sid}.${o.name}`), frames: [], channels: new Map() });
       },
       cleanup: (_: unknown, p: { sessionId: string }) => {
         const l = live.get(p.sessionId);
         if (!l) return;
-        l.channel?.close?.('session ended');
+        for (const c of l.channels.values()) c.close?.('session ended');
         l.fabric.close('session ended');
         // Let the last frames (confirmation, close) go out before the inbox disappears.
         setTimeout(() => l.session.close('session ended'), 2000).unref();
@@ -134,20 +134,24 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
       runProtocol: fromPromise<Staged, SessionStart>(async ({ input, signal }) => {
         const l = live.get(input.sessionId);
         if (!l) throw new Error('session inbox missing');
-        const channel = natsClassicalChannel(host, l.session, input.sessionId, o.name, input.peer);
-        l.channel = channel;
-        signal.addEventListener('abort', () => channel.close?.('session aborted'));
+        const channelTo = (peer: string) => {
+          let c = l.channels.get(peer);
+          if (!c) { c = natsClassicalChannel(host, l.session, input.sessionId, o.name, peer); l.channels.set(peer, c); }
+          return c;
+        };
+        signal.addEventListener('abort', () => { for (const c of l.channels.values()) c.close?.('session aborted'); });
         const frames = l.frames;
         l.frames = [];
         const s = needStore();
         return runParty(input, frames, {
-          channel,
-          authKeys: (bits, initiator) => authKeys(channel, input.peer, bits, initiator),
+          channelTo,
+          authKeys,
           stage: async (b) => { await s.stage(input.peer, 'secret', { ...b, createdAt: Date.now(), meta: { protocol: input.protocol, ...b.meta }, sessionId: input.sessionId }); },
           random: createRng(randomBytes(4).readUInt32LE(0)),
         });
       }),
       commitKey: fromPromise<void, { start: SessionStart; blockId: string }>(async ({ input }) => {
+        if (input.start.role === 'relay') return;
         await needStore().commit(input.start.peer, 'secret', input.blockId);
       }),
       abortKey: fromPromise<void, { start: SessionStart; blockId?: string }>(async ({ input }) => {
@@ -166,7 +170,7 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
 
   return {
     async stop() {
-      for (const l of live.values()) { l.channel?.close?.('node stopping'); l.fabric.close('node stopping'); l.session.close('node stopping'); }
+      for (const l of live.values()) { for (const c of l.channels.values()) c.close?.('node stopping'); l.fabric.close('node stopping'); l.session.close('node stopping'); }
       await store?.close();
     },
   };

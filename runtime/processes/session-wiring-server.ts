@@ -14,7 +14,11 @@ import { layoutFromView } from '../../actors/server/switch-fabric.ts';
 import { networkViewFromTopology, type HypervisorNodeState } from '../../actors/server/orchestration-view.ts';
 import type { NetworkView, Plan, QkdRequest } from '../../actors/server/orchestration-types.ts';
 import type { AgentNotice } from '../../actors/server/task-manager-machine.ts';
-import { runFabric, type CalibrationData } from '../../actors/server/fabric.ts';
+import fs from 'node:fs';
+import path from 'node:path';
+import { mdiOptimise, mdiPredict } from '../../protocols/keyrate/mdi.ts';
+import { paramsOf, pulsesOf, REFERENCE_MDI_ROWS } from '../../protocols/keyrate/mdi-reference.ts';
+import { mdiLinkFor, mdiRowKey, runFabric, type CalibrationData, type MdiCalibrationData } from '../../actors/server/fabric.ts';
 import { coordinatorMachine, type CoordinatorContext, type FabricInput, type FabricOutput, type Participant } from '../../actors/sessions/coordinator.ts';
 import { coordinatorSystemId, taskSubject } from '../../actors/sessions/session.messages.ts';
 import '../../actors/server/orchestration.messages.ts';
@@ -55,6 +59,9 @@ const STAGE_FOR_TM: Record<string, string> = { switching: 'switching', calibrati
 
 export function startSessionServer(host: ActorHost, topology: Topology, opts: SessionServerOptions = {}): { stop(): void } {
   const calibration = topology.calibrationData as CalibrationData | undefined;
+  // The MDI rows' calibration sits next to the topology (reference network).
+  const mdiFile = topology.file ? path.join(path.dirname(topology.file), `${topology.network}-calibration-mdi.json`) : undefined;
+  const mdiCalibration = mdiFile && fs.existsSync(mdiFile) ? JSON.parse(fs.readFileSync(mdiFile, 'utf8')) as MdiCalibrationData : undefined;
   const fullView = networkViewFromTopology(topology as never, Object.fromEntries(topology.nodes.map((n) => [n.name, 'up'])) as Record<string, HypervisorNodeState>);
   // Fix every node's switch ports from the full topology, so ports do not depend on attach order.
   const portsOf = new Map<string, number[]>();
@@ -92,7 +99,7 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
 
   const fabricActor = fromPromise<FabricOutput, FabricInput>(async ({ input, signal }) => {
     const seed = randomBytes(8).toString('hex');
-    const run = runFabric(input.plan, { view: fullView, calibration, residual: input.residual, seed, maxFrameEvents: opts.maxFrameEvents });
+    const run = runFabric(input.plan, { view: fullView, calibration, mdiCalibration, residual: input.residual, seed, maxFrameEvents: opts.maxFrameEvents });
     const senders = new Map<string, StreamSender>();
     const sender = (n: string) => { let s = senders.get(n); if (!s) { s = new StreamSender(host, `fabric.${input.plan.sessionId}.${n}`, 'fabric'); senders.set(n, s); } return s; };
     let lastReport = Date.now();
@@ -108,11 +115,37 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
     return { detections: run.detections(), seed, link: run.link };
   });
 
-  function startCoordinator(plan: Plan): void {
+  /** MDI: where the reference calibration has the pair, load its table parameters (the intensities
+   *  and probabilities fitted with the published rows) instead of the planner's. */
+  const withTableParams = (plan: Plan): Plan => {
+    if (plan.protocol !== 'mdi') return plan;
+    const { key, swapped } = mdiRowKey(plan.a, plan.b);
+    const row = mdiCalibration?.mdi?.links?.[key];
+    if (!row) return plan;
+    let [pa, pb] = swapped ? [row.params.b, row.params.a] : [row.params.a, row.params.b];
+    // The table row was optimised for the published T (1000 s); for another T, re-optimise from it
+    // on the calibrated link (finite-size effects move the optimum; Wang, Xu, Lo PRX 9, 041012 (2019)).
+    const refRow = REFERENCE_MDI_ROWS.find((r) => r.pair === key);
+    const link = mdiLinkFor(plan, { view: fullView, mdiCalibration, residual: {}, seed: '' });
+    let pred = mdiPredict({ link, pulses: plan.pulses, params: { a: pa as never, b: pb as never } });
+    let engine = 'keyrate/mdi (calibration table params)';
+    if (refRow && Math.abs(plan.pulses / pulsesOf(refRow) - 1) > 0.01) {
+      const best = mdiOptimise({ link, pulses: plan.pulses, start: { a: pa as never, b: pb as never }, maxEvals: 1200 });
+      if (best.secretBits > 0) { const p = paramsOf(best); [pa, pb] = [p.a as never, p.b as never]; pred = best; engine = 'keyrate/mdiOptimise on demand from the table row'; }
+    }
+    const prediction = { secretBits: pred.secretBits, secretBitsPerPulse: pred.secretBits / plan.pulses, siftedBits: pred.siftedBits, qber: pred.qber, engine, ...(pred.reason ? { reason: pred.reason } : {}) };
+    const flat: Record<string, number> = {};
+    for (const [x, side] of [['A', pa], ['B', pb]] as const) for (const k of ['s', 'mu', 'nu', 'pS', 'pMu', 'pNu']) flat[`${k}${x}`] = side[k]!;
+    return { ...plan, params: flat, paramsSource: 'table', prediction };
+  };
+
+  function startCoordinator(planned: Plan): void {
+    const plan = withTableParams(planned);
     const systemId = coordinatorSystemId(plan.sessionId);
     const participants = participantsOf(plan);
     const stepTimeoutMs = opts.stepTimeoutMs ?? 20_000;
-    const processingTimeoutMs = 60_000 + Math.ceil((plan.prediction.siftedBits || 0) * 0.05);
+    const work = (plan.prediction.siftedBits || 0) + plan.pulses / 1e5;
+    const processingTimeoutMs = 60_000 + Math.ceil(work * 0.05);
     const ref = host.spawn(coordinatorMachine, {
       systemId,
       input: { coordinatorId: systemId, plan, participants, stepTimeoutMs, processingTimeoutMs },
@@ -127,7 +160,7 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
         actors: { fabric: fabricActor },
       }),
     });
-    const graceMs = Math.min(120_000, (opts.downGraceMs ?? 10_000) + Math.ceil((plan.prediction.siftedBits || 0) * 0.002));
+    const graceMs = Math.min(120_000, (opts.downGraceMs ?? 10_000) + Math.ceil(work * 0.002));
     coordinators.set(plan.sessionId, { ref, nodes: participants.map((p) => p.node), graceMs });
     const sub = ref.subscribe((snap: { status: string; value: unknown; context: CoordinatorContext }) => {
       if (snap.status !== 'done') return;
