@@ -76,6 +76,8 @@ export async function jointBsmStep(ctx: PaperContext): Promise<Record<string, un
     bar.update(0, `attaching ${name}`);
     await ctx.cluster.attach(spec);
   }
+  // Let the control plane's view (polled from the hypervisor) see the new relays.
+  await new Promise((r) => setTimeout(r, 2000));
   // David busy with a BB84 run while Bob and Charlie use George and Henry.
   const busy = runQkd(ctx.cluster.client, { id: `demo-busy-${Date.now().toString(36)}`, a: 'David', b: 'Alice', seconds: 0.05 * Math.max(ctx.scale, 0.01), protocol: 'bb84' }, () => undefined, timeoutMs(1));
   const o = await runQkd(ctx.cluster.client, { id: `demo-joint-${Date.now().toString(36)}`, a: JOINT_BSM.a, b: JOINT_BSM.b, seconds: JOINT_BSM.T * ctx.scale, relay: JOINT_BSM.relay, protocol: 'mdi' },

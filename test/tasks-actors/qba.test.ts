@@ -58,3 +58,11 @@ test.serial('trade 2: malicious signer Alice with Bob colluding: the honest node
   t.deepEqual(r.honest, ['Charlie', 'David', 'Frank']);
   t.is(r.multicastRounds, 5);
 });
+
+test.serial('beyond the bound: 3 of 5 colluding (Alice, Bob, Charlie) break agreement, as they must', async (t) => {
+  const bad = ['Alice', 'Bob', 'Charlie'];
+  const r = await request(env.cluster, { kind: 'qba', primary: 'Alice', nodes: NODES, value: trade, malicious: bad.map((node) => ({ node, strategy: 'collude' as const })) });
+  t.is(r.error, undefined);
+  t.deepEqual(r.honest, ['David', 'Frank']);
+  t.false(r.agreement, JSON.stringify(r.decisions));
+});
