@@ -110,7 +110,7 @@ export async function cascadeAlice(ch: ClassicalChannel, key: BitString, opts: C
 // Error parities Bob knows for the sub-blocks of one pass (heap-numbered per block: root 1,
 // children 2i, 2i+1), -1 = not known. Dense typed array when it fits, sparse map for the few
 // huge-block passes of large keys.
-const DENSE_LIMIT = 1 << 24;
+const DENSE_LIMIT = 1 << 27; // 128 MB: dense up to 16 Mbit keys, Map beyond (Map is ~10x slower per access)
 class ErrTree {
   private readonly arr: Int8Array | null;
   private readonly map: Map<number, number> | null;
