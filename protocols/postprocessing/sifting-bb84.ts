@@ -122,14 +122,14 @@ export async function siftBb84Source(ch: ClassicalChannel, frames: readonly Bb84
     const deltas = decodeGaps(fieldOf<Uint8Array>(msg, 'deltas', (v) => v instanceof Uint8Array, 'varint-coded deltas (Uint8Array)'), n, msg.type);
     let slot = fieldOf<number>(msg, 'firstSlot', isNat, 'a slot index');
     const bBasis = unpackFlags(fieldOf<Uint32Array>(msg, 'basis', isU32, 'a Uint32Array'), n);
-    const aBasis = new Uint8Array(n), aInt = new Uint8Array(n);
+    let aBasis: Uint8Array, aInt: Uint8Array;
     const mine = ii === 0 && fi < frames.length ? frames[fi] : undefined;
     if (mine !== undefined && aSlot === slot && mine.deltas.length === n && sameDeltas(mine.deltas, deltas)) {
       // fast path: the announcement is exactly one of our frames (the fabric framed both views alike)
       const fb = mine.basis, fk = mine.intensity, fx = mine.bit;
+      aBasis = fb; aInt = fk; // our own columns are the announcement
       for (let i = 0; i < n; i++) {
         const b = fb[i], k = fk[i];
-        aBasis[i] = b; aInt[i] = k;
         if (b === bBasis[i]) {
           if (b === BASIS_X) { kb.push(fx[i], k); nX[k]++; }
           else { zBits[nz++] = fx[i]; nZ[k]++; }
@@ -137,6 +137,7 @@ export async function siftBb84Source(ch: ClassicalChannel, frames: readonly Bb84
       }
       ii = n - 1; advance();
     } else {
+      aBasis = new Uint8Array(n); aInt = new Uint8Array(n);
       for (let i = 0; i < n; i++) {
         if (i > 0) slot += deltas[i];
         while (aSlot < slot) advance();
