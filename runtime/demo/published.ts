@@ -36,3 +36,10 @@ export const QBA_RUNS = [
 ];
 
 export const CONFERENCE = { sponsor: 'David', participants: ['Alice', 'Bob', 'Charlie', 'Frank'], bits: 10_000 };
+
+/** Beyond the paper: seven nodes, d = 3, three colluding malicious backups. */
+export const QBA_SEVEN = {
+  name: 'QBA N = 7, d = 3 (Bob, Charlie, David malicious)', primary: 'Alice',
+  nodes: ['Alice', 'Bob', 'Charlie', 'David', 'Frank', 'George', 'Henry'],
+  malicious: [{ node: 'Bob', strategy: 'collude' as const }, { node: 'Charlie', strategy: 'collude' as const }, { node: 'David', strategy: 'collude' as const }],
+};

@@ -49,10 +49,25 @@ export function renderReport(r: Record<string, any>): string {
   }
   const c = r.conference;
   out.push('', c?.error ? `Conference: FAILED: ${c.error}` : `Conference: ${c.sponsor} drew ${int(c.bits)} bits and one-time padded them to ${c.participants.join(', ')}: ${c.allRecovered ? 'all recovered K' : 'NOT all recovered'} (${c.results.map((p: { node: string; keyBits: number }) => `${p.node} ${int(p.keyBits)}`).join(', ')} pool bits incl. authentication)`);
+  const q7 = r.qbaSeven;
+  if (q7) {
+    out.push('', 'QBA beyond the paper (all seven nodes)');
+    if (q7.error || q7.available === false) out.push(`  ${q7.error ? `FAILED: ${q7.error}` : `not available: ${q7.reason}`}`);
+    else {
+      out.push(`  ${q7.name}: agreement ${q7.agreement ? 'yes' : 'NO'}, validity ${q7.validity === null ? 'n/a' : q7.validity ? 'yes' : 'NO'}; ${q7.multicastRounds} multicast-round actors, ${q7.qdsRuns} QDS runs, ${q7.messages} messages, ${int(q7.keyBitsTotal)} task + ${int(q7.authBitsTotal)} authentication key bits; ${(q7.wallMs / 1000).toFixed(1)} s`);
+      const b = q7.baseline;
+      out.push(`  classical OM(${q7.nodes.length - q7.honest.length}) (Lamport-Shostak-Pease): ${b.omToleratesAtN ? 'tolerates' : 'does NOT tolerate'} ${q7.nodes.length - q7.honest.length} traitors at N = ${q7.nodes.length} (${int(b.omMessagesAtN)} messages); needs N >= ${b.omMinimumN}: ${int(b.omMessagesAtMinimumN)} messages`);
+    }
+  }
   const si: StandIn[] = r.standIns ?? [];
   if (si.length) {
-    out.push('', 'Stand-in keys (pools the QKD runs left short; CSPRNG blocks deposited on both ends like a session):');
-    for (const s of si) out.push(`  ${s.pool} ${s.kind}: ${int(s.bits)} bits (${s.reason})`);
+    out.push('', 'Stand-in keys (pools the QKD runs left short; CSPRNG blocks staged + committed on both ends like a session):');
+    const groups = new Map<string, StandIn[]>();
+    for (const s of si) groups.set(`${s.reason} [${s.kind}]`, [...(groups.get(`${s.reason} [${s.kind}]`) ?? []), s]);
+    for (const [why, g] of groups) {
+      const pools = [...new Set(g.map((s) => s.pool))];
+      out.push(`  ${why}: ${int(g.reduce((a, s) => a + s.bits, 0))} bits in ${pools.length} pool${pools.length > 1 ? 's' : ''} (${pools.length <= 6 ? pools.join(', ') : `${pools.slice(0, 5).join(', ')}, ...`})`);
+    }
   }
   out.push('', `Total wall time: ${(r.wallMs / 1000).toFixed(1)} s${r.failures?.length ? `; failures: ${r.failures.join('; ')}` : ''}`);
   return out.join('\n');

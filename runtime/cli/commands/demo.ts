@@ -13,7 +13,7 @@ import { loadTopology, referenceTopologyPath, type Topology } from '../../../inf
 import { launchCluster, type Cluster } from '../../launcher.ts';
 import { CliError, parseNumber, printResult, progress } from '../output.ts';
 import { renderNetwork } from '../network-table.ts';
-import { conferenceStep, jointBsmStep, qbaStep, qdsStep, qkdPairsStep, type PaperContext } from '../../demo/paper.ts';
+import { conferenceStep, jointBsmStep, qbaSevenStep, qbaStep, qdsStep, qkdPairsStep, type PaperContext } from '../../demo/paper.ts';
 import { DemoProgress } from '../../demo/progress.ts';
 import { renderReport } from '../../demo/report.ts';
 import { writePlots } from '../../demo/plots.ts';
@@ -54,6 +54,10 @@ export const paperSteps: DemoStep[] = [
     failures: (r: any[]) => r.filter((q) => q.error || !q.agreement || q.validity === false || q.verdictDisagreements > 0).map((q) => `${q.name}: ${q.error ?? 'agreement/validity violated'}`),
   },
   { name: 'conference', run: conferenceStep, failures: (r: any) => (r?.error || !r?.allRecovered ? [`conference: ${r?.error ?? 'key not recovered by every participant'}`] : []) },
+  {
+    name: 'qbaSeven', run: qbaSevenStep,
+    failures: (r: any) => (r?.error || r?.agreement === false || r?.validity === false ? [`QBA N = 7: ${r?.error ?? 'agreement/validity violated'}`] : []),
+  },
 ];
 
 export interface DemoOptions { scale?: number; bars?: boolean }
@@ -103,7 +107,7 @@ export function register(program: Command): void {
       if (name !== 'paper') throw new CliError(`<name>: unknown demo "${name}" (available: paper)`);
       const scale = parseNumber('scale', o.scale, { min: 1e-6, max: 10 })!;
       const { results, lines, failures, wallMs } = await runDemo(paperSteps, o.topology, { scale, bars: o.bars });
-      const report = { demo: name, scale, wallMs, failures, network: results.network, qkd: results.qkd, jointBsm: results.jointBsm, qds: results.qds, qba: results.qba, conference: results.conference, standIns: results.standIns };
+      const report = { demo: name, scale, wallMs, failures, network: results.network, qkd: results.qkd, jointBsm: results.jointBsm, qds: results.qds, qba: results.qba, conference: results.conference, qbaSeven: results.qbaSeven, standIns: results.standIns };
       if (o.out && results.qkd?.rows) {
         const files = writePlots(o.out, results.qkd.rows, scale, 2 * QDS_RUNS[1]!.bits, 2 * QDS_RUNS[0]!.bits);
         progress(`demo: plots written: ${files.join(', ')}`);
