@@ -12,6 +12,8 @@ import type { PpMessage } from '../../protocols/postprocessing/channel.ts';
 import type { MdiLink } from '../../protocols/physics/mdi-model.ts';
 import { sampleMdiFrames, type MdiSourceParams } from '../../protocols/physics/sampler-mdi.ts';
 import { calibratedLink, REFERENCE_MDI_ROWS } from '../../protocols/keyrate/mdi-reference.ts';
+import { jointBsmToMdiLink, type JointBsmConfig } from '../../protocols/physics/joint-bsm.ts';
+import { sampleJointBsmFrames } from '../../protocols/physics/sampler-joint-bsm.ts';
 import type { NetworkView, Plan } from './orchestration-types.ts';
 import { REFERENCE_DEFAULTS } from './orchestration.ts';
 
@@ -151,6 +153,46 @@ function* mdiDeliveries(plan: Plan, env: FabricEnv, link: MdiLink, counter: { n:
   for (const n of [plan.a, plan.b, relay]) yield { node: n, msg: { type: 'fabric.end', detections: counter.n } };
 }
 
+/** The joint-BSM optics of a plan (orchestration.ts joint candidate): legs 0/1 carry the sources
+ *  to the server's beam splitter, legs 2/3 its outputs to the two D nodes; e_d from the pair's
+ *  reference calibration when it has one, plus the calibration residuals. */
+export function jointBsmConfigFor(plan: Plan, env: FabricEnv): JointBsmConfig {
+  const r = plan.relay;
+  if (r.kind !== 'joint') throw new Error('not a joint-BSM plan');
+  const residual = sum(Object.values(env.residual));
+  const bs = env.view.server.beamSplitters.find((b) => b.id === r.beamSplitter);
+  const legTo = (from: string) => plan.legs.find((l) => l.from === from && l.to.startsWith('bs:'));
+  const legOut = (node: string) => plan.legs.find((l) => l.to === node);
+  const port = (node: string) => {
+    const v = env.view.nodes.find((n) => n.id === node);
+    const xLoss = (legOut(node)?.hops ?? []).filter((h) => h.kind === 'xconnect').reduce((x, h) => x + h.lossDb, 0);
+    return { fibreKm: v?.linkKm ?? 0, etaDet: v?.etaDet ?? REFERENCE_DEFAULTS.etaDet, pDark: v?.darkCount ?? REFERENCE_DEFAULTS.darkCount, extraLossDb: (v?.extraLossDb ?? 0) + xLoss };
+  };
+  const { key } = mdiRowKey(plan.a, plan.b);
+  const cal = env.mdiCalibration?.mdi?.links?.[key];
+  return {
+    lengthAKm: 0, lengthBKm: 0,
+    extraLossADb: (legTo(plan.a)?.lossDb ?? 0) + (bs?.lossDb ?? 0),
+    extraLossBDb: (legTo(plan.b)?.lossDb ?? 0) + (bs?.lossDb ?? 0),
+    ports: [port(r.nodes[0]), port(r.nodes[1])],
+    eMis: Math.min(0.5, (cal?.eMis ?? REFERENCE_DEFAULTS.misalignmentMdi) + residual),
+    visibility: env.mdiCalibration?.mdi?.hom?.visibility ?? REFERENCE_DEFAULTS.visibility,
+    alphaDbPerKm: env.view.fibreDbPerKm ?? 0.2,
+  };
+}
+
+function* jointDeliveries(plan: Plan, env: FabricEnv, bsm: JointBsmConfig, counter: { n: number }): Generator<Delivery> {
+  const r = plan.relay;
+  if (r.kind !== 'joint') throw new Error('not a joint-BSM plan');
+  for (const f of sampleJointBsmFrames({ pulses: plan.pulses, params: mdiSourceParams(plan.params), bsm, seed: env.seed, maxFrameEvents: env.maxFrameEvents })) {
+    counter.n += f.a.deltas.length;
+    yield { node: plan.a, msg: { type: 'fabric.frame', firstSlot: f.a.firstSlot, deltas: f.a.deltas, intensity: f.a.intensity, bit: f.a.bit } };
+    yield { node: plan.b, msg: { type: 'fabric.frame', firstSlot: f.b.firstSlot, deltas: f.b.deltas, intensity: f.b.intensity, bit: f.b.bit } };
+    for (const i of [0, 1] as const) yield { node: r.nodes[i], msg: { type: 'fabric.frame', firstSlot: f.ports[i].firstSlot, deltas: f.ports[i].deltas, bins: f.ports[i].bins } };
+  }
+  for (const n of [plan.a, plan.b, ...r.nodes]) yield { node: n, msg: { type: 'fabric.end', detections: counter.n } };
+}
+
 /** Start the optical run of a planned session. */
 export function runFabric(plan: Plan, env: FabricEnv): FabricRun {
   const counter = { n: 0 };
@@ -161,6 +203,10 @@ export function runFabric(plan: Plan, env: FabricEnv): FabricRun {
   if (plan.protocol === 'mdi') {
     const link = mdiLinkFor(plan, env);
     return { link: { ...link }, deliveries: mdiDeliveries(plan, env, link, counter), detections: () => counter.n };
+  }
+  if (plan.protocol === 'mdi-joint') {
+    const bsm = jointBsmConfigFor(plan, env);
+    return { link: { ...jointBsmToMdiLink(bsm).link }, deliveries: jointDeliveries(plan, env, bsm, counter), detections: () => counter.n };
   }
   throw new Error(`the fabric cannot emulate ${plan.protocol} sessions yet`);
 }

@@ -19,6 +19,7 @@ import { runBb84Detector, runBb84Source, type Bb84PartyResult } from '../../prot
 import type { Bb84DetectorFrame, Bb84SourceFrame } from '../../protocols/physics/sampler-bb84.ts';
 import { runMdiRelay, runMdiSource, type MdiPartyResult } from '../../protocols/postprocessing/pipeline-mdi.ts';
 import type { MdiRelayFrame, MdiSourceFrame } from '../../protocols/physics/sampler-mdi.ts';
+import { combineJointBsm, type DetectorNodeFrame } from '../../protocols/physics/sampler-joint-bsm.ts';
 import { bb84SourceParams, mdiSourceParams } from '../server/fabric.ts';
 import type { Staged } from './party-machine.ts';
 import type { SessionStart } from './session.messages.ts';
@@ -107,7 +108,8 @@ export async function runMdiRelayParty(start: SessionStart, frames: PpMessage[],
 export async function runMdiSourceParty(start: SessionStart, frames: PpMessage[], io: PartyIo): Promise<Staged> {
   const [a, b] = start.ends;
   const role = start.node === a ? 'a' : 'b';
-  const relay = start.helpers[0];
+  // The relay that announces: the single D node, or the second D node of a joint BSM.
+  const relay = start.helpers[start.helpers.length - 1];
   if (!relay) throw new Error('MDI session without a relay');
   const rr = io.channelTo(relay), rp = io.channelTo(role === 'a' ? b : a);
   const kr = await io.authKeys(rr, relay, 0, false);
@@ -135,9 +137,42 @@ export async function runMdiSourceParty(start: SessionStart, frames: PpMessage[]
   };
 }
 
+/** Joint BSM (two D nodes behind the server's beam splitter): the first D node sends its own
+ *  click records (early/late bins of the successful slots) to the second, which combines both
+ *  into Bell-state results (combineJointBsm: different ports -> psi-, one port both bins -> psi+)
+ *  and announces them to the sources like a single relay. */
+export async function runJointBsmParty(start: SessionStart, frames: PpMessage[], io: PartyIo): Promise<Staged> {
+  const [first, announcer] = start.helpers as [string, string];
+  const mine = toFrames<DetectorNodeFrame>(frames);
+  if (start.node === first) {
+    const raw = io.channelTo(announcer);
+    const budget = authKeyBitsFor(mine.length + 8);
+    const k = await io.authKeys(raw, announcer, budget, true);
+    const ch = authenticatedChannel(raw, k, { role: 'initiator', label: `${start.sessionId}/jbsm` });
+    for (const f of mine) await ch.send({ type: 'jbsm.port', firstSlot: f.firstSlot, deltas: f.deltas, bins: f.bins });
+    await ch.send({ type: 'jbsm.end', frames: mine.length });
+    await expectMessage(ch, 'jbsm.done');
+    return { blockId: '', bits: 0, stats: { detections: mine.reduce((n, f) => n + f.deltas.length, 0), siftedBits: 0, qber: 0, secretBits: 0, disclosedBits: 0, f: null }, timings: {} };
+  }
+  const raw = io.channelTo(first);
+  const k = await io.authKeys(raw, first, 0, false);
+  const ch = authenticatedChannel(raw, k, { role: 'responder', label: `${start.sessionId}/jbsm` });
+  const theirs: DetectorNodeFrame[] = [];
+  for (;;) {
+    const m = await ch.receive();
+    if (m.type === 'jbsm.end') break;
+    if (m.type !== 'jbsm.port' || !(m.deltas instanceof Uint32Array) || !(m.bins instanceof Uint8Array) || typeof m.firstSlot !== 'number') throw new ProtocolError('jbsm.port: bad click record');
+    theirs.push({ firstSlot: m.firstSlot, deltas: m.deltas, bins: m.bins });
+  }
+  await ch.send({ type: 'jbsm.done' });
+  const combined = combineJointBsm(theirs, mine);
+  return runMdiRelayParty(start, [{ type: 'fabric.frame', firstSlot: combined.firstSlot, deltas: combined.deltas, bell: combined.bell }], io);
+}
+
 export async function runParty(start: SessionStart, frames: PpMessage[], io: PartyIo): Promise<Staged> {
   if (start.protocol === 'bb84') return runBb84Party(start, frames, io);
   if (start.protocol === 'mdi' && start.role === 'relay') return runMdiRelayParty(start, frames, io);
-  if (start.protocol === 'mdi') return runMdiSourceParty(start, frames, io);
+  if (start.protocol === 'mdi-joint' && start.role === 'relay') return runJointBsmParty(start, frames, io);
+  if (start.protocol === 'mdi' || start.protocol === 'mdi-joint') return runMdiSourceParty(start, frames, io);
   throw new Error(`${start.protocol} sessions are not implemented on the nodes yet`);
 }

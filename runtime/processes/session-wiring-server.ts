@@ -18,7 +18,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { mdiOptimise, mdiPredict } from '../../protocols/keyrate/mdi.ts';
 import { paramsOf, pulsesOf, REFERENCE_MDI_ROWS } from '../../protocols/keyrate/mdi-reference.ts';
-import { mdiLinkFor, mdiRowKey, runFabric, type CalibrationData, type MdiCalibrationData } from '../../actors/server/fabric.ts';
+import { jointBsmToMdiLink } from '../../protocols/physics/joint-bsm.ts';
+import { jointBsmConfigFor, mdiLinkFor, mdiRowKey, runFabric, type CalibrationData, type MdiCalibrationData } from '../../actors/server/fabric.ts';
 import { coordinatorMachine, type CoordinatorContext, type FabricInput, type FabricOutput, type Participant } from '../../actors/sessions/coordinator.ts';
 import { coordinatorSystemId, taskSubject } from '../../actors/sessions/session.messages.ts';
 import '../../actors/server/orchestration.messages.ts';
@@ -118,7 +119,7 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
   /** MDI: where the reference calibration has the pair, load its table parameters (the intensities
    *  and probabilities fitted with the published rows) instead of the planner's. */
   const withTableParams = (plan: Plan): Plan => {
-    if (plan.protocol !== 'mdi') return plan;
+    if (plan.protocol !== 'mdi' && plan.protocol !== 'mdi-joint') return plan;
     const { key, swapped } = mdiRowKey(plan.a, plan.b);
     const row = mdiCalibration?.mdi?.links?.[key];
     if (!row) return plan;
@@ -126,10 +127,11 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
     // The table row was optimised for the published T (1000 s); for another T, re-optimise from it
     // on the calibrated link (finite-size effects move the optimum; Wang, Xu, Lo PRX 9, 041012 (2019)).
     const refRow = REFERENCE_MDI_ROWS.find((r) => r.pair === key);
-    const link = mdiLinkFor(plan, { view: fullView, mdiCalibration, residual: {}, seed: '' });
+    const env = { view: fullView, mdiCalibration, residual: {}, seed: '' };
+    const link = plan.protocol === 'mdi' ? mdiLinkFor(plan, env) : jointBsmToMdiLink(jointBsmConfigFor(plan, env)).link;
     let pred = mdiPredict({ link, pulses: plan.pulses, params: { a: pa as never, b: pb as never } });
     let engine = 'keyrate/mdi (calibration table params)';
-    if (refRow && Math.abs(plan.pulses / pulsesOf(refRow) - 1) > 0.01) {
+    if (refRow && (plan.protocol === 'mdi-joint' || Math.abs(plan.pulses / pulsesOf(refRow) - 1) > 0.01)) {
       const best = mdiOptimise({ link, pulses: plan.pulses, start: { a: pa as never, b: pb as never }, maxEvals: 1200 });
       if (best.secretBits > 0) { const p = paramsOf(best); [pa, pb] = [p.a as never, p.b as never]; pred = best; engine = 'keyrate/mdiOptimise on demand from the table row'; }
     }
