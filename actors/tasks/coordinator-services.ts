@@ -8,7 +8,7 @@ import type { StrategyName } from '../../protocols/tasks/qba-behaviours.ts';
 import { poolKey } from '../../protocols/tasks/task-keys.ts';
 import { chooseQds, type QdsChoice } from './qds-chooser.ts';
 import type { ConferenceRequest, QbaRequest, SignRequest, TaskRole } from './tasks.messages.ts';
-import { valueDigest } from './task-role-steps.ts';
+import { registryDigest, valueDigest } from './value-digest.ts';
 import { AUTH_BITS_PER_LINK } from './qds-roles.ts';
 
 export interface RoleDone { taskId: string; node: NodeId; role: string; ok: boolean; error?: string; [k: string]: unknown }
@@ -126,7 +126,7 @@ export async function runRound(deps: CoordinatorDeps, plan: QbaPlan, spec: Round
   const round: MulticastRoundPlan = planChild(spec);
   const ctx = (node: NodeId) => ({
     qbaId: plan.qbaId, round: { ...spec, backups: [...spec.backups], path: [...spec.path] },
-    registry: registry.map((e) => ({ signer: e.signer, item: { value: e.item.value, chain: [...e.item.chain] } })), strategy: plan.strategies[node], members: plan.members, primary: plan.primary,
+    registry: registry.map((e) => ({ signer: e.signer, item: { value: registryDigest(e.item.value), chain: [...e.item.chain] } })), strategy: plan.strategies[node], members: plan.members, primary: plan.primary,
     value: round.path.length === 1 && node === round.signer ? plan.value : undefined, otherValue: plan.otherValue,
   });
   const runs = await Promise.all(round.runs.map((r) => runQds(deps, `${plan.qbaId}:${round.id}:${r.forwarder}-${r.verifier}`,

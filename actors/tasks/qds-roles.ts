@@ -27,6 +27,7 @@ import { forgeSignature, randomKeys } from '../../protocols/tasks/qds-attacks.ts
 import type { QdsKeys, QdsSignature, QdsVerdict } from '../../protocols/tasks/qds.ts';
 import { forwarderVerdict, sign, splitKeys, verify } from '../../protocols/tasks/qds.ts';
 import type { QbaRoleContext, QdsRole } from './tasks.messages.ts';
+import { registryDigest } from './value-digest.ts';
 import type { TaskNodeServices } from './task-services.ts';
 
 /** Authentication key bits per authenticated task link (one message each way). */
@@ -54,10 +55,14 @@ function behaviourOf(q: QbaRoleContext | undefined): NodeBehaviour {
 
 function roundOf(q: QbaRoleContext): MulticastRoundPlan { return planChild(q.round); }
 
-function registryOf(q: QbaRoleContext) {
-  const r = createSignatureRegistry();
-  for (const e of q.registry) r.record(e.signer, e.item);
-  return r;
+/** Items an honest node accepts in the round (qba.ts acceptItems). The registry of earlier links
+ *  arrives with values replaced by their SHA-256 (registryDigest), so the check runs on digests. */
+function acceptChecked(q: QbaRoleContext, round: MulticastRoundPlan, items: readonly Item[]): Item[] {
+  const registry = createSignatureRegistry();
+  for (const e of q.registry) registry.record(e.signer, e.item);
+  const digested = items.map((it) => ({ value: registryDigest(it.value), chain: it.chain }));
+  const ok = new Set(acceptItems(round, digested, registry));
+  return items.filter((_, i) => ok.has(digested[i]!));
 }
 
 /** Withdraw 2n bits from the pool with `peer`, send the references over `ch`. */
@@ -192,7 +197,7 @@ export const qdsForwarderSteps: Record<string, Step<QdsRole>> = {
     run.result.accept = v.accept; run.result.reason = v.reason;
     if (p.qba && v.accept) {
       const round = roundOf(p.qba);
-      run.svc.qba.accept(p.qba.qbaId, round.id, acceptItems(round, (run.st.items as Item[] | undefined) ?? decodePayload(signed!.message) ?? [], registryOf(p.qba)));
+      run.svc.qba.accept(p.qba.qbaId, round.id, acceptChecked(p.qba, round, (run.st.items as Item[] | undefined) ?? decodePayload(signed!.message) ?? []));
     }
   },
 };
@@ -214,7 +219,7 @@ export const qdsVerifierSteps: Record<string, Step<QdsRole>> = {
     if (p.qba && v.accept) {
       const round = roundOf(p.qba);
       const items = decodePayload(m.message as Uint8Array);
-      if (items) run.svc.qba.accept(p.qba.qbaId, round.id, acceptItems(round, items, registryOf(p.qba)));
+      if (items) run.svc.qba.accept(p.qba.qbaId, round.id, acceptChecked(p.qba, round, items));
     }
   },
   async returnKeys(run) {

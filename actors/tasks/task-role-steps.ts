@@ -1,12 +1,12 @@
 // Every role's steps by role name, plus the two one-step query roles (what a node saw in a QBA
 // broadcast; how many key bits it can withdraw from its pools, for the coordinator's chooser).
-import { createHash } from 'node:crypto';
 import type { TaskRole } from './tasks.messages.ts';
 import { qdsForwarderSteps, qdsSignerSteps, qdsVerifierSteps, type Step } from './qds-roles.ts';
 import { conferenceParticipantSteps, conferenceSponsorSteps } from './conference-roles.ts';
 
-/** A short name for a QBA value (values can be 0.1 MB files): SHA-256, hex, first 16 digits. */
-export const valueDigest = (v: string) => (v === '⊥' ? '⊥' : createHash('sha256').update(v, 'latin1').digest('hex').slice(0, 16));
+import { valueDigest } from './value-digest.ts';
+
+export { valueDigest };
 
 const qbaSeenSteps: Record<string, Step<Extract<TaskRole, { role: 'qba.seen' }>>> = {
   async report(run) {

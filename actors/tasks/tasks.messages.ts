@@ -17,7 +17,8 @@ export const signRequestSchema = z.object({
   kind: z.literal('sign'),
   signer: node, receiver: node, thirdParty: node.optional(),
   variant: poolKind.optional(),
-  message: bytes,
+  /** The signed message travels in one frame (1 MB limit) together with the signature. */
+  message: bytes.refine((b) => b.length >= 1 && b.length <= 900_000, { message: 'message must be 1 byte to 900 kB' }),
   /** Forgery probability target of the secret-key variant (default 1e-10). */
   eps: z.number().gt(0).lt(1).optional(),
   /** String length of the imperfect-key variant (default 900). */
@@ -32,7 +33,8 @@ export const qbaRequestSchema = z.object({
   /** All nodes taking part (default: every node of the topology except attach-later ones). */
   nodes: z.array(node).min(3).max(12).optional(),
   depth: z.number().int().min(1).max(4).optional(),
-  value: bytes,
+  /** Payloads carry up to two values, UTF-8 encoded (up to 2 bytes per file byte), in one frame. */
+  value: bytes.refine((b) => b.length >= 1 && b.length <= 200_000, { message: 'value must be 1 byte to 200 kB' }),
   /** Malicious nodes and the strategy each plays. */
   malicious: z.array(z.object({ node, strategy: z.enum(STRATEGY_NAMES) })).max(12).optional(),
   eps: z.number().gt(0).lt(1).optional(),
@@ -60,7 +62,7 @@ const item = z.object({ value: z.string().max(2_000_000), chain: z.array(node).m
 export const qbaRoleContext = z.object({
   qbaId: taskId,
   round: roundSpec,
-  /** (signer, item) pairs signed in the ancestor rounds: the earlier links of relayed chains. */
+  /** (signer, item) pairs signed in the ancestor rounds: the earlier links of relayed chains, each value replaced by its SHA-256 (value-digest.ts). */
   registry: z.array(z.object({ signer: node, item })).max(10_000),
   /** This node's strategy when malicious; absent = honest. */
   strategy: z.enum(STRATEGY_NAMES).optional(),

@@ -78,3 +78,10 @@ test.serial('a request the pools cannot serve is refused, naming the pool', asyn
   t.regex(String(r.error), /not enough imperfect key between Charlie and Alice/);
   t.is(qdsStringLength('imperfect', { messageBytes: 1, imperfectStringBits: 50_000 }), 50_000);
 });
+
+test.serial('a malformed request is refused by the codec, naming the field', async (t) => {
+  const e = await t.throwsAsync(request(env.cluster, { kind: 'sign', signer: 'Charlie', receiver: 'Alice', message: new Uint8Array(0) }));
+  t.regex(e!.message, /message/);
+  const e2 = await t.throwsAsync(request(env.cluster, { kind: 'sign', signer: 'Char lie', receiver: 'Alice', message: contract } as never));
+  t.regex(e2!.message, /signer/);
+});
