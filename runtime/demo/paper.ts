@@ -28,7 +28,11 @@ export interface PaperContext {
 }
 
 const STAGES = ['accepted', 'planned', 'queued', 'reserved', 'switching', 'calibrating', 'running', 'sampling', 'processing', 'post-processing', 'staged', 'staging', 'confirming', 'committing', 'finished'];
-const stageIndex = (s: string) => Math.max(0, STAGES.indexOf(s));
+/** Bar position of a progress stage; stages outside the list (aborting...) keep the last position. */
+function stageTracker() {
+  let last = 0;
+  return (s: string) => { const i = STAGES.indexOf(s); if (i >= 0) last = i; return last; };
+}
 
 export interface QkdRow {
   pair: string; protocol: string; dof: string; T: number; L: number;
@@ -55,6 +59,7 @@ export async function qkdPairsStep(ctx: PaperContext): Promise<{ available: bool
   // All ten at once: the task manager queues the ones that need a busy detector or relay.
   const outcomes = await Promise.all(PUBLISHED_QKD.map(async (p, i) => {
     const bar = ctx.bars.bar(`QKD ${p.pair} (${p.protocol})`, STAGES.length - 1);
+    const stageIndex = stageTracker();
     const o = await runQkd(ctx.cluster.client, { id: `demo-${Date.now().toString(36)}-${i}`, a: p.a, b: p.b, seconds: p.T * ctx.scale, protocol: p.protocol === 'BB84' ? 'bb84' : 'mdi' },
       (stage, detail) => bar.update(stageIndex(stage), detail?.detections !== undefined ? `${stage} ${detail.detections} det.` : stage), timeoutMs(p.T * ctx.scale));
     bar.done(o.ok ? `l_sec ${o.result?.l_sec} bits (${(o.wallMs / 1000).toFixed(0)} s)` : `failed: ${o.reason}`);
@@ -69,6 +74,7 @@ const timeoutMs = (seconds: number) => Math.max(600_000, seconds * 20_000);
 export async function jointBsmStep(ctx: PaperContext): Promise<Record<string, unknown>> {
   const missing = await qkdAvailable();
   const bar = ctx.bars.bar('joint BSM (George+Henry)', STAGES.length - 1);
+  const stageIndex = stageTracker();
   if (missing) { bar.done('not available'); return { available: false, reason: missing }; }
   for (const name of ['George', 'Henry']) {
     const spec = ctx.topology.nodes.find((n) => n.name === name);

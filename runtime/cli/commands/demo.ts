@@ -75,7 +75,7 @@ export async function runDemo(steps: DemoStep[], topologyFile: string, opts: Dem
   const standIns: StandIn[] = [];
   try {
     for (const step of steps) {
-      progress(`demo: ${step.name}`);
+      bars.log(`demo: ${step.name}`);
       try {
         results[step.name] = await step.run({ cluster, topology, say: (l) => lines.push(l), scale: opts.scale ?? 1, bars, stores, standIns, results });
         failures.push(...(step.failures?.(results[step.name]) ?? []));
