@@ -1,4 +1,4 @@
-// MDI sessions across three processes for Frank with Bob and Charlie (both convert to pol), T = 300 s.
+// MDI sessions across three processes for Frank with Bob and Charlie (both convert to pol), T = 500 s (the shortest run with a key on these links).
 import test from 'ava';
 import { startEnv, stopEnv, type Env } from './helpers.ts';
 import { mdiPair } from './mdi-assert.ts';
@@ -7,4 +7,4 @@ let env: Env | undefined;
 test.before(async () => { env = await startEnv(); });
 test.after.always(async () => { await stopEnv(env); });
 
-for (const a of ['Bob', 'Charlie']) test.serial(`${a}-Frank: pol MDI via David`, (t) => mdiPair(t, env!, a, 'Frank', 300));
+for (const a of ['Bob', 'Charlie']) test.serial(`${a}-Frank: pol MDI via David`, (t) => mdiPair(t, env!, a, 'Frank', 500));
