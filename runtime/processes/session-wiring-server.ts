@@ -95,7 +95,8 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
     },
     setSwitches: (plan) => host.send('router', 'fabric.connect', { sessionId: plan.sessionId, ports: plan.crossConnects.length ? plan.crossConnects : [[0, 0]] }),
     releaseSwitches: (sessionId) => host.send('router', 'fabric.release', { sessionId }),
-    startSession: (plan) => startCoordinator(plan),
+    // After the task manager's 'planned' notice has gone out (it is sent in the same macrostep).
+    startSession: (plan) => { setTimeout(() => startCoordinator(plan), 0); },
   }), { systemId: 'taskManager', input: { view } });
 
   const fabricActor = fromPromise<FabricOutput, FabricInput>(async ({ input, signal }) => {

@@ -4,6 +4,7 @@
 // the other (queued, then served) and never overlap.
 import test from 'ava';
 import { startEnv, stopEnv, submit, sameKeyBothEnds, type Env } from './helpers.ts';
+import { spawnTs } from '../../runtime/launcher.ts';
 import { bb84ExpectedCounts } from '../../protocols/physics/bb84-model.ts';
 import calibration from '../../infra/topologies/reference-calibration.json' with { type: 'json' };
 
@@ -45,4 +46,28 @@ test.serial('David with each C node: BB84 keys land in both pools, requests shar
   const spans = outcomes.map((o) => [o.result!.stageAt.switching, o.result!.stageAt.finished] as [number, number]).sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < spans.length; i++) t.true(spans[i]![0] >= spans[i - 1]![1], 'two sessions held David at once');
   t.true(handles.some((h) => h.notices.some((n) => n.type === 'task.notice' && n.body.status === 'queued')));
+});
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const c = spawnTs('runtime/cli/main.ts', args, {});
+  let stdout = '', stderr = '';
+  c.stdout!.on('data', (d) => { stdout += d; });
+  c.stderr!.on('data', (d) => { stderr += d; });
+  return new Promise((resolve) => c.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+test.serial('hetqn qkd --json against the running cluster prints one result object; bad arguments are named', async (t) => {
+  const target = ['--nats', env!.cluster.natsUrl, '--net', env!.cluster.net];
+  const r = await cli(['qkd', 'Charlie', 'David', '--seconds', '0.01', '--json', ...target]);
+  t.is(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim());
+  t.is(out.protocol, 'bb84');
+  t.true(out.l_sec > 0 && out.l_sift > out.l_sec && out.qber > 0 && out.disclosedBits > 0 && out.f > 1);
+  for (const k of ['dof', 'conversions', 'relay', 'params', 'stageMs', 'keyId']) t.true(k in out, k);
+  t.regex(r.stderr, /post-processing/);
+  const bad = await cli(['qkd', 'Alice', 'Alice', '--json', ...target]);
+  t.is(bad.code, 2);
+  t.regex(JSON.parse(bad.stdout.trim()).error, /^B:/);
+  const bad2 = await cli(['qkd', 'Alice', 'Bob', '--protocol', 'e91', ...target]);
+  t.regex(bad2.stderr, /--protocol/);
 });
