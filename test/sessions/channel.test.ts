@@ -1,0 +1,51 @@
+// The NATS-backed ClassicalChannel of the sessions (runtime/processes/session-wiring-stream.ts) over
+// a real nats-server between two hosts: order and content survive (typed arrays included), a
+// message far above NATS max_payload arrives whole, and closing one end rejects the peer's receive.
+import test from 'ava';
+import { startNats, type ManagedServer } from '../../infra/servers.ts';
+import { ActorHost } from '../../runtime/host.ts';
+import { NatsBus } from '../../runtime/nats-bus.ts';
+import { Mailbox, natsClassicalChannel } from '../../runtime/processes/session-wiring-stream.ts';
+import { ChannelClosedError } from '../../protocols/postprocessing/channel.ts';
+
+let nats: ManagedServer;
+const hosts: ActorHost[] = [];
+test.before(async () => { nats = await startNats({ jetstream: false }); });
+test.after.always(async () => { for (const h of hosts) await h.stop(); await nats?.stop(); });
+
+async function pair(sid: string) {
+  const mk = async (name: string) => { const h = new ActorHost({ bus: await NatsBus.connect(nats.url, name), net: 'chantest', processId: name }); hosts.push(h); return h; };
+  const ha = await mk(`a-${sid}`), hb = await mk(`b-${sid}`);
+  const ma = new Mailbox(ha, `session.${sid}.Alice`), mb = new Mailbox(hb, `session.${sid}.Bob`);
+  await ha.bus.flush(); await hb.bus.flush();
+  return { a: natsClassicalChannel(ha, ma, sid, 'Alice', 'Bob'), b: natsClassicalChannel(hb, mb, sid, 'Bob', 'Alice') };
+}
+
+test('messages arrive in order with their typed arrays; a 6 MB message is chunked and reassembled', async (t) => {
+  const { a, b } = await pair('s1');
+  const big = new Uint32Array(1_500_000).map((_, i) => (i * 2654435761) >>> 0);
+  for (let i = 0; i < 300; i++) void a.send({ type: 'step', i, words: new Uint32Array([i, i + 1]), f: new Float64Array([i / 3]) });
+  void a.send({ type: 'big', words: big });
+  for (let i = 0; i < 300; i++) {
+    const m = await b.receive();
+    t.is(m.i, i);
+    t.deepEqual(m.words, new Uint32Array([i, i + 1]));
+    t.deepEqual(m.f, new Float64Array([i / 3]));
+  }
+  const m = await b.receive();
+  t.is(m.type, 'big');
+  t.true(m.words instanceof Uint32Array);
+  t.deepEqual(m.words, big);
+  // and the other direction
+  await b.send({ type: 'ack', n: 301 });
+  t.is((await a.receive()).n, 301);
+});
+
+test('closing one end rejects the pending receive of the other with the reason', async (t) => {
+  const { a, b } = await pair('s2');
+  const pending = b.receive();
+  a.close?.('session aborted by test');
+  const err = await t.throwsAsync(pending);
+  t.true(err instanceof ChannelClosedError);
+  t.regex(err!.message, /aborted by test/);
+});
