@@ -3,7 +3,10 @@
 import { NTT_KERNEL_WASM_BASE64 } from './ntt-kernel-wasm.ts';
 import { P, mulmod, powmod, rootOfUnity, MAX_LOG } from './ntt.ts';
 
-const TABLE = 1 << 16;      // twiddle tables cover levels with half-size < 2^16
+// Twiddle tables cover levels with half-size < 2^20 (4 MB each): only the top levels of a big
+// transform step the twiddle (a second product per butterfly); the tables are computed once per
+// process and copied into each job's memory.
+const TABLE = 1 << 20;
 const LEAF = 1 << 16;       // sub-transforms of <= 2^14 elements (64 kB) run entirely in one kernel call
 const R_MOD_P = 4294967296 % P; // 2^32 mod p (Montgomery R)
 
@@ -53,7 +56,8 @@ export function layout(n: number, l: number): Layout {
   const log = Math.max(1, Math.ceil(Math.log2(m)));
   if (log > MAX_LOG) throw new RangeError(`Toeplitz: n + l - 1 = ${m} exceeds the NTT limit 2^${MAX_LOG}`);
   const L = 2 ** log;
-  const tabF = 0, tabI = TABLE, A = 2 * TABLE, B = A + L, seedW = B + L, keyW = seedW + ((m + 31) >>> 5), out = keyW + ((n + 31) >>> 5);
+  const T = Math.min(TABLE, L); // tables only as large as this transform's levels need
+  const tabF = 0, tabI = T, A = 2 * T, B = A + L, seedW = B + L, keyW = seedW + ((m + 31) >>> 5), out = keyW + ((n + 31) >>> 5);
   const end = out + ((l + 31) >>> 5);
   return { n, l, L, tabF, tabI, A, B, seedW, keyW, out, pages: Math.ceil((end * 4) / 65536) + 1 };
 }
@@ -62,12 +66,24 @@ export function layout(n: number, l: number): Layout {
 export function createMemory(lay: Layout): WasmMemory {
   const mem = new WA.Memory({ initial: lay.pages, maximum: Math.max(lay.pages, 65536), shared: true });
   const u32 = new Uint32Array(mem.buffer);
+  const t = twiddleTables();
+  const T = lay.tabI - lay.tabF;
+  u32.set(t.subarray(0, T), lay.tabF);
+  u32.set(t.subarray(TABLE, TABLE + T), lay.tabI);
+  return mem;
+}
+
+let tables: Uint32Array | undefined;
+/** [forward | inverse] tables: entry half + j = w_{2 half}^{+-j} in Montgomery form. */
+function twiddleTables(): Uint32Array {
+  if (tables) return tables;
+  const u32 = new Uint32Array(2 * TABLE);
   for (let half = 1; half < TABLE; half *= 2) {
     const w = rootOfUnity(2 * half), wi = rootOfUnity(2 * half, true);
     let x = R_MOD_P, y = R_MOD_P; // 1 in Montgomery form
-    for (let j = 0; j < half; j++) { u32[lay.tabF + half + j] = x; u32[lay.tabI + half + j] = y; x = mulmod(x, w); y = mulmod(y, wi); }
+    for (let j = 0; j < half; j++) { u32[half + j] = x; u32[TABLE + half + j] = y; x = mulmod(x, w); y = mulmod(y, wi); }
   }
-  return mem;
+  return (tables = u32);
 }
 
 /** Forward NTT (DIF, output bit-reversed) of elements [off, off+len). */
