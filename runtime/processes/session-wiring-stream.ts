@@ -66,7 +66,8 @@ export class Mailbox {
         q.shut(`stream from ${f.from} on ${subject}: lost frame (got ${f.seq}/${f.part}, expected ${q.nextSeq}/${q.parts.length})`);
         return;
       }
-      q.parts.push(f.data ?? new Uint8Array(0));
+      // Own copy: the decoded chunk is a view into the transport's receive buffer.
+      q.parts.push(f.data ? Uint8Array.prototype.slice.call(f.data) : new Uint8Array(0));
       if (q.parts.length < f.parts) return;
       const whole = q.parts.length === 1 ? q.parts[0]! : concatBytes(q.parts);
       q.parts = []; q.nextSeq++;
