@@ -20,6 +20,8 @@ export interface Kernel {
   pointwise(a: number, b: number, from: number, to: number, sM: bigint): void;
   unpack(w: number, bits: number, dst: number, from: number, to: number): void;
   pack_parity(src: number, start: number, count: number, dst: number, wfrom: number, wto: number): void;
+  dif3(off: number, m: number, j0: number, j1: number, wM: bigint, tM: bigint, om: bigint): void;
+  dit3(off: number, m: number, j0: number, j1: number, wM: bigint, tM: bigint, om: bigint): void;
 }
 
 // The project compiles without the DOM lib, so the few WebAssembly API pieces used are typed here.
@@ -51,11 +53,14 @@ export interface Layout {
   pages: number;
 }
 
-export function layout(n: number, l: number): Layout {
+/** Transform length for a product of n + l - 1 terms: the next power of two, or 3 * 2^k when
+ *  that suffices (3 divides p - 1; a radix-3 top level, then three power-of-two transforms), which
+ *  saves up to 25 % (the 16 Mbit -> 8 Mbit bench needs 3 * 2^23 instead of 2^25). */
+export function layout(n: number, l: number, opts: { radix3?: boolean } = {}): Layout {
   const m = n + l - 1;
   const log = Math.max(1, Math.ceil(Math.log2(m)));
   if (log > MAX_LOG) throw new RangeError(`Toeplitz: n + l - 1 = ${m} exceeds the NTT limit 2^${MAX_LOG}`);
-  const L = 2 ** log;
+  const L = (opts.radix3 ?? true) && log >= 4 && m <= 3 * 2 ** (log - 2) ? 3 * 2 ** (log - 2) : 2 ** log;
   const T = Math.min(TABLE, L); // tables only as large as this transform's levels need
   const tabF = 0, tabI = T, A = 2 * T, B = A + L, seedW = B + L, keyW = seedW + ((m + 31) >>> 5), out = keyW + ((n + 31) >>> 5);
   const end = out + ((l + 31) >>> 5);
@@ -86,8 +91,21 @@ function twiddleTables(): Uint32Array {
   return (tables = u32);
 }
 
-/** Forward NTT (DIF, output bit-reversed) of elements [off, off+len). */
+/** The radix-3 level of a transform of len = 3 m at off, butterflies [j0, j1) of [0, m). */
+export function radix3Level(k: Kernel, off: number, len: number, j0: number, j1: number, inverse: boolean): void {
+  const m = len / 3, w = rootOfUnity(len, inverse), om = mont(rootOfUnity(3));
+  if (inverse) k.dit3(off, m, j0, j1, mont(w), mont(powmod(w, j0)), om);
+  else k.dif3(off, m, j0, j1, mont(w), mont(powmod(w, j0)), om);
+}
+
+/** Forward NTT (DIF, output bit-reversed within each third when len = 3 * 2^k) of elements [off, off+len). */
 export function forward(k: Kernel, lay: Layout, off: number, len: number): void {
+  if (len % 3 === 0) {
+    const m = len / 3;
+    radix3Level(k, off, len, 0, m, false);
+    for (let t = 0; t < 3; t++) forward(k, lay, off + t * m, m);
+    return;
+  }
   if (len <= LEAF) { k.dif_leaf(off, len, lay.tabF); return; }
   const half = len / 2;
   if (half < TABLE) k.dif_tab(off, half, 0, half, lay.tabF);
@@ -98,6 +116,12 @@ export function forward(k: Kernel, lay: Layout, off: number, len: number): void 
 
 /** Inverse NTT without 1/len (DIT, input bit-reversed) of elements [off, off+len). */
 export function inverse(k: Kernel, lay: Layout, off: number, len: number): void {
+  if (len % 3 === 0) {
+    const m = len / 3;
+    for (let t = 0; t < 3; t++) inverse(k, lay, off + t * m, m);
+    radix3Level(k, off, len, 0, m, true);
+    return;
+  }
   if (len <= LEAF) { k.dit_leaf(off, len, lay.tabI); return; }
   const half = len / 2;
   inverse(k, lay, off, half);

@@ -4,6 +4,8 @@
 //      of the two halves are independent)
 //   3. the last inverse level, butterflies split in two ranges
 //   4. output parities, words split in two ranges
+// (radix-3 layouts, L = 3m: phase 2 gives thirds 0 and 1 one worker each, then third 2 by halves,
+// its last power-of-two level and the radix-3 level split in two ranges; see toeplitz.ts)
 // All data lives in one shared WasmMemory; nothing is copied between threads.
 // Workers are unref'd while idle so they never keep a process alive.
 import { Worker } from 'node:worker_threads';

@@ -2,7 +2,8 @@
 // CRYPTO '94): the l x n matrix T[i][j] = s[i - j + n - 1] built from a seed s of n + l - 1
 // bits maps the key x to y_i = XOR_j T[i][j] x_j. That is y_i = c[i + n - 1] mod 2 for the
 // integer convolution c = s * x, computed exactly with an NTT modulo p = 2013265921 (every
-// c[t] <= n < p, so no information is lost) in O((n + l) log(n + l)).
+// c[t] <= n < p, so no information is lost) in O((n + l) log(n + l)); the cyclic length is 2^k
+// or 3 * 2^k, whichever is the smaller one >= n + l - 1 (ntt-wasm.ts layout()).
 // Inputs of at least PARALLEL_MIN_BITS run on two worker threads; smaller ones inline.
 import { type BitString, zeros } from '../bits.ts';
 import { layout, createMemory, instantiate, loadInputs, toeplitzSingleThread, scaleFor, kernelModule, type WasmMemory } from './ntt-wasm.ts';
@@ -48,8 +49,17 @@ export async function toeplitzHash(key: BitString, seed: BitString, l: number, o
   const job = pool.job();
   await Promise.all([pool.run(0, job, mem, lay, { op: 'forward', which: 'seed' }), pool.run(1, job, mem, lay, { op: 'forward', which: 'key' })]);
   const scale = scaleFor(L);
-  await Promise.all([pool.run(0, job, mem, lay, { op: 'inverseHalf', half: 0, scale }), pool.run(1, job, mem, lay, { op: 'inverseHalf', half: 1, scale })]);
-  await Promise.all([pool.run(0, job, mem, lay, { op: 'top', j0: 0, j1: L / 4 }), pool.run(1, job, mem, lay, { op: 'top', j0: L / 4, j1: L / 2 })]);
+  if (L % 3 === 0) {
+    // thirds 0 and 1 one per worker, third 2 by halves, then its last level and the radix-3 level split
+    const m = L / 3, h = m / 2;
+    await Promise.all([pool.run(0, job, mem, lay, { op: 'inverseRange', from: 0, len: m, scale }), pool.run(1, job, mem, lay, { op: 'inverseRange', from: m, len: m, scale })]);
+    await Promise.all([pool.run(0, job, mem, lay, { op: 'inverseRange', from: 2 * m, len: h, scale }), pool.run(1, job, mem, lay, { op: 'inverseRange', from: 2 * m + h, len: h, scale })]);
+    await Promise.all([pool.run(0, job, mem, lay, { op: 'topAt', off: 2 * m, len: m, j0: 0, j1: h / 2 }), pool.run(1, job, mem, lay, { op: 'topAt', off: 2 * m, len: m, j0: h / 2, j1: h })]);
+    await Promise.all([pool.run(0, job, mem, lay, { op: 'top3', j0: 0, j1: h }), pool.run(1, job, mem, lay, { op: 'top3', j0: h, j1: m })]);
+  } else {
+    await Promise.all([pool.run(0, job, mem, lay, { op: 'inverseHalf', half: 0, scale }), pool.run(1, job, mem, lay, { op: 'inverseHalf', half: 1, scale })]);
+    await Promise.all([pool.run(0, job, mem, lay, { op: 'top', j0: 0, j1: L / 4 }), pool.run(1, job, mem, lay, { op: 'top', j0: L / 4, j1: L / 2 })]);
+  }
   const W = (l + 31) >>> 5, mid = W >>> 1;
   await Promise.all([pool.run(0, job, mem, lay, { op: 'pack', w0: 0, w1: mid }), pool.run(1, job, mem, lay, { op: 'pack', w0: mid, w1: W })]);
   return readOut(mem, lay.out, l);
