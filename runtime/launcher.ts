@@ -2,6 +2,7 @@
 // with attachLater are left out), and wait until the hypervisor reports every started node up.
 // `stop()` asks node processes to leave (SIGTERM), then the server, then private NATS/Redis.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NodeSpec, Topology } from '../infra/topology.ts';
@@ -10,6 +11,8 @@ import '../actors/server/registry.messages.ts';
 import { ActorHost } from './host.ts';
 import { NatsBus } from './nats-bus.ts';
 import { resolveEndpoints, type Endpoints } from './servers-resolve.ts';
+import { installPoolUsers } from './pool-users.ts';
+import type { PoolUsers } from '../infra/keypool/acl.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const PROJECT_ROOT = path.resolve(here, '..');
@@ -29,6 +32,11 @@ export interface LaunchOptions {
   heartbeatMs?: number;
   downAfterMs?: number;
   startTimeoutMs?: number;
+  /** Secret the pairs' pre-shared authentication keys are installed from. Default: HETQN_PSK_SECRET,
+   *  else 32 fresh random bytes per launch (so no two networks share pre-shared keys). */
+  pskSecret?: string;
+  /** Give every node its own Redis ACL user limited to its own pools (default true). */
+  poolAcl?: boolean;
 }
 
 export interface Cluster {
@@ -36,6 +44,10 @@ export interface Cluster {
   natsUrl: string;
   redisUrl: string;
   privateServers: boolean;
+  /** The pre-shared-key installation secret handed to node processes (kept in the 0600 state file). */
+  pskSecret: string;
+  /** Per-node Redis users, when the Redis accepted ACL SETUSER. */
+  poolUsers?: PoolUsers;
   children: ChildInfo[];
   /** A client host (no actors) in the launcher process, for requests. */
   client: ActorHost;
@@ -75,7 +87,10 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
   if (opts.natsUrl && opts.redisUrl) endpoints = { natsUrl: opts.natsUrl, redisUrl: opts.redisUrl, privateServers: [], stop: async () => {} };
   else endpoints = await resolveEndpoints(log, { forcePrivate: opts.forcePrivateServers });
   const children: ChildInfo[] = [];
-  const env = { NATS_URL: endpoints.natsUrl, REDIS_URL: endpoints.redisUrl };
+  const pskSecret = opts.pskSecret ?? process.env.HETQN_PSK_SECRET ?? randomBytes(32).toString('hex');
+  const env = { NATS_URL: endpoints.natsUrl, REDIS_URL: endpoints.redisUrl, HETQN_PSK_SECRET: pskSecret };
+  const poolUsers = opts.poolAcl === false ? undefined
+    : await installPoolUsers(endpoints.redisUrl, t.network, t.nodes.map((n) => n.name), log);
   let client: ActorHost | undefined;
 
   const track = (name: string, role: ChildInfo['role'], child: ChildProcess): ChildInfo => {
@@ -96,7 +111,7 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
 
   const startNode = (n: NodeSpec) => track(n.name, 'node', spawnTs('runtime/processes/node-main.ts',
     ['--nats', endpoints.natsUrl, '--net', t.network, '--name', n.name, '--type', n.type, '--dof', n.dof, '--link-km', String(n.linkKm)],
-    { ...env, HETQN_CREDENTIAL: n.credential }));
+    { ...env, HETQN_CREDENTIAL: n.credential, HETQN_REDIS_USER: poolUsers?.nodes[n.name]?.username, HETQN_REDIS_PASSWORD: poolUsers?.nodes[n.name]?.password }));
 
   const stopAll = async () => {
     await Promise.all(children.filter((c) => c.role === 'node').map((c) => stopChild(c.child)));
@@ -134,7 +149,7 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
     await waitUp(initial.map((n) => n.name));
     return {
       net: t.network, natsUrl: endpoints.natsUrl, redisUrl: endpoints.redisUrl,
-      privateServers: endpoints.privateServers.length > 0, children, client: theClient, status, waitUp,
+      privateServers: endpoints.privateServers.length > 0, pskSecret, poolUsers, children, client: theClient, status, waitUp,
       async attach(spec) { const c = startNode(spec); await waitUp([spec.name]); return c; },
       stop: stopAll,
     };

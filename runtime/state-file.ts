@@ -14,6 +14,9 @@ export interface ClusterState {
   processes: Array<{ name: string; pid: number }>;
   startedAt: string;
   ready: boolean;
+  /** Secrets for attaching nodes later (`hetqn node`): the pre-shared-key installation secret and
+   *  each node's Redis user. The file is written owner-only (0600). */
+  secrets?: { pskSecret: string; redisUsers?: Record<string, { username: string; password: string }> };
 }
 
 export function stateDir(): string {
@@ -27,7 +30,7 @@ export function statePath(net: string): string {
 export function writeState(s: ClusterState): void {
   fs.mkdirSync(stateDir(), { recursive: true });
   const p = statePath(s.net);
-  fs.writeFileSync(p + '.tmp', JSON.stringify(s, null, 2));
+  fs.writeFileSync(p + '.tmp', JSON.stringify(s, null, 2), { mode: 0o600 });
   fs.renameSync(p + '.tmp', p);
 }
 

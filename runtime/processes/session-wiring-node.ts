@@ -36,7 +36,8 @@ export interface SessionNodeOptions {
   redisUser?: string;
   redisPassword?: string;
   /** Secret the pairs' pre-shared keys are derived from at install time (emulation of keys
-   *  installed with the nodes). Default: HETQN_PSK_SECRET, else a per-network constant. */
+   *  installed with the nodes). Default: HETQN_PSK_SECRET, which the launcher draws at random per
+   *  network; a node without one cannot authenticate sessions. */
   pskSecret?: string;
 }
 
@@ -54,7 +55,7 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
   const url = o.redisUrl ?? process.env.REDIS_URL;
   // Opened on first use, so a cluster without Redis (runtime tests) never dials it.
   let store: KeyPoolStore | undefined;
-  const secret = o.pskSecret ?? process.env.HETQN_PSK_SECRET ?? `network-${host.net}`;
+  const secret = o.pskSecret ?? process.env.HETQN_PSK_SECRET;
   const live = new Map<string, Live>();
   const needStore = () => {
     if (!url) throw new Error(`${o.name}: no key pool (REDIS_URL not set)`);
@@ -63,6 +64,7 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
   };
 
   const installPsk = async (peer: string, k: number) => {
+    if (!secret) throw new Error(`${o.name}: no pre-shared key installed (HETQN_PSK_SECRET unset; start nodes with hetqn up / hetqn node)`);
     const s = needStore();
     const id = `psk-${k}`;
     try {

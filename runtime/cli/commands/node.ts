@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { startNodeProcess } from '../../processes/node-process.ts';
 import { CliError, parseNumber, printResult, progress } from '../output.ts';
 import { resolveTarget } from '../target.ts';
+import { readState } from '../../state-file.ts';
 
 export function register(program: Command): void {
   program.command('node')
@@ -29,6 +30,13 @@ export function register(program: Command): void {
       if (linkKm === undefined) throw new CliError('--link-km: required (or give --topology with this node)');
       if (!credential) throw new CliError('--credential: required (or HETQN_CREDENTIAL, or --topology with this node)');
       if (!/^[A-Za-z0-9_-]+$/.test(o.name)) throw new CliError(`--name: "${o.name}" must be letters, digits, _ or -`);
+      // A network started by `hetqn up` left its Redis URL, the pre-shared-key secret and this
+      // node's Redis user in its (owner-only) state file; explicit environment wins.
+      const state = readState(net);
+      const redisUser = state?.secrets?.redisUsers?.[o.name];
+      process.env.REDIS_URL ??= state?.redisUrl;
+      if (state?.secrets?.pskSecret) process.env.HETQN_PSK_SECRET ??= state.secrets.pskSecret;
+      if (redisUser) { process.env.HETQN_REDIS_USER ??= redisUser.username; process.env.HETQN_REDIS_PASSWORD ??= redisUser.password; }
       let node;
       try {
         node = await startNodeProcess({ nats: natsUrl, net, name: o.name, type, dof, linkKm, credential, maxAttempts: 10 });

@@ -28,6 +28,10 @@ export function register(program: Command): void {
       const save = (ready: boolean) => writeState({
         net: cluster.net, pid: process.pid, natsUrl: cluster.natsUrl, redisUrl: cluster.redisUrl, privateServers: cluster.privateServers,
         topology: topology.file!, processes: cluster.children.map((c) => ({ name: c.name, pid: c.pid })), startedAt: new Date().toISOString(), ready,
+        secrets: {
+          pskSecret: cluster.pskSecret,
+          redisUsers: cluster.poolUsers && Object.fromEntries(Object.entries(cluster.poolUsers.nodes).map(([n, c]) => [n, { username: c.username, password: c.password }])),
+        },
       });
       save(true);
       printResult(o, { ...view, natsUrl: cluster.natsUrl, redisUrl: cluster.redisUrl, pid: process.pid }, () => renderNetwork(view));
