@@ -10,7 +10,7 @@
 import { type BitString, wordsFor } from '../bits.ts';
 import { BASIS_X, BASIS_Z, type Bb84DetectorFrame, type Bb84SourceFrame } from '../physics/sampler-bb84.ts';
 import { type ClassicalChannel, expectMessage, ProtocolError } from './channel.ts';
-import { decodeDeltas, encodeDeltas, fieldOf, isNat, isNatArray, isU32, packCodes2, packFlags, unpackCodes2, unpackFlags } from './announce.ts';
+import { decodeDeltas, encodeDeltas, fieldOf, isNat, isNatArray, isU32, packCodes2, packFlags, unpackFlags } from './announce.ts';
 
 /** Per-intensity tallies, index 0 mu1, 1 mu2, 2 mu3. */
 export interface Bb84SiftCounts {
@@ -44,6 +44,38 @@ function decodeGaps(b: Uint8Array, n: number, type: string): Uint32Array {
   try { return decodeDeltas(b, n); } catch (e) { throw new ProtocolError(`${type}: field 'deltas': ${(e as Error).message}`); }
 }
 
+/** Whether the n varints of b decode exactly to `mine` from index 1 on (index 0 is implied by
+ *  firstSlot, as in sameDeltas), with no trailing bytes; false for anything malformed (the caller
+ *  then decodes for real, which reports the error). */
+function varintsMatch(b: Uint8Array, n: number, mine: Uint32Array): boolean {
+  const len = b.length;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    if (k >= len) return false;
+    let byte = b[k++];
+    let v = byte & 0x7f, shift = 7;
+    while (byte >= 0x80) {
+      if (k >= len || shift > 28) return false;
+      byte = b[k++];
+      if (shift === 28 && byte > 0x0f) return false;
+      v = (v | ((byte & 0x7f) << shift)) >>> 0;
+      shift += 7;
+    }
+    if (i > 0 && v !== mine[i]) return false;
+  }
+  return k === len;
+}
+
+/** The length checks of unpackFlags / unpackCodes2, for the word-level loops. */
+function checkFlags(words: Uint32Array, n: number): Uint32Array {
+  if (words.length < (n + 31) >>> 5) throw new RangeError(`unpackFlags: ${words.length} words cannot hold ${n} flags`);
+  return words;
+}
+function checkCodes2(words: Uint32Array, n: number): Uint32Array {
+  if (words.length < (n + 15) >>> 4) throw new RangeError(`unpackCodes2: ${words.length} words cannot hold ${n} codes`);
+  return words;
+}
+
 function sameDeltas(a: Uint32Array, b: Uint32Array): boolean {
   if (a === b) return true;
   for (let i = 1; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -55,9 +87,12 @@ const total = (frames: readonly { deltas: Uint32Array }[]) => frames.reduce((s, 
 /** Bob's half: announce clicks and bases, learn Alice's choices, count test errors. */
 export async function siftBb84Detector(ch: ClassicalChannel, frames: readonly Bb84DetectorFrame[]): Promise<Bb84SiftResult> {
   let detections = 0;
+  const myBasis: Uint32Array[] = [];
   for (const f of frames) {
     const n = f.deltas.length;
-    await ch.send({ type: 'bb84.clicks', firstSlot: f.firstSlot, count: n, deltas: encodeDeltas(f.deltas), basis: packFlags(f.basis) });
+    const basis = packFlags(f.basis);
+    myBasis.push(basis);
+    await ch.send({ type: 'bb84.clicks', firstSlot: f.firstSlot, count: n, deltas: encodeDeltas(f.deltas), basis });
     detections += n;
   }
   await ch.send({ type: 'bb84.clicks.end', frames: frames.length, detections });
@@ -67,19 +102,25 @@ export async function siftBb84Detector(ch: ClassicalChannel, frames: readonly Bb
   const zBits = new Uint8Array(detections), zInt = new Uint8Array(detections);
   let nz = 0;
   const nX: [number, number, number] = [0, 0, 0], nZ: [number, number, number] = [0, 0, 0];
-  for (const f of frames) {
+  for (let fi = 0; fi < frames.length; fi++) {
+    const f = frames[fi];
     const msg = await expectMessage(ch, 'bb84.choices');
     const n = fieldOf<number>(msg, 'count', (v) => v === f.deltas.length, `the frame's click count ${f.deltas.length}`);
-    const aBasis = unpackFlags(fieldOf<Uint32Array>(msg, 'basis', isU32, 'a Uint32Array'), n);
-    const aInt = unpackCodes2(fieldOf<Uint32Array>(msg, 'intensity', isU32, 'a Uint32Array'), n);
-    const bb = f.basis, bits = f.bit;
-    for (let i = 0; i < n; i++) {
-      const b = bb[i];
-      if (aBasis[i] !== b) continue;
-      const k = aInt[i];
-      if (k > 2) throw new ProtocolError(`bb84.choices: intensity code ${k} out of range`);
-      if (b === BASIS_X) { kb.push(bits[i], k); nX[k]++; }
-      else { zBits[nz] = bits[i]; zInt[nz++] = k; nZ[k]++; }
+    const aBasis = checkFlags(fieldOf<Uint32Array>(msg, 'basis', isU32, 'a Uint32Array'), n);
+    const aInt = checkCodes2(fieldOf<Uint32Array>(msg, 'intensity', isU32, 'a Uint32Array'), n);
+    const bb = f.basis, bits = f.bit, mine = myBasis[fi];
+    // matching bases, 32 clicks per word, visited in click order
+    for (let w = 0, nw = (n + 31) >>> 5; w < nw; w++) {
+      let match = ~(aBasis[w] ^ mine[w]);
+      if (w === nw - 1 && (n & 31) !== 0) match &= (1 << (n & 31)) - 1;
+      while (match !== 0) {
+        const i = (w << 5) | (31 - Math.clz32(match & -match));
+        match &= match - 1;
+        const k = (aInt[i >>> 4] >>> ((i & 15) << 1)) & 3;
+        if (k > 2) throw new ProtocolError(`bb84.choices: intensity code ${k} out of range`);
+        if (bb[i] === BASIS_X) { kb.push(bits[i], k); nX[k]++; }
+        else { zBits[nz] = bits[i]; zInt[nz++] = k; nZ[k]++; }
+      }
     }
   }
   const test = await expectMessage(ch, 'bb84.test');
@@ -119,24 +160,36 @@ export async function siftBb84Source(ch: ClassicalChannel, frames: readonly Bb84
     if (msg.type !== 'bb84.clicks') throw new ProtocolError(`expected 'bb84.clicks', got '${msg.type}'`);
     framesSeen++;
     const n = fieldOf<number>(msg, 'count', isNat, 'a count');
-    const deltas = decodeGaps(fieldOf<Uint8Array>(msg, 'deltas', (v) => v instanceof Uint8Array, 'varint-coded deltas (Uint8Array)'), n, msg.type);
+    const deltaBytes = fieldOf<Uint8Array>(msg, 'deltas', (v) => v instanceof Uint8Array, 'varint-coded deltas (Uint8Array)');
+    // decoded only off the fast path (the fast path compares the varints with our own deltas in place)
+    let deltas: Uint32Array | null = ii === 0 && fi < frames.length ? null : decodeGaps(deltaBytes, n, msg.type);
     let slot = fieldOf<number>(msg, 'firstSlot', isNat, 'a slot index');
-    const bBasis = unpackFlags(fieldOf<Uint32Array>(msg, 'basis', isU32, 'a Uint32Array'), n);
+    const bWords = checkFlags(fieldOf<Uint32Array>(msg, 'basis', isU32, 'a Uint32Array'), n);
     let aBasis: Uint8Array, aInt: Uint8Array;
     const mine = ii === 0 && fi < frames.length ? frames[fi] : undefined;
-    if (mine !== undefined && aSlot === slot && mine.deltas.length === n && sameDeltas(mine.deltas, deltas)) {
+    if (mine !== undefined && aSlot === slot && mine.deltas.length === n && (deltas === null ? varintsMatch(deltaBytes, n, mine.deltas) : sameDeltas(mine.deltas, deltas))) {
       // fast path: the announcement is exactly one of our frames (the fabric framed both views alike)
       const fb = mine.basis, fk = mine.intensity, fx = mine.bit;
       aBasis = fb; aInt = fk; // our own columns are the announcement
-      for (let i = 0; i < n; i++) {
-        const b = fb[i], k = fk[i];
-        if (b === bBasis[i]) {
+      const aWords = packFlags(fb);
+      for (let w = 0, nw = (n + 31) >>> 5; w < nw; w++) {
+        let match = ~(aWords[w] ^ bWords[w]);
+        if (w === nw - 1 && (n & 31) !== 0) match &= (1 << (n & 31)) - 1;
+        while (match !== 0) {
+          const i = (w << 5) | (31 - Math.clz32(match & -match));
+          match &= match - 1;
+          const b = fb[i], k = fk[i];
           if (b === BASIS_X) { kb.push(fx[i], k); nX[k]++; }
-          else { zBits[nz++] = fx[i]; nZ[k]++; }
+          else if (b === BASIS_Z) { zBits[nz++] = fx[i]; nZ[k]++; }
         }
       }
       ii = n - 1; advance();
+      detections += n;
+      await ch.send({ type: 'bb84.choices', count: n, basis: aWords, intensity: packCodes2(aInt) });
+      continue;
     } else {
+      if (deltas === null) deltas = decodeGaps(deltaBytes, n, msg.type);
+      const bBasis = unpackFlags(bWords, n);
       aBasis = new Uint8Array(n); aInt = new Uint8Array(n);
       for (let i = 0; i < n; i++) {
         if (i > 0) slot += deltas[i];
