@@ -3,7 +3,7 @@
 // error rate after key verification (eps_cor = 1e-15). 1 Mbit configurations run frames for a
 // fixed time budget each; with zero failures the 95 % upper bound on the FER is 3 / frames.
 // Env: CASCADE_BENCH_SECONDS (per 1 Mbit configuration, default 4), CASCADE_BENCH_SIZES (Mbit,
-// default "1,16"), CASCADE_BENCH_VARIANTS.
+// default "1,16"), CASCADE_BENCH_VARIANTS. perCpuSecond: sifted Mbit per process CPU second (both halves).
 import type { Emit } from './run.ts';
 import { cascadeAlice, cascadeBob } from '../../protocols/postprocessing/cascade.ts';
 import { CASCADE_VARIANTS, binaryEntropy, type CascadeVariant } from '../../protocols/postprocessing/cascade-variants.ts';
@@ -27,11 +27,11 @@ function noisyPair(n: number, p: number, rng: Rng): { alice: BitString; bob: Bit
 async function frame(n: number, p: number, variant: CascadeVariant, rng: Rng) {
   const { alice, bob, errors } = noisyPair(n, p, rng);
   const [a, b] = memoryChannelPair({ copy: false });
-  const t0 = performance.now();
+  const t0 = performance.now(), c0 = process.cpuUsage();
   const [ra, rb] = await Promise.all([cascadeAlice(a, alice, { variant, qber: p, rng: rng.fork() }), cascadeBob(b, bob)]);
-  const ms = performance.now() - t0;
+  const ms = performance.now() - t0, cu = process.cpuUsage(c0), cpuMs = (cu.user + cu.system) / 1000;
   const [va] = await Promise.all([verifyKeyAlice(a, ra.key, { epsCor: 1e-15, random: rng.fork() }), verifyKeyBob(b, rb.key, { epsCor: 1e-15 })]);
-  return { ms, disclosed: rb.disclosedBits, ideal: n * binaryEntropy(errors / n), failed: !va.ok, rounds: rb.rounds };
+  return { ms, cpuMs, disclosed: rb.disclosedBits, ideal: n * binaryEntropy(errors / n), failed: !va.ok, rounds: rb.rounds };
 }
 
 export default async function (emit: Emit): Promise<void> {
@@ -44,16 +44,16 @@ export default async function (emit: Emit): Promise<void> {
     const n = mbit * 2 ** 20;
     for (const variant of variants) {
       for (const p of [0.01, 0.02, 0.03, 0.05]) {
-        let frames = 0, failed = 0, ms = 0, disclosed = 0, ideal = 0, rounds = 0;
+        let frames = 0, failed = 0, ms = 0, cpuMs = 0, disclosed = 0, ideal = 0, rounds = 0;
         const start = performance.now();
         do {
           const r = await frame(n, p, variant, rng);
-          frames++; ms += r.ms; disclosed += r.disclosed; ideal += r.ideal; rounds += r.rounds;
+          frames++; ms += r.ms; cpuMs += r.cpuMs; disclosed += r.disclosed; ideal += r.ideal; rounds += r.rounds;
           if (r.failed) failed++;
         } while (mbit === 1 && performance.now() - start < budget && frames < 200);
         const params = { variant, qber: p, keyMbit: mbit, frames };
         emit({ bench: 'cascade.f', value: +(disclosed / ideal).toFixed(4), unit: 'ratio', ...params });
-        emit({ bench: 'cascade.throughput', value: +((n * frames) / (ms * 1000)).toFixed(2), unit: 'Mbit/s', ...params, threads: 1, roundsPerFrame: Math.round(rounds / frames) });
+        emit({ bench: 'cascade.throughput', value: +((n * frames) / (ms * 1000)).toFixed(2), unit: 'Mbit/s', ...params, threads: 1, roundsPerFrame: Math.round(rounds / frames), perCpuSecond: +((n * frames) / (cpuMs * 1000)).toFixed(2) });
         emit({ bench: 'cascade.fer', value: failed / frames, unit: 'ratio', ...params, ferUpper95: failed === 0 ? +(3 / frames).toFixed(4) : undefined });
       }
     }
