@@ -57,11 +57,19 @@
         (local.set $pt (i32.add (local.get $pt) (i32.const 4)))
         (br $next))))
 
-  ;; one level with a stepped twiddle: t = tM (w^j0, Montgomery form), t *= w after each butterfly
+  ;; one level with a stepped twiddle: t = tM (w^j0, Montgomery form), advanced by w per butterfly
   (func (export "dif_inc") (param $off i32) (param $half i32) (param $j0 i32) (param $j1 i32) (param $wM i64) (param $tM i64)
-    (local $j i32) (local $pi i32) (local $pk i32) (local $hb i32) (local $w i64) (local $t i64) (local $u i64) (local $x i64) (local $y i64) (local $s i64) (local $d i64)
+    (local $j i32) (local $pi i32) (local $pk i32) (local $hb i32) (local $w i64) (local $wn i64) (local $wM2 i64) (local $t i64) (local $u i64) (local $x i64) (local $y i64) (local $s i64) (local $d i64)
     (local.set $j (local.get $j0))
     (local.set $w (local.get $tM))
+    ;; two interleaved twiddle chains (w^j, w^(j+1), each stepped by w^2): the Montgomery step's
+    ;; latency is paid once per two butterflies instead of once per butterfly
+    (local.set $t (i64.mul (local.get $wM) (local.get $wM)))
+        (local.set $u (i64.shr_u (i64.add (local.get $t) (i64.mul (i64.and (i64.mul (local.get $t) (i64.const 2013265919)) (i64.const 0xffffffff)) (i64.const 2013265921))) (i64.const 32)))
+        (local.set $wM2 (select (i64.sub (local.get $u) (i64.const 2013265921)) (local.get $u) (i64.ge_u (local.get $u) (i64.const 2013265921))))
+    (local.set $t (i64.mul (local.get $tM) (local.get $wM)))
+        (local.set $u (i64.shr_u (i64.add (local.get $t) (i64.mul (i64.and (i64.mul (local.get $t) (i64.const 2013265919)) (i64.const 0xffffffff)) (i64.const 2013265921))) (i64.const 32)))
+        (local.set $wn (select (i64.sub (local.get $u) (i64.const 2013265921)) (local.get $u) (i64.ge_u (local.get $u) (i64.const 2013265921))))
     (local.set $hb (i32.shl (local.get $half) (i32.const 2)))
     (local.set $pi (i32.shl (i32.add (local.get $off) (local.get $j)) (i32.const 2)))
     (block $done
@@ -76,18 +84,28 @@
         (local.set $u (i64.shr_u (i64.add (local.get $t) (i64.mul (i64.and (i64.mul (local.get $t) (i64.const 2013265919)) (i64.const 0xffffffff)) (i64.const 2013265921))) (i64.const 32)))
         (local.set $d (select (i64.sub (local.get $u) (i64.const 2013265921)) (local.get $u) (i64.ge_u (local.get $u) (i64.const 2013265921))))
         (i64.store32 (local.get $pk) (local.get $d))
-        (local.set $t (i64.mul (local.get $w) (local.get $wM)))
+(local.set $t (i64.mul (local.get $w) (local.get $wM2)))
         (local.set $u (i64.shr_u (i64.add (local.get $t) (i64.mul (i64.and (i64.mul (local.get $t) (i64.const 2013265919)) (i64.const 0xffffffff)) (i64.const 2013265921))) (i64.const 32)))
-        (local.set $w (select (i64.sub (local.get $u) (i64.const 2013265921)) (local.get $u) (i64.ge_u (local.get $u) (i64.const 2013265921))))
+        (local.set $d (select (i64.sub (local.get $u) (i64.const 2013265921)) (local.get $u) (i64.ge_u (local.get $u) (i64.const 2013265921))))
+        (local.set $w (local.get $wn))
+        (local.set $wn (local.get $d))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (local.set $pi (i32.add (local.get $pi) (i32.const 4)))
         (br $next))))
 
-  ;; one level with a stepped twiddle: t = tM (w^j0, Montgomery form), t *= w after each butterfly
+  ;; one level with a stepped twiddle: t = tM (w^j0, Montgomery form), advanced by w per butterfly
   (func (export "dit_inc") (param $off i32) (param $half i32) (param $j0 i32) (param $j1 i32) (param $wM i64) (param $tM i64)
-    (local $j i32) (local $pi i32) (local $pk i32) (local $hb i32) (local $w i64) (local $t i64) (local $u i64) (local $x i64) (local $y i64) (local $s i64) (local $d i64)
+    (local $j i32) (local $pi i32) (local $pk i32) (local $hb i32) (local $w i64) (local $wn i64) (local $wM2 i64) (local $t i64) (local $u i64) (local $x i64) (local $y i64) (local $s i64) (local $d i64)
     (local.set $j (local.get $j0))
     (local.set $w (local.get $tM))
+    ;; two interleaved twiddle chains (w^j, w^(j+1), each stepped by w^2): the Montgomery step's
+    ;; latency is paid once per two butterflies instead of once per butterfly
+    (local.set $t (i64.mul (local.get $wM) (local.get $wM)))
+        (local.set $u (i64.shr_u (i64.add (local.get $t) (i64.mul (i64.and (i64.mul (local.get $t) (i64.const 2013265919)) (i64.const 0xffffffff)) (i64.const 2013265921))) (i64.const 32)))
+        (local.set $wM2 (select (i64.sub (local.get $u) (i64.const 2013265921)) (local.get $u) (i64.ge_u (local.get $u) (i64.const 2013265921))))
+    (local.set $t (i64.mul (local.get $tM) (local.get $wM)))
+        (local.set $u (i64.shr_u (i64.add (local.get $t) (i64.mul (i64.and (i64.mul (local.get $t) (i64.const 2013265919)) (i64.const 0xffffffff)) (i64.const 2013265921))) (i64.const 32)))
+        (local.set $wn (select (i64.sub (local.get $u) (i64.const 2013265921)) (local.get $u) (i64.ge_u (local.get $u) (i64.const 2013265921))))
     (local.set $hb (i32.shl (local.get $half) (i32.const 2)))
     (local.set $pi (i32.shl (i32.add (local.get $off) (local.get $j)) (i32.const 2)))
     (block $done
@@ -102,9 +120,11 @@
         (i64.store32 (local.get $pi) (select (i64.sub (local.get $s) (i64.const 2013265921)) (local.get $s) (i64.ge_u (local.get $s) (i64.const 2013265921))))
         (local.set $d (i64.sub (i64.add (local.get $x) (i64.const 2013265921)) (local.get $y)))
         (i64.store32 (local.get $pk) (select (i64.sub (local.get $d) (i64.const 2013265921)) (local.get $d) (i64.ge_u (local.get $d) (i64.const 2013265921))))
-        (local.set $t (i64.mul (local.get $w) (local.get $wM)))
+(local.set $t (i64.mul (local.get $w) (local.get $wM2)))
         (local.set $u (i64.shr_u (i64.add (local.get $t) (i64.mul (i64.and (i64.mul (local.get $t) (i64.const 2013265919)) (i64.const 0xffffffff)) (i64.const 2013265921))) (i64.const 32)))
-        (local.set $w (select (i64.sub (local.get $u) (i64.const 2013265921)) (local.get $u) (i64.ge_u (local.get $u) (i64.const 2013265921))))
+        (local.set $d (select (i64.sub (local.get $u) (i64.const 2013265921)) (local.get $u) (i64.ge_u (local.get $u) (i64.const 2013265921))))
+        (local.set $w (local.get $wn))
+        (local.set $wn (local.get $d))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (local.set $pi (i32.add (local.get $pi) (i32.const 4)))
         (br $next))))

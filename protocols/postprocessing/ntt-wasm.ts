@@ -56,12 +56,13 @@ export interface Layout {
 /** Transform length for a product of n + l - 1 terms: the next power of two, or 3 * 2^k when
  *  that suffices (3 divides p - 1; a radix-3 top level, then three power-of-two transforms), which
  *  saves up to 25 % (the 16 Mbit -> 8 Mbit bench needs 3 * 2^23 instead of 2^25). */
-export function layout(n: number, l: number, opts: { radix3?: boolean } = {}): Layout {
+export function layout(n: number, l: number, opts: { radix3?: boolean; /** test hook: smaller twiddle tables */ table?: number } = {}): Layout {
   const m = n + l - 1;
   const log = Math.max(1, Math.ceil(Math.log2(m)));
   if (log > MAX_LOG) throw new RangeError(`Toeplitz: n + l - 1 = ${m} exceeds the NTT limit 2^${MAX_LOG}`);
   const L = (opts.radix3 ?? true) && log >= 4 && m <= 3 * 2 ** (log - 2) ? 3 * 2 ** (log - 2) : 2 ** log;
-  const T = Math.min(TABLE, L); // tables only as large as this transform's levels need
+  // tables only as large as this transform's levels need; leaves (<= LEAF) always run from the table
+  const T = Math.min(Math.max(opts.table ?? TABLE, LEAF), TABLE, L);
   const tabF = 0, tabI = T, A = 2 * T, B = A + L, seedW = B + L, keyW = seedW + ((m + 31) >>> 5), out = keyW + ((n + 31) >>> 5);
   const end = out + ((l + 31) >>> 5);
   return { n, l, L, tabF, tabI, A, B, seedW, keyW, out, pages: Math.ceil((end * 4) / 65536) + 1 };
@@ -108,7 +109,7 @@ export function forward(k: Kernel, lay: Layout, off: number, len: number): void 
   }
   if (len <= LEAF) { k.dif_leaf(off, len, lay.tabF); return; }
   const half = len / 2;
-  if (half < TABLE) k.dif_tab(off, half, 0, half, lay.tabF);
+  if (half < lay.tabI - lay.tabF) k.dif_tab(off, half, 0, half, lay.tabF);
   else k.dif_inc(off, half, 0, half, mont(rootOfUnity(len)), mont(1));
   forward(k, lay, off, half);
   forward(k, lay, off + half, half);
@@ -132,7 +133,7 @@ export function inverse(k: Kernel, lay: Layout, off: number, len: number): void 
 /** The last DIT level of a transform of `len` at `off`, butterflies [j0, j1) (split between threads). */
 export function topInverseLevel(k: Kernel, lay: Layout, off: number, len: number, j0: number, j1: number): void {
   const half = len / 2;
-  if (half < TABLE) { k.dit_tab(off, half, j0, j1, lay.tabI); return; }
+  if (half < lay.tabI - lay.tabF) { k.dit_tab(off, half, j0, j1, lay.tabI); return; }
   const w = rootOfUnity(len, true);
   k.dit_inc(off, half, j0, j1, mont(w), mont(powmod(w, j0)));
 }

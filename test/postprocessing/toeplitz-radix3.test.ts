@@ -45,3 +45,18 @@ test('radix-3 layout on two threads equals the power-of-two single-thread produc
   const par = await toeplitzHash(x, s, l, { parallel: true });
   t.deepEqual(par.words, product(x, s, l, false).out);
 });
+
+test('stepped-twiddle levels (half-size beyond the tables) give the same bits as table levels', (t) => {
+  const rng = createRng('stepped');
+  for (const [n, l] of [[150_000, 100_000], [300_000, 90_000]]) {
+    const x = randomBits(n, () => rng.nextUint32());
+    const s = randomBits(toeplitzSeedBits(n, l), () => rng.nextUint32());
+    const small = layout(n, l, { table: 1 << 16 });
+    t.true(small.tabI - small.tabF < small.L / 2, 'the small-table layout has stepped levels');
+    const mem = createMemory(small);
+    loadInputs(mem, small, x.words, s.words);
+    toeplitzSingleThread(instantiate(mem), small);
+    const got = new Uint32Array(mem.buffer, small.out * 4, (l + 31) >>> 5).slice();
+    t.deepEqual(got, product(x, s, l, true).out, `n=${n} l=${l} L=${small.L}`);
+  }
+});
