@@ -116,7 +116,14 @@ export interface QkdRequest {
   relay?: 'auto' | NodeId;
   /** Higher first; equal priorities are FIFO. Default 0. */
   priority?: number;
+  /** Pool the key lands in (default 'secret'); 'imperfect' = the reconciled, verified key before PA. */
+  keyKind?: KeyKind;
 }
+
+/** Which key a session deposits: the privacy-amplified key (`secret` pools) or the error-corrected,
+ *  verified key before PA (`imperfect` pools, Li et al. PRApplied 20, 044011 (2023)). Never both:
+ *  the secret key is a hash of the imperfect one. */
+export type KeyKind = 'secret' | 'imperfect';
 
 /** The physical protocol a session runs. */
 export type SessionProtocol = 'bb84' | 'mdi' | 'mdi-joint' | 'bbm92';
@@ -176,6 +183,8 @@ export interface Plan {
   requestId: string;
   sessionId: SessionId;
   protocol: SessionProtocol;
+  /** Pool the session's key lands in (absent: 'secret'). */
+  keyKind?: KeyKind;
   a: NodeId;
   b: NodeId;
   /** DoF each end encodes in, and the DoF the measurement happens in. */

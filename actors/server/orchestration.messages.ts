@@ -19,6 +19,9 @@ export const qkdRequestSchema = z
     /** 'auto', a D/E node, or two D nodes for a joint BSM: "George+Henry". */
     relay: z.string().regex(/^(auto|[A-Za-z0-9_-]+(\+[A-Za-z0-9_-]+)?)$/).max(130).optional(),
     priority: z.number().int().min(-100).max(100).optional(),
+    /** Pool the session fills: 'secret' (privacy-amplified, default) or 'imperfect' (error-corrected and
+     *  verified, not privacy-amplified: the QDS imperfect-key variant, Li et al. PRApplied 20, 044011 (2023)). */
+    keyKind: z.enum(['secret', 'imperfect']).optional(),
   })
   .refine((r) => r.a !== r.b, { message: 'a and b must be different nodes', path: ['b'] });
 

@@ -440,6 +440,7 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
     requestId,
     sessionId: deps.sessionId ?? `s-${requestId}`,
     protocol: best.c.protocol,
+    keyKind: request.keyKind ?? 'secret',
     a: a.id,
     b: b.id,
     dof: { a: a.dof, b: b.dof, channel: best.c.channelDof },

@@ -57,7 +57,7 @@ export function startMessage(c: CoordinatorInput, p: Participant, coordinator: s
   const plan = c.plan;
   const helpers = plan.relay.kind === 'none' ? [] : plan.relay.kind === 'joint' ? [...plan.relay.nodes] : [plan.relay.node];
   return {
-    sessionId: plan.sessionId, requestId: plan.requestId, protocol: plan.protocol, node: p.node, role: p.role, peer: p.peer, helpers, ends: [plan.a, plan.b],
+    sessionId: plan.sessionId, requestId: plan.requestId, protocol: plan.protocol, keyKind: plan.keyKind ?? 'secret', node: p.node, role: p.role, peer: p.peer, helpers, ends: [plan.a, plan.b],
     pulses: plan.pulses, params: plan.params, coordinator, stepTimeoutMs: c.processingTimeoutMs,
     ...(p.convertTo ? { convertTo: p.convertTo } : {}),
   };

@@ -1,7 +1,11 @@
 // What each role of each protocol does once its local view has arrived: the party's half of the
 // post-processing pipeline (protocols/postprocessing/pipeline-*.ts) over the session channel,
 // authenticated with Wegman–Carter keys from the pair's `psk` pool, then key confirmation and
-// staging of the final key in the node's `secret` pool. The node process supplies the I/O
+// staging of the session's key in the node's pool of the session's key kind: the final
+// (privacy-amplified) key in `secret`, or, for keyKind 'imperfect', the reconciled and verified key
+// before PA in `imperfect` (the QDS imperfect-key variant, Li et al. PRApplied 20, 044011 (2023)).
+// Only one of the two is ever staged: the secret key is a hash of the imperfect one, so the same
+// raw bits must not feed both pools. The node process supplies the I/O
 // (PartyIo: the NATS channel, the psk exchange, the pool); this file holds no transport.
 //
 // Key confirmation (after staging, before the coordinator's commit): each side sends
@@ -32,13 +36,20 @@ export interface PartyIo {
   channelTo(node: string): ClassicalChannel;
   /** Agree with `peer` on fresh psk bits over `raw` (initiator withdraws `bits`, responder takes what the refs name). */
   authKeys(raw: ClassicalChannel, peer: string, bits: number, initiator: boolean): Promise<AuthKeySource>;
-  /** Stage the final key in this node's `secret` pool with the peer. */
+  /** Stage the session's key in this node's pool (of the session's keyKind) with the peer. */
   stage(block: { id: string; bytes: Uint8Array; length: number; meta: Record<string, unknown> }): Promise<void>;
   random: Rng;
 }
 
 export class NoKeyError extends Error {
   constructor(message: string) { super(message); this.name = 'NoKeyError'; }
+}
+
+/** The key this session deposits: the PA'd key, or the reconciled, verified one for 'imperfect'.
+ *  Both require a positive l_sec (estimation passed), so an imperfect key is never staged from a
+ *  run whose phase-error bound leaves Eve's information unbounded. */
+function depositOf(start: SessionStart, r: { key: BitString; reconciled: BitString }): BitString {
+  return (start.keyKind ?? 'secret') === 'imperfect' ? r.reconciled : r.key;
 }
 
 const toFrames = <T>(msgs: PpMessage[]): T[] => msgs.filter((m) => m.type === 'fabric.frame') as unknown as T[];
@@ -67,15 +78,16 @@ export async function runBb84Party(start: SessionStart, frames: PpMessage[], io:
     ? await runBb84Source(ch, toFrames<Bb84SourceFrame>(frames), { ...common, random: io.random })
     : await runBb84Detector(ch, toFrames<Bb84DetectorFrame>(frames), common);
   if (r.key.length === 0) throw new NoKeyError(`no secret key: l_sec = 0 (l_sift ${r.stats.siftedBits}, QBER ${r.stats.qber.toFixed(4)})`);
+  const key = depositOf(start, r);
   const blockId = start.sessionId;
   const t1 = performance.now();
-  await io.stage({ id: blockId, bytes: toBytes(r.key), length: r.key.length, meta: { protocol: 'bb84', qber: r.stats.qber, eps: 1e-10, peer: start.peer } });
-  await confirm(ch, confirmKey, blockId, r.key);
+  await io.stage({ id: blockId, bytes: toBytes(key), length: key.length, meta: { protocol: 'bb84', keyKind: start.keyKind ?? 'secret', qber: r.stats.qber, eps: 1e-10, peer: start.peer, lSec: r.stats.secretBits } });
+  await confirm(ch, confirmKey, blockId, key);
   const t2 = performance.now();
   const s = r.stats;
   return {
     blockId,
-    bits: r.key.length,
+    bits: key.length,
     stats: {
       detections: s.detections, siftedBits: s.siftedBits, qber: s.qber, secretBits: s.secretBits, disclosedBits: s.disclosedBits,
       f: Number.isFinite(s.f) ? s.f : null, testBits: s.testBits, phaseErrorBound: s.phaseErrorBound, authKeyBits: ch.keyBitsUsed, cascadeRounds: s.cascadeRounds,
@@ -122,13 +134,14 @@ export async function runMdiSourceParty(start: SessionStart, frames: PpMessage[]
     pulses: start.pulses, params: mdiSourceParams(start.params), label: start.sessionId, unauthenticated: true, role, ...(role === 'a' ? { random: io.random } : {}),
   });
   if (r.key.length === 0) throw new NoKeyError(`no secret key: l_sec = 0 (l_sift ${r.stats.siftedBits}, QBER ${r.stats.qber.toFixed(4)})`);
+  const key = depositOf(start, r);
   const blockId = start.sessionId;
   const t1 = performance.now();
-  await io.stage({ id: blockId, bytes: toBytes(r.key), length: r.key.length, meta: { protocol: 'mdi', qber: r.stats.qber, eps: 1e-10, peer: start.peer, relay } });
-  await confirm(cp, confirmKey, blockId, r.key);
+  await io.stage({ id: blockId, bytes: toBytes(key), length: key.length, meta: { protocol: 'mdi', keyKind: start.keyKind ?? 'secret', qber: r.stats.qber, eps: 1e-10, peer: start.peer, relay, lSec: r.stats.secretBits } });
+  await confirm(cp, confirmKey, blockId, key);
   const s = r.stats;
   return {
-    blockId, bits: r.key.length,
+    blockId, bits: key.length,
     stats: {
       detections: s.successes, siftedBits: s.siftedBits, qber: s.qber, secretBits: s.secretBits, disclosedBits: s.disclosedBits,
       f: Number.isFinite(s.f) ? s.f : null, testBits: s.testBits, phaseErrorBound: s.phaseErrorBound, authKeyBits: cp.keyBitsUsed + cr.keyBitsUsed,

@@ -17,6 +17,9 @@ export const sessionStartSchema = z.object({
   sessionId,
   requestId: z.string().max(200),
   protocol: z.enum(['bb84', 'mdi', 'mdi-joint', 'bbm92']),
+  /** Pool the key holders stage into: 'secret' (PA'd key, default) or 'imperfect' (reconciled,
+   *  verified key before PA). One kind per session, so the same raw bits never feed both. */
+  keyKind: z.enum(['secret', 'imperfect']).optional(),
   node,
   role: sessionRole,
   /** The other key-holding end (the party this node shares the key with). */

@@ -1,8 +1,9 @@
 // Key availability for the demo's tasks. Tasks take their keys from the pools the QKD runs filled.
-// When a pool holds fewer bits than a task needs (QKD not available, a scaled-down run, or the
-// imperfect pools, which QKD sessions do not fill yet), the demo tops the pool up with stand-in
-// blocks drawn from a CSPRNG, staged and committed on both ends exactly as a session would, and
-// the report says so per pool: task results stay real, the key origin is marked.
+// The imperfect pools QDS 1 uses are filled by imperfect-key QKD sessions (keyKind 'imperfect',
+// paper.ts). When a pool holds fewer bits than a task needs (QKD not available, a scaled-down run,
+// or an imperfect-key session that failed), the demo tops the pool up with stand-in blocks drawn
+// from a CSPRNG, staged and committed on both ends exactly as a session would, and the report says
+// so per pool: task results stay real, the key origin is marked.
 import { randomBytes } from 'node:crypto';
 import type { KeyPoolStore } from '../../infra/keypool/store.ts';
 import type { PoolKind } from '../../protocols/types.ts';

@@ -112,16 +112,55 @@ async function topUp(ctx: PaperContext, owner: string, peer: string, kind: 'secr
   if (s) ctx.standIns.push(s);
 }
 
+export interface ImperfectKeyRun { link: string; ok: boolean; sessionId?: string; keyBits?: number; lSift?: number; qber?: number; seconds: number; wallMs: number; reason?: string }
+
+/** Acquisition time of an imperfect-key session that leaves `bits` in the owner's by-size lane
+ *  (half of each block, store.ts): ten times the need at the published l_sift rate of the pair,
+ *  at least 10 ms (about 8e4 reconciled bits on D–A). */
+function imperfectSeconds(a: string, b: string, bits: number): number {
+  const p = PUBLISHED_QKD.find((x) => (x.a === a && x.b === b) || (x.a === b && x.b === a));
+  return Math.max(0.01, p ? (10 * 2 * bits) / (p.lSift / p.T) : 0.01);
+}
+
+/** Imperfect-key QKD (keyKind 'imperfect': the reconciled, verified key before PA lands in both
+ *  ends' `imperfect` pools) for each of the signer's links, one after the other (they share the signer). */
+async function imperfectKeysStep(ctx: PaperContext, signer: string, peers: string[], bits: number): Promise<ImperfectKeyRun[]> {
+  const missing = await qkdAvailable();
+  const runs: ImperfectKeyRun[] = [];
+  for (const [i, peer] of peers.entries()) {
+    const seconds = imperfectSeconds(signer, peer, bits);
+    const link = `${signer}–${peer}`;
+    if (missing) { runs.push({ link, ok: false, seconds, wallMs: 0, reason: missing }); continue; }
+    const o = await runQkd(ctx.cluster.client, { id: `demo-imperfect-${Date.now().toString(36)}-${i}`, a: signer, b: peer, seconds, protocol: 'bb84', keyKind: 'imperfect' }, () => undefined, timeoutMs(seconds));
+    const r = o.result;
+    runs.push(o.ok && r
+      ? { link, ok: true, sessionId: r.sessionId, keyBits: r.keyBits, lSift: r.l_sift, qber: r.qber, seconds, wallMs: o.wallMs }
+      : { link, ok: false, seconds, wallMs: o.wallMs, reason: o.reason ?? 'session failed' });
+  }
+  return runs;
+}
+
 export async function qdsStep(ctx: PaperContext): Promise<unknown[]> {
   const rows: QkdRow[] = ctx.results.qkd?.rows ?? [];
   const contract = new Uint8Array(randomBytes(CONTRACT_BYTES));
   const out: unknown[] = [];
   for (const q of QDS_RUNS) {
     const bar = ctx.bars.bar(q.name, 3);
-    const why = `${q.name}: pool short after QKD${q.variant === 'imperfect' ? ' (QKD sessions deposit secret keys only)' : ''}`;
+    const why = `${q.name}: pool short after QKD`;
     const n = q.variant === 'imperfect' ? q.bits : undefined;
+    // Imperfect keys come from imperfect-key sessions on the signer's two links; a stand-in tops a
+    // pool up only when its session failed or fell short (reported with the session's reason).
+    let imperfectKeys: ImperfectKeyRun[] | undefined;
+    if (q.variant === 'imperfect') {
+      bar.update(0, 'imperfect-key QKD');
+      imperfectKeys = await imperfectKeysStep(ctx, q.signer, [q.receiver, q.thirdParty], 2 * q.bits);
+    }
     bar.update(1, 'checking pools');
-    for (const peer of [q.receiver, q.thirdParty]) await topUp(ctx, q.signer, peer, q.variant, 2 * (n ?? 64), why);
+    for (const [i, peer] of [q.receiver, q.thirdParty].entries()) {
+      const run = imperfectKeys?.[i];
+      const reason = run ? `${q.name}: imperfect-key QKD ${run.link} ${run.ok ? 'fell short' : `failed (${run.reason})`}, stand-in fallback` : why;
+      await topUp(ctx, q.signer, peer, q.variant, 2 * (n ?? 64), reason);
+    }
     await topUp(ctx, q.receiver, q.thirdParty, 'secret', AUTH_BITS_PER_LINK, why);
     bar.update(2, 'signing');
     const r = await taskRequest(ctx.cluster.client, { kind: 'sign', signer: q.signer, receiver: q.receiver, thirdParty: q.thirdParty, variant: q.variant, message: contract });
@@ -130,7 +169,7 @@ export async function qdsStep(ctx: PaperContext): Promise<unknown[]> {
       return links.some((l) => !Number.isFinite(l.fillRateBitsPerSecond)) ? null : signatureRate(links);
     };
     bar.done(r.error ? `failed: ${r.error}` : `${r.forwarderAccept && r.verifierAccept ? 'both accept' : 'REJECTED'}, n = ${r.n}`);
-    out.push({ name: q.name, ...r, signatureRatePerSecond: { ours: rate('ours'), fromPublished: rate('published') } });
+    out.push({ name: q.name, ...r, ...(imperfectKeys ? { imperfectKeys } : {}), signatureRatePerSecond: { ours: rate('ours'), fromPublished: rate('published') } });
   }
   return out;
 }

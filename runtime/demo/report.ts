@@ -39,6 +39,11 @@ export function renderReport(r: Record<string, any>): string {
     if (q.error) { out.push(`  ${q.name}: FAILED: ${q.error}`); continue; }
     const sr = q.signatureRatePerSecond;
     out.push(`  ${q.name}: ${q.signer} signs ${int(q.messageBytes)} bytes for ${q.forwarder}, third party ${q.verifier}; n = ${q.n}, ${q.bitsPerLink} bits per link per signature`);
+    for (const k of q.imperfectKeys ?? []) {
+      out.push(k.ok
+        ? `    imperfect keys ${k.link}: ${int(k.keyBits)} reconciled bits (QBER ${fix(k.qber, 4)}, ${k.seconds} s at 1 GHz) from session ${k.sessionId}`
+        : `    imperfect keys ${k.link}: session FAILED (${k.reason}); stand-in fallback`);
+    }
     out.push(`    ${q.forwarder} ${q.forwarderAccept ? 'accepts' : 'rejects'}, ${q.verifier} ${q.verifierAccept ? 'accepts' : 'rejects'} (verdicts ${q.agree ? 'agree' : 'DISAGREE'}); ${q.wallMs} ms`);
     out.push(`    signature rate: ${sr.ours === null ? 'ours n/a (no QKD run)' : `${fix(sr.ours, 2)} /s from our key rates`}; ${fix(sr.fromPublished, 2)} /s from the published key rates`);
   }

@@ -3,8 +3,9 @@
 //   prepare        open the session's inboxes (fabric.<sid>.<node>, session.<sid>.<node>)
 //   receiveFrames  collect this node's local view from the fabric until fabric.end
 //   runProtocol    the role's protocol half over a NATS ClassicalChannel (session-wiring-stream.ts),
-//                  authenticated from the pair's psk pool, staging into the node's secret pool
-//   commitKey / abortKey  the pool's two-phase commit
+//                  authenticated from the pair's psk pool, staging into the node's pool of the
+//                  session's keyKind (`secret`, or `imperfect` for the reconciled key before PA)
+//   commitKey / abortKey  the pool's two-phase commit (same pool)
 // Key pools are opened with the node's own Redis user when HETQN_REDIS_USER/PASSWORD are set
 // (infra/keypool/acl.ts), else with the URL's credentials.
 import { createHash, randomBytes } from 'node:crypto';
@@ -50,6 +51,9 @@ export function pskBlock(secret: string, net: string, a: string, b: string, k: n
 }
 
 export interface SessionNode { stop(): Promise<void> }
+
+/** The pool a session stages, commits and aborts in: one kind per session, never both. */
+const poolOf = (start: SessionStart): 'secret' | 'imperfect' => start.keyKind ?? 'secret';
 
 export function startSessionNode(host: ActorHost, o: SessionNodeOptions): SessionNode {
   const url = o.redisUrl ?? process.env.REDIS_URL;
@@ -148,18 +152,18 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
         return runParty(input, frames, {
           channelTo,
           authKeys,
-          stage: async (b) => { await s.stage(input.peer, 'secret', { ...b, createdAt: Date.now(), meta: { protocol: input.protocol, ...b.meta }, sessionId: input.sessionId }); },
+          stage: async (b) => { await s.stage(input.peer, poolOf(input), { ...b, createdAt: Date.now(), meta: { protocol: input.protocol, ...b.meta }, sessionId: input.sessionId }); },
           random: createRng(randomBytes(4).readUInt32LE(0)),
         });
       }),
       commitKey: fromPromise<void, { start: SessionStart; blockId: string }>(async ({ input }) => {
         if (input.start.role === 'relay') return;
-        await needStore().commit(input.start.peer, 'secret', input.blockId);
+        await needStore().commit(input.start.peer, poolOf(input.start), input.blockId);
       }),
       abortKey: fromPromise<void, { start: SessionStart; blockId?: string }>(async ({ input }) => {
         // Pre-empts a stage that has not happened yet, too: the block id can never be committed later.
         if (!url || input.start.role === 'relay') return;
-        await needStore().abort(input.start.peer, 'secret', input.blockId ?? input.start.sessionId).catch(() => undefined);
+        await needStore().abort(input.start.peer, poolOf(input.start), input.blockId ?? input.start.sessionId).catch(() => undefined);
       }),
     },
   });

@@ -233,9 +233,12 @@ export function sessionResult(ctx: CoordinatorContext): Record<string, unknown> 
   const span = (a: string, b: string) => (t[a] !== undefined && t[b] !== undefined ? t[b]! - t[a]! : undefined);
   return {
     sessionId: plan.sessionId, requestId: plan.requestId, protocol: plan.protocol, a: plan.a, b: plan.b,
+    // keyBits: bits committed in each end's `keyKind` pool (imperfect: the reconciled key, l_sift
+    // bits; secret: l_sec). l_sec is what PA yields (for imperfect: would have yielded; not deposited).
+    keyKind: plan.keyKind ?? 'secret', keyBits: st?.bits,
     dof: plan.dof, conversions: plan.conversions.map((c) => ({ node: c.node, from: c.from, to: c.to, at: c.at, lossDb: c.lossDb })),
     relay: plan.relay, params: plan.params, paramsSource: plan.paramsSource, pulses: plan.pulses, seconds: plan.pulses / 1e9,
-    keyId: st?.blockId, detections: ctx.fabric?.detections, l_sift: st?.stats.siftedBits, qber: st?.stats.qber, l_sec: st?.bits,
+    keyId: st?.blockId, detections: ctx.fabric?.detections, l_sift: st?.stats.siftedBits, qber: st?.stats.qber, l_sec: (plan.keyKind ?? 'secret') === 'imperfect' ? st?.stats.secretBits : st?.bits,
     disclosedBits: st?.stats.disclosedBits, f: st?.stats.f, phaseErrorBound: st?.stats.phaseErrorBound, authKeyBits: st?.stats.authKeyBits,
     link: ctx.fabric?.link, prediction: plan.prediction,
     residualMisalignment: Object.fromEntries(Object.entries(ctx.ready).map(([n, r]) => [n, r.residualMisalignment])),

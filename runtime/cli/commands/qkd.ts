@@ -1,7 +1,8 @@
 // `hetqn qkd <A> <B> [--seconds T | --bits k] [--protocol auto|bb84|mdi|bbm92] [--relay auto|<node>]
-//  [--scale s] [--json]`: ask a running network (`hetqn up`) for QKD between two nodes, follow the
-// request on tasks.<requestId> (queued / planned / stages / detections / bits on stderr) until the
-// keys land in both pools, and print the session's result.
+//  [--key-kind secret|imperfect] [--scale s] [--json]`: ask a running network (`hetqn up`) for QKD
+// between two nodes, follow the request on tasks.<requestId> (queued / planned / stages / detections
+// / bits on stderr) until the keys land in both pools (the `secret` pools, or with --key-kind
+// imperfect the `imperfect` ones: reconciled, verified key before PA), and print the result.
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import '../../../actors/server/orchestration.messages.ts';
@@ -19,7 +20,9 @@ function human(r: Record<string, any>): string {
     `session ${r.sessionId}: ${r.protocol.toUpperCase()} ${r.a}-${r.b}, relay ${relay}, DoF ${r.dof?.a}/${r.dof?.b} via ${r.dof?.channel}, conversions: ${conv}`,
     `pulses ${fmt(r.pulses)} (${fmt(r.seconds)} s at 1 GHz), params (${r.paramsSource}): ${Object.entries(r.params ?? {}).map(([k, v]) => `${k}=${fmt(v, 4)}`).join(' ')}`,
     `detections ${r.detections}  l_sift ${r.l_sift}  QBER ${fmt(r.qber * 100, 3)} %  disclosed ${r.disclosedBits}  f ${fmt(r.f, 3)}  l_sec ${r.l_sec}`,
-    `key ${r.keyId} committed in both pools; predicted l_sec ${fmt(r.prediction?.secretBits, 0)}`,
+    r.keyKind === 'imperfect'
+      ? `key ${r.keyId} (${r.keyBits} bits, reconciled and verified, not privacy-amplified) committed in both imperfect pools; nothing in the secret pools`
+      : `key ${r.keyId} committed in both secret pools; predicted l_sec ${fmt(r.prediction?.secretBits, 0)}`,
     `stage ms: ${Object.entries(r.stageMs ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}`,
   ];
   return lines.join('\n');
@@ -34,6 +37,7 @@ export function register(program: Command): void {
     .option('--bits <k>', 'run until about k secret bits (T sized by the prediction)')
     .option('--protocol <p>', 'auto | bb84 | mdi | bbm92', 'auto')
     .option('--relay <node>', "auto, a relay node, or two D nodes for a joint BSM ('George+Henry')", 'auto')
+    .option('--key-kind <k>', "secret (privacy-amplified, default) | imperfect (error-corrected and verified, no PA: QDS imperfect-key pools)", 'secret')
     .option('--scale <s>', 'run s x T of acquisition (e.g. 0.01 to rehearse a long run)', '1')
     .option('--timeout <s>', 'give up after this many seconds', '3600')
     .option('--net <name>', 'network name (default: the running one)')
@@ -46,6 +50,7 @@ export function register(program: Command): void {
       const timeoutS = parseNumber('timeout', o.timeout, { min: 1 })!;
       if (seconds !== undefined && bits !== undefined) throw new CliError('--seconds and --bits: give one of them');
       if (!['auto', 'bb84', 'mdi', 'bbm92'].includes(o.protocol)) throw new CliError(`--protocol: expected auto, bb84, mdi or bbm92, got "${o.protocol}"`);
+      if (!['secret', 'imperfect'].includes(o.keyKind)) throw new CliError(`--key-kind: expected secret or imperfect, got "${o.keyKind}"`);
       if (!/^(auto|[A-Za-z0-9_-]+(\+[A-Za-z0-9_-]+)?)$/.test(o.relay)) throw new CliError(`--relay: expected auto, a node name or A+B, got "${o.relay}"`);
       if (!/^[A-Za-z0-9_-]+$/.test(a)) throw new CliError(`A: "${a}" is not a node name`);
       if (!/^[A-Za-z0-9_-]+$/.test(b)) throw new CliError(`B: "${b}" is not a node name`);
@@ -77,7 +82,7 @@ export function register(program: Command): void {
             ...(seconds !== undefined ? { seconds: seconds * scale } : {}),
             ...(bits !== undefined ? { bits } : {}),
             ...(seconds === undefined && bits === undefined ? { seconds: 1 * scale } : {}),
-            protocol: o.protocol, relay: o.relay,
+            protocol: o.protocol, relay: o.relay, keyKind: o.keyKind,
           }, { timeoutMs: 10_000 })).catch((e) => { clearTimeout(timer); reject(new CliError(`no platform answered for network "${net}" at ${natsUrl}: ${(e as Error).message}`)); });
         });
         if (!outcome.ok) throw new CliError(`QKD ${a}-${b} failed: ${outcome.reason}`, 3);
