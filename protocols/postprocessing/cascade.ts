@@ -111,15 +111,17 @@ export async function cascadeAlice(ch: ClassicalChannel, key: BitString, opts: C
 // children 2i, 2i+1), -1 = not known. Dense typed array when it fits, sparse map for the few
 // huge-block passes of large keys.
 const DENSE_LIMIT = 1 << 27; // 128 MB: dense up to 16 Mbit keys, Map beyond (Map is ~10x slower per access)
+// The dense array stores value + 1 (0 = not known), so a fresh zero-filled array needs no fill
+// pass and pages no search path touches are never written (tens of MB per pass at 16 Mbit).
 class ErrTree {
-  private readonly arr: Int8Array | null;
+  private readonly arr: Uint8Array | null;
   private readonly map: Map<number, number> | null;
   constructor(blocks: number, size: number) {
     // passes with a handful of huge blocks hold only a few search paths: sparse
-    if (blocks >= 16 && size <= DENSE_LIMIT) { this.arr = new Int8Array(size).fill(-1); this.map = null; } else { this.arr = null; this.map = new Map(); }
+    if (blocks >= 16 && size <= DENSE_LIMIT) { this.arr = new Uint8Array(size); this.map = null; } else { this.arr = null; this.map = new Map(); }
   }
-  get(i: number): number { return this.arr !== null ? this.arr[i] : (this.map!.get(i) ?? -1); }
-  set(i: number, v: number): void { if (this.arr !== null) this.arr[i] = v; else this.map!.set(i, v); }
+  get(i: number): number { return this.arr !== null ? this.arr[i] - 1 : (this.map!.get(i) ?? -1); }
+  set(i: number, v: number): void { if (this.arr !== null) this.arr[i] = v + 1; else this.map!.set(i, v); }
 }
 
 interface Pass {
