@@ -131,17 +131,7 @@ export class ModReducer {
   /** a -> a * b mod f with the 16 window multiples of b computed once. */
   multiplier(b: Uint32Array): (a: Uint32Array) => Uint32Array {
     const W = this.words, W1 = W + 1;
-    const T = new Uint32Array(16 * W1);
-    for (let i = 0; i < W; i++) T[W1 + i] = b[i];
-    for (let j = 2; j < 16; j++) {
-      const o = j * W1;
-      if (j & 1) { for (let i = 0; i < W1; i++) T[o + i] = T[o - W1 + i] ^ T[W1 + i]; }
-      else {
-        const h = (j >>> 1) * W1;
-        let carry = 0;
-        for (let i = 0; i < W1; i++) { const w = T[h + i]; T[o + i] = (w << 1) | carry; carry = w >>> 31; }
-      }
-    }
+    const T = combTable(b, W);
     return (a) => {
       const C = new Uint32Array(2 * W + 1);
       for (let k = 28; k >= 0; k -= 4) {
@@ -197,17 +187,7 @@ export function square(a: Uint32Array): Uint32Array {
 /** Carry-less (GF(2)[x]) product a * b without reduction, by the 4-bit comb on b's multiples. */
 export function clmul(a: Uint32Array, b: Uint32Array): Uint32Array {
   const Wb = b.length, W1 = Wb + 1;
-  const T = new Uint32Array(16 * W1);
-  for (let i = 0; i < Wb; i++) T[W1 + i] = b[i];
-  for (let j = 2; j < 16; j++) {
-    const o = j * W1;
-    if (j & 1) { for (let i = 0; i < W1; i++) T[o + i] = T[o - W1 + i] ^ T[W1 + i]; }
-    else {
-      const h = (j >>> 1) * W1;
-      let carry = 0;
-      for (let i = 0; i < W1; i++) { const w = T[h + i]; T[o + i] = (w << 1) | carry; carry = w >>> 31; }
-    }
-  }
+  const T = combTable(b, Wb);
   const C = new Uint32Array(a.length + Wb + 1);
   for (let k = 28; k >= 0; k -= 4) {
     for (let i = 0; i < a.length; i++) {
@@ -222,4 +202,22 @@ export function clmul(a: Uint32Array, b: Uint32Array): Uint32Array {
     }
   }
   return C;
+}
+
+/** The 16 multiples j * b(x), j = 0..15 as 4-bit polynomials, each in words + 1 words (row j at
+ *  offset j * (words + 1)): the window table of the comb method. */
+function combTable(b: Uint32Array, words: number): Uint32Array {
+  const W1 = words + 1;
+  const T = new Uint32Array(16 * W1);
+  for (let i = 0; i < words; i++) T[W1 + i] = b[i];
+  for (let j = 2; j < 16; j++) {
+    const o = j * W1;
+    if (j & 1) { for (let i = 0; i < W1; i++) T[o + i] = T[o - W1 + i] ^ T[W1 + i]; }
+    else {
+      const h = (j >>> 1) * W1;
+      let carry = 0;
+      for (let i = 0; i < W1; i++) { const w = T[h + i]; T[o + i] = (w << 1) | carry; carry = w >>> 31; }
+    }
+  }
+  return T;
 }
