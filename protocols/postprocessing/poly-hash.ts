@@ -9,8 +9,9 @@
 // (e.g. < 2^-106 for a 1 MB message).
 //
 // Speed: runs of whole blocks go through the WebAssembly kernel of poly-hash-kernel.wat (26-bit
-// limbs in i64, poly1305-donna style, about 100x the BigInt Horner loop); the result is reduced
-// to [0, p) exactly as before, so every hash value is unchanged.
+// limbs in i64, poly1305-donna style: ~700-970 MB/s against ~28 MB/s for the BigInt Horner loop,
+// test/bench/auth-hash.bench.ts); the result is reduced to [0, p) exactly as before, so every
+// hash value (and the forgery bound above) is unchanged.
 import { POLY_HASH_KERNEL_WASM_BASE64 } from './poly-hash-kernel-wasm.ts';
 
 export const P127 = (1n << 127n) - 1n;
