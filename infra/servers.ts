@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
 import { freePort, waitForPort } from './free-port.ts';
 
 export interface ManagedServer {
@@ -50,6 +51,8 @@ async function launch(kind: 'nats' | 'redis', argsFor: (port: number, dir: strin
       reject(new Error(`${kind}-server exited with code ${code} on port ${thePort}; see ${path.join(theDir, `${kind}.log`)}`))));
     exited.catch(() => undefined);
     await Promise.race([waitForPort(thePort, '127.0.0.1', 15_000), exited]);
+    // Redis accepts connections while it is still replaying its AOF and answers -LOADING until done.
+    if (kind === 'redis') await Promise.race([waitForRedisReady(thePort, 30_000), exited]);
   };
   const waitExit = (c: ChildProcess | undefined) => new Promise<void>((resolve) => {
     if (!c || c.exitCode !== null || c.signalCode !== null) return resolve();
@@ -114,4 +117,25 @@ export function binaryVersion(name: string): string | undefined {
   if (!bin) return undefined;
   const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
   return (r.stdout || r.stderr).trim();
+}
+
+/** Resolve once redis-server on this port answers PING with PONG rather than -LOADING (raw RESP).
+ *  With the default user off Redis answers -NOAUTH even while loading, so there this only proves
+ *  the server is up; callers then retry on LOADING themselves. */
+async function waitForRedisReady(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await new Promise<string>((resolve) => {
+      const sock = net.connect({ port, host: '127.0.0.1' });
+      let buf = '';
+      const done = (a: string) => { sock.destroy(); resolve(a); };
+      sock.setTimeout(1000, () => done(''));
+      sock.once('error', () => done(''));
+      sock.on('data', (d) => { buf += d.toString(); if (buf.includes('\r\n')) done(buf); });
+      sock.once('connect', () => sock.write('PING\r\n'));
+    });
+    if (answer.startsWith('+PONG') || answer.startsWith('-NOAUTH') || answer.startsWith('-NOPERM')) return;
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} not ready within ${timeoutMs} ms (last answer: ${answer.trim() || 'none'})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
