@@ -130,24 +130,9 @@ export class ModReducer {
 
   /** a -> a * b mod f with the 16 window multiples of b computed once. */
   multiplier(b: Uint32Array): (a: Uint32Array) => Uint32Array {
-    const W = this.words, W1 = W + 1;
+    const W = this.words;
     const T = combTable(b, W);
-    return (a) => {
-      const C = new Uint32Array(2 * W + 1);
-      for (let k = 28; k >= 0; k -= 4) {
-        for (let i = 0; i < W; i++) {
-          const nib = (a[i] >>> k) & 15;
-          if (nib === 0) continue;
-          const o = nib * W1;
-          for (let j = 0; j < W1; j++) C[i + j] ^= T[o + j];
-        }
-        if (k !== 0) {
-          for (let i = C.length - 1; i > 0; i--) C[i] = (C[i] << 4) | (C[i - 1] >>> 28);
-          C[0] <<= 4;
-        }
-      }
-      return this.reduce(C);
-    };
+    return (a) => this.reduce(combMultiply(a, W, T, W));
   }
 
   /** a^2 mod f for a residue a. */
@@ -186,11 +171,16 @@ export function square(a: Uint32Array): Uint32Array {
 
 /** Carry-less (GF(2)[x]) product a * b without reduction, by the 4-bit comb on b's multiples. */
 export function clmul(a: Uint32Array, b: Uint32Array): Uint32Array {
-  const Wb = b.length, W1 = Wb + 1;
-  const T = combTable(b, Wb);
-  const C = new Uint32Array(a.length + Wb + 1);
+  return combMultiply(a, a.length, combTable(b, b.length), b.length);
+}
+
+/** The comb product of a (its first aWords words) with the b whose window table is T (bWords words):
+ *  4 bits of a at a time, from the top nibble of every word down (Lopez & Dahab 2000). */
+function combMultiply(a: Uint32Array, aWords: number, T: Uint32Array, bWords: number): Uint32Array {
+  const W1 = bWords + 1;
+  const C = new Uint32Array(aWords + bWords + 1);
   for (let k = 28; k >= 0; k -= 4) {
-    for (let i = 0; i < a.length; i++) {
+    for (let i = 0; i < aWords; i++) {
       const nib = (a[i] >>> k) & 15;
       if (nib === 0) continue;
       const o = nib * W1;

@@ -3,8 +3,7 @@
 // the same key; the four requests compete for David's detectors, so they are scheduled one after
 // the other (queued, then served) and never overlap.
 import test from 'ava';
-import { startEnv, stopEnv, submit, sameKeyBothEnds, type Env } from './helpers.ts';
-import { spawnTs } from '../../runtime/launcher.ts';
+import { startEnv, stopEnv, submit, sameKeyBothEnds, cli, type Env } from './helpers.ts';
 import { bb84ExpectedCounts } from '../../protocols/physics/bb84-model.ts';
 import calibration from '../../infra/topologies/reference-calibration.json' with { type: 'json' };
 
@@ -47,14 +46,6 @@ test.serial('David with each C node: BB84 keys land in both pools, requests shar
   for (let i = 1; i < spans.length; i++) t.true(spans[i]![0] >= spans[i - 1]![1], 'two sessions held David at once');
   t.true(handles.some((h) => h.notices.some((n) => n.type === 'task.notice' && n.body.status === 'queued')));
 });
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const c = spawnTs('runtime/cli/main.ts', args, {});
-  let stdout = '', stderr = '';
-  c.stdout!.on('data', (d) => { stdout += d; });
-  c.stderr!.on('data', (d) => { stderr += d; });
-  return new Promise((resolve) => c.once('exit', (code) => resolve({ code, stdout, stderr })));
-}
 
 test.serial('hetqn qkd --json against the running cluster prints one result object; bad arguments are named', async (t) => {
   const target = ['--nats', env!.cluster.natsUrl, '--net', env!.cluster.net];

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { startNats, startRedis, type ManagedServer } from '../../infra/servers.ts';
 import { loadTopology, referenceTopologyPath } from '../../infra/topology.ts';
 import { KeyPoolStore } from '../../infra/keypool/store.ts';
-import { launchCluster, type Cluster } from '../../runtime/launcher.ts';
+import { launchCluster, spawnTs, type Cluster } from '../../runtime/launcher.ts';
 import '../../actors/sessions/session.messages.ts';
 import '../../actors/server/orchestration.messages.ts';
 
@@ -74,4 +74,13 @@ export async function waitUntil(cond: () => Promise<boolean> | boolean, what: st
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Run the hetqn CLI as a child process and collect its output. */
+export function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const c = spawnTs('runtime/cli/main.ts', args, {});
+  let stdout = '', stderr = '';
+  c.stdout!.on('data', (d) => { stdout += d; });
+  c.stderr!.on('data', (d) => { stderr += d; });
+  return new Promise((resolve) => c.once('exit', (code) => resolve({ code, stdout, stderr })));
 }

@@ -4,8 +4,7 @@
 // secret key would be a hash of these very bits). BB84 reconciles the whole sifted X key, so the
 // deposit is l_sift bits long, more than the l_sec the same run would have given after PA.
 import test from 'ava';
-import { startEnv, stopEnv, qkd, store, type Env } from './helpers.ts';
-import { spawnTs } from '../../runtime/launcher.ts';
+import { startEnv, stopEnv, qkd, store, cli, type Env } from './helpers.ts';
 
 let env: Env | undefined;
 test.before(async () => { env = await startEnv(); });
@@ -44,14 +43,6 @@ test.serial('a keyKind outside secret|imperfect is refused naming the field', as
   const e = await t.throwsAsync(env!.cluster.client.request('platform.request', 'platform.request', { id: 'tbadkind', kind: 'qkd', a: 'David', b: 'Alice', seconds: 0.01, keyKind: 'raw' }));
   t.regex(e!.message, /keyKind/);
 });
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const c = spawnTs('runtime/cli/main.ts', args, {});
-  let stdout = '', stderr = '';
-  c.stdout!.on('data', (d) => { stdout += d; });
-  c.stderr!.on('data', (d) => { stderr += d; });
-  return new Promise((resolve) => c.once('exit', (code) => resolve({ code, stdout, stderr })));
-}
 
 test.serial('hetqn qkd --key-kind imperfect fills the imperfect pools; a bad --key-kind is named', async (t) => {
   const target = ['--nats', env!.cluster.natsUrl, '--net', env!.cluster.net];
