@@ -5,9 +5,14 @@
 // Stages: sift (BSM announcements, intensity exchange, X-window test bits) -> QBER sample of the
 // Z window -> estimate (abort if no key even without EC leak) -> Cascade -> verify -> final
 // length (mdiEstimateFromCounts with the disclosed bits) -> Toeplitz PA.
-//   A->B mdi.sample {offset, stride, count, bits}   systematic sample of the sifted key (counted as leak)
+//   A->B mdi.sample {offset, stride, count, bits}   systematic sample of the sifted key
 //   B->A mdi.sampleResult {errors}
-import type { BitString } from '../bits.ts';
+// The sampled bits are public, so both sides drop them from the key before Cascade (the
+// reconciled key, deposited as an 'imperfect' key, holds no disclosed bit). They still count as
+// leak: by the chain rule for smooth min-entropy, H(rest | E, sample) >= H(all | E) - count
+// (Tomamichel et al., Nat. Commun. 3, 634 (2012), Eq. (2) of the Methods), and the estimate's
+// single-pair bound is over the whole Z window.
+import { type BitString, zeros } from '../bits.ts';
 import type { Rng } from '../rng.ts';
 import type { KeyRateResult } from '../keyrate/types.ts';
 import type { MdiParams, MdiSecurity } from '../keyrate/mdi-finite.ts';
@@ -81,11 +86,11 @@ export async function runMdiSource(relay: ClassicalChannel, peer: ClassicalChann
     const sift = await siftMdiSource(rch, pch, frames, cfg.role, cfg.pulses);
     const n = sift.key.length;
     // systematic QBER sample of the Z window (its bits are public: counted as leak)
-    let count: number, errors: number;
+    let count: number, errors: number, offset: number, stride: number;
     if (cfg.role === 'a') {
       if (!cfg.random) throw new RangeError('runMdiSource: role a needs a random source');
       count = Math.min(n, cfg.sampleBits ?? Math.min(Math.floor(n / 100), 4000));
-      const stride = count > 0 ? Math.floor(n / count) : 1, offset = count > 0 ? cfg.random.nextInt(stride) : 0;
+      stride = count > 0 ? Math.floor(n / count) : 1; offset = count > 0 ? cfg.random.nextInt(stride) : 0;
       const bits = new Uint8Array(count);
       for (let i = 0; i < count; i++) { const j = offset + i * stride; bits[i] = (sift.key.words[j >>> 5] >>> (j & 31)) & 1; }
       await pch.send({ type: 'mdi.sample', offset, stride, count, bits: packFlags(bits) });
@@ -93,31 +98,33 @@ export async function runMdiSource(relay: ClassicalChannel, peer: ClassicalChann
     } else {
       const m = await expectMessage(pch, 'mdi.sample');
       count = fieldOf<number>(m, 'count', (v) => isNat(v) && (v as number) <= n, 'a sample size');
-      const stride = fieldOf<number>(m, 'stride', (v) => isNat(v) && (v as number) >= 1, 'a stride');
-      const offset = fieldOf<number>(m, 'offset', (v) => isNat(v) && (v as number) < stride, 'an offset');
+      stride = fieldOf<number>(m, 'stride', (v) => isNat(v) && (v as number) >= 1, 'a stride');
+      offset = fieldOf<number>(m, 'offset', (v) => isNat(v) && (v as number) < stride, 'an offset');
       if (count > 0 && offset + (count - 1) * stride >= n) throw new SessionAbort('sift', 'mdi.sample: positions outside the key');
       const theirs = unpackFlags(fieldOf<Uint32Array>(m, 'bits', isU32, 'a Uint32Array'), count);
       errors = 0;
       for (let i = 0; i < count; i++) { const j = offset + i * stride; errors += theirs[i] ^ ((sift.key.words[j >>> 5] >>> (j & 31)) & 1); }
       await pch.send({ type: 'mdi.sampleResult', errors });
     }
+    const key = dropSample(sift.key, offset, stride, count);
     const siftMs = lap();
     const est = { params: cfg.params, security: cfg.security };
     const qberEstimate = count > 0 ? errors / count : 0.05;
     estimateMdiBeforeEc(sift.counts, est);
     const estimateMs = lap();
-    const finalEstimate = (leak: number, errs: number[]) => estimateMdiFinal(sift.counts, est, leak, errs[0]);
+    // Z-window errors: those Cascade corrected in the kept bits plus those of the sample
+    const finalEstimate = (leak: number, errs: number[]) => estimateMdiFinal(sift.counts, est, leak, errs[0] + errors);
     const epsCor = cfg.security?.epsCor ?? 1e-15;
     const tail = cfg.role === 'a'
-      ? await tailReference(pch, sift.key, cfg.random!, { variant: cfg.cascadeVariant ?? 'yanetal', qberEstimate, epsCor, finalEstimate, extraLeak: count })
-      : await tailCorrecting(pch, sift.key, { epsCor, finalEstimate, extraLeak: count, tallyErrors: (raw, fixed) => tallyFlips(raw, fixed, null, 1) });
-    const q = n > 0 ? tail.errors[0] / n : 0;
+      ? await tailReference(pch, key, cfg.random!, { variant: cfg.cascadeVariant ?? 'yanetal', qberEstimate, epsCor, finalEstimate, extraLeak: count })
+      : await tailCorrecting(pch, key, { epsCor, finalEstimate, extraLeak: count, tallyErrors: (raw, fixed) => tallyFlips(raw, fixed, null, 1) });
+    const q = n > 0 ? (tail.errors[0] + errors) / n : 0;
     return {
       key: tail.key, reconciled: tail.reconciled, estimate: tail.final,
       timings: { sift: siftMs, estimate: estimateMs, ...tail.timings },
       stats: {
         successes: sift.successes, siftedBits: n, qber: q, qberEstimate, sampleBits: count, testBits: sift.disclosedTestBits,
-        disclosedBits: tail.disclosedBits, f: q > 0 ? tail.disclosedBits / (n * h2(q)) : Infinity,
+        disclosedBits: tail.disclosedBits, f: q > 0 ? tail.disclosedBits / (key.length * h2(q)) : Infinity,
         phaseErrorBound: tail.final.phaseErrorBound, secretBits: tail.final.secretBits,
       },
     };
@@ -126,4 +133,16 @@ export async function runMdiSource(relay: ClassicalChannel, peer: ClassicalChann
     peer.close?.(e instanceof Error ? e.message : String(e));
     throw e;
   }
+}
+
+/** The key without the sampled positions offset + i stride (i < count), order kept. */
+export function dropSample(key: BitString, offset: number, stride: number, count: number): BitString {
+  const n = key.length, out = zeros(n - count), src = key.words, dst = out.words;
+  let k = 0, next = count > 0 ? offset : n, left = count;
+  for (let i = 0; i < n; i++) {
+    if (i === next) { next = --left > 0 ? next + stride : n; continue; }
+    if ((src[i >>> 5] >>> (i & 31)) & 1) dst[k >>> 5] |= 1 << (k & 31);
+    k++;
+  }
+  return out;
 }

@@ -102,6 +102,8 @@ export interface MdiSessionConfig {
   cascadeVariant?: CascadeVariant;
   unauthenticated?: boolean;
   sampleBits?: number;
+  /** Observe every message on A's end of the A-B channel, below authentication (tests). */
+  tap?: (dir: 'sent' | 'received', msg: PpMessage) => void;
 }
 
 export interface MdiSessionResult {
@@ -133,7 +135,7 @@ export async function runMdiSession(cfg: MdiSessionConfig): Promise<MdiSessionRe
   const common = { pulses: cfg.pulses, params: cfg.params, security: cfg.security, cascadeVariant: cfg.cascadeVariant, label, unauthenticated: cfg.unauthenticated, sampleBits: cfg.sampleBits };
   const [rr, resA, resB] = await Promise.allSettled([
     runMdiRelay(ra, rb, relay, { a: kra, b: krb, label, unauthenticated: cfg.unauthenticated }),
-    runMdiSource(ar, ab, a, { ...common, role: 'a', relayAuthKeys: kar, peerAuthKeys: kab, random: createRng(`a-qrng-${String(cfg.seed)}`) }),
+    runMdiSource(ar, cfg.tap ? tapChannel(ab, cfg.tap) : ab, a, { ...common, role: 'a', relayAuthKeys: kar, peerAuthKeys: kab, random: createRng(`a-qrng-${String(cfg.seed)}`) }),
     runMdiSource(br, ba, b, { ...common, role: 'b', relayAuthKeys: kbr, peerAuthKeys: kba }),
   ]);
   const total = performance.now() - t0;
