@@ -59,24 +59,47 @@ export interface Bbm92PredictInput {
   eps?: SecurityParams;
 }
 
+/** Observed (or expected) BBM92 counts: matching-basis coincidences and their errors per basis. */
+export interface Bbm92Counts {
+  /** X-basis (key) coincidences n_X and their bit errors m_X (known after EC). */
+  nX: number;
+  mX: number;
+  /** Z-basis (test) coincidences n_Z, all disclosed, and their bit errors m_Z. */
+  nZ: number;
+  mZ: number;
+}
+
+/**
+ * Finite-key length from counts (the finite-size choice of the header): E_Z = m_Z / n_Z,
+ * phi_X <= E_Z + gamma(eps_sec, E_Z, n_Z, n_X) (Lim 2014 Eq. (5), random sampling without
+ * replacement of the complementary basis) and Lim 2014 Eq. (1) with every coincidence counted as a
+ * pair (squashing model, Ma, Fung, Lo 2007 Sec. III):
+ *   l = n_X [1 - h(phi_X)] - leak_EC - 6 log2(21/eps_sec) - log2(2/eps_cor).
+ */
+export function bbm92FromCounts(c: Bbm92Counts, leakEC: number, pulses: number, params: Record<string, number>, eps: SecurityParams = DEFAULT_EPS): KeyRateResult {
+  const eZ = c.nZ > 0 ? c.mZ / c.nZ : 0.5;
+  const gamma = limGamma(eps.epsSec, eZ, c.nZ, c.nX);
+  const phi = c.nZ > 0 ? Math.min(0.5, eZ + gamma) : 0.5;
+  const lRaw = c.nX * (1 - entropyCapped(phi)) - leakEC - 6 * Math.log2(21 / eps.epsSec) - Math.log2(2 / eps.epsCor);
+  const secretBits = Math.max(0, Math.floor(lRaw));
+  const r: KeyRateResult = {
+    protocol: 'bbm92', pulses, params,
+    siftedBits: c.nX, qber: c.nX > 0 ? c.mX / c.nX : 0, phaseErrorBound: phi, leakEC, secretBits,
+    secretBitsPerPulse: pulses > 0 ? secretBits / pulses : 0,
+    terms: { nX: c.nX, nZ: c.nZ, eZ, gamma, lRaw, objective: lRaw - Math.max(0, eZ + gamma - 0.5) * c.nX },
+  };
+  if (secretBits === 0) r.reason = phi >= 0.5 ? 'phase-error bound reached 1/2' : 'finite-size and error-correction cost exceed the extractable entropy';
+  return r;
+}
+
 export function bbm92Predict(input: Bbm92PredictInput): KeyRateResult {
-  const eps = input.eps ?? DEFAULT_EPS;
   const qX = input.qX ?? 0.5;
   const { gain, qber } = bbm92GainQber(input.lambda, input.link);
   const nX = input.pulses * qX * qX * gain;
   const nZ = input.pulses * (1 - qX) * (1 - qX) * gain;
   const leakEC = input.f * nX * binaryEntropy(qber);
-  const gamma = limGamma(eps.epsSec, qber, nZ, nX);
-  const phi = Math.min(0.5, qber + gamma);
-  const lRaw = nX * (1 - entropyCapped(phi)) - leakEC - 6 * Math.log2(21 / eps.epsSec) - Math.log2(2 / eps.epsCor);
-  const secretBits = Math.max(0, Math.floor(lRaw));
-  const r: KeyRateResult = {
-    protocol: 'bbm92', pulses: input.pulses, params: { lambda: input.lambda, qX },
-    siftedBits: nX, qber, phaseErrorBound: phi, leakEC, secretBits,
-    secretBitsPerPulse: input.pulses > 0 ? secretBits / input.pulses : 0,
-    terms: { gain, nX, nZ, gamma, lRaw, objective: lRaw - Math.max(0, qber + gamma - 0.5) * nX },
-  };
-  if (secretBits === 0) r.reason = phi >= 0.5 ? 'phase-error bound reached 1/2' : 'finite-size and error-correction cost exceed the extractable entropy';
+  const r = bbm92FromCounts({ nX, mX: nX * qber, nZ, mZ: nZ * qber }, leakEC, input.pulses, { lambda: input.lambda, qX }, input.eps ?? DEFAULT_EPS);
+  r.terms.gain = gain;
   return r;
 }
 
