@@ -11,6 +11,14 @@ import { toeplitzPool } from './toeplitz-pool.ts';
 
 export const PARALLEL_MIN_BITS = 1 << 18;
 
+/** Start the worker threads ahead of a product of about `bits` input bits, so that their start-up
+ *  (tsx and module loading, ~0.2 s CPU each) overlaps the stages before PA instead of delaying it. */
+export function warmToeplitz(bits: number): void {
+  if (bits < PARALLEL_MIN_BITS) return;
+  kernelModule();
+  toeplitzPool();
+}
+
 export function toeplitzSeedBits(n: number, l: number): number { return n + l - 1; }
 
 function check(key: BitString, seed: BitString, l: number): void {
