@@ -14,8 +14,11 @@ import { sampleMdiFrames, type MdiSourceParams } from '../../protocols/physics/s
 import { calibratedLink, REFERENCE_MDI_ROWS } from '../../protocols/keyrate/mdi-reference.ts';
 import { jointBsmToMdiLink, type JointBsmConfig } from '../../protocols/physics/joint-bsm.ts';
 import { sampleJointBsmFrames } from '../../protocols/physics/sampler-joint-bsm.ts';
+import type { Bbm92Link } from '../../protocols/keyrate/bbm92.ts';
+import { sampleBbm92Frames } from '../../protocols/physics/sampler-bbm92.ts';
 import type { NetworkView, Plan } from './orchestration-types.ts';
 import { REFERENCE_DEFAULTS } from './orchestration.ts';
+import { resourceId } from './resources.ts';
 
 /** Per-link constants fitted to the published rows (infra/topologies/reference-calibration.json). */
 export interface LinkCalibration { extraLossDb: number; misalignment: number; fittedTo?: { lengthKm?: number } }
@@ -193,6 +196,42 @@ function* jointDeliveries(plan: Plan, env: FabricEnv, bsm: JointBsmConfig, count
   for (const n of [plan.a, plan.b, ...r.nodes]) yield { node: n, msg: { type: 'fabric.end', detections: counter.n } };
 }
 
+/** The BBM92 link of a plan (orchestration.ts BBM92 candidate): legs 0/1 carry the E node's pairs
+ *  to a and b through the switch; each arm's transmittance times that D node's detector efficiency,
+ *  the E source's intrinsic misalignment plus any server converter's and the calibration residuals. */
+export function bbm92LinkFor(plan: Plan, env: FabricEnv): Bbm92Link {
+  const r = plan.relay;
+  if (r.kind !== 'source') throw new Error('not a BBM92 plan (no E source)');
+  const node = (id: string) => env.view.nodes.find((n) => n.id === id);
+  const leg = (to: string) => plan.legs.find((l) => l.from === r.node && l.to === to);
+  const arm = (to: string) => {
+    const l = leg(to);
+    if (!l) throw new Error(`plan ${plan.sessionId} has no leg ${r.node} -> ${to}`);
+    return dbToTransmittance(l.lossDb) * (node(to)?.etaDet ?? REFERENCE_DEFAULTS.etaDet);
+  };
+  const serverMis = plan.conversions.filter((c) => c.at === 'server')
+    .reduce((x, c) => x + (env.view.server.converters.find((v) => resourceId.serverConverter(v.id) === c.converter)?.misalignment ?? 0), 0);
+  return {
+    etaA: arm(plan.a), etaB: arm(plan.b),
+    pDark: node(plan.a)?.darkCount ?? REFERENCE_DEFAULTS.darkCount,
+    eMis: Math.min(0.5, (node(r.node)?.misalignment ?? REFERENCE_DEFAULTS.misalignmentMdi) + serverMis + sum(Object.values(env.residual))),
+  };
+}
+
+/** BBM92: each D node its own coincidence click records; the untrusted E node emits pairs and
+ *  measures nothing, so its view is the end marker alone. */
+function* bbm92Deliveries(plan: Plan, env: FabricEnv, link: Bbm92Link, counter: { n: number }): Generator<Delivery> {
+  const r = plan.relay;
+  if (r.kind !== 'source') throw new Error('not a BBM92 plan (no E source)');
+  const need = (k: string) => { const v = plan.params[k]; if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`plan params: ${k} missing`); return v; };
+  for (const f of sampleBbm92Frames({ pulses: plan.pulses, lambda: need('lambda'), qX: need('qX'), link, seed: env.seed, maxFrameEvents: env.maxFrameEvents })) {
+    counter.n += f.a.deltas.length;
+    yield { node: plan.a, msg: { type: 'fabric.frame', firstSlot: f.a.firstSlot, deltas: f.a.deltas, basis: f.a.basis, bit: f.a.bit } };
+    yield { node: plan.b, msg: { type: 'fabric.frame', firstSlot: f.b.firstSlot, deltas: f.b.deltas, basis: f.b.basis, bit: f.b.bit } };
+  }
+  for (const n of [plan.a, plan.b, r.node]) yield { node: n, msg: { type: 'fabric.end', detections: counter.n } };
+}
+
 /** Start the optical run of a planned session. */
 export function runFabric(plan: Plan, env: FabricEnv): FabricRun {
   const counter = { n: 0 };
@@ -207,6 +246,10 @@ export function runFabric(plan: Plan, env: FabricEnv): FabricRun {
   if (plan.protocol === 'mdi-joint') {
     const bsm = jointBsmConfigFor(plan, env);
     return { link: { ...jointBsmToMdiLink(bsm).link }, deliveries: jointDeliveries(plan, env, bsm, counter), detections: () => counter.n };
+  }
+  if (plan.protocol === 'bbm92') {
+    const link = bbm92LinkFor(plan, env);
+    return { link: { ...link }, deliveries: bbm92Deliveries(plan, env, link, counter), detections: () => counter.n };
   }
   throw new Error(`the fabric cannot emulate ${plan.protocol} sessions yet`);
 }

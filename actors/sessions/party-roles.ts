@@ -24,6 +24,8 @@ import type { Bb84DetectorFrame, Bb84SourceFrame } from '../../protocols/physics
 import { runMdiRelay, runMdiSource, type MdiPartyResult } from '../../protocols/postprocessing/pipeline-mdi.ts';
 import type { MdiRelayFrame, MdiSourceFrame } from '../../protocols/physics/sampler-mdi.ts';
 import { combineJointBsm, type DetectorNodeFrame } from '../../protocols/physics/sampler-joint-bsm.ts';
+import { runBbm92Detector, type Bbm92PartyResult } from '../../protocols/postprocessing/pipeline-bbm92.ts';
+import type { Bbm92Frame } from '../../protocols/postprocessing/sifting-bbm92.ts';
 import { bb84SourceParams, mdiSourceParams } from '../server/fabric.ts';
 import type { Staged } from './party-machine.ts';
 import type { SessionStart } from './session.messages.ts';
@@ -182,10 +184,50 @@ export async function runJointBsmParty(start: SessionStart, frames: PpMessage[],
   return runMdiRelayParty(start, [{ type: 'fabric.frame', firstSlot: combined.firstSlot, deltas: combined.deltas, bell: combined.bell }], io);
 }
 
+/** BBM92 D node a (reference side of EC/PA) or b (correcting side): the two D nodes sift, estimate
+ *  and distil over their own authenticated channel; the E source is not on it. */
+export async function runBbm92Party(start: SessionStart, frames: PpMessage[], io: PartyIo): Promise<Staged> {
+  const [a] = start.ends;
+  const role = start.node === a ? 'a' : 'b';
+  const initiator = role === 'a';
+  const source = start.helpers[0] ?? '';
+  const raw = io.channelTo(start.peer);
+  const keys = await io.authKeys(raw, start.peer, AUTH_BUDGET_BITS, initiator);
+  const confirmKey = await keys.take(256);
+  const ch = authenticatedChannel(raw, keys, { role: initiator ? 'initiator' : 'responder', label: start.sessionId });
+  const t0 = performance.now();
+  const r: Bbm92PartyResult = await runBbm92Detector(ch, toFrames<Bbm92Frame>(frames), {
+    pulses: start.pulses, params: start.params, role, label: start.sessionId, unauthenticated: true, ...(initiator ? { random: io.random } : {}),
+  });
+  if (r.key.length === 0) throw new NoKeyError(`no secret key: l_sec = 0 (l_sift ${r.stats.siftedBits}, QBER ${r.stats.qber.toFixed(4)})`);
+  const key = depositOf(start, r);
+  const blockId = start.sessionId;
+  const t1 = performance.now();
+  await io.stage({ id: blockId, bytes: toBytes(key), length: key.length, meta: { protocol: 'bbm92', keyKind: start.keyKind ?? 'secret', qber: r.stats.qber, eps: 1e-10, peer: start.peer, source, lSec: r.stats.secretBits } });
+  await confirm(ch, confirmKey, blockId, key);
+  const s = r.stats;
+  return {
+    blockId, bits: key.length,
+    stats: {
+      detections: s.coincidences, siftedBits: s.siftedBits, qber: s.qber, secretBits: s.secretBits, disclosedBits: s.disclosedBits + s.sampleBits,
+      f: Number.isFinite(s.f) ? s.f : null, testBits: s.testBits, phaseErrorBound: s.phaseErrorBound, authKeyBits: ch.keyBitsUsed, cascadeRounds: s.cascadeRounds,
+    },
+    timings: { ...r.timings, pipeline: t1 - t0, stageConfirm: performance.now() - t1 },
+  };
+}
+
+/** BBM92 E node: the untrusted entangled-pair source. Security does not rest on it (Ma, Fung, Lo
+ *  2007: the source may be Eve's), so it holds no key, opens no channel and post-processes nothing;
+ *  its part ended when the fabric's run did (its view is the end marker). */
+export async function runBbm92SourceParty(_start: SessionStart, frames: PpMessage[]): Promise<Staged> {
+  return { blockId: '', bits: 0, stats: { detections: toFrames<Bbm92Frame>(frames).length, siftedBits: 0, qber: 0, secretBits: 0, disclosedBits: 0, f: null }, timings: {} };
+}
+
 export async function runParty(start: SessionStart, frames: PpMessage[], io: PartyIo): Promise<Staged> {
   if (start.protocol === 'bb84') return runBb84Party(start, frames, io);
   if (start.protocol === 'mdi' && start.role === 'relay') return runMdiRelayParty(start, frames, io);
   if (start.protocol === 'mdi-joint' && start.role === 'relay') return runJointBsmParty(start, frames, io);
   if (start.protocol === 'mdi' || start.protocol === 'mdi-joint') return runMdiSourceParty(start, frames, io);
+  if (start.protocol === 'bbm92') return start.role === 'relay' ? runBbm92SourceParty(start, frames) : runBbm92Party(start, frames, io);
   throw new Error(`${start.protocol} sessions are not implemented on the nodes yet`);
 }

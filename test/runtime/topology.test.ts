@@ -10,7 +10,7 @@ import { announceMac, verifyAnnounceMac, resolveCredential } from '../../infra/c
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hetqn-topo-'));
 test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-test('the reference topology holds the five nodes of the paper plus George and Henry', (t) => {
+test('the reference topology holds the five nodes of the paper plus George, Henry and Ivy', (t) => {
   const topo = loadTopology(referenceTopologyPath());
   const row = (n: string) => { const x = topo.nodes.find((m) => m.name === n)!; return [x.type, x.dof, x.linkKm, !!x.attachLater]; };
   // reference-network.md, "Nodes" table.
@@ -21,6 +21,8 @@ test('the reference topology holds the five nodes of the paper plus George and H
   t.deepEqual(row('David'), ['D', 'pol', 25, false]);
   t.deepEqual(row('George').slice(0, 2), ['D', 'tbp']);
   t.true(row('Henry')[3] as boolean);
+  // the E node for BBM92 between D nodes, attached at runtime
+  t.deepEqual(row('Ivy'), ['E', 'tbp', 10, true]);
   t.is(topo.network, 'reference');
 });
 

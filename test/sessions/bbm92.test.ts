@@ -1,0 +1,48 @@
+// BBM92 between two D nodes across processes (one process per node, real nats-server + redis-server):
+// with no E node attached a D–D request is refused with a reason naming the missing E source; once
+// Ivy (E, SPDC entangled-pair source) attaches, `hetqn qkd David George --protocol bbm92` plans Ivy
+// as the untrusted source, the fabric hands each D node its own coincidence clicks, the two D nodes
+// distil a key over their authenticated channel and both pools hold identical bytes for its id.
+import test from 'ava';
+import { loadTopology, referenceTopologyPath } from '../../infra/topology.ts';
+import { bbm92GainQber } from '../../protocols/keyrate/bbm92.ts';
+import { startEnv, stopEnv, submit, sameKeyBothEnds, cli, type Env } from './helpers.ts';
+
+let env: Env | undefined;
+test.before(async () => { env = await startEnv(); });
+test.after.always(async () => { await stopEnv(env); });
+
+const specs = loadTopology(referenceTopologyPath()).nodes;
+const attach = (name: string) => env!.cluster.attach(specs.find((s) => s.name === name)!);
+
+test.serial('D–D with no E node attached: refused, the reason names the missing E source', async (t) => {
+  await attach('George');
+  const h = await submit(env!, 'David', 'George', { seconds: 0.1, protocol: 'bbm92' });
+  const o = await h.done;
+  t.false(o.ok);
+  t.regex(o.reason ?? '', /E node .*source/);
+  t.true(h.notices.some((n) => n.type === 'task.notice' && n.body.status === 'refused'));
+});
+
+test.serial('Ivy attaches: hetqn qkd David George --protocol bbm92 runs BBM92 with Ivy as the source; both pools hold the same key', async (t) => {
+  await attach('Ivy');
+  const target = ['--nats', env!.cluster.natsUrl, '--net', env!.cluster.net];
+  const c = await cli(['qkd', 'David', 'George', '--protocol', 'bbm92', '--seconds', '0.5', '--json', ...target]);
+  t.is(c.code, 0, c.stderr);
+  const r = JSON.parse(c.stdout.trim());
+  t.is(r.protocol, 'bbm92');
+  t.deepEqual(r.relay, { kind: 'source', node: 'Ivy' });
+  t.is(r.dof.channel, 'tbp');
+  t.deepEqual(r.conversions, []);
+  // l_sift and QBER against the model of the link the fabric emulated (Ma, Fung, Lo 2007: n_X = N qX^2 Q_lambda).
+  const { lambda, qX } = r.params;
+  const { gain, qber } = bbm92GainQber(lambda, r.link);
+  const nX = r.pulses * qX * qX * gain;
+  t.true(Math.abs(r.l_sift - nX) < 5 * Math.sqrt(nX), `l_sift ${r.l_sift} vs expected ${nX}`);
+  t.true(Math.abs(r.qber - qber) < 5 * Math.sqrt(qber / r.l_sift) + 0.002, `QBER ${r.qber} vs E_lambda ${qber}`);
+  t.true(r.l_sec > 0 && r.l_sec < r.l_sift);
+  t.log(`T ${r.seconds} s, lambda ${lambda.toFixed(4)}, qX ${qX.toFixed(3)}: l_sift ${r.l_sift}, QBER ${r.qber.toFixed(4)} (E_lambda ${qber.toFixed(4)}), f ${r.f?.toFixed(3)}, l_sec ${r.l_sec} vs predicted ${r.prediction.secretBits}; stage ms ${JSON.stringify(r.stageMs)}`);
+  const same = await sameKeyBothEnds(env!, 'David', 'George', Math.min(512, Math.floor(r.l_sec / 2)));
+  t.true(same.equal);
+  t.deepEqual(same.blockIds, [r.keyId]);
+});
