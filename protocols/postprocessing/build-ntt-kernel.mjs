@@ -11,7 +11,7 @@ let wabtInit;
 try { wabtInit = require('wabt'); } catch { wabtInit = (await import('wabt')).default; }
 const wabt = await wabtInit();
 const src = fs.readFileSync(path.join(here, 'ntt-kernel.wat'), 'utf8');
-const mod = wabt.parseWat('ntt-kernel.wat', src, { threads: true });
+const mod = wabt.parseWat('ntt-kernel.wat', src, { threads: true, simd: true, bulk_memory: true });
 const { buffer } = mod.toBinary({});
 const b64 = Buffer.from(buffer).toString('base64');
 fs.writeFileSync(path.join(here, 'ntt-kernel-wasm.ts'),

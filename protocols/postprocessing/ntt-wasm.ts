@@ -22,6 +22,15 @@ export interface Kernel {
   pack_parity(src: number, start: number, count: number, dst: number, wfrom: number, wto: number): void;
   dif3(off: number, m: number, j0: number, j1: number, wM: bigint, tM: bigint, om: bigint): void;
   dit3(off: number, m: number, j0: number, j1: number, wM: bigint, tM: bigint, om: bigint): void;
+  // SIMD (4 lanes) versions; sizes and ranges multiples of 4 (inc4: of 16; leaf4: len >= 8)
+  dif_lv(off: number, len: number, half: number, j0: number, j1: number, tab: number): void;
+  dit_lv(off: number, len: number, half: number, j0: number, j1: number, tab: number): void;
+  dif_inc4(off: number, half: number, j0: number, j1: number, wM: bigint, tM: bigint): void;
+  dit_inc4(off: number, half: number, j0: number, j1: number, wM: bigint, tM: bigint): void;
+  dif_leaf4(off: number, len: number, tab: number): void;
+  dit_leaf4(off: number, len: number, tab: number): void;
+  pointwise4(a: number, b: number, from: number, to: number, sM: bigint): void;
+  unpack4(w: number, bits: number, dst: number, len: number): void;
 }
 
 // The project compiles without the DOM lib, so the few WebAssembly API pieces used are typed here.
@@ -107,10 +116,10 @@ export function forward(k: Kernel, lay: Layout, off: number, len: number): void 
     for (let t = 0; t < 3; t++) forward(k, lay, off + t * m, m);
     return;
   }
-  if (len <= LEAF) { k.dif_leaf(off, len, lay.tabF); return; }
+  if (len <= LEAF) { if (len >= 8) k.dif_leaf4(off, len, lay.tabF); else k.dif_leaf(off, len, lay.tabF); return; }
   const half = len / 2;
-  if (half < lay.tabI - lay.tabF) k.dif_tab(off, half, 0, half, lay.tabF);
-  else k.dif_inc(off, half, 0, half, mont(rootOfUnity(len)), mont(1));
+  if (half < lay.tabI - lay.tabF) k.dif_lv(off, len, half, 0, half, lay.tabF);
+  else k.dif_inc4(off, half, 0, half, mont(rootOfUnity(len)), mont(1));
   forward(k, lay, off, half);
   forward(k, lay, off + half, half);
 }
@@ -123,7 +132,7 @@ export function inverse(k: Kernel, lay: Layout, off: number, len: number): void 
     radix3Level(k, off, len, 0, m, true);
     return;
   }
-  if (len <= LEAF) { k.dit_leaf(off, len, lay.tabI); return; }
+  if (len <= LEAF) { if (len >= 8) k.dit_leaf4(off, len, lay.tabI); else k.dit_leaf(off, len, lay.tabI); return; }
   const half = len / 2;
   inverse(k, lay, off, half);
   inverse(k, lay, off + half, half);
@@ -132,10 +141,25 @@ export function inverse(k: Kernel, lay: Layout, off: number, len: number): void 
 
 /** The last DIT level of a transform of `len` at `off`, butterflies [j0, j1) (split between threads). */
 export function topInverseLevel(k: Kernel, lay: Layout, off: number, len: number, j0: number, j1: number): void {
-  const half = len / 2;
-  if (half < lay.tabI - lay.tabF) { k.dit_tab(off, half, j0, j1, lay.tabI); return; }
+  const half = len / 2, simd = half >= 4 && ((j0 | j1) & 3) === 0;
+  if (half < lay.tabI - lay.tabF) {
+    if (simd) k.dit_lv(off, len, half, j0, j1, lay.tabI); else k.dit_tab(off, half, j0, j1, lay.tabI);
+    return;
+  }
   const w = rootOfUnity(len, true);
-  k.dit_inc(off, half, j0, j1, mont(w), mont(powmod(w, j0)));
+  if (((j1 - j0) & 15) === 0) k.dit_inc4(off, half, j0, j1, mont(w), mont(powmod(w, j0)));
+  else k.dit_inc(off, half, j0, j1, mont(w), mont(powmod(w, j0)));
+}
+
+/** Spread the first `bits` bits of the words at w into elements [dst, dst + len), zero padded. */
+export function unpackInto(k: Kernel, w: number, bits: number, dst: number, len: number): void {
+  k.unpack4(w, bits, dst, len);
+}
+
+/** a[i] = a[i] b[i] / L on [from, to) (SIMD when the range is 4-aligned). */
+export function pointwiseRange(k: Kernel, a: number, b: number, from: number, to: number, sM: bigint): void {
+  if (((from | to) & 3) === 0) k.pointwise4(a, b, from, to, sM);
+  else k.pointwise(a, b, from, to, sM);
 }
 
 /** Montgomery-form factor that turns mont(mont(a, b), s) into a b / L. */
@@ -154,11 +178,11 @@ export function loadInputs(mem: WasmMemory, lay: Layout, keyWords: Uint32Array, 
 /** The whole product on the calling thread. Output words are left at lay.out. */
 export function toeplitzSingleThread(k: Kernel, lay: Layout): void {
   const { n, l, L, A, B } = lay;
-  k.unpack(lay.seedW, n + l - 1, A, 0, L);
-  k.unpack(lay.keyW, n, B, 0, L);
+  unpackInto(k, lay.seedW, n + l - 1, A, L);
+  unpackInto(k, lay.keyW, n, B, L);
   forward(k, lay, A, L);
   forward(k, lay, B, L);
-  k.pointwise(A, B, 0, L, scaleFor(L));
+  pointwiseRange(k, A, B, 0, L, scaleFor(L));
   inverse(k, lay, A, L);
   k.pack_parity(A, n - 1, l, lay.out, 0, (l + 31) >>> 5);
 }

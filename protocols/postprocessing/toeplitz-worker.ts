@@ -2,7 +2,7 @@
 // WebAssembly memory (see toeplitz-pool.ts for the phase plan). The only file besides the pool
 // that touches node:worker_threads.
 import { parentPort } from 'node:worker_threads';
-import { instantiate, forward, inverse, topInverseLevel, radix3Level, type Kernel, type Layout, type WasmMemory, type WasmModule } from './ntt-wasm.ts';
+import { instantiate, forward, inverse, topInverseLevel, radix3Level, unpackInto, pointwiseRange, type Kernel, type Layout, type WasmMemory, type WasmModule } from './ntt-wasm.ts';
 
 export type WorkerTask =
   | { op: 'forward'; which: 'seed' | 'key' }
@@ -27,19 +27,19 @@ parentPort!.on('message', (req: WorkerRequest) => {
     const { n, l, L, A, B } = lay;
     switch (t.op) {
       case 'forward':
-        if (t.which === 'seed') { k.unpack(lay.seedW, n + l - 1, A, 0, L); forward(k, lay, A, L); }
-        else { k.unpack(lay.keyW, n, B, 0, L); forward(k, lay, B, L); }
+        if (t.which === 'seed') { unpackInto(k, lay.seedW, n + l - 1, A, L); forward(k, lay, A, L); }
+        else { unpackInto(k, lay.keyW, n, B, L); forward(k, lay, B, L); }
         break;
       case 'inverseHalf': {
         const from = t.half * (L / 2);
-        k.pointwise(A, B, from, from + L / 2, t.scale);
+        pointwiseRange(k, A, B, from, from + L / 2, t.scale);
         inverse(k, lay, A + from, L / 2);
         break;
       }
       case 'top': topInverseLevel(k, lay, A, L, t.j0, t.j1); break;
       case 'pack': k.pack_parity(A, n - 1, l, lay.out, t.w0, t.w1); break;
       case 'inverseRange':
-        k.pointwise(A, B, t.from, t.from + t.len, t.scale);
+        pointwiseRange(k, A, B, t.from, t.from + t.len, t.scale);
         inverse(k, lay, A + t.from, t.len);
         break;
       case 'topAt': topInverseLevel(k, lay, A + t.off, t.len, t.j0, t.j1); break;
