@@ -18,7 +18,7 @@ import type { KeyRateResult } from '../../protocols/keyrate/types.ts';
 import { bb84Optimise } from '../../protocols/keyrate/bb84-optimise.ts';
 import { bb84Predict } from '../../protocols/keyrate/bb84-lim.ts';
 import { mdiOptimise, mdiPredict, type MdiParams } from '../../protocols/keyrate/mdi.ts';
-import { bbm92Optimise } from '../../protocols/keyrate/bbm92.ts';
+import { bbm92Optimise, bbm92Predict } from '../../protocols/keyrate/bbm92.ts';
 import { lookupParams, type ParamTable } from '../../protocols/keyrate/param-table.ts';
 import { transmittanceToDb } from '../../protocols/physics/channel.ts';
 import type { Bb84SourceParams } from '../../protocols/physics/bb84-model.ts';
@@ -131,7 +131,8 @@ export interface FiniteEngine {
   bb84(link: Bb84Link, pulses: number, f: number, qXBob: number): EnginePrediction;
   /** `params`: pre-computed settings for this link (a calibration's table entry) to predict with. */
   mdi(link: MdiLink, pulses: number, f: number, params?: MdiParams): EnginePrediction;
-  bbm92(etaA: number, etaB: number, pDark: number, eMis: number, pulses: number, f: number): EnginePrediction;
+  /** qX: the X-basis probability at both D nodes (passive 50:50 beam splitters: 0.5); free when omitted. */
+  bbm92(etaA: number, etaB: number, pDark: number, eMis: number, pulses: number, f: number, qX?: number): EnginePrediction;
 }
 
 export interface FiniteEngineOptions {
@@ -188,12 +189,19 @@ export function createFiniteEngine(opts: FiniteEngineOptions = {}): FiniteEngine
           engine: 'keyrate/mdi (four-intensity finite key)',
         };
       }),
-    bbm92: (etaA, etaB, pDark, eMis, pulses, f) =>
-      memo(`bbm92${cacheKey({ etaA, etaB, pDark, eMis, pulses, f })}`, () => ({
-        result: bbm92Optimise({ link: { etaA, etaB, pDark, eMis }, pulses, f }),
-        paramsSource: 'optimised',
-        engine: 'keyrate/bbm92 (Ma, Fung, Lo 2007 finite key)',
-      })),
+    bbm92: (etaA, etaB, pDark, eMis, pulses, f, qX) =>
+      memo(`bbm92${cacheKey({ etaA, etaB, pDark, eMis, pulses, f, qX })}`, () => {
+        const link = { etaA, etaB, pDark, eMis };
+        // The table's BBM92 rows are indexed by the end-to-end loss (both arms, no detector), split evenly;
+        // its lambda is used with the D nodes' own basis split.
+        const eta = table?.assumptions.etaDet ?? 1;
+        const hit = table && lookupParams(table, 'bbm92', transmittanceToDb(etaA / eta) + transmittanceToDb(etaB / eta), pulses);
+        if (hit?.inGrid && Number.isFinite(hit.params.lambda)) {
+          const result = bbm92Predict({ link, lambda: hit.params.lambda!, qX: qX ?? hit.params.qX, pulses, f });
+          if (result.secretBits > 0) return { result, paramsSource: 'table', engine: 'keyrate/bbm92 with param-table lambda' };
+        }
+        return { result: bbm92Optimise({ link, pulses, f, ...(qX !== undefined ? { qX } : {}) }), paramsSource: 'optimised', engine: 'keyrate/bbm92 (Ma, Fung, Lo 2007 finite key)' };
+      }),
   };
 }
 
@@ -225,7 +233,8 @@ export function asymptoticBbm92(etaA: number, etaB: number, pDark: number, eMis:
   }
   const perPulse = Math.max(0, best.r);
   return {
-    protocol: 'bbm92', pulses, params: { lambda: best.l }, siftedBits: pulses * 0.5 * best.q, qber: best.e,
+    // qX 0.5: the D nodes' passive 50:50 basis choice, so a plan made without the finite engine still runs
+    protocol: 'bbm92', pulses, params: { lambda: best.l, qX: 0.5 }, siftedBits: pulses * 0.5 * best.q, qber: best.e,
     phaseErrorBound: best.e, leakEC: pulses * 0.5 * best.q * f * h2(best.e),
     secretBits: Math.floor(perPulse * pulses), secretBitsPerPulse: perPulse, terms: {},
     ...(perPulse > 0 ? {} : { reason: 'asymptotic BBM92 rate <= 0 on this channel' }),

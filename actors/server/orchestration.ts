@@ -88,7 +88,7 @@ export interface PlanDeps {
 export type ChannelModel =
   | { kind: 'bb84'; link: Bb84Link; qXBob: number; f: number }
   | { kind: 'mdi'; link: MdiLink; f: number; params?: MdiParams }
-  | { kind: 'bbm92'; etaA: number; etaB: number; pDark: number; eMis: number; f: number };
+  | { kind: 'bbm92'; etaA: number; etaB: number; pDark: number; eMis: number; f: number; qX: number };
 
 function predictWith(engine: KeyRateEngine, ch: ChannelModel, pulses: number): EnginePrediction {
   if (ch.kind === 'bb84') return engine.bb84(ch.link, pulses, ch.f);
@@ -99,7 +99,7 @@ function predictWith(engine: KeyRateEngine, ch: ChannelModel, pulses: number): E
 function finaliseWith(finite: FiniteEngine, ch: ChannelModel, pulses: number): EnginePrediction {
   if (ch.kind === 'bb84') return finite.bb84(ch.link, pulses, ch.f, ch.qXBob);
   if (ch.kind === 'mdi') return finite.mdi(ch.link, pulses, ch.f, ch.params);
-  return finite.bbm92(ch.etaA, ch.etaB, ch.pDark, ch.eMis, pulses, ch.f);
+  return finite.bbm92(ch.etaA, ch.etaB, ch.pDark, ch.eMis, pulses, ch.f, ch.qX);
 }
 
 interface Candidate {
@@ -212,6 +212,8 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
           pDark: a.darkCount ?? d.darkCount,
           eMis: (e.misalignment ?? d.misalignmentMdi) + serverMisalignment(view, legs),
           f: d.fBbm92,
+          // Both D nodes choose their basis passively at a 50:50 beam splitter (David's, as for BB84).
+          qX: 0.5,
         }),
       });
     }
