@@ -108,20 +108,24 @@ export async function cascadeAlice(ch: ClassicalChannel, key: BitString, opts: C
 }
 
 // Error parities Bob knows for the sub-blocks of one pass (heap-numbered per block: root 1,
-// children 2i, 2i+1), -1 = not known. Dense typed array when it fits, sparse map for the few
-// huge-block passes of large keys.
-const DENSE_LIMIT = 1 << 27; // 128 MB: dense up to 16 Mbit keys, Map beyond (Map is ~10x slower per access)
-// The dense array stores value + 1 (0 = not known), so a fresh zero-filled array needs no fill
-// pass and pages no search path touches are never written (tens of MB per pass at 16 Mbit).
+// children 2i, 2i+1), -1 = not known. Dense when it fits: 2 bits per node (value + 1, 0 = not
+// known), so a block of k <= 64 bits keeps its whole tree in 32 bytes (one cache line instead
+// of the 128 a byte per node took: the random block accesses at 16 Mbit are what cost), and a
+// fresh zero-filled array needs no fill pass. Sparse map for the few huge-block passes.
+const DENSE_LIMIT = 1 << 29; // nodes: dense up to 128 MB (16 Mbit keys use < 16 MB), Map beyond (~10x slower per access)
 class ErrTree {
-  private readonly arr: Uint8Array | null;
+  private readonly arr: Uint32Array | null;
   private readonly map: Map<number, number> | null;
   constructor(blocks: number, size: number) {
     // passes with a handful of huge blocks hold only a few search paths: sparse
-    if (blocks >= 16 && size <= DENSE_LIMIT) { this.arr = new Uint8Array(size); this.map = null; } else { this.arr = null; this.map = new Map(); }
+    if (blocks >= 16 && size <= DENSE_LIMIT) { this.arr = new Uint32Array((size + 15) >>> 4); this.map = null; } else { this.arr = null; this.map = new Map(); }
   }
-  get(i: number): number { return this.arr !== null ? this.arr[i] - 1 : (this.map!.get(i) ?? -1); }
-  set(i: number, v: number): void { if (this.arr !== null) this.arr[i] = v + 1; else this.map!.set(i, v); }
+  get(i: number): number {
+    return this.arr !== null ? ((this.arr[i >>> 4] >>> ((i & 15) << 1)) & 3) - 1 : (this.map!.get(i) ?? -1);
+  }
+  set(i: number, v: number): void {
+    if (this.arr !== null) { const sh = (i & 15) << 1; this.arr[i >>> 4] = (this.arr[i >>> 4] & ~(3 << sh)) | ((v + 1) << sh); } else this.map!.set(i, v);
+  }
 }
 
 interface Pass {
@@ -132,9 +136,20 @@ interface Pass {
   stride: number;      // heap slots per block: 2 * 2^ceil(log2 k)
   rootErr: Uint32Array;
   known: ErrTree;
-  // open binary search per block: heap index (0 = none), start, len of the node to split next
-  heap: Int32Array; start: Int32Array; len: Int32Array;
-  stamp: Int32Array;
+  // open binary search per block, 4 ints per block side by side (one cache line per block at
+  // 16 Mbit instead of four): heap index of the node to split next (0 = none), its start, its
+  // length, and the round stamp that keeps a block out of a round's questions twice.
+  open: Int32Array;
+}
+
+// Growable int buffer (pairs / tuples) without JS-array boxing or per-round garbage.
+class IntBuf {
+  a = new Int32Array(1024);
+  n = 0;
+  push2(x: number, y: number): void {
+    if (this.n + 2 > this.a.length) { const b = new Int32Array(this.a.length * 2); b.set(this.a); this.a = b; }
+    this.a[this.n++] = x; this.a[this.n++] = y;
+  }
 }
 
 // Bob's knowledge, per pass: for the root of every block and every sub-block whose Alice parity
@@ -155,8 +170,8 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
   work.set(key.words.subarray(0, wordsFor(n)));
 
   const P: Pass[] = [];
-  let openList: number[] = []; // pairs (j, b) that may hold an open search
-  const worklist: number[] = []; // pairs (j, b) to re-evaluate
+  let openList = new IntBuf(), nextOpen = new IntBuf(); // pairs (j, b) that may hold an open search
+  const worklist = new IntBuf(); // pairs (j, b) to re-evaluate
   let disclosed = 0, rounds = 0, corrected = 0, stampNow = 0;
 
   const flipAt = (jFound: number, pos: number) => {
@@ -170,42 +185,44 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
       const k = p.k, b = Math.floor(q / k);
       p.rootErr[b >>> 5] ^= 1 << (b & 31);
       // toggle the known sub-blocks on the path to q
-      const base = b * p.stride;
+      const base = b * p.stride, known = p.known;
       let heap = 1, s = b * k, len = Math.min(k, N - s);
       while (len > 1) {
         const leftLen = (len + 1) >>> 1;
         if (q < s + leftLen) { heap *= 2; len = leftLen; } else { heap = 2 * heap + 1; s += leftLen; len -= leftLen; }
-        const e = p.known.get(base + heap);
+        const e = known.get(base + heap);
         if (e < 0) break;
-        p.known.set(base + heap, e ^ 1);
+        known.set(base + heap, e ^ 1);
       }
-      worklist.push(j, b);
+      worklist.push2(j, b);
     }
   };
 
   // From a node with odd error parity, walk down through known sub-blocks to an error (flip it)
   // or to a node whose halves are unknown (ask about its left half next round).
   const descend = (j: number, b: number, heap: number, s: number, len: number) => {
-    const p = P[j], base = b * p.stride;
+    const p = P[j], base = b * p.stride, known = p.known;
     for (;;) {
       if (len === 1) { flipAt(j, s); return; }
       const leftLen = (len + 1) >>> 1;
-      const el = p.known.get(base + 2 * heap);
-      if (el < 0) { p.heap[b] = heap; p.start[b] = s; p.len[b] = len; openList.push(j, b); return; }
+      const el = known.get(base + 2 * heap);
+      if (el < 0) { const o = p.open, x = 4 * b; o[x] = heap; o[x + 1] = s; o[x + 2] = len; nextOpen.push2(j, b); return; }
       if (el === 1) { heap *= 2; len = leftLen; } else { heap = 2 * heap + 1; s += leftLen; len -= leftLen; }
     }
   };
 
   const evaluate = (j: number, b: number) => {
     const p = P[j];
-    p.heap[b] = 0;
+    p.open[4 * b] = 0;
     if (((p.rootErr[b >>> 5] >>> (b & 31)) & 1) === 0) return;
     const s0 = b * p.k;
     descend(j, b, 1, s0, Math.min(p.k, N - s0));
   };
 
-  const drain = () => { while (worklist.length > 0) { const b = worklist.pop()!, j = worklist.pop()!; evaluate(j, b); } };
+  const drain = () => { const w = worklist; while (w.n > 0) { const b = w.a[--w.n], j = w.a[--w.n]; evaluate(j, b); } };
 
+  // question buffers, reused every round: pass index, block, heap, start, node length
+  let qj = new Int32Array(0), qb = qj, qh = qj, qs = qj, ql = qj;
   let first = 1;
   for (const last of cascadePassGroups(variant, qber, N, concurrent)) {
     for (; first <= last; first++) {
@@ -222,33 +239,29 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
       const copy = sh.apply(work);
       const err = blockParities(copy, N, k);
       const stride = 2 * 2 ** Math.ceil(Math.log2(k));
-      P.push({
-        shuffle: sh, copy: new ParityIndex(copy), k, blocks: count, stride, rootErr: err, known: new ErrTree(count, count * stride),
-        heap: new Int32Array(count), start: new Int32Array(count), len: new Int32Array(count), stamp: new Int32Array(count),
-      });
+      P.push({ shuffle: sh, copy: new ParityIndex(copy), k, blocks: count, stride, rootErr: err, known: new ErrTree(count, count * stride), open: new Int32Array(4 * count) });
       for (let w = 0; w < err.length; w++) {
         err[w] ^= parities[w];
         let d = err[w];
-        while (d !== 0) { const bit = 31 - Math.clz32(d & -d); d &= d - 1; worklist.push(j, w * 32 + bit); }
+        while (d !== 0) { const bit = 31 - Math.clz32(d & -d); d &= d - 1; worklist.push2(j, w * 32 + bit); }
       }
       drain();
     }
     for (;;) {
-      // the open searches, each block once
+      // the open searches, each block once (state copied out while its cache line is at hand)
+      [openList, nextOpen] = [nextOpen, openList];
+      nextOpen.n = 0;
       stampNow++;
-      const oj: number[] = [], ob: number[] = [];
-      for (let i = 0; i < openList.length; i += 2) {
-        const jj = openList[i], bb = openList[i + 1], p = P[jj];
-        if (p.heap[bb] !== 0 && p.stamp[bb] !== stampNow) { p.stamp[bb] = stampNow; oj.push(jj); ob.push(bb); }
+      const cap = openList.n >>> 1;
+      if (qj.length < cap) { qj = new Int32Array(cap); qb = new Int32Array(cap); qh = new Int32Array(cap); qs = new Int32Array(cap); ql = new Int32Array(cap); }
+      let m = 0;
+      const ol = openList.a;
+      for (let i = 0; i < openList.n; i += 2) {
+        const jj = ol[i], bb = ol[i + 1], o = P[jj].open, x = 4 * bb;
+        if (o[x] !== 0 && o[x + 3] !== stampNow) { o[x + 3] = stampNow; qj[m] = jj; qb[m] = bb; qh[m] = o[x]; qs[m] = o[x + 1]; ql[m] = o[x + 2]; m++; }
       }
-      openList = [];
-      const m = oj.length;
       const ps = new Uint8Array(m), st = new Uint32Array(m), ln = new Uint32Array(m);
-      const hp = new Int32Array(m);
-      for (let i = 0; i < m; i++) {
-        const p = P[oj[i]], b = ob[i];
-        ps[i] = oj[i] + 1; st[i] = p.start[b]; ln[i] = (p.len[b] + 1) >>> 1; hp[i] = p.heap[b];
-      }
+      for (let i = 0; i < m; i++) { ps[i] = qj[i] + 1; st[i] = qs[i]; ln[i] = (ql[i] + 1) >>> 1; }
       await ch.send({ type: 'cascade.ask', pass: ps, start: st, len: ln });
       if (m === 0) break;
       rounds++;
@@ -256,18 +269,19 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
       const rc = field<number>(reply, 'count', (v) => v === m);
       const rp = field<Uint32Array>(reply, 'parities', (v) => isU32(v) && (v as Uint32Array).length === (rc + 31) >>> 5);
       disclosed += rc;
-      // Record every answer before any flip, while the asked nodes still have error parity 1.
+      // One sweep: record each answer, then continue that search. An answer recorded after
+      // earlier flips of this round is still exact: the left half's error parity is read from
+      // Bob's current copy, the right half's from the asked node's current error parity.
       for (let i = 0; i < m; i++) {
-        const p = P[oj[i]], base = ob[i] * p.stride;
-        const el = ((rp[i >>> 5] >>> (i & 31)) & 1) ^ p.copy.range(st[i], ln[i]);
-        p.known.set(base + 2 * hp[i], el);
-        p.known.set(base + 2 * hp[i] + 1, el ^ 1);
-      }
-      for (let i = 0; i < m; i++) {
-        const jj = oj[i], bb = ob[i], p = P[jj];
-        if (p.heap[bb] !== hp[i] || p.start[bb] !== st[i]) continue; // re-evaluated after an earlier flip
-        p.heap[bb] = 0;
-        descend(jj, bb, hp[i], st[i], p.len[bb]);
+        const jj = qj[i], bb = qb[i], h = qh[i], p = P[jj], base = bb * p.stride;
+        const el = ((rp[i >>> 5] >>> (i & 31)) & 1) ^ p.copy.range(qs[i], (ql[i] + 1) >>> 1);
+        const ep = h === 1 ? (p.rootErr[bb >>> 5] >>> (bb & 31)) & 1 : p.known.get(base + h);
+        p.known.set(base + 2 * h, el);
+        p.known.set(base + 2 * h + 1, el ^ ep);
+        const o = p.open, x = 4 * bb;
+        if (o[x] !== h || o[x + 1] !== qs[i]) continue; // re-evaluated after an earlier flip
+        o[x] = 0;
+        descend(jj, bb, h, qs[i], ql[i]);
         drain();
       }
     }
