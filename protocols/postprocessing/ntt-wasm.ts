@@ -31,6 +31,8 @@ export interface Kernel {
   dit_leaf4(off: number, len: number, tab: number): void;
   pointwise4(a: number, b: number, from: number, to: number, sM: bigint): void;
   unpack4(w: number, bits: number, dst: number, len: number): void;
+  dif3_4(off: number, m: number, j0: number, j1: number, wM: bigint, tM: bigint, om: bigint): void;
+  dit3_4(off: number, m: number, j0: number, j1: number, wM: bigint, tM: bigint, om: bigint): void;
 }
 
 // The project compiles without the DOM lib, so the few WebAssembly API pieces used are typed here.
@@ -104,8 +106,9 @@ function twiddleTables(): Uint32Array {
 /** The radix-3 level of a transform of len = 3 m at off, butterflies [j0, j1) of [0, m). */
 export function radix3Level(k: Kernel, off: number, len: number, j0: number, j1: number, inverse: boolean): void {
   const m = len / 3, w = rootOfUnity(len, inverse), om = mont(rootOfUnity(3));
-  if (inverse) k.dit3(off, m, j0, j1, mont(w), mont(powmod(w, j0)), om);
-  else k.dif3(off, m, j0, j1, mont(w), mont(powmod(w, j0)), om);
+  const simd = ((j0 | j1) & 3) === 0;
+  if (inverse) (simd ? k.dit3_4 : k.dit3)(off, m, j0, j1, mont(w), mont(powmod(w, j0)), om);
+  else (simd ? k.dif3_4 : k.dif3)(off, m, j0, j1, mont(w), mont(powmod(w, j0)), om);
 }
 
 /** Forward NTT (DIF, output bit-reversed within each third when len = 3 * 2^k) of elements [off, off+len). */
