@@ -8,6 +8,8 @@ import type { Plan, PlanOutcome, QkdRequest } from '../../actors/server/orchestr
 import { emptyPool, reserve } from '../../actors/server/resources.ts';
 import { bbm92Predict } from '../../protocols/keyrate/bbm92.ts';
 import { loadReferenceView } from './reference-view.ts';
+import { buildParamTable } from '../../protocols/keyrate/param-table.ts';
+import { createFiniteEngine } from '../../actors/server/orchestration-keyrate.ts';
 
 const req = (a: string, b: string, extra: Partial<QkdRequest> = {}): QkdRequest => ({ id: `${a}-${b}`, kind: 'qkd', a, b, seconds: 0.5, ...extra });
 function plan(o: PlanOutcome): Plan {
@@ -55,4 +57,16 @@ test('Ivy\'s source busy: the D–D request waits for it; no E node at all: refu
   const d = planRequest(req('David', 'George'), down, emptyPool(), { finite: null });
   t.is(d.kind, 'queued');
   if (d.kind === 'queued') t.regex(d.reason, /Ivy is down/);
+});
+
+test('with a loaded parameter table the finite engine takes BBM92 lambda from it (inside its grid) and keeps the D nodes\' qX', (t) => {
+  const table = buildParamTable({ lossGridDb: [8, 14, 20], pulsesGrid: [1e8, 1e9], protocols: ['bbm92'] });
+  const engine = createFiniteEngine({ table });
+  const eta = (db: number) => 10 ** (-db / 10) * table.assumptions.etaDet;
+  const hit = engine.bbm92(eta(8), eta(5.4), 1e-6, 0.015, 5e8, 1.16, 0.5);
+  t.is(hit.paramsSource, 'table');
+  t.is(hit.result.params.qX, 0.5);
+  t.true(hit.result.secretBits > 0);
+  const outside = engine.bbm92(eta(30), eta(30), 1e-6, 0.015, 5e8, 1.16, 0.5);
+  t.is(outside.paramsSource, 'optimised');
 });

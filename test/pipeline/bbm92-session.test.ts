@@ -9,6 +9,9 @@ import { closeToeplitzPool } from '../../protocols/postprocessing/toeplitz-pool.
 import { equals } from '../../protocols/bits.ts';
 import { createRng } from '../../protocols/rng.ts';
 import type { Bb84DetectorFrame } from '../../protocols/physics/sampler-bb84.ts';
+import { memoryChannelPair, ProtocolError } from '../../protocols/postprocessing/channel.ts';
+import { encodeDeltas } from '../../protocols/postprocessing/announce.ts';
+import { siftBbm92Announcer, siftBbm92Responder } from '../../protocols/postprocessing/sifting-bbm92.ts';
 
 test.after.always(() => closeToeplitzPool());
 
@@ -57,6 +60,7 @@ test('BBM92 under intercept-resend (QBER ~25 %): both sides abort at estimation,
   if (r.ok) return;
   t.is(r.stage, 'estimation');
   t.regex(r.reason, /QBER 0\.2[2-8]/);
+  t.log(r.reason);
 });
 
 test('BBM92 sifting: a click of b without a partner at a is no coincidence and enters no count', async (t) => {
@@ -73,4 +77,31 @@ test('BBM92 sifting: a click of b without a partner at a is no coincidence and e
   t.is(r.b.stats.coincidences, r.a.stats.detections);
   t.is(r.a.stats.coincidences, r.a.stats.detections);
   t.true(r.keysEqual);
+});
+
+test('BBM92 sifting: malformed announcements are rejected with the message and field named', async (t) => {
+  const frames: Bb84DetectorFrame[] = [{ firstSlot: 5, deltas: new Uint32Array([0, 3, 4]), basis: new Uint8Array([0, 1, 0]), bit: new Uint8Array([1, 0, 1]) }];
+  // a's half gets clicks whose basis column is not packed flags
+  {
+    const [ca, cb] = memoryChannelPair();
+    const run = siftBbm92Responder(ca, frames);
+    cb.send({ type: 'bbm92.clicks', firstSlot: 5, count: 3, deltas: encodeDeltas(frames[0]!.deltas), basis: [0, 1, 0] });
+    await t.throwsAsync(run, { instanceOf: ProtocolError, message: /bbm92\.clicks: field 'basis'/ });
+  }
+  // b's half gets an answer for the wrong number of clicks
+  {
+    const [ca, cb] = memoryChannelPair();
+    const run = siftBbm92Announcer(cb, frames);
+    t.is((await ca.receive()).type, 'bbm92.clicks');
+    t.is((await ca.receive()).type, 'bbm92.clicks.end');
+    ca.send({ type: 'bbm92.bases', count: 2, hit: new Uint32Array(1), basis: new Uint32Array(1) });
+    await t.throwsAsync(run, { instanceOf: ProtocolError, message: /bbm92\.bases: field 'count'/ });
+  }
+  // a's half: the end marker must count the clicks actually announced
+  {
+    const [ca, cb] = memoryChannelPair();
+    const run = siftBbm92Responder(ca, frames);
+    cb.send({ type: 'bbm92.clicks.end', frames: 0, detections: 7 });
+    await t.throwsAsync(run, { instanceOf: ProtocolError, message: /bbm92\.clicks\.end: field 'detections'/ });
+  }
 });
