@@ -6,7 +6,7 @@
 // or 3 * 2^k, whichever is the smaller one >= n + l - 1 (ntt-wasm.ts layout()).
 // Inputs of at least PARALLEL_MIN_BITS run on two worker threads; smaller ones inline.
 import { type BitString, zeros } from '../bits.ts';
-import { layout, createMemory, instantiate, loadInputs, toeplitzSingleThread, scaleFor, kernelModule, type WasmMemory } from './ntt-wasm.ts';
+import { layout, acquireMemory, releaseMemory, instantiate, loadInputs, toeplitzSingleThread, scaleFor, kernelModule, type WasmMemory } from './ntt-wasm.ts';
 import { toeplitzPool } from './toeplitz-pool.ts';
 
 export const PARALLEL_MIN_BITS = 1 << 18;
@@ -37,10 +37,12 @@ function readOut(mem: WasmMemory, out: number, l: number): BitString {
 export function toeplitzHashSync(key: BitString, seed: BitString, l: number): BitString {
   check(key, seed, l);
   const lay = layout(key.length, l);
-  const mem = createMemory(lay);
+  const mem = acquireMemory(lay);
   loadInputs(mem, lay, key.words, seed.words);
   toeplitzSingleThread(instantiate(mem), lay);
-  return readOut(mem, lay.out, l);
+  const out = readOut(mem, lay.out, l);
+  releaseMemory(mem, lay);
+  return out;
 }
 
 /** Toeplitz hash, on two worker threads for large inputs. */
@@ -50,7 +52,7 @@ export async function toeplitzHash(key: BitString, seed: BitString, l: number, o
   if (!parallel) return toeplitzHashSync(key, seed, l);
   const lay = layout(key.length, l);
   const { L } = lay;
-  const mem = createMemory(lay);
+  const mem = acquireMemory(lay);
   loadInputs(mem, lay, key.words, seed.words);
   kernelModule();
   const pool = toeplitzPool();
@@ -70,5 +72,7 @@ export async function toeplitzHash(key: BitString, seed: BitString, l: number, o
   }
   const W = (l + 31) >>> 5, mid = W >>> 1;
   await Promise.all([pool.run(0, job, mem, lay, { op: 'pack', w0: 0, w1: mid }), pool.run(1, job, mem, lay, { op: 'pack', w0: mid, w1: W })]);
-  return readOut(mem, lay.out, l);
+  const out = readOut(mem, lay.out, l);
+  releaseMemory(mem, lay);
+  return out;
 }
