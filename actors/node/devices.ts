@@ -24,6 +24,7 @@ export function devicesOf(type: NodeType, dof: Dof, ownConverter: boolean): Devi
   const out: DeviceSpec[] = [];
   // Phase-based encodings need an interferometer phase lock: longer and a little less exact.
   const phaseLike = dof !== 'pol';
+  // C: weak-coherent source + encoder; E: entangled-pair (SPDC) source, calibrated the same way.
   if (type === 'C' || type === 'E') out.push({ id: 'source', kind: 'source', calibrationMs: phaseLike ? 60 : 40, residualSigma: phaseLike ? 1.5e-4 : 1e-4 });
   if (ownConverter) out.push({ id: 'converter', kind: 'converter', calibrationMs: 30, residualSigma: 5e-5 });
   if (type === 'D') out.push({ id: 'detector', kind: 'detector', calibrationMs: 50, residualSigma: 1e-4 });

@@ -8,6 +8,11 @@
 // raw bits must not feed both pools. The node process supplies the I/O
 // (PartyIo: the NATS channel, the psk exchange, the pool); this file holds no transport.
 //
+// Roles: BB84 source / detector (both hold the key); MDI source-a / source-b (key) and relay (a D
+// node, or the two D nodes of a joint BSM: announce only); BBM92 source-a / source-b (the two D
+// nodes: key, a is the EC/PA reference) and relay (the E node: the untrusted pair source, which
+// post-processes nothing).
+//
 // Key confirmation (after staging, before the coordinator's commit): each side sends
 // HMAC-SHA256(c, blockId | length | key) with c = 256 fresh bits of the authentication key, over
 // the authenticated channel, and checks the peer's. The keys are already equal except with

@@ -6,11 +6,26 @@
 import test from 'ava';
 import { loadTopology, referenceTopologyPath } from '../../infra/topology.ts';
 import { bbm92GainQber } from '../../protocols/keyrate/bbm92.ts';
-import { startEnv, stopEnv, submit, sameKeyBothEnds, cli, type Env } from './helpers.ts';
+import type { ChildProcess } from 'node:child_process';
+import { spawnTs, stopChild } from '../../runtime/launcher.ts';
+import { startEnv, stopEnv, submit, sameKeyBothEnds, cli, waitUntil, type Env } from './helpers.ts';
 
 let env: Env | undefined;
+let ivy: ChildProcess | undefined;
 test.before(async () => { env = await startEnv(); });
-test.after.always(async () => { await stopEnv(env); });
+test.after.always(async () => { if (ivy) await stopChild(ivy); await stopEnv(env); });
+
+/** `hetqn node --name Ivy --topology reference.json`: the E node attaches as its own process, from the CLI. */
+async function attachIvyWithCli(): Promise<Record<string, unknown>> {
+  const target = ['--nats', env!.cluster.natsUrl, '--net', env!.cluster.net];
+  ivy = spawnTs('runtime/cli/main.ts', ['node', '--name', 'Ivy', '--topology', referenceTopologyPath(), '--json', ...target], { HETQN_PSK_SECRET: env!.cluster.pskSecret });
+  let out = '', err = '';
+  ivy.stderr!.on('data', (d) => { err += d; });
+  return new Promise((resolve, reject) => {
+    ivy!.stdout!.on('data', (d) => { out += d; if (out.includes('\n')) resolve(JSON.parse(out.trim())); });
+    ivy!.once('exit', (code) => reject(new Error(`hetqn node Ivy exited ${code}: ${err}`)));
+  });
+}
 
 const specs = loadTopology(referenceTopologyPath()).nodes;
 const attach = (name: string) => env!.cluster.attach(specs.find((s) => s.name === name)!);
@@ -24,8 +39,13 @@ test.serial('D–D with no E node attached: refused, the reason names the missin
   t.true(h.notices.some((n) => n.type === 'task.notice' && n.body.status === 'refused'));
 });
 
-test.serial('Ivy attaches: hetqn qkd David George --protocol bbm92 runs BBM92 with Ivy as the source; both pools hold the same key', async (t) => {
-  await attach('Ivy');
+test.serial('Ivy attaches (hetqn node): hetqn qkd David George --protocol bbm92 runs BBM92 with Ivy as the source; both pools hold the same key', async (t) => {
+  const reg = await attachIvyWithCli();
+  t.is(reg.registered, true);
+  // The server reads the hypervisor's view every 500 ms: let it see Ivy before asking (a D–D request
+  // planned on a view without an E node is refused, as the first test shows).
+  await waitUntil(async () => (await env!.cluster.status()).nodes.some((n) => n.name === 'Ivy' && n.state === 'up'), 'Ivy up');
+  await new Promise((r) => setTimeout(r, 1200));
   const target = ['--nats', env!.cluster.natsUrl, '--net', env!.cluster.net];
   const c = await cli(['qkd', 'David', 'George', '--protocol', 'bbm92', '--seconds', '0.5', '--json', ...target]);
   t.is(c.code, 0, c.stderr);
