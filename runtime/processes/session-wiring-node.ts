@@ -2,27 +2,26 @@
 // device actors and one party actor per session) and the services those machines get injected:
 //   prepare        open the session's inboxes (fabric.<sid>.<node>, session.<sid>.<node>)
 //   receiveFrames  collect this node's local view from the fabric until fabric.end
-//   runProtocol    the role's protocol half over a NATS ClassicalChannel (session-wiring-stream.ts),
-//                  authenticated from the pair's psk pool, staging into the node's pool of the
-//                  session's keyKind (`secret`, or `imperfect` for the reconciled key before PA)
+//   runProtocol    the role's protocol half (runParty) in a party worker thread (party-worker-pool.ts),
+//                  so the node's event loop stays free; the worker's I/O is served here: a NATS
+//                  ClassicalChannel (session-wiring-stream.ts), the psk exchange from the pair's psk
+//                  pool, staging into the node's pool of the session's keyKind (`secret`, or
+//                  `imperfect` for the reconciled key before PA)
 //   commitKey / abortKey  the pool's two-phase commit (same pool)
 // Key pools are opened with the node's own Redis user when HETQN_REDIS_USER/PASSWORD are set
 // (infra/keypool/acl.ts), else with the URL's credentials.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { fromPromise } from 'xstate';
-import { fromBytes } from '../../protocols/bits.ts';
-import { createRng } from '../../protocols/rng.ts';
 import type { Dof, NodeType } from '../../protocols/types.ts';
 import { expectMessage, type ClassicalChannel, type PpMessage } from '../../protocols/postprocessing/channel.ts';
-import { preSharedKeySource, type AuthKeySource } from '../../protocols/postprocessing/key-source.ts';
 import { KeyPoolStore, PoolError, type KeyRef } from '../../infra/keypool/store.ts';
 import { localControlMachine } from '../../actors/node/local-control.ts';
 import { partyMachine, type Staged } from '../../actors/sessions/party-machine.ts';
-import { runParty } from '../../actors/sessions/party-roles.ts';
 import { localControlSystemId, type SessionStart } from '../../actors/sessions/session.messages.ts';
 import type { ActorHost } from '../host.ts';
 import { busActions } from '../port.ts';
 import { Mailbox, natsClassicalChannel } from './session-wiring-stream.ts';
+import { PartyWorkerPool } from './party-worker-pool.ts';
 
 /** Size of one pre-shared authentication key block installed per pair (2^23 bits = 1 MiB). */
 export const PSK_BLOCK_BITS = 1 << 23;
@@ -61,6 +60,7 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
   let store: KeyPoolStore | undefined;
   const secret = o.pskSecret ?? process.env.HETQN_PSK_SECRET;
   const live = new Map<string, Live>();
+  const workers = new PartyWorkerPool();
   const needStore = () => {
     if (!url) throw new Error(`${o.name}: no key pool (REDIS_URL not set)`);
     store ??= KeyPoolStore.connect(url, { net: host.net, owner: o.name, username: o.redisUser ?? process.env.HETQN_REDIS_USER, password: o.redisPassword ?? process.env.HETQN_REDIS_PASSWORD });
@@ -80,8 +80,9 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
   };
 
   /** Initiator withdraws from its lane (installing the next psk block when short) and sends the
-   *  references; the responder installs the same blocks and takes exactly those bits. */
-  const authKeys = async (raw: ClassicalChannel, peer: string, bits: number, initiator: boolean): Promise<AuthKeySource> => {
+   *  references; the responder installs the same blocks and takes exactly those bits. Returns the
+   *  agreed bits (the party worker builds its authentication key source from them). */
+  const authKeyBits = async (raw: ClassicalChannel, peer: string, bits: number, initiator: boolean): Promise<{ length: number; bytes: Uint8Array }> => {
     const s = needStore();
     if (initiator) {
       for (let attempt = 0; ; attempt++) {
@@ -90,7 +91,7 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
           const key = w.keys[0]!;
           const blocks = Math.max(...key.refs.map((r) => Number(r.blockId.slice(4)))) + 1;
           await raw.send({ type: 'psk.refs', blocks, refs: key.refs.map((r) => ({ blockId: r.blockId, offset: r.offset, length: r.length })) });
-          return preSharedKeySource(fromBytes(key.bytes, key.length));
+          return { length: key.length, bytes: key.bytes };
         } catch (e) {
           if (!(e instanceof PoolError && e.code === 'SHORT') || attempt > 3) throw e;
           const st = await s.stats(peer, 'psk');
@@ -105,7 +106,7 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
     const t = await s.take(peer, 'psk', [refs]);
     const key = t.keys[0]!;
     if (bits > 0 && key.length !== bits) throw new Error(`psk take returned ${key.length} bits, expected ${bits}`);
-    return preSharedKeySource(fromBytes(key.bytes, key.length));
+    return { length: key.length, bytes: key.bytes };
   };
 
   const partyLogic = partyMachine.provide({
@@ -115,6 +116,8 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
         const sid = p.start.sessionId;
         if (live.has(sid)) return;
         live.set(sid, { fabric: new Mailbox(host, `fabric.${sid}.${o.name}`), session: new Mailbox(host, `session.${sid}.${o.name}`), frames: [], channels: new Map() });
+        // Boot the session's worker while calibration and the fabric run.
+        workers.warm();
       },
       cleanup: (_: unknown, p: { sessionId: string }) => {
         const l = live.get(p.sessionId);
@@ -149,12 +152,11 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
         const frames = l.frames;
         l.frames = [];
         const s = needStore();
-        return runParty(input, frames, {
+        return workers.run(input, frames, {
           channelTo,
-          authKeys,
+          authKeyBits,
           stage: async (b) => { await s.stage(input.peer, poolOf(input), { ...b, createdAt: Date.now(), meta: { protocol: input.protocol, ...b.meta }, sessionId: input.sessionId }); },
-          random: createRng(randomBytes(4).readUInt32LE(0)),
-        });
+        }, signal);
       }),
       commitKey: fromPromise<void, { start: SessionStart; blockId: string }>(async ({ input }) => {
         if (input.start.role === 'relay') return;
@@ -177,6 +179,7 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
   return {
     async stop() {
       for (const l of live.values()) { for (const c of l.channels.values()) c.close?.('node stopping'); l.fabric.close('node stopping'); l.session.close('node stopping'); }
+      await workers.close();
       await store?.close();
     },
   };

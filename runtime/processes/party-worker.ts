@@ -1,0 +1,94 @@
+// Entry of a party worker thread (started by party-worker-pool.ts): runs one session's runParty
+// (actors/sessions/party-roles.ts, every protocol and role) off the node's main thread, so sifting,
+// Cascade and PA never stall the node's heartbeats and other actors. Its PartyIo is a proxy: each
+// channel operation, the psk exchange and staging are requests to the main thread, which owns the
+// NATS connection and the key pool. The worker holds no connection, so terminating it (abort)
+// leaves nothing open and nothing staged behind the main thread's back.
+import { parentPort } from 'node:worker_threads';
+import { fromBytes } from '../../protocols/bits.ts';
+import { createRng } from '../../protocols/rng.ts';
+import { ChannelClosedError, ProtocolError, type ClassicalChannel, type PpMessage } from '../../protocols/postprocessing/channel.ts';
+import { KeyExhaustedError, preSharedKeySource } from '../../protocols/postprocessing/key-source.ts';
+import { runParty, type PartyIo } from '../../actors/sessions/party-roles.ts';
+import { wireError, type FromWorker, type ToWorker, type WireError } from './party-worker-messages.ts';
+
+const port = parentPort;
+if (!port) throw new Error('party-worker.ts runs only as a worker thread');
+
+const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+let nextId = 0;
+
+/** Rebuild the main thread's error with its class where the protocols know it. */
+function revive(e: WireError): Error {
+  const C = e.name === 'ChannelClosedError' ? ChannelClosedError : e.name === 'ProtocolError' ? ProtocolError : e.name === 'KeyExhaustedError' ? KeyExhaustedError : undefined;
+  if (C) return new C(e.message);
+  return Object.assign(new Error(e.message), { name: e.name });
+}
+
+/** A request to the main thread, before it gets its id. */
+type Request = FromWorker extends infer M ? M extends { id: number } ? Omit<M, 'id'> : never : never;
+
+function ask<T>(m: Request): Promise<T> {
+  const id = nextId++;
+  return new Promise<T>((resolve, reject) => {
+    pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    // Messages the worker sends are copied: the protocols may keep using their buffers.
+    port!.postMessage({ ...m, id } as FromWorker);
+  });
+}
+
+/** The node each proxy channel leads to (authKeys gets the raw channel back from runParty). */
+const nodeOf = new WeakMap<ClassicalChannel, string>();
+
+function proxyChannel(node: string): ClassicalChannel {
+  let closed: string | undefined;
+  const ch: ClassicalChannel = {
+    send(msg: PpMessage) {
+      if (closed !== undefined) throw new ChannelClosedError(closed);
+      return ask<void>({ op: 'send', node, msg });
+    },
+    receive: () => ask<PpMessage>({ op: 'receive', node }),
+    close(reason?: string) {
+      if (closed !== undefined) return;
+      closed = reason ?? 'channel closed';
+      port!.postMessage({ op: 'close', node, reason } satisfies FromWorker);
+    },
+  };
+  nodeOf.set(ch, node);
+  return ch;
+}
+
+async function run(m: Extract<ToWorker, { op: 'run' }>): Promise<void> {
+  const channels = new Map<string, ClassicalChannel>();
+  const io: PartyIo = {
+    channelTo(node) {
+      let c = channels.get(node);
+      if (!c) { c = proxyChannel(node); channels.set(node, c); }
+      return c;
+    },
+    async authKeys(raw, peer, bits, initiator) {
+      const node = nodeOf.get(raw);
+      if (node === undefined) throw new Error('authKeys: channel was not opened with channelTo');
+      const k = await ask<{ length: number; bytes: Uint8Array }>({ op: 'authKeys', node, peer, bits, initiator });
+      return preSharedKeySource(fromBytes(k.bytes, k.length));
+    },
+    stage: (block) => ask<void>({ op: 'stage', block }),
+    random: createRng(m.seed),
+  };
+  try {
+    const value = await runParty(m.start, m.frames, io);
+    port!.postMessage({ op: 'done', value } satisfies FromWorker);
+  } catch (e) {
+    port!.postMessage({ op: 'failed', error: wireError(e) } satisfies FromWorker);
+  }
+}
+
+port.on('message', (m: ToWorker) => {
+  if (m.op === 'run') { void run(m); return; }
+  const p = pending.get(m.id);
+  // A reply to a request of an earlier session (a send nobody awaited): nothing waits for it.
+  if (!p) return;
+  pending.delete(m.id);
+  if (m.ok) p.resolve(m.value); else p.reject(revive(m.error));
+});
+port.postMessage({ op: 'ready' } satisfies FromWorker);
