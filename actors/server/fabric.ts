@@ -229,7 +229,9 @@ function* bbm92Deliveries(plan: Plan, env: FabricEnv, link: Bbm92Link, counter: 
     yield { node: plan.a, msg: { type: 'fabric.frame', firstSlot: f.a.firstSlot, deltas: f.a.deltas, basis: f.a.basis, bit: f.a.bit } };
     yield { node: plan.b, msg: { type: 'fabric.frame', firstSlot: f.b.firstSlot, deltas: f.b.deltas, basis: f.b.basis, bit: f.b.bit } };
   }
-  for (const n of [plan.a, plan.b, r.node]) yield { node: n, msg: { type: 'fabric.end', detections: counter.n } };
+  for (const n of [plan.a, plan.b]) yield { node: n, msg: { type: 'fabric.end', detections: counter.n } };
+  // The source detects nothing: it does not learn the coincidence count from the fabric either.
+  yield { node: r.node, msg: { type: 'fabric.end', detections: 0 } };
 }
 
 /** Start the optical run of a planned session. */

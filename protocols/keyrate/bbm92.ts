@@ -16,6 +16,11 @@
 // replacement, phi <= E_Z + gamma(eps_sec, E_Z, n_Z, n_X) (Lim 2014 Eq. (5) gamma), and
 // l = n_X [1 - h(phi)] - f n_X h(E_X) - 6 log2(21/eps_sec) - log2(2/eps_cor)
 // (the same security-parameter overhead as Lim 2014 Eq. (1)). Large N recovers the rate above.
+// bbm92FromCounts is that formula on counts: bbm92Predict feeds it expected counts, the session's
+// estimation (postprocessing/estimation-bbm92.ts) the observed ones and the bits Cascade disclosed.
+// Approximations: every coincidence counts as a pair (squashing model; no decoy-like bound on
+// multi-pair events, which Ma et al. show is not needed for the entangled source), and the
+// passive basis choice is modelled as an independent X/Z choice with probability qX per side.
 
 import type { KeyRateResult } from './types.ts';
 import { binaryEntropy, entropyCapped } from './entropy.ts';
