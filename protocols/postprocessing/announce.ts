@@ -8,6 +8,16 @@ import { ProtocolError } from './channel.ts';
 export function packFlags(v: ArrayLike<number>, n = v.length): Uint32Array {
   const out = new Uint32Array((n + 31) >>> 5);
   let w = 0, i = 0;
+  const q = bytesAsWords(v, n);
+  if (q) {
+    // 4 flags per 32-bit load: the low bit of byte k moves to bit 28 + k by one product (the
+    // cross terms land below bit 24 or above bit 31, without carries)
+    for (let b = 0; i + 32 <= n; i += 32, b += 8) {
+      let x = 0;
+      for (let j = 0; j < 8; j++) x |= (Math.imul(q[b + j] & 0x01010101, 0x10204080) >>> 28) << (j << 2);
+      out[w++] = x;
+    }
+  }
   for (; i + 32 <= n; i += 32) {
     let x = 0;
     for (let j = 0; j < 32; j++) x |= (v[i + j] & 1) << j;
@@ -15,6 +25,13 @@ export function packFlags(v: ArrayLike<number>, n = v.length): Uint32Array {
   }
   if (i < n) { let x = 0; for (let j = 0; i + j < n; j++) x |= (v[i + j] & 1) << j; out[w] = x; }
   return out;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+/** A 32-bit view of a word-aligned Uint8Array covering its first floor(n / 4) * 4 bytes, else null. */
+function bytesAsWords(v: ArrayLike<number>, n: number): Uint32Array | null {
+  if (!LITTLE_ENDIAN || !(v instanceof Uint8Array) || (v.byteOffset & 3) !== 0 || n > v.length) return null;
+  return new Uint32Array(v.buffer, v.byteOffset, n >>> 2);
 }
 
 /** Unpack n flags. */
@@ -28,7 +45,16 @@ export function unpackFlags(words: Uint32Array, n: number): Uint8Array {
 /** Pack 2-bit codes (0..3), 16 to a word. */
 export function packCodes2(v: ArrayLike<number>, n = v.length): Uint32Array {
   const out = new Uint32Array((n + 15) >>> 4);
-  for (let i = 0; i < n; i++) out[i >>> 4] |= (v[i] & 3) << ((i & 15) << 1);
+  let i = 0;
+  const q = bytesAsWords(v, n);
+  if (q) {
+    // 4 codes per 32-bit load: byte k's low two bits move to bits 24 + 2k by one product
+    for (let b = 0; i + 16 <= n; i += 16, b += 4) {
+      out[i >>> 4] = (Math.imul(q[b] & 0x03030303, 0x01041040) >>> 24) | ((Math.imul(q[b + 1] & 0x03030303, 0x01041040) >>> 24) << 8)
+        | ((Math.imul(q[b + 2] & 0x03030303, 0x01041040) >>> 24) << 16) | ((Math.imul(q[b + 3] & 0x03030303, 0x01041040) >>> 24) << 24);
+    }
+  }
+  for (; i < n; i++) out[i >>> 4] |= (v[i] & 3) << ((i & 15) << 1);
   return out;
 }
 
@@ -57,15 +83,23 @@ export class SessionAbort extends Error {
 /** Slot deltas as LEB128 varints (7 bits a byte, high bit = more): the gaps between clicks are
  *  mostly < 128 on a metro link, so an announcement costs ~1 byte per click instead of 4. */
 export function encodeDeltas(d: Uint32Array): Uint8Array {
-  const out = new Uint8Array(d.length * 5);
+  if (scratch.length < d.length * 5) scratch = new Uint8Array(d.length * 5);
+  const out = scratch;
   let k = 0;
   for (let i = 0; i < d.length; i++) {
     let v = d[i];
+    if (v < 0x4000) { // one or two bytes (nearly every gap), without a data-dependent branch
+      const more = (v + 0x3f80) >>> 14; // 1 when v >= 0x80
+      out[k] = (v & 0x7f) | (more << 7); out[k + 1] = v >>> 7; k += 1 + more;
+      continue;
+    }
     while (v >= 0x80) { out[k++] = (v & 0x7f) | 0x80; v >>>= 7; }
     out[k++] = v;
   }
   return out.slice(0, k);
 }
+// encodeDeltas' working buffer (grown to the largest frame; the result is a copy)
+let scratch = new Uint8Array(0);
 
 /** Inverse of encodeDeltas; throws on truncated or overlong input. */
 export function decodeDeltas(b: Uint8Array, n: number): Uint32Array {

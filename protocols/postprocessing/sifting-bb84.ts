@@ -108,18 +108,26 @@ export async function siftBb84Detector(ch: ClassicalChannel, frames: readonly Bb
     const n = fieldOf<number>(msg, 'count', (v) => v === f.deltas.length, `the frame's click count ${f.deltas.length}`);
     const aBasis = checkFlags(fieldOf<Uint32Array>(msg, 'basis', isU32, 'a Uint32Array'), n);
     const aInt = checkCodes2(fieldOf<Uint32Array>(msg, 'intensity', isU32, 'a Uint32Array'), n);
-    const bb = f.basis, bits = f.bit, mine = myBasis[fi];
-    // matching bases, 32 clicks per word, visited in click order
+    const bits = f.bit, mine = myBasis[fi];
+    // matching bases, 32 clicks per word: X matches (my flag 0) extend the key, Z matches are kept
+    // for the test; each visited in click order
     for (let w = 0, nw = (n + 31) >>> 5; w < nw; w++) {
       let match = ~(aBasis[w] ^ mine[w]);
       if (w === nw - 1 && (n & 31) !== 0) match &= (1 << (n & 31)) - 1;
-      while (match !== 0) {
-        const i = (w << 5) | (31 - Math.clz32(match & -match));
-        match &= match - 1;
+      let xm = match & ~mine[w], zm = match & mine[w];
+      while (xm !== 0) {
+        const i = (w << 5) | (31 - Math.clz32(xm & -xm));
+        xm &= xm - 1;
         const k = (aInt[i >>> 4] >>> ((i & 15) << 1)) & 3;
         if (k > 2) throw new ProtocolError(`bb84.choices: intensity code ${k} out of range`);
-        if (bb[i] === BASIS_X) { kb.push(bits[i], k); nX[k]++; }
-        else { zBits[nz] = bits[i]; zInt[nz++] = k; nZ[k]++; }
+        kb.push(bits[i], k); nX[k]++;
+      }
+      while (zm !== 0) {
+        const i = (w << 5) | (31 - Math.clz32(zm & -zm));
+        zm &= zm - 1;
+        const k = (aInt[i >>> 4] >>> ((i & 15) << 1)) & 3;
+        if (k > 2) throw new ProtocolError(`bb84.choices: intensity code ${k} out of range`);
+        zBits[nz] = bits[i]; zInt[nz++] = k; nZ[k]++;
       }
     }
   }
@@ -172,15 +180,22 @@ export async function siftBb84Source(ch: ClassicalChannel, frames: readonly Bb84
       const fb = mine.basis, fk = mine.intensity, fx = mine.bit;
       aBasis = fb; aInt = fk; // our own columns are the announcement
       const aWords = packFlags(fb);
+      // per word: X matches extend the key, Z matches go to the test (basis flags: 1 = Z)
       for (let w = 0, nw = (n + 31) >>> 5; w < nw; w++) {
         let match = ~(aWords[w] ^ bWords[w]);
         if (w === nw - 1 && (n & 31) !== 0) match &= (1 << (n & 31)) - 1;
-        while (match !== 0) {
-          const i = (w << 5) | (31 - Math.clz32(match & -match));
-          match &= match - 1;
-          const b = fb[i], k = fk[i];
-          if (b === BASIS_X) { kb.push(fx[i], k); nX[k]++; }
-          else if (b === BASIS_Z) { zBits[nz++] = fx[i]; nZ[k]++; }
+        let xm = match & ~aWords[w], zm = match & aWords[w];
+        while (xm !== 0) {
+          const i = (w << 5) | (31 - Math.clz32(xm & -xm));
+          xm &= xm - 1;
+          const k = fk[i];
+          kb.push(fx[i], k); nX[k]++;
+        }
+        while (zm !== 0) {
+          const i = (w << 5) | (31 - Math.clz32(zm & -zm));
+          zm &= zm - 1;
+          const k = fk[i];
+          zBits[nz++] = fx[i]; nZ[k]++;
         }
       }
       ii = n - 1; advance();

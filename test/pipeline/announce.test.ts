@@ -22,3 +22,19 @@ test('flag and 2-bit code columns round-trip', (t) => {
   }));
   t.pass();
 });
+
+test('varint deltas round-trip across the one/two/three-byte edges; packing of word-aligned and offset byte columns agrees bit by bit', (t) => {
+  fc.assert(fc.property(fc.array(fc.oneof(fc.nat({ max: 300 }), fc.integer({ min: 0x3f00, max: 0x4100 }), fc.nat({ max: 0xffffffff })), { maxLength: 400 }), (xs) => {
+    const d = Uint32Array.from(xs);
+    const enc = encodeDeltas(d);
+    const bytes = xs.reduce((s, v) => s + (v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5), 0);
+    const back = decodeDeltas(enc, d.length);
+    return enc.length === bytes && back.every((v, i) => v === d[i]);
+  }));
+  fc.assert(fc.property(fc.array(fc.nat({ max: 255 }), { maxLength: 300 }), fc.nat({ max: 3 }), (xs, off) => {
+    const v = Uint8Array.from([...new Array(off).fill(0), ...xs]).subarray(off); // offset views take the byte path
+    const f = packFlags(v), c = packCodes2(v);
+    return v.every((x, i) => ((f[i >>> 5] >>> (i & 31)) & 1) === (x & 1) && ((c[i >>> 4] >>> ((i & 15) << 1)) & 3) === (x & 3));
+  }));
+  t.pass();
+});
