@@ -66,3 +66,19 @@ test.serial('Ivy attaches (hetqn node): hetqn qkd David George --protocol bbm92 
   t.true(same.equal);
   t.deepEqual(same.blockIds, [r.keyId]);
 });
+
+test.serial('two D–D requests at once share Ivy\'s source: the second waits (queued, naming the busy source) and runs after the first', async (t) => {
+  const h1 = await submit(env!, 'David', 'George', { seconds: 0.2, protocol: 'bbm92' });
+  const h2 = await submit(env!, 'George', 'David', { seconds: 0.2 });
+  const [o1, o2] = await Promise.all([h1.done, h2.done]);
+  t.true(o1.ok, o1.reason);
+  t.true(o2.ok, o2.reason);
+  for (const o of [o1, o2]) { t.is(o.result!.protocol, 'bbm92'); t.deepEqual(o.result!.relay, { kind: 'source', node: 'Ivy' }); }
+  const queued = h2.notices.find((n) => n.type === 'task.notice' && n.body.status === 'queued');
+  t.truthy(queued);
+  t.regex(queued?.body.reason ?? '', /Ivy busy|David busy|George busy/);
+  const [a, b] = [o1.result!.stageAt, o2.result!.stageAt];
+  t.true(b.switching >= a.finished, 'the two sessions held Ivy at once');
+  const same = await sameKeyBothEnds(env!, 'George', 'David', Math.min(256, Math.floor(o2.result!.l_sec / 2)));
+  t.true(same.equal);
+});
