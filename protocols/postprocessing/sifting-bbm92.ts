@@ -15,7 +15,7 @@
 import { type BitString, wordsFor } from '../bits.ts';
 import type { Bbm92Counts } from '../keyrate/bbm92.ts';
 import { BASIS_X, type Bb84DetectorFrame } from '../physics/sampler-bb84.ts';
-import { type ClassicalChannel, expectMessage, ProtocolError } from './channel.ts';
+import { type ClassicalChannel, expectMessage, type PpMessage, ProtocolError } from './channel.ts';
 import { decodeDeltas, encodeDeltas, fieldOf, isNat, isU32, packFlags, unpackFlags } from './announce.ts';
 
 /** A D node's local view: its click records (slot, basis, bit), as the BB84 detector's. */
@@ -41,6 +41,13 @@ class KeyBuilder {
   done(): BitString { return { length: this.n, words: this.words.slice(0, wordsFor(this.n)) }; }
 }
 
+/** A packed 0/1 column of n entries; a short or mistyped one is named by message and field. */
+function flags(msg: PpMessage, name: string, n: number): Uint8Array {
+  const w = fieldOf<Uint32Array>(msg, name, isU32, 'a Uint32Array');
+  if (w.length < (n + 31) >>> 5) throw new ProtocolError(`${msg.type}: field '${name}' holds ${w.length} words, too few for ${n} flags`);
+  return unpackFlags(w, n);
+}
+
 const clicks = (frames: readonly Bbm92Frame[]) => frames.reduce((s, f) => s + f.deltas.length, 0);
 
 /** B's half (the correcting side): announce clicks and bases, learn A's, count the Z errors. */
@@ -57,8 +64,8 @@ export async function siftBbm92Announcer(ch: ClassicalChannel, frames: readonly 
   for (const f of frames) {
     const msg = await expectMessage(ch, 'bbm92.bases');
     const n = fieldOf<number>(msg, 'count', (v) => v === f.deltas.length, `the frame's click count ${f.deltas.length}`);
-    const hit = unpackFlags(fieldOf<Uint32Array>(msg, 'hit', isU32, 'a Uint32Array'), n);
-    const aBasis = unpackFlags(fieldOf<Uint32Array>(msg, 'basis', isU32, 'a Uint32Array'), n);
+    const hit = flags(msg, 'hit', n);
+    const aBasis = flags(msg, 'basis', n);
     for (let i = 0; i < n; i++) {
       if (!hit[i]) continue;
       coincidences++;
@@ -68,7 +75,7 @@ export async function siftBbm92Announcer(ch: ClassicalChannel, frames: readonly 
   }
   const test = await expectMessage(ch, 'bbm92.test');
   fieldOf<number>(test, 'count', (v) => v === nZ, `the number of matching Z coincidences ${nZ}`);
-  const aBits = unpackFlags(fieldOf<Uint32Array>(test, 'bits', isU32, 'a Uint32Array'), nZ);
+  const aBits = flags(test, 'bits', nZ);
   let mZ = 0;
   for (let i = 0; i < nZ; i++) mZ += aBits[i] ^ zBits[i];
   await ch.send({ type: 'bbm92.testResult', nX, nZ, mZ });
@@ -105,7 +112,7 @@ export async function siftBbm92Responder(ch: ClassicalChannel, frames: readonly 
     const bytes = fieldOf<Uint8Array>(msg, 'deltas', (v) => v instanceof Uint8Array, 'varint-coded deltas (Uint8Array)');
     let deltas: Uint32Array;
     try { deltas = decodeDeltas(bytes, n); } catch (e) { throw new ProtocolError(`bbm92.clicks: field 'deltas': ${(e as Error).message}`); }
-    const bBasis = unpackFlags(fieldOf<Uint32Array>(msg, 'basis', isU32, 'a Uint32Array'), n);
+    const bBasis = flags(msg, 'basis', n);
     let slot = fieldOf<number>(msg, 'firstSlot', isNat, 'a slot index');
     const hit = new Uint8Array(n), aBasis = new Uint8Array(n);
     for (let i = 0; i < n; i++) {

@@ -97,6 +97,14 @@ test('BBM92 sifting: malformed announcements are rejected with the message and f
     ca.send({ type: 'bbm92.bases', count: 2, hit: new Uint32Array(1), basis: new Uint32Array(1) });
     await t.throwsAsync(run, { instanceOf: ProtocolError, message: /bbm92\.bases: field 'count'/ });
   }
+  // ... or a basis column too short for its clicks
+  {
+    const [ca, cb] = memoryChannelPair();
+    const run = siftBbm92Announcer(cb, frames);
+    await ca.receive(); await ca.receive();
+    ca.send({ type: 'bbm92.bases', count: 3, hit: new Uint32Array(1), basis: new Uint32Array(0) });
+    await t.throwsAsync(run, { instanceOf: ProtocolError, message: /bbm92\.bases: field 'basis' holds 0 words/ });
+  }
   // a's half: the end marker must count the clicks actually announced
   {
     const [ca, cb] = memoryChannelPair();
