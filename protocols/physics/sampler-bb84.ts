@@ -104,11 +104,18 @@ function packedTable(law: Bb84OutcomeLaw): Uint8Array {
 }
 
 function decode(f: EventFrame, law: Bb84OutcomeLaw): Bb84Frames {
-  const n = f.outcome.length;
-  const inten = new Uint8Array(n), bA = new Uint8Array(n), xA = new Uint8Array(n), bB = new Uint8Array(n), xB = new Uint8Array(n);
+  const n = f.outcome.length, q = n >>> 2;
+  // each column on its own buffer of whole 32-bit words: four slots are split per store
+  const col = () => new Uint8Array(new ArrayBuffer((q + 1) * 4), 0, n);
+  const inten = col(), bA = col(), xA = col(), bB = col(), xB = col();
+  const wI = new Uint32Array(inten.buffer), wBA = new Uint32Array(bA.buffer), wXA = new Uint32Array(xA.buffer), wBB = new Uint32Array(bB.buffer), wXB = new Uint32Array(xB.buffer);
   const br = new Uint16Array(n);
   const o = f.outcome, packed = packedTable(law), tb = law.branch;
-  for (let i = 0; i < n; i++) {
+  for (let j = 0, i = 0; j < q; j++, i += 4) {
+    const c = packed[o[i]] | (packed[o[i + 1]] << 8) | (packed[o[i + 2]] << 16) | (packed[o[i + 3]] << 24);
+    wI[j] = c & 0x03030303; wBA[j] = (c >>> 2) & 0x01010101; wXA[j] = (c >>> 3) & 0x01010101; wBB[j] = (c >>> 4) & 0x01010101; wXB[j] = (c >>> 5) & 0x01010101;
+  }
+  for (let i = q * 4; i < n; i++) {
     const c = packed[o[i]];
     inten[i] = c & 3; bA[i] = (c >>> 2) & 1; xA[i] = (c >>> 3) & 1; bB[i] = (c >>> 4) & 1; xB[i] = (c >>> 5) & 1;
   }

@@ -121,6 +121,7 @@ export class EventStream {
   private readonly gTail: number; private readonly gInv: number; private readonly mode: 0 | 1 | 2 | 3; // 0: p=1, 1: log, 2: table, 3: joint table
   /** Joint (gap, outcome) alias table: entry g * nOut + o for g < T, and entry T * nOut = "gap >= T". */
   private readonly jN: number; private readonly jThr: Float64Array; private readonly jAlias: Int32Array; private readonly jOut: number;
+  private readonly jGap: Int32Array; private readonly jOc: Int32Array;
   private readonly uni: UniformBlocks;
   private readonly buf = new Float64Array(8192);
   private pos = 8192;
@@ -159,8 +160,11 @@ export class EventStream {
       jw[T * nOut] = Math.exp(T * lq);
       const jt = new AliasTable(jw);
       this.jN = jt.size; this.jThr = jt.threshold; this.jAlias = jt.alias; this.jOut = nOut;
+      // entry e -> (gap, outcome) without a division in the hot loop
+      this.jGap = new Int32Array(jt.size); this.jOc = new Int32Array(jt.size);
+      for (let e = 0; e < jt.size; e++) { const g = Math.floor(e / nOut); this.jGap[e] = g; this.jOc[e] = e - g * nOut; }
       this.mode = 3;
-    } else { this.jN = 0; this.jThr = this.oThr; this.jAlias = this.oAlias; this.jOut = 1; }
+    } else { this.jN = 0; this.jThr = this.oThr; this.jAlias = this.oAlias; this.jOut = 1; this.jGap = this.jOc = new Int32Array(0); }
     this.gN = t ? t.size : 0; this.gThr = t ? t.threshold : this.oThr; this.gAlias = t ? t.alias : this.oAlias;
     this.gTail = gaps.tailIndex; this.gInv = gaps.invLogQ;
     this.uni = new UniformBlocks(rng);
@@ -184,7 +188,7 @@ export class EventStream {
     const buf = this.buf, BLOCK = buf.length, maxEvents = deltas.length, pulses = this.pulses;
     const oN = this.oN, oThr = this.oThr, oAlias = this.oAlias;
     const gN = this.gN, gThr = this.gThr, gAlias = this.gAlias, gTail = this.gTail, gInv = this.gInv, mode = this.mode;
-    const jN = this.jN, jThr = this.jThr, jAlias = this.jAlias, jOut = this.jOut, tailEntry = gTail * jOut;
+    const jN = this.jN, jThr = this.jThr, jAlias = this.jAlias, jGap = this.jGap, jOc = this.jOc, tailEntry = gTail * this.jOut;
     let pos = this.pos, slot = this.slot, n = 0, prev = 0;
     while (n < maxEvents) {
       if (pos > BLOCK - 2) { this.uni.fill(buf); pos = 0; }
@@ -197,7 +201,7 @@ export class EventStream {
             const x = buf[pos++] * jN;
             const i = x | 0;
             const e = x - i < jThr[i] ? i : jAlias[i];
-            if (e !== tailEntry) { const g = (e / jOut) | 0; gap += g; out = e - g * jOut; break; }
+            if (e !== tailEntry) { gap += jGap[e]; out = jOc[e]; break; }
             gap += gTail; // memoryless tail: G | G >= T = T + G'
             if (pos > BLOCK - 2) { this.uni.fill(buf); pos = 0; }
           }
