@@ -7,6 +7,9 @@
 // or a timeout before the commit decision aborts the session on all sides (staged blocks are
 // discarded, nothing is committed). The host releases switches and reservations when the
 // machine reaches a final state, whatever the outcome (injected `ended`).
+// The commit decision is made durable (injected `recordDecision`, infra/keypool/decisions.ts) BEFORE
+// any party hears it, so a party that misses it (crash, lost message) learns it later from the
+// server; if it cannot be recorded the session aborts. Crash analysis: runtime/processes/session-recovery.ts.
 import { assign, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Plan } from '../server/orchestration-types.ts';
 import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
@@ -74,9 +77,13 @@ export const coordinatorMachine = setup({
     /** Stage changes for the requester / the task manager (injected). */
     progress: (_, _p: { stage: string; detail?: Record<string, number | string> }) => {},
     stamp: assign(({ context }, p: { stage: string }) => ({ stageAt: { ...context.stageAt, [p.stage]: Date.now() } })),
+    /** Record the abort durably, best effort (injected; an unrecorded abort is recovered as one). */
+    recordAbort: (_, _p: { sessionId: string }) => {},
   },
   actors: {
     fabric: fromPromise<FabricOutput, FabricInput>(async () => { throw new Error('fabric: not provided'); }),
+    /** Durably record the commit decision; true when recorded (injected). */
+    recordDecision: fromPromise<boolean, { sessionId: string }>(async () => { throw new Error('recordDecision: not provided'); }),
   },
   delays: {
     settle: ({ context }) => context.plan.switchTimeMs,
@@ -158,9 +165,23 @@ export const coordinatorMachine = setup({
           target: 'aborting',
           actions: assign({ reason: 'the two ends staged different blocks' }),
         },
-        { guard: ({ context }) => holders(context).every((n) => context.staged[n]), target: 'committing' },
+        { guard: ({ context }) => holders(context).every((n) => context.staged[n]), target: 'deciding' },
       ],
       after: { processing: { target: 'aborting', actions: assign({ reason: 'post-processing timed out' }) } },
+    },
+    deciding: {
+      entry: { type: 'stamp', params: { stage: 'deciding' } },
+      invoke: {
+        src: 'recordDecision',
+        input: ({ context }) => ({ sessionId: context.plan.sessionId }),
+        onDone: [
+          { guard: ({ event }) => event.output, target: 'committing' },
+          { target: 'aborting', actions: assign({ reason: 'the session already has another decision recorded' }) },
+        ],
+        onError: { target: 'aborting', actions: assign({ reason: ({ event }) => `commit decision not recorded: ${(event.error as Error)?.message ?? event.error}` }) },
+      },
+      // Once the record may be written, only its outcome decides: no abort on the side.
+      on: { 'session.failed': {}, 'PARTICIPANT.DOWN': {}, CANCEL: {} },
     },
     committing: {
       entry: [
@@ -171,8 +192,8 @@ export const coordinatorMachine = setup({
           for (const p of context.participants) enqueue({ type: 'bus.send', params: { to: localControlSystemId(p.node), type: 'session.commit', body: { sessionId: context.plan.sessionId } } });
         }),
       ],
-      // The decision is final: a node that dies now commits its staged block when it comes back
-      // (the block outlives the process in Redis); nothing here can take the decision back.
+      // The decision is final and recorded: a node that dies now commits its staged block when it
+      // comes back (the block outlives the process in Redis; session-recovery.ts asks the server).
       on: {
         'session.committed': { actions: assign({ committed: ({ context, event }) => [...new Set([...context.committed, event.body.node])] }) },
         'session.failed': {},
@@ -187,6 +208,7 @@ export const coordinatorMachine = setup({
       entry: [
         { type: 'stamp', params: { stage: 'aborting' } },
         { type: 'progress', params: ({ context }) => ({ stage: 'aborting', detail: { reason: context.reason ?? 'aborted' } }) },
+        { type: 'recordAbort', params: ({ context }) => ({ sessionId: context.plan.sessionId }) },
         enqueueActions(({ context, enqueue }) => {
           for (const p of context.participants) enqueue({ type: 'bus.send', params: { to: localControlSystemId(p.node), type: 'session.abort', body: { sessionId: context.plan.sessionId, reason: (context.reason ?? 'aborted').slice(0, 2000) } } });
         }),

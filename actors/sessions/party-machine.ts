@@ -5,9 +5,13 @@
 //   processing (post-processing over the authenticated session channel, key confirmation,
 //   stage in the pool) -> staged (STAGED to the coordinator) -> commit on the coordinator's
 //   decision -> done.
-// session.abort from the coordinator, a failed step or a step timeout ends in `aborted`: the
-// staged block (if any) is aborted in the pool, so no key of this session is ever committed
-// unless the coordinator saw every key holder staged and decided to commit.
+// session.abort from the coordinator, a failed step or a step timeout before staging ends in
+// `aborted`: the staged block (if any) is aborted in the pool, so no key of this session is ever
+// committed unless the coordinator saw every key holder staged and decided to commit.
+// Once staged, the party never aborts on its own: the coordinator may have decided commit and the
+// peer committed. Without a decision in time it asks the server for the recorded one (injected
+// `askDecision`); if even that fails it ends `undecided`, leaving the block staged (never handed out)
+// for the node's recovery loop (runtime/processes/session-recovery.ts, which has the crash table).
 import { assign, fromPromise, sendParent, setup } from 'xstate';
 import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
 import type { PartyStats, SessionStart } from './session.messages.ts';
@@ -55,6 +59,7 @@ export const partyMachine = setup({
     receiveFrames: stub<Received, SessionStart>('receiveFrames'),
     runProtocol: stub<Staged, SessionStart>('runProtocol'),
     commitKey: stub<void, { start: SessionStart; blockId: string }>('commitKey'),
+    askDecision: stub<'commit' | 'abort' | 'pending', { sessionId: string }>('askDecision'),
     abortKey: stub<void, { start: SessionStart; blockId?: string }>('abortKey'),
   },
   delays: {
@@ -112,8 +117,29 @@ export const partyMachine = setup({
       },
     },
     staged: {
-      on: { 'session.commit': 'committing' },
-      after: { step: { target: 'aborting', actions: assign({ reason: 'no commit decision from the coordinator' }) } },
+      // A local ABORT cannot undo a commit the coordinator may have decided: only its word counts.
+      on: { 'session.commit': 'committing', ABORT: {} },
+      after: { step: 'resolving' },
+    },
+    resolving: {
+      invoke: {
+        src: 'askDecision',
+        input: ({ context }) => ({ sessionId: context.start.sessionId }),
+        onDone: [
+          { guard: ({ event }) => event.output === 'commit', target: 'committing' },
+          { guard: ({ event }) => event.output === 'abort', target: 'aborting', actions: assign({ reason: 'the recorded decision is abort' }) },
+          { target: 'staged' },
+        ],
+        onError: { target: 'undecided', actions: assign({ reason: ({ event }) => `no decision: ${errText(event.error)}` }) },
+      },
+      on: { 'session.commit': 'committing', ABORT: {} },
+    },
+    undecided: {
+      type: 'final',
+      entry: [
+        { type: 'cleanup', params: ({ context }) => ({ sessionId: context.start.sessionId }) },
+        { type: 'ended', params: ({ context }) => ({ sessionId: context.start.sessionId, outcome: 'aborted' as const }) },
+      ],
     },
     committing: {
       // The decision is taken: commit is idempotent, so retry rather than abort.

@@ -6,7 +6,8 @@
 //   qn:<net>:stats:<node>:* (their counters), write qn:<net>:ref:from=<node>:* (key-ID directory entries it
 //   publishes) and read qn:<net>:ref:*:to=<node>:* (entries published for it), publish on its low-water
 //   channel, and only the commands the pool scripts and store use.
-// server user qn-<net>-server: read-only qn:<net>:stats:* and subscribe to low-water channels; no key material.
+// server user qn-<net>-server: read-only qn:<net>:stats:* and subscribe to low-water channels; no key material;
+//   read/write qn:<net>:decision:* (the sessions' commit/abort decisions, decisions.ts) with get/set/eval.
 // admin user qn-<net>-admin: everything (for the launcher; the default user can then be disabled).
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -30,7 +31,8 @@ export const NODE_COMMANDS = [
   'hget', 'hmget', 'hset', 'hsetnx', 'hdel', 'hincrby', 'hgetall',
   'zadd', 'zrem', 'zrange', 'zrangebyscore', 'sadd', 'smembers', 'publish',
 ];
-export const SERVER_COMMANDS = ['ping', 'info', 'quit', 'hgetall', 'hget', 'smembers', 'scan', 'subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe'];
+export const SERVER_COMMANDS = ['ping', 'info', 'quit', 'hgetall', 'hget', 'smembers', 'scan', 'subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe',
+  'get', 'set', 'eval', 'evalsha', 'script|load', 'script|exists'];
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const newPassword = () => randomBytes(24).toString('hex');
@@ -49,7 +51,7 @@ export function nodeRules(net: string, node: NodeId): string[] {
 
 export function serverRules(net: string): string[] {
   checkId('net', net);
-  return ['resetkeys', `%R~qn:${net}:stats:*`, 'resetchannels', `&qn:${net}:lowwater:*`, '-@all', ...SERVER_COMMANDS.map((c) => `+${c}`)];
+  return ['resetkeys', `%R~qn:${net}:stats:*`, `~qn:${net}:decision:*`, 'resetchannels', `&qn:${net}:lowwater:*`, '-@all', ...SERVER_COMMANDS.map((c) => `+${c}`)];
 }
 
 const ADMIN_RULES = ['~*', '&*', '+@all'];

@@ -346,6 +346,19 @@ export class KeyPoolStore {
     };
   }
 
+  /** Blocks staged (not yet committed or aborted) in one pool, with the session that staged them:
+   *  what a restarted node must settle (runtime/processes/session-recovery.ts). */
+  async stagedBlocks(peer: NodeId, kind: PoolKind): Promise<{ id: string; sessionId?: SessionId }[]> {
+    const { P } = this.pool(peer, kind);
+    const ids = await this.run(() => this.redis.zrange(`${P}:st`, 0, -1));
+    const out: { id: string; sessionId?: SessionId }[] = [];
+    for (const id of ids) {
+      const [st, ses] = await this.run(() => this.redis.hmget(`${P}:b:${id}`, 'st', 'ses'));
+      if (st === 's') out.push({ id, sessionId: ses || undefined });
+    }
+    return out;
+  }
+
   /** Expire stale stages and (with a key ttl) old committed blocks now, instead of lazily. */
   async sweep(peer: NodeId, kind: PoolKind): Promise<{ expiredStages: number; expiredKeyBits: number }> {
     const { P, S } = this.pool(peer, kind);

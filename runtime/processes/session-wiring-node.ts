@@ -8,6 +8,11 @@
 //                  pool, staging into the node's pool of the session's keyKind (`secret`, or
 //                  `imperfect` for the reconciled key before PA)
 //   commitKey / abortKey  the pool's two-phase commit (same pool)
+//   askDecision    the server's recorded decision for a staged block (session-recovery.ts), and the
+//                  recovery loop that settles blocks staged by sessions that ended without one
+// Test hook (fault injection, read only here): HETQN_FAULT=crash-before-decision kills the process
+// (SIGKILL) right after its block is staged, instead of reporting it staged; HETQN_FAULT=
+// crash-before-commit kills it when the commit decision arrives, before it commits. Never set otherwise.
 // Key pools are opened with the node's own Redis user when HETQN_REDIS_USER/PASSWORD are set
 // (infra/keypool/acl.ts), else with the URL's credentials.
 import { createHash } from 'node:crypto';
@@ -21,7 +26,12 @@ import { localControlSystemId, type SessionStart } from '../../actors/sessions/s
 import type { ActorHost } from '../host.ts';
 import { busActions } from '../port.ts';
 import { Mailbox, natsClassicalChannel } from './session-wiring-stream.ts';
+import { askDecision, startRecovery } from './session-recovery.ts';
+import '../../actors/sessions/decision.messages.ts';
 import { PartyWorkerPool } from './party-worker-pool.ts';
+
+const FAULT = process.env.HETQN_FAULT;
+const crash = (why: string) => { process.stderr.write(`fault injection (HETQN_FAULT): ${why}\n`); process.kill(process.pid, 'SIGKILL'); };
 
 /** Size of one pre-shared authentication key block installed per pair (2^23 bits = 1 MiB). */
 export const PSK_BLOCK_BITS = 1 << 23;
@@ -109,9 +119,13 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
     return { length: key.length, bytes: key.bytes };
   };
 
+  const bus = busActions(host.port);
   const partyLogic = partyMachine.provide({
     actions: {
-      ...busActions(host.port),
+      ...bus,
+      ...(FAULT === 'crash-before-decision' ? {
+        'bus.send': (a: unknown, p: Parameters<typeof bus['bus.send']>[1]) => { if (p.type === 'session.staged') crash('staged, dying before the decision'); bus['bus.send'](a, p); },
+      } : {}),
       prepare: (_: unknown, p: { start: SessionStart }) => {
         const sid = p.start.sessionId;
         if (live.has(sid)) return;
@@ -160,6 +174,7 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
       }),
       commitKey: fromPromise<void, { start: SessionStart; blockId: string }>(async ({ input }) => {
         if (input.start.role === 'relay') return;
+        if (FAULT === 'crash-before-commit') crash('commit decided, dying before committing');
         await needStore().commit(input.start.peer, poolOf(input.start), input.blockId);
       }),
       abortKey: fromPromise<void, { start: SessionStart; blockId?: string }>(async ({ input }) => {
@@ -167,6 +182,7 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
         if (!url || input.start.role === 'relay') return;
         await needStore().abort(input.start.peer, poolOf(input.start), input.blockId ?? input.start.sessionId).catch(() => undefined);
       }),
+      askDecision: fromPromise<'commit' | 'abort' | 'pending', { sessionId: string }>(({ input }) => askDecision(host, o.name, input.sessionId)),
     },
   });
 
@@ -176,8 +192,12 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
     provide: () => ({ actors: { party: partyLogic } }),
   });
 
+  // Blocks staged by sessions this process no longer runs (it restarted, or a party ended undecided).
+  const recovery = url ? startRecovery({ host, node: o.name, store: needStore, live: () => new Set(live.keys()) }) : undefined;
+
   return {
     async stop() {
+      recovery?.stop();
       for (const l of live.values()) { for (const c of l.channels.values()) c.close?.('node stopping'); l.fabric.close('node stopping'); l.session.close('node stopping'); }
       await workers.close();
       await store?.close();

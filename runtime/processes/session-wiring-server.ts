@@ -6,6 +6,8 @@
 //   notices, progress, result         -> published on tasks.<requestId> for the requester
 //   hypervisor view (polled)          -> VIEW to the orchestration core; a participant that goes
 //                                        down aborts its sessions (PARTICIPANT.DOWN)
+//   sessions.decision (request/reply) -> the recorded commit/abort of a session (session-recovery.ts);
+//                                        decisions live in Redis (REDIS_URL, HETQN_SERVER_REDIS_USER/PASSWORD)
 import { randomBytes } from 'node:crypto';
 import type { AnyActorRef } from 'xstate';
 import { controlPlaneMachine } from '../../actors/server/task-manager-host.ts';
@@ -28,15 +30,21 @@ import type { Topology } from '../../infra/topology.ts';
 import { fromPromise } from 'xstate';
 import type { ActorHost } from '../host.ts';
 import { StreamSender } from './session-wiring-stream.ts';
+import { Redis } from 'ioredis';
+import { SessionDecisions } from '../../infra/keypool/decisions.ts';
+import { serveDecisions } from './session-recovery.ts';
+import '../../actors/sessions/decision.messages.ts';
 
 export interface SessionServerOptions {
   /** How often the hypervisor's view is read, ms. */
   viewEveryMs?: number;
   stepTimeoutMs?: number;
-  /** How long a participant may miss heartbeats before its sessions abort (plus 2 us per predicted sifted bit), ms. */
+  /** How long a participant may stay down (hypervisor: no heartbeat for downAfterMs) before its sessions abort, ms (default DOWN_GRACE_MS). */
   downGraceMs?: number;
   /** Events per fabric frame (smaller frames: earlier progress, more messages). */
   maxFrameEvents?: number;
+  /** Redis of the session decisions (default REDIS_URL). */
+  redisUrl?: string;
 }
 
 /** Roles of a plan's participants. */
@@ -55,6 +63,11 @@ export function participantsOf(plan: Plan): Participant[] {
   if (plan.relay.kind === 'joint') return [...ends, ...plan.relay.nodes.map((n) => p(n, 'relay', plan.a, false))];
   return ends;
 }
+
+/** A participant's sessions abort this long after the hypervisor marks it down. Nodes run their
+ *  post-processing in worker threads (party-worker-pool.ts), so their heartbeats keep flowing during
+ *  sessions of any size; the grace only absorbs a heartbeat this (loaded) server dequeues late. */
+export const DOWN_GRACE_MS = 2000;
 
 const STAGE_FOR_TM: Record<string, string> = { switching: 'switching', calibrating: 'calibrating', running: 'running', 'post-processing': 'running', staged: 'staging', committing: 'committing', aborting: 'releasing' };
 
@@ -80,6 +93,17 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
   const abortSessionsOf = (node: string, why: string) => {
     for (const c of coordinators.values()) if (c.nodes.includes(node)) c.ref.send({ type: 'CANCEL', reason: `${node} ${why} during the session` });
   };
+
+  // Durable commit/abort decisions (infra/keypool/decisions.ts); connected on first use.
+  let decisionRedis: Redis | undefined;
+  let decisionStore: SessionDecisions | undefined;
+  const decisions = (): SessionDecisions => {
+    const url = opts.redisUrl ?? process.env.REDIS_URL;
+    if (!url) throw new Error('server: no Redis for session decisions (REDIS_URL not set)');
+    decisionRedis ??= new Redis(url, { username: process.env.HETQN_SERVER_REDIS_USER, password: process.env.HETQN_SERVER_REDIS_PASSWORD, enableReadyCheck: false });
+    return (decisionStore ??= new SessionDecisions(decisionRedis, host.net));
+  };
+  const decisionService = serveDecisions(host, decisions, (sid) => coordinators.has(sid));
 
   const notify = (requestId: string, type: string, body: unknown) => { try { host.publish(taskSubject(requestId), type, body); } catch (e) { process.stderr.write(`[server] notify ${requestId}: ${(e as Error).message}\n`); } };
 
@@ -149,21 +173,32 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
     const stepTimeoutMs = opts.stepTimeoutMs ?? 20_000;
     const work = (plan.prediction.siftedBits || 0) + plan.pulses / 1e5;
     const processingTimeoutMs = 60_000 + Math.ceil(work * 0.05);
+    // This coordinator's incarnation: only it can record this session's commit.
+    const nonce = randomBytes(6).toString('hex');
     const ref = host.spawn(coordinatorMachine, {
       systemId,
       input: { coordinatorId: systemId, plan, participants, stepTimeoutMs, processingTimeoutMs },
       provide: () => ({
         actions: {
+          recordAbort: () => { (async () => decisions().decide(plan.sessionId, 'abort', nonce))().catch((e) => process.stderr.write(`[server] abort of ${plan.sessionId} not recorded (recovered as one): ${(e as Error).message}\n`)); },
           progress: (_: unknown, p: { stage: string; detail?: Record<string, number | string> }) => {
             notify(plan.requestId, 'qkd.progress', { requestId: plan.requestId, sessionId: plan.sessionId, stage: p.stage, ...(p.detail ? { detail: p.detail } : {}) });
             const st = STAGE_FOR_TM[p.stage];
             if (st) tm.send({ type: 'SESSION_PROGRESS', sessionId: plan.sessionId, stage: st });
           },
         },
-        actors: { fabric: fabricActor },
+        actors: {
+          fabric: fabricActor,
+          recordDecision: fromPromise<boolean, { sessionId: string }>(({ input }) => decisions().decide(input.sessionId, 'commit', nonce)),
+        },
       }),
     });
-    const graceMs = Math.min(120_000, (opts.downGraceMs ?? 10_000) + Math.ceil(work * 0.002));
+    // Take the session's decision record first (a reused session id has one: cancel).
+    (async () => decisions().open(plan.sessionId, nonce))().then(
+      (ok) => { if (!ok) ref.send({ type: 'CANCEL', reason: `session id ${plan.sessionId} already has a decision record` }); },
+      (e) => ref.send({ type: 'CANCEL', reason: `session decisions unavailable: ${(e as Error).message}` }),
+    );
+    const graceMs = opts.downGraceMs ?? DOWN_GRACE_MS;
     coordinators.set(plan.sessionId, { ref, nodes: participants.map((p) => p.node), graceMs });
     const sub = ref.subscribe((snap: { status: string; value: unknown; context: CoordinatorContext }) => {
       if (snap.status !== 'done') return;
@@ -203,8 +238,7 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
       // A node that left, or came back as a new process, has lost its sessions: abort them now.
       const restarted = before !== undefined && n.registeredAt !== undefined && n.registeredAt !== before;
       if (n.state === 'left' || restarted) { downSince.delete(n.name); abortSessionsOf(n.name, restarted ? 'restarted' : 'left the network'); continue; }
-      // Missed heartbeats may only mean a long synchronous step (sifting millions of detections):
-      // give the node a grace period that grows with the session before declaring it gone.
+      // Down for longer than the grace: the node is gone (its event loop never blocks for long).
       if (n.state === 'down') { if (!downSince.has(n.name)) downSince.set(n.name, now); }
       else downSince.delete(n.name);
       const since = downSince.get(n.name);
@@ -219,7 +253,7 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
   const poll = setInterval(refresh, opts.viewEveryMs ?? 500);
   poll.unref();
 
-  return { stop() { clearInterval(poll); } };
+  return { stop() { clearInterval(poll); decisionService.stop(); decisionRedis?.disconnect(); } };
 }
 
 /** The session's result as the requester sees it (hetqn qkd --json). */

@@ -1,0 +1,102 @@
+// No one-sided keys: settling staged key blocks after crashes (issue 6: "a participant that disappears
+// ends the session cleanly ... leaves no staged key committed", "nothing lost").
+//
+// The two-phase commit: both key holders stage their block (store.ts stage; a staged block is never
+// handed out: withdraw/take only read committed blocks' queues), report `session.staged`, the
+// coordinator (actors/sessions/coordinator.ts) records `commit` durably in Redis (infra/keypool/decisions.ts,
+// first decision wins, server-only ACL) and only then sends `session.commit`; each party commits
+// (idempotent). A party that got no decision asks the server (`askDecision`, actors/sessions/party-machine.ts
+// `resolving`), and every node runs `startRecovery`: at start and every `everyMs` it asks the server
+// about each block staged in its secret/imperfect pools by a session it does not run any more, and
+// commits or aborts it as recorded. The server (`serveDecisions`) answers from the record; a session
+// with no live coordinator and no decision is aborted first (recorded `abort`), so a late commit is
+// impossible. psk pools are not touched (their install is its own idempotent stage+commit).
+//
+// Crash point (X = one key holder, Y = its peer)      -> outcome
+// 1 X dies before staging                              -> coordinator aborts (participant down /
+//     restarted / timeout) and records abort; Y aborts its block (or pre-empts the stage). Neither has it.
+// 2 X dies after staging, before the decision          -> as 1; Y aborts. X's recovery on restart finds
+//     the staged block, asks, gets abort, aborts it. Neither has it (if X never returns, its staged
+//     copy expires after the stage ttl, 10 min: still never usable).
+// 3 X dies after the decision (recorded commit), before its own commit (fault hook crash-before-commit)
+//     -> Y commits; the coordinator ends 'commit not confirmed by X'. X's recovery on restart asks, gets
+//     commit, commits the same block: both hold the same bytes. Window: X away longer than the stage
+//     ttl: its copy expires, Y's copy is one-sided but its bits can never be handed out twice (the peer's
+//     take fails EXPIRED), they are lost.
+// 4 X dies after its commit                            -> committed on X (Redis AOF, store.ts guarantee).
+// 5 Y (or both) in case 3/4                             -> symmetric: each restarted node commits itself.
+// 6 server dies before recording commit               -> parties wait a step, ask; the restarted server
+//     has no coordinator and an `open` record: records abort, both abort. Server still down: parties end
+//     `undecided` with blocks staged; recovery settles them when the server answers (or they expire:
+//     neither has the key).
+// 7 server dies after recording commit                 -> parties (or their recovery) ask: commit on both.
+// 8 session.commit lost (no crash)                     -> the party asks after a step: commit.
+// 9 the decision cannot be written (Redis down)        -> coordinator aborts; no party ever heard commit.
+// 10 a reused session id                               -> its `open` record exists: the coordinator is
+//     cancelled, and its commit could not be recorded anyway (the record is another coordinator's).
+import type { ActorHost } from '../host.ts';
+import type { KeyPoolStore } from '../../infra/keypool/store.ts';
+import type { SessionDecisions } from '../../infra/keypool/decisions.ts';
+import { decisionSubject, type DecisionAnswer } from '../../actors/sessions/decision.messages.ts';
+
+export type Answer = DecisionAnswer['decision'];
+
+/** Node side: ask the server what was decided for a session. */
+export async function askDecision(host: ActorHost, node: string, sessionId: string, timeoutMs = 5000): Promise<Answer> {
+  const r = await host.request<DecisionAnswer>(decisionSubject, 'session.decision.ask', { sessionId, node }, { timeoutMs });
+  if (r.type !== 'session.decision' || r.body.sessionId !== sessionId) throw new Error(`decision for ${sessionId}: unexpected reply ${r.type}`);
+  return r.body.decision;
+}
+
+/** Server side: answer decision requests (the codec validated the body against decision.messages.ts). */
+export function serveDecisions(host: ActorHost, decisions: () => SessionDecisions, running: (sessionId: string) => boolean): { stop(): void } {
+  const sub = host.serve(decisionSubject, async (env) => {
+    const { sessionId } = env.body as { sessionId: string };
+    const d = decisions();
+    const now = await d.get(sessionId);
+    let decision: Answer;
+    if (now === 'commit' || now === 'abort') decision = now;
+    else if (running(sessionId)) decision = 'pending';
+    else decision = await d.abortOrphan(sessionId);
+    return { type: 'session.decision', body: { sessionId, decision } };
+  });
+  return { stop: () => sub.unsubscribe() };
+}
+
+export interface RecoveryOptions {
+  host: ActorHost;
+  node: string;
+  store: () => KeyPoolStore;
+  /** Sessions this process still runs a party for (their blocks are theirs to settle). */
+  live: () => Set<string>;
+  everyMs?: number;
+  log?: (line: string) => void;
+}
+
+/** Node side: settle this node's staged blocks of ended sessions now and every `everyMs`. */
+export function startRecovery(o: RecoveryOptions): { runOnce(): Promise<{ committed: number; aborted: number; pending: number }>; stop(): void } {
+  const log = o.log ?? ((l: string) => process.stderr.write(`${o.node}: ${l}\n`));
+  let running: Promise<{ committed: number; aborted: number; pending: number }> | undefined;
+  const once = async () => {
+    const n = { committed: 0, aborted: 0, pending: 0 };
+    const s = o.store();
+    for (const { peer, kind } of await s.listPools()) {
+      if (kind === 'psk') continue;
+      for (const b of await s.stagedBlocks(peer, kind)) {
+        const sid = b.sessionId ?? b.id;
+        if (o.live().has(sid)) continue;
+        const d = await askDecision(o.host, o.node, sid);
+        if (d === 'commit') { await s.commit(peer, kind, b.id); n.committed++; log(`recovery: committed block ${b.id} with ${peer} (${kind}) as decided`); }
+        else if (d === 'abort') { await s.abort(peer, kind, b.id); n.aborted++; log(`recovery: aborted block ${b.id} with ${peer} (${kind}) as decided`); }
+        else n.pending++;
+      }
+    }
+    return n;
+  };
+  const runOnce = () => (running ??= once().finally(() => { running = undefined; }));
+  const tick = () => { runOnce().catch((e) => log(`recovery: ${(e as Error).message} (retrying)`)); };
+  const first = setTimeout(tick, 500);
+  const timer = setInterval(tick, o.everyMs ?? 10_000);
+  first.unref(); timer.unref();
+  return { runOnce, stop() { clearTimeout(first); clearInterval(timer); } };
+}
