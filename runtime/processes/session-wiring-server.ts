@@ -6,6 +6,8 @@
 //   notices, progress, result         -> published on tasks.<requestId> for the requester
 //   hypervisor view (polled)          -> VIEW to the orchestration core; a participant that goes
 //                                        down aborts its sessions (PARTICIPANT.DOWN)
+//   sessions.decision (request/reply) -> the recorded commit/abort of a session (session-recovery.ts);
+//                                        decisions live in Redis (REDIS_URL, HETQN_SERVER_REDIS_USER/PASSWORD)
 import { randomBytes } from 'node:crypto';
 import type { AnyActorRef } from 'xstate';
 import { controlPlaneMachine } from '../../actors/server/task-manager-host.ts';
@@ -28,6 +30,10 @@ import type { Topology } from '../../infra/topology.ts';
 import { fromPromise } from 'xstate';
 import type { ActorHost } from '../host.ts';
 import { StreamSender } from './session-wiring-stream.ts';
+import { Redis } from 'ioredis';
+import { SessionDecisions } from '../../infra/keypool/decisions.ts';
+import { serveDecisions } from './session-recovery.ts';
+import '../../actors/sessions/decision.messages.ts';
 
 export interface SessionServerOptions {
   /** How often the hypervisor's view is read, ms. */
@@ -37,6 +43,8 @@ export interface SessionServerOptions {
   downGraceMs?: number;
   /** Events per fabric frame (smaller frames: earlier progress, more messages). */
   maxFrameEvents?: number;
+  /** Redis of the session decisions (default REDIS_URL). */
+  redisUrl?: string;
 }
 
 /** Roles of a plan's participants. */
@@ -85,6 +93,17 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
   const abortSessionsOf = (node: string, why: string) => {
     for (const c of coordinators.values()) if (c.nodes.includes(node)) c.ref.send({ type: 'CANCEL', reason: `${node} ${why} during the session` });
   };
+
+  // Durable commit/abort decisions (infra/keypool/decisions.ts); connected on first use.
+  let decisionRedis: Redis | undefined;
+  let decisionStore: SessionDecisions | undefined;
+  const decisions = (): SessionDecisions => {
+    const url = opts.redisUrl ?? process.env.REDIS_URL;
+    if (!url) throw new Error('server: no Redis for session decisions (REDIS_URL not set)');
+    decisionRedis ??= new Redis(url, { username: process.env.HETQN_SERVER_REDIS_USER, password: process.env.HETQN_SERVER_REDIS_PASSWORD, enableReadyCheck: false });
+    return (decisionStore ??= new SessionDecisions(decisionRedis, host.net));
+  };
+  const decisionService = serveDecisions(host, decisions, (sid) => coordinators.has(sid));
 
   const notify = (requestId: string, type: string, body: unknown) => { try { host.publish(taskSubject(requestId), type, body); } catch (e) { process.stderr.write(`[server] notify ${requestId}: ${(e as Error).message}\n`); } };
 
@@ -154,20 +173,31 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
     const stepTimeoutMs = opts.stepTimeoutMs ?? 20_000;
     const work = (plan.prediction.siftedBits || 0) + plan.pulses / 1e5;
     const processingTimeoutMs = 60_000 + Math.ceil(work * 0.05);
+    // This coordinator's incarnation: only it can record this session's commit.
+    const nonce = randomBytes(6).toString('hex');
     const ref = host.spawn(coordinatorMachine, {
       systemId,
       input: { coordinatorId: systemId, plan, participants, stepTimeoutMs, processingTimeoutMs },
       provide: () => ({
         actions: {
+          recordAbort: () => { (async () => decisions().decide(plan.sessionId, 'abort', nonce))().catch((e) => process.stderr.write(`[server] abort of ${plan.sessionId} not recorded (recovered as one): ${(e as Error).message}\n`)); },
           progress: (_: unknown, p: { stage: string; detail?: Record<string, number | string> }) => {
             notify(plan.requestId, 'qkd.progress', { requestId: plan.requestId, sessionId: plan.sessionId, stage: p.stage, ...(p.detail ? { detail: p.detail } : {}) });
             const st = STAGE_FOR_TM[p.stage];
             if (st) tm.send({ type: 'SESSION_PROGRESS', sessionId: plan.sessionId, stage: st });
           },
         },
-        actors: { fabric: fabricActor },
+        actors: {
+          fabric: fabricActor,
+          recordDecision: fromPromise<boolean, { sessionId: string }>(({ input }) => decisions().decide(input.sessionId, 'commit', nonce)),
+        },
       }),
     });
+    // Take the session's decision record first (a reused session id has one: cancel).
+    (async () => decisions().open(plan.sessionId, nonce))().then(
+      (ok) => { if (!ok) ref.send({ type: 'CANCEL', reason: `session id ${plan.sessionId} already has a decision record` }); },
+      (e) => ref.send({ type: 'CANCEL', reason: `session decisions unavailable: ${(e as Error).message}` }),
+    );
     const graceMs = opts.downGraceMs ?? DOWN_GRACE_MS;
     coordinators.set(plan.sessionId, { ref, nodes: participants.map((p) => p.node), graceMs });
     const sub = ref.subscribe((snap: { status: string; value: unknown; context: CoordinatorContext }) => {
@@ -223,7 +253,7 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
   const poll = setInterval(refresh, opts.viewEveryMs ?? 500);
   poll.unref();
 
-  return { stop() { clearInterval(poll); } };
+  return { stop() { clearInterval(poll); decisionService.stop(); decisionRedis?.disconnect(); } };
 }
 
 /** The session's result as the requester sees it (hetqn qkd --json). */
