@@ -17,7 +17,7 @@ import { type BitString, wordsFor, clearTail } from '../bits.ts';
 import type { RandomSource } from './random-source.ts';
 import { type ClassicalChannel, type PpMessage, expectMessage, ProtocolError } from './channel.ts';
 import { blockParities, ParityIndex } from './word-parity.ts';
-import { createShuffle, paddedLength, type BitShuffle, type ShuffleKind } from './shuffle.ts';
+import { passShuffle, paddedLength, type BitShuffle, type ShuffleKind } from './shuffle.ts';
 import { CASCADE_VARIANTS, cascadeBlockSize, cascadePasses, cascadePassGroups, type CascadeVariant } from './cascade-variants.ts';
 
 export interface CascadeOptions {
@@ -78,7 +78,7 @@ export async function cascadeAlice(ch: ClassicalChannel, key: BitString, opts: C
     for (; first <= pass; first++) {
       const k = cascadeBlockSize(variant, first, qber, N);
       const seed = rng.nextUint32();
-      const copy = createShuffle(shuffle, N, seed).apply(padded);
+      const copy = passShuffle(shuffle, N, k, seed).apply(padded);
       copies.push(new ParityIndex(copy));
       const count = Math.ceil(N / k);
       await ch.send({ type: 'cascade.pass', pass: first, seed, blockSize: k, count, parities: blockParities(copy, N, k) });
@@ -110,15 +110,16 @@ export async function cascadeAlice(ch: ClassicalChannel, key: BitString, opts: C
 // Error parities Bob knows for the sub-blocks of one pass (heap-numbered per block: root 1,
 // children 2i, 2i+1), -1 = not known. Dense when it fits: 2 bits per node (value + 1, 0 = not
 // known), so a block of k <= 64 bits keeps its whole tree in 32 bytes (one cache line instead
-// of the 128 a byte per node took: the random block accesses at 16 Mbit are what cost), and a
-// fresh zero-filled array needs no fill pass. Sparse map for the few huge-block passes.
-const DENSE_LIMIT = 1 << 29; // nodes: dense up to 128 MB (16 Mbit keys use < 16 MB), Map beyond (~10x slower per access)
+// of the 128 a byte per node took: the random block accesses at 16 Mbit are what cost). A fresh
+// zero-filled array needs no fill pass and pages no search touches are never written, so even
+// the two blocks of n/2 bits are dense (8 MB of address space at 16 Mbit, a few pages used).
+// Sparse map only beyond DENSE_LIMIT nodes.
+const DENSE_LIMIT = 1 << 28; // nodes (64 MB): 16 Mbit keys use <= 2^25 per pass; Map beyond (~10x slower per access)
 class ErrTree {
   private readonly arr: Uint32Array | null;
   private readonly map: Map<number, number> | null;
-  constructor(blocks: number, size: number) {
-    // passes with a handful of huge blocks hold only a few search paths: sparse
-    if (blocks >= 16 && size <= DENSE_LIMIT) { this.arr = new Uint32Array((size + 15) >>> 4); this.map = null; } else { this.arr = null; this.map = new Map(); }
+  constructor(size: number) {
+    if (size <= DENSE_LIMIT) { this.arr = new Uint32Array((size + 15) >>> 4); this.map = null; } else { this.arr = null; this.map = new Map(); }
   }
   get(i: number): number {
     return this.arr !== null ? ((this.arr[i >>> 4] >>> ((i & 15) << 1)) & 3) - 1 : (this.map!.get(i) ?? -1);
@@ -146,6 +147,10 @@ interface Pass {
 class IntBuf {
   a = new Int32Array(1024);
   n = 0;
+  push(x: number): void {
+    if (this.n + 1 > this.a.length) { const b = new Int32Array(this.a.length * 2); b.set(this.a); this.a = b; }
+    this.a[this.n++] = x;
+  }
   push2(x: number, y: number): void {
     if (this.n + 2 > this.a.length) { const b = new Int32Array(this.a.length * 2); b.set(this.a); this.a = b; }
     this.a[this.n++] = x; this.a[this.n++] = y;
@@ -172,11 +177,13 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
   const P: Pass[] = [];
   let openList = new IntBuf(), nextOpen = new IntBuf(); // pairs (j, b) that may hold an open search
   const worklist = new IntBuf(); // pairs (j, b) to re-evaluate
+  const flipLog = new IntBuf(); // source bits flipped since `work` was last brought up to date
+  const syncWork = () => { const a = flipLog.a; for (let i = 0; i < flipLog.n; i++) { const x = a[i]; work[x >>> 5] ^= 1 << (x & 31); } flipLog.n = 0; };
   let disclosed = 0, rounds = 0, corrected = 0, stampNow = 0;
 
   const flipAt = (jFound: number, pos: number) => {
     const x = P[jFound].shuffle.source(pos);
-    work[x >>> 5] ^= 1 << (x & 31);
+    flipLog.push(x); // applied to `work` in bulk (independent random writes overlap)
     corrected++;
     for (let j = 0; j < P.length; j++) {
       const p = P[j];
@@ -234,12 +241,13 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
       const count = field<number>(msg, 'count', (v) => v === Math.ceil(N / k));
       const parities = field<Uint32Array>(msg, 'parities', (v) => isU32(v) && (v as Uint32Array).length === (count + 31) >>> 5);
       disclosed += count;
-      const sh = createShuffle(shuffle, N, seed);
+      const sh = passShuffle(shuffle, N, k, seed);
       const j = pass - 1;
+      syncWork();
       const copy = sh.apply(work);
       const err = blockParities(copy, N, k);
       const stride = 2 * 2 ** Math.ceil(Math.log2(k));
-      P.push({ shuffle: sh, copy: new ParityIndex(copy), k, blocks: count, stride, rootErr: err, known: new ErrTree(count, count * stride), open: new Int32Array(4 * count) });
+      P.push({ shuffle: sh, copy: new ParityIndex(copy), k, blocks: count, stride, rootErr: err, known: new ErrTree(count * stride), open: new Int32Array(4 * count) });
       for (let w = 0; w < err.length; w++) {
         err[w] ^= parities[w];
         let d = err[w];
@@ -286,6 +294,7 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
       }
     }
   }
+  syncWork();
   const out: BitString = clearTail({ length: n, words: work.slice(0, wordsFor(n)) });
   return { key: out, n, variant, qber, passes, disclosedBits: disclosed, rounds, corrected };
 }

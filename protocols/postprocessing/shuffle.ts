@@ -10,6 +10,8 @@
 //   word always end in different shuffled words. Cost is O(N/32) word operations, not N
 //   random bit gathers.
 // 'uniform': Fisher–Yates over all N bits (for comparison; ~10x slower).
+// Passes whose blocks are the two halves of the key (k = N/2) take a random half of the words
+// instead under 'fast' (passShuffle / createHalfSplit below).
 // Both work on a length padded to a multiple of 1024 bits (PAD); pad bits are 0 on both
 // sides, so they never hold an error.
 import { seedToUint32 } from '../rng.ts';
@@ -151,5 +153,44 @@ export function createShuffle(kind: ShuffleKind, size: number, seed: number): Bi
       const a = srcA[ja];
       return a - (a & 31) + ((col - a) & 31);
     },
+  };
+}
+
+/** The shuffle of a pass whose two blocks are the halves of the key (k = N/2: the BICONF-like
+ *  passes of yanetal / option 7 / option 8). A block of N/2 bits only has to be a random half of
+ *  the key; its binary search finds the one error wherever the bits sit, so under 'fast' these
+ *  passes take a random half of the *words* (Knuth's selection sampling, exactly W/2 of them)
+ *  kept in source order, then the other half: one sequential sweep instead of two random word
+ *  permutations and 32x32 transposes (most of the passes of those variants are such passes).
+ *  Two bits of one word never part here, but the small-block passes before (full 'fast'
+ *  shuffles) already separate any two errors of one word with probability ~1 - k/N. */
+export function passShuffle(kind: ShuffleKind, size: number, blockSize: number, seed: number): BitShuffle {
+  return kind === 'fast' && 2 * blockSize === size ? createHalfSplit(size, seed) : createShuffle(kind, size, seed);
+}
+
+export function createHalfSplit(size: number, seed: number): BitShuffle {
+  if (size % PAD !== 0) throw new RangeError(`shuffle size ${size} is not a multiple of ${PAD}`);
+  const rng = xoshiro128(seed);
+  const W = size >>> 5, H = W >>> 1;
+  // order[i] = source word at shuffled word i: the chosen words ascending, then the others
+  const order = new Uint32Array(W);
+  let need = H, lo = 0, hi = H;
+  for (let w = 0; w < W; w++) {
+    // choose word w with probability need / (W - w) (Knuth, TAOCP vol. 2, 3.4.2, Algorithm S)
+    if (need > 0 && rng() * (W - w) * 2.3283064365386963e-10 < need) { order[lo++] = w; need--; } else order[hi++] = w;
+  }
+  let pos: Uint32Array | undefined;
+  return {
+    size,
+    apply(src) {
+      const out = new Uint32Array(W);
+      for (let i = 0; i < W; i++) out[i] = src[order[i]];
+      return out;
+    },
+    locate(x) {
+      if (pos === undefined) { pos = new Uint32Array(W); for (let i = 0; i < W; i++) pos[order[i]] = i; }
+      return pos[x >>> 5] * 32 + (x & 31);
+    },
+    source: (j) => order[j >>> 5] * 32 + (j & 31),
   };
 }

@@ -1,0 +1,56 @@
+import test from 'ava';
+import { createShuffle, createHalfSplit, passShuffle, type BitShuffle } from '../../protocols/postprocessing/shuffle.ts';
+import { createRng } from '../../protocols/rng.ts';
+
+const bit = (w: Uint32Array, i: number) => (w[i >>> 5] >>> (i & 31)) & 1;
+
+// apply(), source() and locate() must describe one and the same bijection.
+function checkBijection(t: import('ava').ExecutionContext, sh: BitShuffle, label: string) {
+  const N = sh.size, rng = createRng(label);
+  const src = new Uint32Array(N >>> 5).map(() => rng.nextUint32());
+  const out = sh.apply(src);
+  const seen = new Uint8Array(N);
+  for (let j = 0; j < N; j++) {
+    const x = sh.source(j);
+    if (x < 0 || x >= N || seen[x]) { t.fail(`${label}: source(${j}) = ${x} repeats or is out of range`); return; }
+    seen[x] = 1;
+    if (sh.locate(x) !== j) { t.fail(`${label}: locate(source(${j})) = ${sh.locate(x)}`); return; }
+    if (bit(out, j) !== bit(src, x)) { t.fail(`${label}: apply() bit ${j} is not source bit ${x}`); return; }
+  }
+  t.pass();
+}
+
+for (const N of [1024, 7 * 1024, 1 << 16]) {
+  test(`fast, uniform and half-split shuffles are bijections with matching apply/source/locate (N = ${N})`, (t) => {
+    checkBijection(t, createShuffle('fast', N, 77), `fast-${N}`);
+    checkBijection(t, createShuffle('uniform', N, 78), `uniform-${N}`);
+    checkBijection(t, createHalfSplit(N, 79), `split-${N}`);
+  });
+}
+
+test('the half split takes exactly half of the words, independently per seed, in source order', (t) => {
+  const N = 1 << 18, W = N >>> 5;
+  const half = (seed: number) => {
+    const sh = createHalfSplit(N, seed), inFirst = new Uint8Array(W);
+    let count = 0;
+    for (let w = 0; w < W; w++) if (sh.locate(w * 32) < N / 2) { inFirst[w] = 1; count++; }
+    // words keep their source order inside each half
+    for (let j = 32; j < N; j += 32) if (j !== N / 2 && sh.source(j) < sh.source(j - 32)) t.fail(`order broken at ${j}`);
+    return { inFirst, count };
+  };
+  const a = half(1), b = half(2);
+  t.is(a.count, W / 2);
+  t.is(b.count, W / 2);
+  let both = 0;
+  for (let w = 0; w < W; w++) both += a.inFirst[w] & b.inFirst[w];
+  // two independent random halves share ~W/4 words (sd ~ sqrt(W)/4 = 22): 8 sd bound
+  t.true(Math.abs(both - W / 4) < 8 * Math.sqrt(W) / 4, `overlap ${both} of ${W}`);
+});
+
+test('passShuffle uses the half split only for fast shuffles of n/2-bit blocks', (t) => {
+  const N = 1 << 14;
+  const words = (sh: BitShuffle) => Array.from({ length: 64 }, (_, j) => sh.source(j * 32));
+  t.deepEqual(words(passShuffle('fast', N, N / 2, 5)), words(createHalfSplit(N, 5)));
+  t.deepEqual(words(passShuffle('fast', N, 128, 5)), words(createShuffle('fast', N, 5)));
+  t.deepEqual(words(passShuffle('uniform', N, N / 2, 5)), words(createShuffle('uniform', N, 5)));
+});
