@@ -2,8 +2,10 @@
 ;; Toeplitz privacy amplification. Montgomery multiplication with R = 2^32 (Montgomery, Math.
 ;; Comp. 44 (1985)): mont(a, b) = a b R^-1 mod p via m = (a b mod R)(-p^-1 mod R) mod R,
 ;; u = (a b + m p) / R, one conditional subtraction (all products < 2^63, exact in i64).
-;; Data stays in normal form; twiddles and scale factors come in Montgomery form (x R mod p),
-;; so mont(data, twiddle_M) = data * twiddle mod p. Butterflies are written out inline (no calls)
+;; Data stays in normal form; stepped twiddles and scale factors come in Montgomery form (x R mod p),
+;; so mont(data, twiddle_M) = data * twiddle mod p. Table twiddles are in normal form with Shoup
+;; companions floor(w 2^32 / p) for the SIMD levels (Shoup's NTL MulModPrecon; Harvey, J. Symb.
+;; Comp. 60 (2014)); the scalar table kernels (tiny sizes only) reduce with i64.rem_u. Butterflies are written out inline (no calls)
 ;; because V8 does not inline small wasm functions. Array arguments are u32 element indices into
 ;; the shared memory. Rebuild the embedded bytes with: node build-ntt-kernel.mjs
 (module
@@ -25,7 +27,7 @@
         (local.set $s (i64.add (local.get $x) (local.get $y)))
         (i64.store32 (local.get $pi) (select (i64.sub (local.get $s) (i64.const 2013265921)) (local.get $s) (i64.ge_u (local.get $s) (i64.const 2013265921))))
         (local.set $t (i64.mul (i64.sub (i64.add (local.get $x) (i64.const 2013265921)) (local.get $y)) (i64.load32_u (local.get $pt))))
-        (local.set $u (i64.shr_u (i64.add (local.get $t) (i64.mul (i64.and (i64.mul (local.get $t) (i64.const 2013265919)) (i64.const 0xffffffff)) (i64.const 2013265921))) (i64.const 32)))
+        (local.set $u (i64.rem_u (local.get $t) (i64.const 2013265921)))
         (local.set $d (select (i64.sub (local.get $u) (i64.const 2013265921)) (local.get $u) (i64.ge_u (local.get $u) (i64.const 2013265921))))
         (i64.store32 (local.get $pk) (local.get $d))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
@@ -46,7 +48,7 @@
         (local.set $pk (i32.add (local.get $pi) (local.get $hb)))
         (local.set $x (i64.load32_u (local.get $pi)))
         (local.set $t (i64.mul (i64.load32_u (local.get $pk)) (i64.load32_u (local.get $pt))))
-        (local.set $u (i64.shr_u (i64.add (local.get $t) (i64.mul (i64.and (i64.mul (local.get $t) (i64.const 2013265919)) (i64.const 0xffffffff)) (i64.const 2013265921))) (i64.const 32)))
+        (local.set $u (i64.rem_u (local.get $t) (i64.const 2013265921)))
         (local.set $y (select (i64.sub (local.get $u) (i64.const 2013265921)) (local.get $u) (i64.ge_u (local.get $u) (i64.const 2013265921))))
         (local.set $s (i64.add (local.get $x) (local.get $y)))
         (i64.store32 (local.get $pi) (select (i64.sub (local.get $s) (i64.const 2013265921)) (local.get $s) (i64.ge_u (local.get $s) (i64.const 2013265921))))
@@ -150,7 +152,7 @@
       (local.set $s (i64.add (local.get $a1) (local.get $a3)))
       (local.set $b1 (select (i64.sub (local.get $s) (i64.const 2013265921)) (local.get $s) (i64.ge_u (local.get $s) (i64.const 2013265921))))
       (local.set $t (i64.mul (i64.sub (i64.add (local.get $a1) (i64.const 2013265921)) (local.get $a3)) (local.get $w)))
-      (local.set $u (i64.shr_u (i64.add (local.get $t) (i64.mul (i64.and (i64.mul (local.get $t) (i64.const 2013265919)) (i64.const 0xffffffff)) (i64.const 2013265921))) (i64.const 32)))
+      (local.set $u (i64.rem_u (local.get $t) (i64.const 2013265921)))
       (local.set $b3 (select (i64.sub (local.get $u) (i64.const 2013265921)) (local.get $u) (i64.ge_u (local.get $u) (i64.const 2013265921))))
       (local.set $s (i64.add (local.get $b0) (local.get $b1)))
       (local.set $a0 (select (i64.sub (local.get $s) (i64.const 2013265921)) (local.get $s) (i64.ge_u (local.get $s) (i64.const 2013265921))))
@@ -189,7 +191,7 @@
       (local.set $s (i64.sub (i64.add (local.get $a2) (i64.const 2013265921)) (local.get $a3)))
       (local.set $b3 (select (i64.sub (local.get $s) (i64.const 2013265921)) (local.get $s) (i64.ge_u (local.get $s) (i64.const 2013265921))))
       (local.set $t (i64.mul (local.get $b3) (local.get $w)))
-      (local.set $u (i64.shr_u (i64.add (local.get $t) (i64.mul (i64.and (i64.mul (local.get $t) (i64.const 2013265919)) (i64.const 0xffffffff)) (i64.const 2013265921))) (i64.const 32)))
+      (local.set $u (i64.rem_u (local.get $t) (i64.const 2013265921)))
       (local.set $a3 (select (i64.sub (local.get $u) (i64.const 2013265921)) (local.get $u) (i64.ge_u (local.get $u) (i64.const 2013265921))))
       (local.set $s (i64.add (local.get $b0) (local.get $b2)))
       (local.set $a0 (select (i64.sub (local.get $s) (i64.const 2013265921)) (local.get $s) (i64.ge_u (local.get $s) (i64.const 2013265921))))
@@ -422,9 +424,11 @@
 ;; ---- SIMD kernels (generated once by a script; edit here) ----
 
   ;; SIMD DIF level: every block of 2 half elements in [off, off + len), butterflies j in
-  ;; [j0, j1) of each (4 at a time: half, j0, j1 multiples of 4), twiddles tab[half + j]
-  (func $dif_lv (export "dif_lv") (param $off i32) (param $len i32) (param $half i32) (param $j0 i32) (param $j1 i32) (param $tab i32)
-    (local $b i32) (local $end i32) (local $pi i32) (local $pe i32) (local $pk i32) (local $pt i32) (local $hb i32) (local $x v128) (local $y v128) (local $w v128) (local $s v128) (local $d v128) (local $mq v128) (local $mh v128)
+  ;; [j0, j1) of each (4 at a time: half, j0, j1 multiples of 4), twiddles tab[half + j] (normal form)
+  ;; with their Shoup companions at tabq[half + j]
+  (func $dif_lv (export "dif_lv") (param $off i32) (param $len i32) (param $half i32) (param $j0 i32) (param $j1 i32) (param $tab i32) (param $tabq i32)
+    (local $b i32) (local $end i32) (local $pi i32) (local $pe i32) (local $pk i32) (local $pt i32) (local $hb i32) (local $qb i32) (local $x v128) (local $y v128) (local $w v128) (local $wq v128) (local $s v128) (local $d v128) (local $mq v128) (local $mh v128)
+    (local.set $qb (i32.shl (i32.sub (local.get $tabq) (local.get $tab)) (i32.const 2)))
     (local.set $hb (i32.shl (local.get $half) (i32.const 2)))
     (local.set $b (i32.shl (local.get $off) (i32.const 2)))
     (local.set $end (i32.shl (i32.add (local.get $off) (local.get $len)) (i32.const 2)))
@@ -439,13 +443,13 @@
         (local.set $x (v128.load (local.get $pi)))
         (local.set $y (v128.load (local.get $pk)))
         (local.set $w (v128.load (local.get $pt)))
+        (local.set $wq (v128.load (i32.add (local.get $pt) (local.get $qb))))
         (local.set $s (i32x4.add (local.get $x) (local.get $y)))
         (local.set $s (i32x4.min_u (local.get $s) (i32x4.sub (local.get $s) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921))))
         (local.set $d (i32x4.add (i32x4.sub (local.get $x) (local.get $y)) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921)))
-        (local.set $mq (i32x4.mul (i32x4.mul (local.get $d) (local.get $w)) (v128.const i32x4 -2013265919 -2013265919 -2013265919 -2013265919)))
-        (local.set $mh (i32x4.sub (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (i64x2.extmul_low_i32x4_u (local.get $d) (local.get $w)) (i64x2.extmul_high_i32x4_u (local.get $d) (local.get $w)))
-          (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (i64x2.extmul_low_i32x4_u (local.get $mq) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921)) (i64x2.extmul_high_i32x4_u (local.get $mq) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921)))))
-        (local.set $d (i32x4.min_u (local.get $mh) (i32x4.add (local.get $mh) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921))))
+        (local.set $mq (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (i64x2.extmul_low_i32x4_u (local.get $d) (local.get $wq)) (i64x2.extmul_high_i32x4_u (local.get $d) (local.get $wq))))
+        (local.set $mh (i32x4.sub (i32x4.mul (local.get $d) (local.get $w)) (i32x4.mul (local.get $mq) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921))))
+        (local.set $d (i32x4.min_u (local.get $mh) (i32x4.sub (local.get $mh) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921))))
         (v128.store (local.get $pi) (local.get $s))
         (v128.store (local.get $pk) (local.get $d))
         (local.set $pi (i32.add (local.get $pi) (i32.const 16)))
@@ -456,9 +460,11 @@
 
 
   ;; SIMD DIT level: every block of 2 half elements in [off, off + len), butterflies j in
-  ;; [j0, j1) of each (4 at a time: half, j0, j1 multiples of 4), twiddles tab[half + j]
-  (func $dit_lv (export "dit_lv") (param $off i32) (param $len i32) (param $half i32) (param $j0 i32) (param $j1 i32) (param $tab i32)
-    (local $b i32) (local $end i32) (local $pi i32) (local $pe i32) (local $pk i32) (local $pt i32) (local $hb i32) (local $x v128) (local $y v128) (local $w v128) (local $s v128) (local $d v128) (local $mq v128) (local $mh v128)
+  ;; [j0, j1) of each (4 at a time: half, j0, j1 multiples of 4), twiddles tab[half + j] (normal form)
+  ;; with their Shoup companions at tabq[half + j]
+  (func $dit_lv (export "dit_lv") (param $off i32) (param $len i32) (param $half i32) (param $j0 i32) (param $j1 i32) (param $tab i32) (param $tabq i32)
+    (local $b i32) (local $end i32) (local $pi i32) (local $pe i32) (local $pk i32) (local $pt i32) (local $hb i32) (local $qb i32) (local $x v128) (local $y v128) (local $w v128) (local $wq v128) (local $s v128) (local $d v128) (local $mq v128) (local $mh v128)
+    (local.set $qb (i32.shl (i32.sub (local.get $tabq) (local.get $tab)) (i32.const 2)))
     (local.set $hb (i32.shl (local.get $half) (i32.const 2)))
     (local.set $b (i32.shl (local.get $off) (i32.const 2)))
     (local.set $end (i32.shl (i32.add (local.get $off) (local.get $len)) (i32.const 2)))
@@ -473,10 +479,10 @@
         (local.set $x (v128.load (local.get $pi)))
         (local.set $y (v128.load (local.get $pk)))
         (local.set $w (v128.load (local.get $pt)))
-        (local.set $mq (i32x4.mul (i32x4.mul (local.get $y) (local.get $w)) (v128.const i32x4 -2013265919 -2013265919 -2013265919 -2013265919)))
-        (local.set $mh (i32x4.sub (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (i64x2.extmul_low_i32x4_u (local.get $y) (local.get $w)) (i64x2.extmul_high_i32x4_u (local.get $y) (local.get $w)))
-          (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (i64x2.extmul_low_i32x4_u (local.get $mq) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921)) (i64x2.extmul_high_i32x4_u (local.get $mq) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921)))))
-        (local.set $y (i32x4.min_u (local.get $mh) (i32x4.add (local.get $mh) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921))))
+        (local.set $wq (v128.load (i32.add (local.get $pt) (local.get $qb))))
+        (local.set $mq (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (i64x2.extmul_low_i32x4_u (local.get $y) (local.get $wq)) (i64x2.extmul_high_i32x4_u (local.get $y) (local.get $wq))))
+        (local.set $mh (i32x4.sub (i32x4.mul (local.get $y) (local.get $w)) (i32x4.mul (local.get $mq) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921))))
+        (local.set $y (i32x4.min_u (local.get $mh) (i32x4.sub (local.get $mh) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921))))
         (local.set $s (i32x4.add (local.get $x) (local.get $y)))
         (local.set $s (i32x4.min_u (local.get $s) (i32x4.sub (local.get $s) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921))))
         (local.set $d (i32x4.add (i32x4.sub (local.get $x) (local.get $y)) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921)))
@@ -495,7 +501,7 @@
   ;; advanced by w^16 (tM = w^j0 and wM = w, Montgomery form)
   (func (export "dif_inc4") (param $off i32) (param $half i32) (param $j0 i32) (param $j1 i32) (param $wM i64) (param $tM i64)
     (local $pi i32) (local $pe i32) (local $pk i32) (local $hb i32) (local $c i64) (local $t i64) (local $u i64)
-    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $st v128) (local $x v128) (local $y v128) (local $w v128) (local $s v128) (local $d v128) (local $mq v128) (local $mh v128)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $st v128) (local $x v128) (local $y v128) (local $w v128) (local $wq v128) (local $s v128) (local $d v128) (local $mq v128) (local $mh v128)
     (local.set $c (local.get $tM))
     (local.set $w0 (i32x4.replace_lane 0 (local.get $w0) (i32.wrap_i64 (local.get $c))))
     (local.set $t (i64.mul (local.get $c) (local.get $wM)))
@@ -650,7 +656,7 @@
   ;; advanced by w^16 (tM = w^j0 and wM = w, Montgomery form)
   (func (export "dit_inc4") (param $off i32) (param $half i32) (param $j0 i32) (param $j1 i32) (param $wM i64) (param $tM i64)
     (local $pi i32) (local $pe i32) (local $pk i32) (local $hb i32) (local $c i64) (local $t i64) (local $u i64)
-    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $st v128) (local $x v128) (local $y v128) (local $w v128) (local $s v128) (local $d v128) (local $mq v128) (local $mh v128)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $st v128) (local $x v128) (local $y v128) (local $w v128) (local $wq v128) (local $s v128) (local $d v128) (local $mq v128) (local $mh v128)
     (local.set $c (local.get $tM))
     (local.set $w0 (i32x4.replace_lane 0 (local.get $w0) (i32.wrap_i64 (local.get $c))))
     (local.set $t (i64.mul (local.get $c) (local.get $wM)))
@@ -806,9 +812,10 @@
 
   ;; SIMD the last two DIF levels (half 2 with twiddles tab[2], tab[3]; then half 1) fused, over every group of 8 elements in [off, off + len) (len a multiple of 8):
   ;; two groups of 4 per step, regrouped by lane shuffles
-  (func $dif_quad4 (param $off i32) (param $len i32) (param $tab i32)
-    (local $p i32) (local $end i32) (local $x v128) (local $y v128) (local $w v128) (local $s v128) (local $d v128) (local $mq v128) (local $mh v128)
+  (func $dif_quad4 (param $off i32) (param $len i32) (param $tab i32) (param $tabq i32)
+    (local $p i32) (local $end i32) (local $x v128) (local $y v128) (local $w v128) (local $wq v128) (local $s v128) (local $d v128) (local $mq v128) (local $mh v128)
     (local.set $w (v128.load64_splat (i32.shl (i32.add (local.get $tab) (i32.const 2)) (i32.const 2))))
+    (local.set $wq (v128.load64_splat (i32.shl (i32.add (local.get $tabq) (i32.const 2)) (i32.const 2))))
     (local.set $p (i32.shl (local.get $off) (i32.const 2)))
     (local.set $end (i32.shl (i32.add (local.get $off) (local.get $len)) (i32.const 2)))
     (block $done (loop $next
@@ -820,10 +827,9 @@
         (local.set $x (i32x4.add (local.get $s) (local.get $d)))
         (local.set $x (i32x4.min_u (local.get $x) (i32x4.sub (local.get $x) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921))))
         (local.set $y (i32x4.add (i32x4.sub (local.get $s) (local.get $d)) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921)))
-        (local.set $mq (i32x4.mul (i32x4.mul (local.get $y) (local.get $w)) (v128.const i32x4 -2013265919 -2013265919 -2013265919 -2013265919)))
-        (local.set $mh (i32x4.sub (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (i64x2.extmul_low_i32x4_u (local.get $y) (local.get $w)) (i64x2.extmul_high_i32x4_u (local.get $y) (local.get $w)))
-          (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (i64x2.extmul_low_i32x4_u (local.get $mq) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921)) (i64x2.extmul_high_i32x4_u (local.get $mq) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921)))))
-        (local.set $y (i32x4.min_u (local.get $mh) (i32x4.add (local.get $mh) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921))))
+        (local.set $mq (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (i64x2.extmul_low_i32x4_u (local.get $y) (local.get $wq)) (i64x2.extmul_high_i32x4_u (local.get $y) (local.get $wq))))
+        (local.set $mh (i32x4.sub (i32x4.mul (local.get $y) (local.get $w)) (i32x4.mul (local.get $mq) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921))))
+        (local.set $y (i32x4.min_u (local.get $mh) (i32x4.sub (local.get $mh) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921))))
         (local.set $s (i8x16.shuffle 0 1 2 3 16 17 18 19 8 9 10 11 24 25 26 27 (local.get $x) (local.get $y)))
         (local.set $d (i8x16.shuffle 4 5 6 7 20 21 22 23 12 13 14 15 28 29 30 31 (local.get $x) (local.get $y)))
         (local.set $x (i32x4.add (local.get $s) (local.get $d)))
@@ -838,9 +844,10 @@
 
   ;; SIMD the first two DIT levels (half 1; then half 2 with twiddles tab[2], tab[3]) fused, over every group of 8 elements in [off, off + len) (len a multiple of 8):
   ;; two groups of 4 per step, regrouped by lane shuffles
-  (func $dit_quad4 (param $off i32) (param $len i32) (param $tab i32)
-    (local $p i32) (local $end i32) (local $x v128) (local $y v128) (local $w v128) (local $s v128) (local $d v128) (local $mq v128) (local $mh v128)
+  (func $dit_quad4 (param $off i32) (param $len i32) (param $tab i32) (param $tabq i32)
+    (local $p i32) (local $end i32) (local $x v128) (local $y v128) (local $w v128) (local $wq v128) (local $s v128) (local $d v128) (local $mq v128) (local $mh v128)
     (local.set $w (v128.load64_splat (i32.shl (i32.add (local.get $tab) (i32.const 2)) (i32.const 2))))
+    (local.set $wq (v128.load64_splat (i32.shl (i32.add (local.get $tabq) (i32.const 2)) (i32.const 2))))
     (local.set $p (i32.shl (local.get $off) (i32.const 2)))
     (local.set $end (i32.shl (i32.add (local.get $off) (local.get $len)) (i32.const 2)))
     (block $done (loop $next
@@ -855,10 +862,9 @@
         (local.set $y (i32x4.min_u (local.get $y) (i32x4.sub (local.get $y) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921))))
         (local.set $s (i8x16.shuffle 0 1 2 3 16 17 18 19 8 9 10 11 24 25 26 27 (local.get $x) (local.get $y)))
         (local.set $d (i8x16.shuffle 4 5 6 7 20 21 22 23 12 13 14 15 28 29 30 31 (local.get $x) (local.get $y)))
-        (local.set $mq (i32x4.mul (i32x4.mul (local.get $d) (local.get $w)) (v128.const i32x4 -2013265919 -2013265919 -2013265919 -2013265919)))
-        (local.set $mh (i32x4.sub (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (i64x2.extmul_low_i32x4_u (local.get $d) (local.get $w)) (i64x2.extmul_high_i32x4_u (local.get $d) (local.get $w)))
-          (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (i64x2.extmul_low_i32x4_u (local.get $mq) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921)) (i64x2.extmul_high_i32x4_u (local.get $mq) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921)))))
-        (local.set $d (i32x4.min_u (local.get $mh) (i32x4.add (local.get $mh) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921))))
+        (local.set $mq (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (i64x2.extmul_low_i32x4_u (local.get $d) (local.get $wq)) (i64x2.extmul_high_i32x4_u (local.get $d) (local.get $wq))))
+        (local.set $mh (i32x4.sub (i32x4.mul (local.get $d) (local.get $w)) (i32x4.mul (local.get $mq) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921))))
+        (local.set $d (i32x4.min_u (local.get $mh) (i32x4.sub (local.get $mh) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921))))
         (local.set $x (i32x4.add (local.get $s) (local.get $d)))
         (local.set $x (i32x4.min_u (local.get $x) (i32x4.sub (local.get $x) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921))))
         (local.set $y (i32x4.add (i32x4.sub (local.get $s) (local.get $d)) (v128.const i32x4 2013265921 2013265921 2013265921 2013265921)))
@@ -870,31 +876,31 @@
 
 
   ;; every level of a block of len >= 8 elements at off (forward: half len/2 .. 4 by dif_lv, then dif_quad4)
-  (func (export "dif_leaf4") (param $off i32) (param $len i32) (param $tab i32)
+  (func (export "dif_leaf4") (param $off i32) (param $len i32) (param $tab i32) (param $tabq i32)
     (local $h i32)
     (local.set $h (i32.shr_u (local.get $len) (i32.const 1)))
     (block $dm (loop $lm
       (br_if $dm (i32.lt_u (local.get $h) (i32.const 4)))
-      (call $dif_lv (local.get $off) (local.get $len) (local.get $h) (i32.const 0) (local.get $h) (local.get $tab))
+      (call $dif_lv (local.get $off) (local.get $len) (local.get $h) (i32.const 0) (local.get $h) (local.get $tab) (local.get $tabq))
       (local.set $h (i32.shr_u (local.get $h) (i32.const 1)))
       (br $lm)))
-    (call $dif_quad4 (local.get $off) (local.get $len) (local.get $tab)))
+    (call $dif_quad4 (local.get $off) (local.get $len) (local.get $tab) (local.get $tabq)))
 
   ;; every level of a block of len >= 8 elements at off (inverse: dit_quad4, then half 4 .. len/2 by dit_lv)
-  (func (export "dit_leaf4") (param $off i32) (param $len i32) (param $tab i32)
+  (func (export "dit_leaf4") (param $off i32) (param $len i32) (param $tab i32) (param $tabq i32)
     (local $h i32)
-    (call $dit_quad4 (local.get $off) (local.get $len) (local.get $tab))
+    (call $dit_quad4 (local.get $off) (local.get $len) (local.get $tab) (local.get $tabq))
     (local.set $h (i32.const 4))
     (block $dm (loop $lm
       (br_if $dm (i32.ge_u (local.get $h) (local.get $len)))
-      (call $dit_lv (local.get $off) (local.get $len) (local.get $h) (i32.const 0) (local.get $h) (local.get $tab))
+      (call $dit_lv (local.get $off) (local.get $len) (local.get $h) (i32.const 0) (local.get $h) (local.get $tab) (local.get $tabq))
       (local.set $h (i32.shl (local.get $h) (i32.const 1)))
       (br $lm))))
 
 
   ;; a[i] = a[i] b[i] / L for i in [from, to) (from, to multiples of 4), sM = R^2 / L mod p
   (func (export "pointwise4") (param $a i32) (param $b i32) (param $from i32) (param $to i32) (param $sM i64)
-    (local $pa i32) (local $pb i32) (local $pe i32) (local $x v128) (local $y v128) (local $w v128) (local $s v128) (local $d v128) (local $mq v128) (local $mh v128)
+    (local $pa i32) (local $pb i32) (local $pe i32) (local $x v128) (local $y v128) (local $w v128) (local $wq v128) (local $s v128) (local $d v128) (local $mq v128) (local $mh v128)
     (local.set $w (i32x4.splat (i32.wrap_i64 (local.get $sM))))
     (local.set $pa (i32.shl (i32.add (local.get $a) (local.get $from)) (i32.const 2)))
     (local.set $pe (i32.shl (i32.add (local.get $a) (local.get $to)) (i32.const 2)))
@@ -950,10 +956,12 @@
     (if (i32.lt_u (local.get $bits) (local.get $len))
       (then (memory.fill (i32.shl (i32.add (local.get $dst) (local.get $bits)) (i32.const 2)) (i32.const 0)
                          (i32.shl (i32.sub (local.get $len) (local.get $bits)) (i32.const 2))))))
+
+
   ;; SIMD Radix-3 DIF level (as dif3), 4 butterflies per step (j0, j1 multiples of 4): twiddles w^(j..j+3) advanced by w^4
   (func (export "dif3_4") (param $off i32) (param $m i32) (param $j0 i32) (param $j1 i32) (param $wM i64) (param $tM i64) (param $om i64)
     (local $pa i32) (local $pe i32) (local $mb i32) (local $mb2 i32) (local $c i64) (local $t i64) (local $u i64)
-    (local $w1 v128) (local $w2 v128) (local $st v128) (local $o v128) (local $a v128) (local $b v128) (local $c3 v128) (local $x v128) (local $y v128) (local $w v128) (local $s v128) (local $d v128) (local $mq v128) (local $mh v128)
+    (local $w1 v128) (local $w2 v128) (local $st v128) (local $o v128) (local $a v128) (local $b v128) (local $c3 v128) (local $x v128) (local $y v128) (local $w v128) (local $wq v128) (local $s v128) (local $d v128) (local $mq v128) (local $mh v128)
     (local.set $c (local.get $tM))
     (local.set $w1 (i32x4.replace_lane 0 (local.get $w1) (i32.wrap_i64 (local.get $c))))
     (local.set $t (i64.mul (local.get $c) (local.get $wM)))
@@ -1031,7 +1039,7 @@
   ;; SIMD Radix-3 DIT level (as dit3), 4 butterflies per step (j0, j1 multiples of 4): twiddles w^(j..j+3) advanced by w^4
   (func (export "dit3_4") (param $off i32) (param $m i32) (param $j0 i32) (param $j1 i32) (param $wM i64) (param $tM i64) (param $om i64)
     (local $pa i32) (local $pe i32) (local $mb i32) (local $mb2 i32) (local $c i64) (local $t i64) (local $u i64)
-    (local $w1 v128) (local $w2 v128) (local $st v128) (local $o v128) (local $a v128) (local $b v128) (local $c3 v128) (local $x v128) (local $y v128) (local $w v128) (local $s v128) (local $d v128) (local $mq v128) (local $mh v128)
+    (local $w1 v128) (local $w2 v128) (local $st v128) (local $o v128) (local $a v128) (local $b v128) (local $c3 v128) (local $x v128) (local $y v128) (local $w v128) (local $wq v128) (local $s v128) (local $d v128) (local $mq v128) (local $mh v128)
     (local.set $c (local.get $tM))
     (local.set $w1 (i32x4.replace_lane 0 (local.get $w1) (i32.wrap_i64 (local.get $c))))
     (local.set $t (i64.mul (local.get $c) (local.get $wM)))

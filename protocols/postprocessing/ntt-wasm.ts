@@ -23,12 +23,12 @@ export interface Kernel {
   dif3(off: number, m: number, j0: number, j1: number, wM: bigint, tM: bigint, om: bigint): void;
   dit3(off: number, m: number, j0: number, j1: number, wM: bigint, tM: bigint, om: bigint): void;
   // SIMD (4 lanes) versions; sizes and ranges multiples of 4 (inc4: of 16; leaf4: len >= 8)
-  dif_lv(off: number, len: number, half: number, j0: number, j1: number, tab: number): void;
-  dit_lv(off: number, len: number, half: number, j0: number, j1: number, tab: number): void;
+  dif_lv(off: number, len: number, half: number, j0: number, j1: number, tab: number, tabq: number): void;
+  dit_lv(off: number, len: number, half: number, j0: number, j1: number, tab: number, tabq: number): void;
   dif_inc4(off: number, half: number, j0: number, j1: number, wM: bigint, tM: bigint): void;
   dit_inc4(off: number, half: number, j0: number, j1: number, wM: bigint, tM: bigint): void;
-  dif_leaf4(off: number, len: number, tab: number): void;
-  dit_leaf4(off: number, len: number, tab: number): void;
+  dif_leaf4(off: number, len: number, tab: number, tabq: number): void;
+  dit_leaf4(off: number, len: number, tab: number, tabq: number): void;
   pointwise4(a: number, b: number, from: number, to: number, sM: bigint): void;
   unpack4(w: number, bits: number, dst: number, len: number): void;
   dif3_4(off: number, m: number, j0: number, j1: number, wM: bigint, tM: bigint, om: bigint): void;
@@ -60,7 +60,8 @@ const mont = (x: number) => BigInt(mulmod(x, R_MOD_P));
 /** Element offsets of one job's arrays in the shared memory. */
 export interface Layout {
   n: number; l: number; L: number;
-  tabF: number; tabI: number; A: number; B: number; seedW: number; keyW: number; out: number;
+  /** twiddle tables (normal form), forward and inverse, and their Shoup companions */
+  tabF: number; tabI: number; tabFq: number; tabIq: number; A: number; B: number; seedW: number; keyW: number; out: number;
   pages: number;
 }
 
@@ -74,9 +75,9 @@ export function layout(n: number, l: number, opts: { radix3?: boolean; /** test 
   const L = (opts.radix3 ?? true) && log >= 4 && m <= 3 * 2 ** (log - 2) ? 3 * 2 ** (log - 2) : 2 ** log;
   // tables only as large as this transform's levels need; leaves (<= LEAF) always run from the table
   const T = Math.min(Math.max(opts.table ?? TABLE, LEAF), TABLE, L);
-  const tabF = 0, tabI = T, A = 2 * T, B = A + L, seedW = B + L, keyW = seedW + ((m + 31) >>> 5), out = keyW + ((n + 31) >>> 5);
+  const tabF = 0, tabI = T, tabFq = 2 * T, tabIq = 3 * T, A = 4 * T, B = A + L, seedW = B + L, keyW = seedW + ((m + 31) >>> 5), out = keyW + ((n + 31) >>> 5);
   const end = out + ((l + 31) >>> 5);
-  return { n, l, L, tabF, tabI, A, B, seedW, keyW, out, pages: Math.ceil((end * 4) / 65536) + 1 };
+  return { n, l, L, tabF, tabI, tabFq, tabIq, A, B, seedW, keyW, out, pages: Math.ceil((end * 4) / 65536) + 1 };
 }
 
 /** Shared memory for a layout, twiddle tables filled in (Montgomery form). */
@@ -87,6 +88,8 @@ export function createMemory(lay: Layout): WasmMemory {
   const T = lay.tabI - lay.tabF;
   u32.set(t.subarray(0, T), lay.tabF);
   u32.set(t.subarray(TABLE, TABLE + T), lay.tabI);
+  u32.set(t.subarray(2 * TABLE, 2 * TABLE + T), lay.tabFq);
+  u32.set(t.subarray(3 * TABLE, 3 * TABLE + T), lay.tabIq);
   return mem;
 }
 
@@ -115,16 +118,31 @@ export function releaseMemory(mem: WasmMemory, lay: Layout): void {
 }
 
 let tables: Uint32Array | undefined;
-/** [forward | inverse] tables: entry half + j = w_{2 half}^{+-j} in Montgomery form. */
+/** [forward | inverse | forward Shoup | inverse Shoup] tables: entry half + j = w_{2 half}^{+-j}, and
+ *  its companion floor(w 2^32 / p). */
 function twiddleTables(): Uint32Array {
   if (tables) return tables;
-  const u32 = new Uint32Array(2 * TABLE);
+  const u32 = new Uint32Array(4 * TABLE);
   for (let half = 1; half < TABLE; half *= 2) {
     const w = rootOfUnity(2 * half), wi = rootOfUnity(2 * half, true);
-    let x = R_MOD_P, y = R_MOD_P; // 1 in Montgomery form
-    for (let j = 0; j < half; j++) { u32[half + j] = x; u32[TABLE + half + j] = y; x = mulmod(x, w); y = mulmod(y, wi); }
+    let x = 1, y = 1;
+    for (let j = 0; j < half; j++) {
+      u32[half + j] = x; u32[TABLE + half + j] = y;
+      u32[2 * TABLE + half + j] = shoup(x); u32[3 * TABLE + half + j] = shoup(y);
+      x = mulmod(x, w); y = mulmod(y, wi);
+    }
   }
   return (tables = u32);
+}
+
+const C32 = 4294967296 - 2 * P; // 2^32 = 2 p + C32
+/** floor(w 2^32 / p) = 2 w + floor(w C32 / p), the last quotient estimated in float64 minus a margin
+ *  (so it is exact or one short) and corrected by the exact remainder mod 2^32 (as ntt.ts mulmod). */
+export function shoup(w: number): number {
+  let q = Math.floor((w * C32) / P - 2 ** -18);
+  const r = (Math.imul(w, C32) - Math.imul(q, P)) >>> 0;
+  if (r >= P) q++;
+  return (2 * w + q) >>> 0;
 }
 
 /** The radix-3 level of a transform of len = 3 m at off, butterflies [j0, j1) of [0, m). */
@@ -143,9 +161,9 @@ export function forward(k: Kernel, lay: Layout, off: number, len: number): void 
     for (let t = 0; t < 3; t++) forward(k, lay, off + t * m, m);
     return;
   }
-  if (len <= LEAF) { if (len >= 8) k.dif_leaf4(off, len, lay.tabF); else k.dif_leaf(off, len, lay.tabF); return; }
+  if (len <= LEAF) { if (len >= 8) k.dif_leaf4(off, len, lay.tabF, lay.tabFq); else k.dif_leaf(off, len, lay.tabF); return; }
   const half = len / 2;
-  if (half < lay.tabI - lay.tabF) k.dif_lv(off, len, half, 0, half, lay.tabF);
+  if (half < lay.tabI - lay.tabF) k.dif_lv(off, len, half, 0, half, lay.tabF, lay.tabFq);
   else k.dif_inc4(off, half, 0, half, mont(rootOfUnity(len)), mont(1));
   forward(k, lay, off, half);
   forward(k, lay, off + half, half);
@@ -159,7 +177,7 @@ export function inverse(k: Kernel, lay: Layout, off: number, len: number): void 
     radix3Level(k, off, len, 0, m, true);
     return;
   }
-  if (len <= LEAF) { if (len >= 8) k.dit_leaf4(off, len, lay.tabI); else k.dit_leaf(off, len, lay.tabI); return; }
+  if (len <= LEAF) { if (len >= 8) k.dit_leaf4(off, len, lay.tabI, lay.tabIq); else k.dit_leaf(off, len, lay.tabI); return; }
   const half = len / 2;
   inverse(k, lay, off, half);
   inverse(k, lay, off + half, half);
@@ -170,7 +188,7 @@ export function inverse(k: Kernel, lay: Layout, off: number, len: number): void 
 export function topInverseLevel(k: Kernel, lay: Layout, off: number, len: number, j0: number, j1: number): void {
   const half = len / 2, simd = half >= 4 && ((j0 | j1) & 3) === 0;
   if (half < lay.tabI - lay.tabF) {
-    if (simd) k.dit_lv(off, len, half, j0, j1, lay.tabI); else k.dit_tab(off, half, j0, j1, lay.tabI);
+    if (simd) k.dit_lv(off, len, half, j0, j1, lay.tabI, lay.tabIq); else k.dit_tab(off, half, j0, j1, lay.tabI);
     return;
   }
   const w = rootOfUnity(len, true);

@@ -4,6 +4,7 @@ import { closeToeplitzPool } from '../../protocols/postprocessing/toeplitz-pool.
 import { privacyAmplifyAlice, privacyAmplifyBob } from '../../protocols/postprocessing/privacy-amplification.ts';
 import { memoryChannelPair, tapChannel } from '../../protocols/postprocessing/channel.ts';
 import { P, mulmod, powmod, rootOfUnity } from '../../protocols/postprocessing/ntt.ts';
+import { shoup } from '../../protocols/postprocessing/ntt-wasm.ts';
 import { createRng } from '../../protocols/rng.ts';
 import { randomBits, getBit, equals, type BitString } from '../../protocols/bits.ts';
 
@@ -40,6 +41,17 @@ test('NTT field: p = 15 * 2^27 + 1, 31 generates roots of unity up to 2^27, modu
     if (BigInt(mulmod(a, b)) !== (BigInt(a) * BigInt(b)) % BigInt(P)) { t.fail(`mulmod(${a}, ${b})`); return; }
   }
   t.is(mulmod(P - 1, P - 1), 1);
+});
+
+test('Shoup companions floor(w 2^32 / p) of the SIMD table levels are exact', (t) => {
+  const rng = createRng('shoup');
+  const ws = [0, 1, 2, P - 1, P - 2, (P - 1) / 2, rootOfUnity(4), rootOfUnity(1 << 20)];
+  for (let i = 0; i < 20000; i++) ws.push(rng.nextInt(P));
+  for (const w of ws) {
+    const want = Number((BigInt(w) << 32n) / BigInt(P));
+    if (shoup(w) !== want) { t.fail(`shoup(${w}) = ${shoup(w)}, want ${want}`); return; }
+  }
+  t.pass();
 });
 
 test('every output bit equals the direct Toeplitz product (single thread, several sizes)', (t) => {

@@ -60,3 +60,26 @@ test('stepped-twiddle levels (half-size beyond the tables) give the same bits as
     t.deepEqual(got, product(x, s, l, true).out, `n=${n} l=${l} L=${small.L}`);
   }
 });
+
+test('every SIMD path at once (radix-3 level, stepped levels, table levels, fused leaf levels, two threads): sampled output rows equal the direct product', async (t) => {
+  const rng = createRng('simd-rows');
+  const n = 900_001, l = 300_007; // n + l - 1 just above 2^20: L = 3 * 2^19
+  const x = randomBits(n, () => rng.nextUint32());
+  const s = randomBits(toeplitzSeedBits(n, l), () => rng.nextUint32());
+  const small = layout(n, l, { table: 1 << 16 });
+  t.true(small.L % 3 === 0 && small.tabI - small.tabF < small.L / 6, 'radix-3 layout with stepped levels');
+  const mem = createMemory(small);
+  loadInputs(mem, small, x.words, s.words);
+  toeplitzSingleThread(instantiate(mem), small);
+  const stepped = new Uint32Array(mem.buffer, small.out * 4, (l + 31) >>> 5).slice();
+  const par = await toeplitzHash(x, s, l, { parallel: true });
+  t.deepEqual(par.words, stepped);
+  const ones: number[] = [];
+  for (let j = 0; j < n; j++) if (getBit(x, j)) ones.push(j);
+  for (let k = 0; k < 40; k++) {
+    const i = k === 0 ? 0 : k === 1 ? l - 1 : rng.nextInt(l);
+    let acc = 0;
+    for (const j of ones) acc ^= getBit(s, i - j + n - 1);
+    t.is((stepped[i >>> 5] >>> (i & 31)) & 1, acc, `row ${i}`);
+  }
+});
