@@ -107,25 +107,30 @@ export async function cascadeAlice(ch: ClassicalChannel, key: BitString, opts: C
   return { key: out, n, variant, qber, passes, disclosedBits: disclosed, rounds, corrected: 0 };
 }
 
-// Error parities Bob knows for the sub-blocks of one pass (heap-numbered per block: root 1,
-// children 2i, 2i+1), -1 = not known. Dense when it fits: 2 bits per node (value + 1, 0 = not
-// known), so a block of k <= 64 bits keeps its whole tree in 32 bytes (one cache line instead
-// of the 128 a byte per node took: the random block accesses at 16 Mbit are what cost). A fresh
-// zero-filled array needs no fill pass and pages no search touches are never written, so even
-// the two blocks of n/2 bits are dense (8 MB of address space at 16 Mbit, a few pages used).
-// Sparse map only beyond DENSE_LIMIT nodes.
-const DENSE_LIMIT = 1 << 28; // nodes (64 MB): 16 Mbit keys use <= 2^25 per pass; Map beyond (~10x slower per access)
-class ErrTree {
-  private readonly arr: Uint32Array | null;
-  private readonly map: Map<number, number> | null;
-  constructor(size: number) {
-    if (size <= DENSE_LIMIT) { this.arr = new Uint32Array((size + 15) >>> 4); this.map = null; } else { this.arr = null; this.map = new Map(); }
+// Bob's state per block of one pass, one record of R int32 words so that a block's search state
+// and everything known about its sub-blocks share a cache line (small blocks; at 16 Mbit every
+// block access is a cache miss, so separate arrays cost one miss each):
+//   [0] heap index of the node to split next (0 = no open search), [1] its start, [2] its length,
+//   [3] the round stamp that keeps a block out of a round's questions twice,
+//   [4..] error parities of its sub-blocks (heap-numbered: root 1, children 2i, 2i+1), 2 bits per
+//         node: value + 1, 0 = not known. The root's is kept in Pass.rootErr instead.
+// A fresh zero-filled array needs no fill pass, and pages no search touches are never written, so
+// even the two blocks of n/2 bits are stored this way (8 MB of address space at 16 Mbit, few pages used).
+class BlockStates {
+  readonly rec: Int32Array;
+  readonly R: number;
+  constructor(blocks: number, stride: number) {
+    const R = 4 + ((stride + 15) >>> 4);
+    this.R = R <= 8 ? 8 : R <= 16 ? 16 : R; // 32 / 64-byte records stay within one cache line
+    this.rec = new Int32Array(blocks * this.R);
   }
-  get(i: number): number {
-    return this.arr !== null ? ((this.arr[i >>> 4] >>> ((i & 15) << 1)) & 3) - 1 : (this.map!.get(i) ?? -1);
+  /** Error parity of node i of block b, -1 = not known. */
+  get(b: number, i: number): number {
+    return ((this.rec[b * this.R + 4 + (i >>> 4)] >>> ((i & 15) << 1)) & 3) - 1;
   }
-  set(i: number, v: number): void {
-    if (this.arr !== null) { const sh = (i & 15) << 1; this.arr[i >>> 4] = (this.arr[i >>> 4] & ~(3 << sh)) | ((v + 1) << sh); } else this.map!.set(i, v);
+  set(b: number, i: number, v: number): void {
+    const w = b * this.R + 4 + (i >>> 4), sh = (i & 15) << 1;
+    this.rec[w] = (this.rec[w] & ~(3 << sh)) | ((v + 1) << sh);
   }
 }
 
@@ -134,13 +139,8 @@ interface Pass {
   copy: ParityIndex;   // Bob's key in this pass's shuffled order
   k: number;
   blocks: number;
-  stride: number;      // heap slots per block: 2 * 2^ceil(log2 k)
   rootErr: Uint32Array;
-  known: ErrTree;
-  // open binary search per block, 4 ints per block side by side (one cache line per block at
-  // 16 Mbit instead of four): heap index of the node to split next (0 = none), its start, its
-  // length, and the round stamp that keeps a block out of a round's questions twice.
-  open: Int32Array;
+  st: BlockStates;
 }
 
 // Growable int buffer (pairs / tuples) without JS-array boxing or per-round garbage.
@@ -192,14 +192,14 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
       const k = p.k, b = Math.floor(q / k);
       p.rootErr[b >>> 5] ^= 1 << (b & 31);
       // toggle the known sub-blocks on the path to q
-      const base = b * p.stride, known = p.known;
+      const st = p.st;
       let heap = 1, s = b * k, len = Math.min(k, N - s);
       while (len > 1) {
         const leftLen = (len + 1) >>> 1;
         if (q < s + leftLen) { heap *= 2; len = leftLen; } else { heap = 2 * heap + 1; s += leftLen; len -= leftLen; }
-        const e = known.get(base + heap);
+        const e = st.get(b, heap);
         if (e < 0) break;
-        known.set(base + heap, e ^ 1);
+        st.set(b, heap, e ^ 1);
       }
       worklist.push2(j, b);
     }
@@ -208,19 +208,19 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
   // From a node with odd error parity, walk down through known sub-blocks to an error (flip it)
   // or to a node whose halves are unknown (ask about its left half next round).
   const descend = (j: number, b: number, heap: number, s: number, len: number) => {
-    const p = P[j], base = b * p.stride, known = p.known;
+    const st = P[j].st;
     for (;;) {
       if (len === 1) { flipAt(j, s); return; }
       const leftLen = (len + 1) >>> 1;
-      const el = known.get(base + 2 * heap);
-      if (el < 0) { const o = p.open, x = 4 * b; o[x] = heap; o[x + 1] = s; o[x + 2] = len; nextOpen.push2(j, b); return; }
+      const el = st.get(b, 2 * heap);
+      if (el < 0) { const o = st.rec, x = b * st.R; o[x] = heap; o[x + 1] = s; o[x + 2] = len; nextOpen.push2(j, b); return; }
       if (el === 1) { heap *= 2; len = leftLen; } else { heap = 2 * heap + 1; s += leftLen; len -= leftLen; }
     }
   };
 
   const evaluate = (j: number, b: number) => {
     const p = P[j];
-    p.open[4 * b] = 0;
+    p.st.rec[b * p.st.R] = 0;
     if (((p.rootErr[b >>> 5] >>> (b & 31)) & 1) === 0) return;
     const s0 = b * p.k;
     descend(j, b, 1, s0, Math.min(p.k, N - s0));
@@ -246,8 +246,8 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
       syncWork();
       const copy = sh.apply(work);
       const err = blockParities(copy, N, k);
-      const stride = 2 * 2 ** Math.ceil(Math.log2(k));
-      P.push({ shuffle: sh, copy: new ParityIndex(copy), k, blocks: count, stride, rootErr: err, known: new ErrTree(count * stride), open: new Int32Array(4 * count) });
+      const stride = 2 * 2 ** Math.ceil(Math.log2(k)); // heap slots per block
+      P.push({ shuffle: sh, copy: new ParityIndex(copy), k, blocks: count, rootErr: err, st: new BlockStates(count, stride) });
       for (let w = 0; w < err.length; w++) {
         err[w] ^= parities[w];
         let d = err[w];
@@ -265,7 +265,7 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
       let m = 0;
       const ol = openList.a;
       for (let i = 0; i < openList.n; i += 2) {
-        const jj = ol[i], bb = ol[i + 1], o = P[jj].open, x = 4 * bb;
+        const jj = ol[i], bb = ol[i + 1], st = P[jj].st, o = st.rec, x = bb * st.R;
         if (o[x] !== 0 && o[x + 3] !== stampNow) { o[x + 3] = stampNow; qj[m] = jj; qb[m] = bb; qh[m] = o[x]; qs[m] = o[x + 1]; ql[m] = o[x + 2]; m++; }
       }
       const ps = new Uint8Array(m), st = new Uint32Array(m), ln = new Uint32Array(m);
@@ -281,12 +281,12 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
       // earlier flips of this round is still exact: the left half's error parity is read from
       // Bob's current copy, the right half's from the asked node's current error parity.
       for (let i = 0; i < m; i++) {
-        const jj = qj[i], bb = qb[i], h = qh[i], p = P[jj], base = bb * p.stride;
+        const jj = qj[i], bb = qb[i], h = qh[i], p = P[jj], st = p.st;
         const el = ((rp[i >>> 5] >>> (i & 31)) & 1) ^ p.copy.range(qs[i], (ql[i] + 1) >>> 1);
-        const ep = h === 1 ? (p.rootErr[bb >>> 5] >>> (bb & 31)) & 1 : p.known.get(base + h);
-        p.known.set(base + 2 * h, el);
-        p.known.set(base + 2 * h + 1, el ^ ep);
-        const o = p.open, x = 4 * bb;
+        const ep = h === 1 ? (p.rootErr[bb >>> 5] >>> (bb & 31)) & 1 : st.get(bb, h);
+        st.set(bb, 2 * h, el);
+        st.set(bb, 2 * h + 1, el ^ ep);
+        const o = st.rec, x = bb * st.R;
         if (o[x] !== h || o[x + 1] !== qs[i]) continue; // re-evaluated after an earlier flip
         o[x] = 0;
         descend(jj, bb, h, qs[i], ql[i]);
