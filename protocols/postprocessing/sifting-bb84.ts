@@ -82,6 +82,46 @@ function sameDeltas(a: Uint32Array, b: Uint32Array): boolean {
   return true;
 }
 
+/**
+ * The matching-basis clicks of one frame (basis flags packed 32 per word, 1 = Z), in click order:
+ * X matches extend the key (bit, intensity; nX), Z matches are appended to the test columns
+ * (zBits and, when given, zInt; nZ). The intensity of click i is k8[i], or the 2-bit code in
+ * k2 (Alice's announcement, range-checked). Returns the new Z count. A standalone function so
+ * the engine optimises this loop on its own, away from the async message handling.
+ */
+function matchFrame(n: number, aWords: Uint32Array, bWords: Uint32Array, k8: Uint8Array | null, k2: Uint32Array | null, bits: Uint8Array,
+  kb: KeyBuilder, zBits: Uint8Array, zInt: Uint8Array | null, nz: number, nX: number[], nZ: number[]): number {
+  const words = kb.words, inten = kb.inten;
+  let kn = kb.n;
+  for (let w = 0, nw = (n + 31) >>> 5; w < nw; w++) {
+    let match = ~(aWords[w] ^ bWords[w]);
+    if (w === nw - 1 && (n & 31) !== 0) match &= (1 << (n & 31)) - 1;
+    let xm = match & ~aWords[w], zm = match & aWords[w];
+    while (xm !== 0) {
+      const i = (w << 5) | (31 - Math.clz32(xm & -xm));
+      xm &= xm - 1;
+      const k = k8 !== null ? k8[i] : intensityCode(k2!, i);
+      if (bits[i]) words[kn >>> 5] |= 1 << (kn & 31);
+      inten[kn++] = k; nX[k]++;
+    }
+    while (zm !== 0) {
+      const i = (w << 5) | (31 - Math.clz32(zm & -zm));
+      zm &= zm - 1;
+      const k = k8 !== null ? k8[i] : intensityCode(k2!, i);
+      zBits[nz] = bits[i]; if (zInt !== null) zInt[nz] = k;
+      nz++; nZ[k]++;
+    }
+  }
+  kb.n = kn;
+  return nz;
+}
+
+function intensityCode(k2: Uint32Array, i: number): number {
+  const k = (k2[i >>> 4] >>> ((i & 15) << 1)) & 3;
+  if (k > 2) throw new ProtocolError(`bb84.choices: intensity code ${k} out of range`);
+  return k;
+}
+
 const total = (frames: readonly { deltas: Uint32Array }[]) => frames.reduce((s, f) => s + f.deltas.length, 0);
 
 /** Bob's half: announce clicks and bases, learn Alice's choices, count test errors. */
@@ -109,27 +149,7 @@ export async function siftBb84Detector(ch: ClassicalChannel, frames: readonly Bb
     const aBasis = checkFlags(fieldOf<Uint32Array>(msg, 'basis', isU32, 'a Uint32Array'), n);
     const aInt = checkCodes2(fieldOf<Uint32Array>(msg, 'intensity', isU32, 'a Uint32Array'), n);
     const bits = f.bit, mine = myBasis[fi];
-    // matching bases, 32 clicks per word: X matches (my flag 0) extend the key, Z matches are kept
-    // for the test; each visited in click order
-    for (let w = 0, nw = (n + 31) >>> 5; w < nw; w++) {
-      let match = ~(aBasis[w] ^ mine[w]);
-      if (w === nw - 1 && (n & 31) !== 0) match &= (1 << (n & 31)) - 1;
-      let xm = match & ~mine[w], zm = match & mine[w];
-      while (xm !== 0) {
-        const i = (w << 5) | (31 - Math.clz32(xm & -xm));
-        xm &= xm - 1;
-        const k = (aInt[i >>> 4] >>> ((i & 15) << 1)) & 3;
-        if (k > 2) throw new ProtocolError(`bb84.choices: intensity code ${k} out of range`);
-        kb.push(bits[i], k); nX[k]++;
-      }
-      while (zm !== 0) {
-        const i = (w << 5) | (31 - Math.clz32(zm & -zm));
-        zm &= zm - 1;
-        const k = (aInt[i >>> 4] >>> ((i & 15) << 1)) & 3;
-        if (k > 2) throw new ProtocolError(`bb84.choices: intensity code ${k} out of range`);
-        zBits[nz] = bits[i]; zInt[nz++] = k; nZ[k]++;
-      }
-    }
+    nz = matchFrame(n, aBasis, mine, null, aInt, bits, kb, zBits, zInt, nz, nX, nZ);
   }
   const test = await expectMessage(ch, 'bb84.test');
   fieldOf<number>(test, 'count', (v) => v === nz, `the number of matching Z clicks ${nz}`);
@@ -180,24 +200,7 @@ export async function siftBb84Source(ch: ClassicalChannel, frames: readonly Bb84
       const fb = mine.basis, fk = mine.intensity, fx = mine.bit;
       aBasis = fb; aInt = fk; // our own columns are the announcement
       const aWords = packFlags(fb);
-      // per word: X matches extend the key, Z matches go to the test (basis flags: 1 = Z)
-      for (let w = 0, nw = (n + 31) >>> 5; w < nw; w++) {
-        let match = ~(aWords[w] ^ bWords[w]);
-        if (w === nw - 1 && (n & 31) !== 0) match &= (1 << (n & 31)) - 1;
-        let xm = match & ~aWords[w], zm = match & aWords[w];
-        while (xm !== 0) {
-          const i = (w << 5) | (31 - Math.clz32(xm & -xm));
-          xm &= xm - 1;
-          const k = fk[i];
-          kb.push(fx[i], k); nX[k]++;
-        }
-        while (zm !== 0) {
-          const i = (w << 5) | (31 - Math.clz32(zm & -zm));
-          zm &= zm - 1;
-          const k = fk[i];
-          zBits[nz++] = fx[i]; nZ[k]++;
-        }
-      }
+      nz = matchFrame(n, aWords, bWords, fk, null, fx, kb, zBits, null, nz, nX, nZ);
       ii = n - 1; advance();
       detections += n;
       await ch.send({ type: 'bb84.choices', count: n, basis: aWords, intensity: packCodes2(aInt) });
