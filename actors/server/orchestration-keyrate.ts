@@ -17,7 +17,7 @@ import { mdiE11X, mdiGains, mdiY11, type MdiLink } from '../../protocols/physics
 import type { KeyRateResult } from '../../protocols/keyrate/types.ts';
 import { bb84Optimise } from '../../protocols/keyrate/bb84-optimise.ts';
 import { bb84Predict } from '../../protocols/keyrate/bb84-lim.ts';
-import { mdiOptimise, mdiPredict, type MdiParams } from '../../protocols/keyrate/mdi.ts';
+import { mdiObjective, mdiOptimise, mdiPredict, type MdiParams } from '../../protocols/keyrate/mdi.ts';
 import { bbm92Optimise, bbm92Predict } from '../../protocols/keyrate/bbm92.ts';
 import { lookupParams, type ParamTable } from '../../protocols/keyrate/param-table.ts';
 import { transmittanceToDb } from '../../protocols/physics/channel.ts';
@@ -174,17 +174,28 @@ export function createFiniteEngine(opts: FiniteEngineOptions = {}): FiniteEngine
       }),
     mdi: (link, pulses, f, given) =>
       memo(`mdi${cacheKey({ ...link, pulses, f })}${given ? JSON.stringify(given) : ''}`, () => {
-        if (given) return { result: mdiPredict({ link, pulses, params: given, f }), paramsSource: 'table', engine: 'keyrate/mdi with the calibration\'s pre-computed parameters' };
+        if (given) {
+          // A calibrated pair: its parameters (the operating point the calibration was fitted with,
+          // T = 1000 s) are used as they are wherever they give a key, as the param table's are.
+          // Shorter runs need other settings (finite-size effects move the optimum, Wang, Xu, Lo
+          // PRX 9, 041012 (2019)): optimise from them, asymmetric as the calibrated links are.
+          const result = mdiPredict({ link, pulses, params: given, f });
+          if (result.secretBits > 0) return { result, paramsSource: 'table', engine: 'keyrate/mdi with the calibration\'s pre-computed parameters' };
+          const best = mdiOptimise({ link, pulses, f, start: given, symmetric: false, maxEvals: 1200 });
+          if (mdiObjective(best) <= mdiObjective(result)) return { result, paramsSource: 'table', engine: 'keyrate/mdi with the calibration\'s pre-computed parameters' };
+          return { result: best, paramsSource: 'optimised', engine: 'keyrate/mdiOptimise from the calibration\'s parameters' };
+        }
         // The table's MDI rows are indexed by end-to-end loss (fibre + components, no detector), split evenly.
         const eta = table?.assumptions.etaDet ?? 1;
         const hit = table && lookupParams(table, 'mdi', transmittanceToDb(link.etaA / eta) + transmittanceToDb(link.etaB / eta), pulses);
-        const params = hit?.inGrid ? mdiParamsFromRow(hit.params) : undefined;
-        if (params) {
+        const params = hit ? mdiParamsFromRow(hit.params) : undefined;
+        if (params && hit?.inGrid) {
           const result = mdiPredict({ link, pulses, params, f });
           if (result.secretBits > 0) return { result, paramsSource: 'table', engine: 'keyrate/mdi with param-table parameters' };
         }
+        // Outside the grid (or no key there): optimise, from the nearest table row when there is one.
         return {
-          result: mdiOptimise({ link, pulses, f, symmetric: opts.mdiSymmetric ?? true, ...(opts.mdiMaxEvals ? { maxEvals: opts.mdiMaxEvals } : {}) }),
+          result: mdiOptimise({ link, pulses, f, symmetric: opts.mdiSymmetric ?? true, ...(params ? { start: params } : {}), ...(opts.mdiMaxEvals ? { maxEvals: opts.mdiMaxEvals } : {}) }),
           paramsSource: 'optimised',
           engine: 'keyrate/mdi (four-intensity finite key)',
         };

@@ -103,14 +103,30 @@ export interface MdiOptimiseInput {
 const DEFAULT_SIDE: MdiSideParams = { s: 0.3, mu: 0.2, nu: 0.02, pS: 0.6, pMu: 0.1, pNu: 0.2 };
 
 /**
+ * What mdiOptimise maximises: the unfloored key length l = n11 (1 - h(phi)) - leak_EC - cost (Jiang
+ * et al. PRA 103, 012402 (2021), via mdiEstimateFromCounts) where it is positive; where it is not,
+ * l / (leak_EC + cost), the secrecy-to-cost margin, in [-1, 0]. Both are 0 at l = 0, so the
+ * objective is continuous, and it equals l wherever a key exists. The plain l below zero has the
+ * wrong slope: it is maximised by shrinking the signal intensity and probability until nothing
+ * is detected (l -> -cost at s = pS = lower bound), a degenerate corner the search then returns.
+ */
+export function mdiObjective(r: KeyRateResult): number {
+  const raw = r.terms.rawKeyLength;
+  if (raw === undefined || !Number.isFinite(raw)) return Number.NEGATIVE_INFINITY;
+  if (raw > 0) return raw;
+  const spent = r.leakEC + (r.terms.securityCost ?? 0);
+  return spent > 0 ? raw / spent : raw;
+}
+
+/**
  * Maximises the finite key length over intensities and probabilities with the shared
- * deterministic maximiser (optimise.ts). The objective is the unfloored key length so the search
- * has a slope even where no key exists. Asymmetric optimisation (Wang, Xu, Lo PRX 9, 041012
+ * deterministic maximiser (optimise.ts), objective `mdiObjective` (a slope even where no key
+ * exists, without the empty corner). Asymmetric optimisation (Wang, Xu, Lo PRX 9, 041012
  * (2019)) starts from the symmetric optimum and keeps the better of the two, so it is never worse.
  */
 export function mdiOptimise(input: MdiOptimiseInput): KeyRateResult {
   const evalParams = (params: MdiParams) => mdiPredict({ link: input.link, pulses: input.pulses, params, f: input.f, security: input.security });
-  const objective = (r: KeyRateResult) => r.terms.rawKeyLength ?? Number.NEGATIVE_INFINITY;
+  const objective = mdiObjective;
   const start = input.start ?? symmetricParams(DEFAULT_SIDE);
 
   const symRes = maximise(

@@ -18,10 +18,7 @@ import type { NetworkView, Plan, QkdRequest } from '../../actors/server/orchestr
 import type { AgentNotice } from '../../actors/server/task-manager-machine.ts';
 import fs from 'node:fs';
 import path from 'node:path';
-import { mdiOptimise, mdiPredict } from '../../protocols/keyrate/mdi.ts';
-import { paramsOf, pulsesOf, REFERENCE_MDI_ROWS } from '../../protocols/keyrate/mdi-reference.ts';
-import { jointBsmToMdiLink } from '../../protocols/physics/joint-bsm.ts';
-import { jointBsmConfigFor, mdiLinkFor, mdiRowKey, runFabric, type CalibrationData, type MdiCalibrationData } from '../../actors/server/fabric.ts';
+import { runFabric, type CalibrationData, type MdiCalibrationData } from '../../actors/server/fabric.ts';
 import { coordinatorMachine, type CoordinatorContext, type FabricInput, type FabricOutput, type Participant } from '../../actors/sessions/coordinator.ts';
 import { coordinatorSystemId, taskSubject } from '../../actors/sessions/session.messages.ts';
 import '../../actors/server/orchestration.messages.ts';
@@ -76,12 +73,15 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
   // The MDI rows' calibration sits next to the topology (reference network).
   const mdiFile = topology.file ? path.join(path.dirname(topology.file), `${topology.network}-calibration-mdi.json`) : undefined;
   const mdiCalibration = mdiFile && fs.existsSync(mdiFile) ? JSON.parse(fs.readFileSync(mdiFile, 'utf8')) as MdiCalibrationData : undefined;
-  const fullView = networkViewFromTopology(topology as never, Object.fromEntries(topology.nodes.map((n) => [n.name, 'up'])) as Record<string, HypervisorNodeState>);
+  // The planner sees the MDI calibration (links, fitted constants and the calibrated pairs' source
+  // parameters), so its plan carries the parameters the session runs with.
+  const viewFrom = (st: Record<string, HypervisorNodeState>) => networkViewFromTopology(topology as never, st, undefined, mdiCalibration as never);
+  const fullView = viewFrom(Object.fromEntries(topology.nodes.map((n) => [n.name, 'up'])) as Record<string, HypervisorNodeState>);
   // Fix every node's switch ports from the full topology, so ports do not depend on attach order.
   const portsOf = new Map<string, number[]>();
   for (const p of layoutFromView(fullView)) if (p.owner.kind === 'node') portsOf.set(p.owner.node, [...(portsOf.get(p.owner.node) ?? []), p.port]);
   const viewOf = (st: Record<string, HypervisorNodeState>): NetworkView => {
-    const v = networkViewFromTopology(topology as never, st);
+    const v = viewFrom(st);
     return { ...v, nodes: v.nodes.map((n) => ({ ...n, ports: n.ports ?? portsOf.get(n.id) ?? [] })) };
   };
   let states: Record<string, HypervisorNodeState> = Object.fromEntries(topology.nodes.map((n) => [n.name, 'expected']));
@@ -141,33 +141,7 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
     return { detections: run.detections(), seed, link: run.link };
   });
 
-  /** MDI: where the reference calibration has the pair, load its table parameters (the intensities
-   *  and probabilities fitted with the published rows) instead of the planner's. */
-  const withTableParams = (plan: Plan): Plan => {
-    if (plan.protocol !== 'mdi' && plan.protocol !== 'mdi-joint') return plan;
-    const { key, swapped } = mdiRowKey(plan.a, plan.b);
-    const row = mdiCalibration?.mdi?.links?.[key];
-    if (!row) return plan;
-    let [pa, pb] = swapped ? [row.params.b, row.params.a] : [row.params.a, row.params.b];
-    // The table row was optimised for the published T (1000 s); for another T, re-optimise from it
-    // on the calibrated link (finite-size effects move the optimum; Wang, Xu, Lo PRX 9, 041012 (2019)).
-    const refRow = REFERENCE_MDI_ROWS.find((r) => r.pair === key);
-    const env = { view: fullView, mdiCalibration, residual: {}, seed: '' };
-    const link = plan.protocol === 'mdi' ? mdiLinkFor(plan, env) : jointBsmToMdiLink(jointBsmConfigFor(plan, env)).link;
-    let pred = mdiPredict({ link, pulses: plan.pulses, params: { a: pa as never, b: pb as never } });
-    let engine = 'keyrate/mdi (calibration table params)';
-    if (refRow && (plan.protocol === 'mdi-joint' || Math.abs(plan.pulses / pulsesOf(refRow) - 1) > 0.01)) {
-      const best = mdiOptimise({ link, pulses: plan.pulses, start: { a: pa as never, b: pb as never }, maxEvals: 1200 });
-      if (best.secretBits > 0) { const p = paramsOf(best); [pa, pb] = [p.a as never, p.b as never]; pred = best; engine = 'keyrate/mdiOptimise on demand from the table row'; }
-    }
-    const prediction = { secretBits: pred.secretBits, secretBitsPerPulse: pred.secretBits / plan.pulses, siftedBits: pred.siftedBits, qber: pred.qber, engine, ...(pred.reason ? { reason: pred.reason } : {}) };
-    const flat: Record<string, number> = {};
-    for (const [x, side] of [['A', pa], ['B', pb]] as const) for (const k of ['s', 'mu', 'nu', 'pS', 'pMu', 'pNu']) flat[`${k}${x}`] = side[k]!;
-    return { ...plan, params: flat, paramsSource: 'table', prediction };
-  };
-
-  function startCoordinator(planned: Plan): void {
-    const plan = withTableParams(planned);
+  function startCoordinator(plan: Plan): void {
     const systemId = coordinatorSystemId(plan.sessionId);
     const participants = participantsOf(plan);
     const stepTimeoutMs = opts.stepTimeoutMs ?? 20_000;
