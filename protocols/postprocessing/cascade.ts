@@ -110,8 +110,8 @@ export async function cascadeAlice(ch: ClassicalChannel, key: BitString, opts: C
 // Bob's state per block of one pass, one record of R int32 words so that a block's search state
 // and everything known about its sub-blocks share a cache line (small blocks; at 16 Mbit every
 // block access is a cache miss, so separate arrays cost one miss each):
-//   [0] heap index of the node to split next (0 = no open search), [1] its start, [2] its length,
-//   [3] the round stamp that keeps a block out of a round's questions twice,
+//   [0] heap index of the node to split next (0 = no open search), [1] where its question sits
+//   in the next round's list and [2] that list's generation (see OpenList), [3] unused,
 //   [4..] error parities of its sub-blocks (heap-numbered: root 1, children 2i, 2i+1), 2 bits per
 //         node: value + 1, 0 = not known. The root's is kept in Pass.rootErr instead.
 // A fresh zero-filled array needs no fill pass, and pages no search touches are never written, so
@@ -175,11 +175,29 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
   work.set(key.words.subarray(0, wordsFor(n)));
 
   const P: Pass[] = [];
-  let openList = new IntBuf(), nextOpen = new IntBuf(); // pairs (j, b) that may hold an open search
+  // Next round's questions, one entry (j, b, heap, start, len) per block with an open search, in
+  // the order the searches opened; a block whose search moves (re-evaluated after a flip) or
+  // closes updates its entry in place (its record points at it), so collecting a round's
+  // questions is a sequential read instead of one cache miss per block.
+  let openList = new IntBuf(), nextOpen = new IntBuf(), gen = 1;
+  const openSearch = (j: number, st: BlockStates, b: number, heap: number, s: number, len: number) => {
+    const o = st.rec, x = b * st.R;
+    o[x] = heap;
+    let e: number;
+    if (o[x + 2] === gen) e = o[x + 1];
+    else { e = nextOpen.n; nextOpen.push2(j, b); nextOpen.push2(0, 0); nextOpen.push(0); o[x + 1] = e; o[x + 2] = gen; }
+    const a = nextOpen.a;
+    a[e + 2] = heap; a[e + 3] = s; a[e + 4] = len;
+  };
+  const closeSearch = (st: BlockStates, b: number) => {
+    const o = st.rec, x = b * st.R;
+    o[x] = 0;
+    if (o[x + 2] === gen) nextOpen.a[o[x + 1] + 2] = 0;
+  };
   const worklist = new IntBuf(); // pairs (j, b) to re-evaluate
   const flipLog = new IntBuf(); // source bits flipped since `work` was last brought up to date
   const syncWork = () => { const a = flipLog.a; for (let i = 0; i < flipLog.n; i++) { const x = a[i]; work[x >>> 5] ^= 1 << (x & 31); } flipLog.n = 0; };
-  let disclosed = 0, rounds = 0, corrected = 0, stampNow = 0;
+  let disclosed = 0, rounds = 0, corrected = 0;
 
   const flipAt = (jFound: number, pos: number) => {
     const x = P[jFound].shuffle.source(pos);
@@ -213,14 +231,14 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
       if (len === 1) { flipAt(j, s); return; }
       const leftLen = (len + 1) >>> 1;
       const el = st.get(b, 2 * heap);
-      if (el < 0) { const o = st.rec, x = b * st.R; o[x] = heap; o[x + 1] = s; o[x + 2] = len; nextOpen.push2(j, b); return; }
+      if (el < 0) { openSearch(j, st, b, heap, s, len); return; }
       if (el === 1) { heap *= 2; len = leftLen; } else { heap = 2 * heap + 1; s += leftLen; len -= leftLen; }
     }
   };
 
   const evaluate = (j: number, b: number) => {
     const p = P[j];
-    p.st.rec[b * p.st.R] = 0;
+    closeSearch(p.st, b);
     if (((p.rootErr[b >>> 5] >>> (b & 31)) & 1) === 0) return;
     const s0 = b * p.k;
     descend(j, b, 1, s0, Math.min(p.k, N - s0));
@@ -256,17 +274,16 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
       drain();
     }
     for (;;) {
-      // the open searches, each block once (state copied out while its cache line is at hand)
+      // the open searches, each block once
       [openList, nextOpen] = [nextOpen, openList];
       nextOpen.n = 0;
-      stampNow++;
-      const cap = openList.n >>> 1;
+      gen++;
+      const cap = openList.n / 5;
       if (qj.length < cap) { qj = new Int32Array(cap); qb = new Int32Array(cap); qh = new Int32Array(cap); qs = new Int32Array(cap); ql = new Int32Array(cap); }
       let m = 0;
       const ol = openList.a;
-      for (let i = 0; i < openList.n; i += 2) {
-        const jj = ol[i], bb = ol[i + 1], st = P[jj].st, o = st.rec, x = bb * st.R;
-        if (o[x] !== 0 && o[x + 3] !== stampNow) { o[x + 3] = stampNow; qj[m] = jj; qb[m] = bb; qh[m] = o[x]; qs[m] = o[x + 1]; ql[m] = o[x + 2]; m++; }
+      for (let i = 0; i < openList.n; i += 5) {
+        if (ol[i + 2] !== 0) { qj[m] = ol[i]; qb[m] = ol[i + 1]; qh[m] = ol[i + 2]; qs[m] = ol[i + 3]; ql[m] = ol[i + 4]; m++; }
       }
       const ps = new Uint8Array(m), st = new Uint32Array(m), ln = new Uint32Array(m);
       for (let i = 0; i < m; i++) { ps[i] = qj[i] + 1; st[i] = qs[i]; ln[i] = (ql[i] + 1) >>> 1; }
@@ -286,9 +303,8 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
         const ep = h === 1 ? (p.rootErr[bb >>> 5] >>> (bb & 31)) & 1 : st.get(bb, h);
         st.set(bb, 2 * h, el);
         st.set(bb, 2 * h + 1, el ^ ep);
-        const o = st.rec, x = bb * st.R;
-        if (o[x] !== h || o[x + 1] !== qs[i]) continue; // re-evaluated after an earlier flip
-        o[x] = 0;
+        if (st.rec[bb * st.R] !== h) continue; // re-evaluated after an earlier flip (heap numbers name nodes)
+        closeSearch(st, bb);
         descend(jj, bb, h, qs[i], ql[i]);
         drain();
       }
