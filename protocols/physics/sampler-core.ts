@@ -120,8 +120,8 @@ export class EventStream {
   private readonly gN: number; private readonly gThr: Float64Array; private readonly gAlias: Int32Array;
   private readonly gTail: number; private readonly gInv: number; private readonly mode: 0 | 1 | 2 | 3; // 0: p=1, 1: log, 2: table, 3: joint table
   /** Joint (gap, outcome) alias table: entry g * nOut + o for g < T, and entry T * nOut = "gap >= T". */
-  private readonly jN: number; private readonly jThr: Float64Array; private readonly jAlias: Int32Array; private readonly jOut: number;
-  private readonly jGap: Int32Array; private readonly jOc: Int32Array;
+  private readonly jN: number;
+  private readonly jRec: Float64Array;
   private readonly uni: UniformBlocks;
   private readonly buf = new Float64Array(8192);
   private pos = 8192;
@@ -159,12 +159,15 @@ export class EventStream {
       for (let g = 0; g < T; g++) { const pg = q * Math.exp(g * lq); for (let o = 0; o < nOut; o++) jw[g * nOut + o] = pg * (w[o] / wsum); }
       jw[T * nOut] = Math.exp(T * lq);
       const jt = new AliasTable(jw);
-      this.jN = jt.size; this.jThr = jt.threshold; this.jAlias = jt.alias; this.jOut = nOut;
-      // entry e -> (gap, outcome) without a division in the hot loop
-      this.jGap = new Int32Array(jt.size); this.jOc = new Int32Array(jt.size);
-      for (let e = 0; e < jt.size; e++) { const g = Math.floor(e / nOut); this.jGap[e] = g; this.jOc[e] = e - g * nOut; }
+      this.jN = jt.size;
+      // one 24-byte record per column i: [threshold, code of entry i, code of alias[i]], code =
+      // gap * 65536 + outcome (-1 for the tail entry): one cache line per draw instead of four
+      // tables (same comparisons, same results)
+      const code = (e: number) => (e === T * nOut ? -1 : Math.floor(e / nOut) * 65536 + (e % nOut));
+      this.jRec = new Float64Array(3 * jt.size);
+      for (let i = 0; i < jt.size; i++) { this.jRec[3 * i] = jt.threshold[i]; this.jRec[3 * i + 1] = code(i); this.jRec[3 * i + 2] = code(jt.alias[i]); }
       this.mode = 3;
-    } else { this.jN = 0; this.jThr = this.oThr; this.jAlias = this.oAlias; this.jOut = 1; this.jGap = this.jOc = new Int32Array(0); }
+    } else { this.jN = 0; this.jRec = new Float64Array(0); }
     this.gN = t ? t.size : 0; this.gThr = t ? t.threshold : this.oThr; this.gAlias = t ? t.alias : this.oAlias;
     this.gTail = gaps.tailIndex; this.gInv = gaps.invLogQ;
     this.uni = new UniformBlocks(rng);
@@ -188,20 +191,23 @@ export class EventStream {
     const buf = this.buf, BLOCK = buf.length, maxEvents = deltas.length, pulses = this.pulses;
     const oN = this.oN, oThr = this.oThr, oAlias = this.oAlias;
     const gN = this.gN, gThr = this.gThr, gAlias = this.gAlias, gTail = this.gTail, gInv = this.gInv, mode = this.mode;
-    const jN = this.jN, jThr = this.jThr, jAlias = this.jAlias, jGap = this.jGap, jOc = this.jOc, tailEntry = gTail * this.jOut;
+    const jN = this.jN, jRec = this.jRec;
     let pos = this.pos, slot = this.slot, n = 0, prev = 0;
+    // a slot (and outcome) held over from the previous frame, in locals for the hot loop
+    let pending = this.pending, pendingOut = this.pendingOut;
+    this.pending = -1; this.pendingOut = -1;
     while (n < maxEvents) {
       if (pos > BLOCK - 2) { this.uni.fill(buf); pos = 0; }
       let s: number, out = -1;
-      if (this.pending >= 0) { s = this.pending; this.pending = -1; }
+      if (pending >= 0) { s = pending; pending = -1; }
       else {
         let gap = 0;
         if (mode === 3) {
           for (;;) {
             const x = buf[pos++] * jN;
-            const i = x | 0;
-            const e = x - i < jThr[i] ? i : jAlias[i];
-            if (e !== tailEntry) { gap += jGap[e]; out = jOc[e]; break; }
+            const i = x | 0, r = 3 * i;
+            const c = x - i < jRec[r] ? jRec[r + 1] : jRec[r + 2];
+            if (c >= 0) { gap += c >>> 16; out = c & 0xffff; break; }
             gap += gTail; // memoryless tail: G | G >= T = T + G'
             if (pos > BLOCK - 2) { this.uni.fill(buf); pos = 0; }
           }
@@ -226,7 +232,7 @@ export class EventStream {
         deltas[n] = d;
       }
       prev = s;
-      if (out < 0 && this.pendingOut >= 0) { out = this.pendingOut; this.pendingOut = -1; }
+      if (out < 0 && pendingOut >= 0) { out = pendingOut; pendingOut = -1; }
       if (out < 0) {
         if (pos > BLOCK - 1) { this.uni.fill(buf); pos = 0; }
         const x = buf[pos++] * oN;
