@@ -48,17 +48,20 @@ export async function askDecision(host: ActorHost, node: string, sessionId: stri
   return r.body.decision;
 }
 
+/** The server's answer: the recorded decision; pending while the session's coordinator runs; else
+ *  (its coordinator is gone without deciding) abort, recorded first so no commit can follow. */
+export async function answerDecision(d: SessionDecisions, running: (sessionId: string) => boolean, sessionId: string): Promise<Answer> {
+  const now = await d.get(sessionId);
+  if (now === 'commit' || now === 'abort') return now;
+  if (running(sessionId)) return 'pending';
+  return d.abortOrphan(sessionId);
+}
+
 /** Server side: answer decision requests (the codec validated the body against decision.messages.ts). */
 export function serveDecisions(host: ActorHost, decisions: () => SessionDecisions, running: (sessionId: string) => boolean): { stop(): void } {
   const sub = host.serve(decisionSubject, async (env) => {
     const { sessionId } = env.body as { sessionId: string };
-    const d = decisions();
-    const now = await d.get(sessionId);
-    let decision: Answer;
-    if (now === 'commit' || now === 'abort') decision = now;
-    else if (running(sessionId)) decision = 'pending';
-    else decision = await d.abortOrphan(sessionId);
-    return { type: 'session.decision', body: { sessionId, decision } };
+    return { type: 'session.decision', body: { sessionId, decision: await answerDecision(decisions(), running, sessionId) } };
   });
   return { stop: () => sub.unsubscribe() };
 }

@@ -1,0 +1,130 @@
+// The two machines around the durable decision, in one process with a real Redis record
+// (infra/keypool/decisions.ts) and the server's answer function (session-recovery.ts answerDecision):
+//   - the coordinator records commit before it sends any session.commit; if the record was already
+//     taken (a recovery abort won), it aborts instead;
+//   - a staged party that never hears the decision (lost message, server crashed after deciding) asks
+//     and commits as recorded; while the coordinator runs it waits; a recorded abort aborts it.
+import test from 'ava';
+import { Redis } from 'ioredis';
+import { createActor, fromPromise, type AnyActorRef } from 'xstate';
+import { startRedis, type ManagedServer } from '../../infra/servers.ts';
+import { SessionDecisions } from '../../infra/keypool/decisions.ts';
+import { answerDecision } from '../../runtime/processes/session-recovery.ts';
+import { coordinatorMachine, type Participant } from '../../actors/sessions/coordinator.ts';
+import { partyMachine, type Staged } from '../../actors/sessions/party-machine.ts';
+import type { Plan } from '../../actors/server/orchestration-types.ts';
+import type { SessionStart } from '../../actors/sessions/session.messages.ts';
+
+let srv: ManagedServer;
+let redis: Redis;
+let d: SessionDecisions;
+test.before(async () => { srv = await startRedis(); redis = new Redis(srv.url); d = new SessionDecisions(redis, 'mach'); });
+test.after.always(async () => { redis?.disconnect(); await srv?.stop(); });
+
+const waitFor = (ref: AnyActorRef, ok: (s: any) => boolean, ms = 5000) => new Promise<any>((resolve, reject) => {
+  const timer = setTimeout(() => { sub.unsubscribe(); reject(new Error(`state ${JSON.stringify(ref.getSnapshot().value)} after ${ms} ms`)); }, ms);
+  const sub = ref.subscribe((s) => { if (ok(s)) { clearTimeout(timer); sub.unsubscribe(); resolve(s); } });
+  if (ok(ref.getSnapshot())) { clearTimeout(timer); sub.unsubscribe(); resolve(ref.getSnapshot()); }
+});
+
+const participants: Participant[] = [
+  { node: 'Alice', role: 'source', peer: 'David', holdsKey: true },
+  { node: 'David', role: 'detector', peer: 'Alice', holdsKey: true },
+];
+const planOf = (sessionId: string) => ({ kind: 'plan', requestId: 'r', sessionId, protocol: 'bb84', a: 'David', b: 'Alice', relay: { kind: 'none' }, pulses: 1e6, params: {}, switchTimeMs: 1 }) as unknown as Plan;
+
+/** A coordinator whose bus sends are logged with whether the durable record said commit at that moment. */
+function coordinator(sessionId: string, nonce: string) {
+  const sent: Array<{ type: string; recorded: boolean }> = [];
+  let recorded = false;
+  const ref = createActor(coordinatorMachine.provide({
+    actions: {
+      'bus.send': (_: unknown, p: { type: string }) => { sent.push({ type: p.type, recorded }); },
+      progress: () => {},
+      recordAbort: () => { void d.decide(sessionId, 'abort', nonce); },
+    },
+    actors: {
+      fabric: fromPromise(async () => ({ detections: 1, seed: 's', link: {} })),
+      recordDecision: fromPromise(async ({ input }: { input: { sessionId: string } }) => { const ok = await d.decide(input.sessionId, 'commit', nonce); recorded = ok; return ok; }),
+    },
+  }), { input: { coordinatorId: `session-${sessionId}`, plan: planOf(sessionId), participants, stepTimeoutMs: 2000, processingTimeoutMs: 2000 } });
+  ref.start();
+  const drive = () => {
+    for (const p of participants) ref.send({ type: 'session.ready', body: { sessionId, node: p.node, calibrationMs: 1, residualMisalignment: 0 } } as never);
+  };
+  const stage = () => {
+    for (const p of participants) ref.send({ type: 'session.staged', body: { sessionId, node: p.node, blockId: sessionId, bits: 100, stats: { detections: 1, siftedBits: 1, qber: 0, secretBits: 100, disclosedBits: 0, f: null }, timings: {} } } as never);
+  };
+  return { ref, sent, drive, stage };
+}
+
+test.serial('the coordinator records commit before any party is told to commit', async (t) => {
+  t.true(await d.open('s1-m', 'n1'));
+  const c = coordinator('s1-m', 'n1');
+  await waitFor(c.ref, (s) => s.value === 'calibrating');
+  c.drive();
+  await waitFor(c.ref, (s) => s.value === 'processing');
+  c.stage();
+  await waitFor(c.ref, (s) => s.value === 'committing');
+  const commits = c.sent.filter((m) => m.type === 'session.commit');
+  t.is(commits.length, 2);
+  t.true(commits.every((m) => m.recorded), 'every commit message left after the record');
+  t.is(await d.get('s1-m'), 'commit');
+  c.ref.stop();
+});
+
+test.serial('a coordinator whose session was already aborted by recovery aborts instead of committing', async (t) => {
+  t.true(await d.open('s2-m', 'n2'));
+  t.is(await answerDecision(d, () => false, 's2-m'), 'abort', 'no live coordinator: recovery aborts');
+  const c = coordinator('s2-m', 'n2');
+  await waitFor(c.ref, (s) => s.value === 'calibrating');
+  c.drive();
+  await waitFor(c.ref, (s) => s.value === 'processing');
+  c.stage();
+  const end = await waitFor(c.ref, (s) => s.status === 'done');
+  t.is(end.value, 'aborted');
+  t.false(c.sent.some((m) => m.type === 'session.commit'));
+  t.true(c.sent.some((m) => m.type === 'session.abort'));
+});
+
+/** A party that stages at once and whose key services are logged; the decision comes from Redis. */
+function party(sessionId: string, running: () => boolean) {
+  const log: string[] = [];
+  const start = { sessionId, requestId: 'r', protocol: 'bb84', node: 'Alice', role: 'source', peer: 'David', helpers: [], ends: ['David', 'Alice'], pulses: 1e6, params: {}, coordinator: 'session-x', stepTimeoutMs: 150 } as SessionStart;
+  const ref = createActor(partyMachine.provide({
+    actions: { 'bus.send': () => {}, prepare: () => {}, cleanup: () => {}, ended: () => {} },
+    actors: {
+      receiveFrames: fromPromise(async () => ({ detections: 1 })),
+      runProtocol: fromPromise(async (): Promise<Staged> => { log.push('staged'); return { blockId: sessionId, bits: 100, stats: { detections: 1, siftedBits: 1, qber: 0, secretBits: 100, disclosedBits: 0, f: null }, timings: {} }; }),
+      commitKey: fromPromise(async () => { log.push('commit'); }),
+      abortKey: fromPromise(async () => { log.push('abort'); }),
+      askDecision: fromPromise(async ({ input }: { input: { sessionId: string } }) => { const a = await answerDecision(d, running, input.sessionId); log.push(`asked:${a}`); return a; }),
+    },
+  }), { input: start });
+  ref.start();
+  ref.send({ type: 'CALIBRATED', calibrationMs: 1, residualMisalignment: 0 });
+  return { ref, log };
+}
+
+test.serial('a staged party that never hears the commit asks, and commits as recorded', async (t) => {
+  t.true(await d.open('s3-m', 'n3'));
+  t.true(await d.decide('s3-m', 'commit', 'n3'));
+  const p = party('s3-m', () => true);
+  const end = await waitFor(p.ref, (s) => s.status === 'done');
+  t.is(end.value, 'done');
+  t.deepEqual(p.log, ['staged', 'asked:commit', 'commit']);
+});
+
+test.serial('a staged party waits while the coordinator runs undecided, and aborts once abort is recorded', async (t) => {
+  t.true(await d.open('s4-m', 'n4'));
+  let coordinatorRuns = true;
+  const p = party('s4-m', () => coordinatorRuns);
+  await waitFor(p.ref, () => p.log.filter((l) => l === 'asked:pending').length >= 2);
+  t.false(p.log.includes('abort'), 'no abort on its own once staged');
+  t.true(await d.decide('s4-m', 'abort', 'n4'));
+  coordinatorRuns = false;
+  const end = await waitFor(p.ref, (s) => s.status === 'done');
+  t.is(end.value, 'aborted');
+  t.deepEqual(p.log.slice(-2), ['asked:abort', 'abort']);
+  t.false(p.log.includes('commit'));
+});
