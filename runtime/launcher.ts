@@ -124,7 +124,8 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
     const serverArgs = ['--nats', endpoints.natsUrl, '--topology', t.file];
     if (opts.heartbeatMs) serverArgs.push('--heartbeat-ms', String(opts.heartbeatMs));
     if (opts.downAfterMs) serverArgs.push('--down-after-ms', String(opts.downAfterMs));
-    track('server', 'server', spawnTs('runtime/processes/server-main.ts', serverArgs, env));
+    // The server's own Redis user: session decisions only, no key material (infra/keypool/acl.ts).
+    track('server', 'server', spawnTs('runtime/processes/server-main.ts', serverArgs, { ...env, HETQN_SERVER_REDIS_USER: poolUsers?.server.username, HETQN_SERVER_REDIS_PASSWORD: poolUsers?.server.password }));
     const bus = await NatsBus.connect(endpoints.natsUrl, `hetqn-${t.network}-launcher`);
     client = new ActorHost({ bus, net: t.network, processId: `launcher-${process.pid}`, logFrameErrors: false });
     const theClient = client;

@@ -47,6 +47,9 @@ test.serial('a node killed after the commit decision, before committing, commits
   t.true(a!.equals(d!), 'both pools hold the same key bytes for the block');
   t.is((await store(e, 'Alice').stats('David', 'secret')).staged, 0);
   await h.done;
+  // The server recorded the decision with its own Redis user (decisions only, no key material).
+  const clients = String(await store(e, 'David').redis.call('CLIENT', 'LIST'));
+  t.regex(clients, new RegExp(`user=${e.cluster.poolUsers!.server.username} `));
 });
 
 test.serial('a node killed after staging, before the decision: after restart neither side has the block', async (t) => {
