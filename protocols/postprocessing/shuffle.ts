@@ -70,14 +70,6 @@ function fisherYates(n: number, next: (m: number) => number): Int32Array {
   return p;
 }
 
-/** fisherYates into a Uint32Array (same draws, same permutation). */
-function fisherYatesU32(n: number, next: (m: number) => number): Uint32Array {
-  const p = new Uint32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) { const j = next(i + 1); const t = p[i]; p[i] = p[j]; p[j] = t; }
-  return p;
-}
-
 function inverse(p: Int32Array): Int32Array {
   const q = new Int32Array(p.length);
   for (let i = 0; i < p.length; i++) q[p[i]] = i;
@@ -107,51 +99,78 @@ export function createShuffle(kind: ShuffleKind, size: number, seed: number): Bi
     };
   }
   const W = size >>> 5;
-  // Word permutations are uniformly random (Fisher–Yates), not affine maps j -> m j + c: affine
+  // Word permutations are keyed pseudo-random permutations, not affine maps j -> m j + c: affine
   // maps carry every displacement to the same displacement, so errors at x, x + d, x + D,
   // x + d + D line up into "rectangles" that share a block in both small passes and stay
   // invisible (the rectangular error patterns of linear interleavers); on 16 Mbit keys at 3 %
-  // that left ~28 residual errors in some frames.
-  // srcA[j] = sigmaA[j] * 32 + rot[j]: the source word and rotation of pre-transpose word j in
-  // one table, so apply() streams one table and source()/locate() miss the cache twice per call
-  // instead of three times (at 16 Mbit every table is 2 MB and each lookup is a random access).
-  const srcA = fisherYatesU32(W, next);
-  for (let j = 0; j < W; j++) srcA[j] = srcA[j] * 32 + (rng() & 31);
-  const sigmaB = fisherYates(W, next);
-  // inverses only when locate() is first used (Bob); Alice only applies
-  let locA: Uint32Array | undefined, invB: Int32Array | undefined;
+  // that left ~28 residual errors in some frames. They are computed (Feistel, below), not
+  // tabled: no Fisher–Yates table to build per pass and side, and source()/locate() (once per
+  // corrected bit and pass) cost arithmetic instead of two cache misses in 2 MB tables.
+  const A = feistel(W, rng), B = feistel(W, rng), kr = rng();
+  const rot = (ja: number) => mix(ja, kr) >>> 27; // rotation of pre-transpose word ja
   return {
     size,
     apply(src) {
       const tmp = scratchWords(W);
       for (let j = 0; j < W; j++) {
-        const a = srcA[j], v = src[a >>> 5], r = a & 31;
+        const v = src[A.fwd(j)], r = rot(j);
         tmp[j] = (v << r) | (v >>> (32 - r)); // r = 0: v | v
       }
       for (let g = 0; g < W; g += 32) transpose32(tmp, g);
       const out = new Uint32Array(W);
-      for (let j = 0; j < W; j++) out[j] = tmp[sigmaB[j]];
+      for (let j = 0; j < W; j++) out[j] = tmp[B.fwd(j)];
       return out;
     },
     locate(x) {
-      if (locA === undefined || invB === undefined) {
-        // locA[source word] = ja * 32 + rot[ja], ja its pre-transpose position
-        locA = new Uint32Array(W);
-        for (let ja = 0; ja < W; ja++) { const a = srcA[ja]; locA[a >>> 5] = ja * 32 + (a & 31); }
-        invB = inverse(sigmaB);
-      }
-      const l = locA[x >>> 5], ja = l >>> 5;
-      const col = ((x & 31) + l) & 31;
-      const jb = invB[ja - (ja & 31) + col];
+      const ja = A.inv(x >>> 5);
+      const col = ((x & 31) + rot(ja)) & 31;
+      const jb = B.inv(ja - (ja & 31) + col);
       return jb * 32 + (ja & 31);
     },
     source(j) {
       // inverse of locate: shuffled word j>>5 came from transposed word g*32+col, whose bit
       // (j & 31) is bit col of pre-transpose word ja = g*32 + (j & 31), i.e. source bit
-      // (col - rot[ja]) & 31 of word sigmaA[ja].
-      const t = sigmaB[j >>> 5], ja = t - (t & 31) + (j & 31), col = t & 31;
-      const a = srcA[ja];
-      return a - (a & 31) + ((col - a) & 31);
+      // (col - rot(ja)) & 31 of word sigmaA(ja).
+      const t = B.fwd(j >>> 5), ja = t - (t & 31) + (j & 31), col = t & 31;
+      return A.fwd(ja) * 32 + ((col - rot(ja)) & 31);
+    },
+  };
+}
+
+/** Round function: the murmur3 32-bit finaliser of x ^ key (Appleby, MurmurHash3 fmix32). */
+function mix(x: number, key: number): number {
+  x = Math.imul(x ^ key, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** A keyed permutation of [0, W): a 4-round Feistel network on the m = ceil(log2 W) bits of the
+ *  index (unbalanced halves when m is odd; Luby & Rackoff, SIAM J. Comput. 17 (1988)), with cycle
+ *  walking back into [0, W) (Black & Rogaway, CT-RSA 2002): fewer than 2 rounds trips on average. */
+function feistel(W: number, rng: () => number): { fwd(j: number): number; inv(j: number): number } {
+  let m = 1;
+  while (2 ** m < W) m++;
+  const lb = m >>> 1, rb = m - lb, lm = (1 << lb) - 1, rm = (1 << rb) - 1;
+  const k0 = rng(), k1 = rng(), k2 = rng(), k3 = rng();
+  return {
+    fwd(j) {
+      do {
+        let L = j >>> rb, R = j & rm;
+        L = (L ^ mix(R, k0)) & lm; R = (R ^ mix(L, k1)) & rm;
+        L = (L ^ mix(R, k2)) & lm; R = (R ^ mix(L, k3)) & rm;
+        j = (L << rb) | R; // m <= 31 bits
+      } while (j >= W);
+      return j;
+    },
+    inv(j) {
+      do {
+        let L = j >>> rb, R = j & rm;
+        R = (R ^ mix(L, k3)) & rm; L = (L ^ mix(R, k2)) & lm;
+        R = (R ^ mix(L, k1)) & rm; L = (L ^ mix(R, k0)) & lm;
+        j = (L << rb) | R; // m <= 31 bits
+      } while (j >= W);
+      return j;
     },
   };
 }
@@ -201,14 +220,12 @@ export function createHalfSplit(size: number, seed: number): BitShuffle {
     size,
     apply(src) {
       const out = new Uint32Array(W);
+      // walk the set (then the clear) bits of each mask word: no data-dependent branches
       let lo = 0, hi = H;
-      for (let i = 0, w = 0; i < M; i++) {
-        const m = mask[i];
-        for (let b = 0; b < 32; b++, w++) {
-          const bit = (m >>> b) & 1;
-          out[bit !== 0 ? lo : hi] = src[w];
-          lo += bit; hi += 1 - bit;
-        }
+      for (let i = 0; i < M; i++) {
+        const base = i * 32;
+        for (let m = mask[i]; m !== 0; m &= m - 1) out[lo++] = src[base + 31 - Math.clz32(m & -m)];
+        for (let m = ~mask[i]; m !== 0; m &= m - 1) out[hi++] = src[base + 31 - Math.clz32(m & -m)];
       }
       return out;
     },
