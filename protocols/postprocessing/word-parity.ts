@@ -51,21 +51,25 @@ export function transpose32(a: Uint32Array, off: number): void {
  *  O(len / 32): it keeps the XOR of every 64-word chunk, updated on each bit flip. Cascade's
  *  binary searches inside blocks of n/2 bits would otherwise cost O(n) per error found. */
 export class ParityIndex {
-  private readonly chunks: Uint32Array;
-  constructor(readonly words: Uint32Array) {
-    this.chunks = new Uint32Array((words.length + 63) >>> 6);
-    for (let i = 0; i < words.length; i++) this.chunks[i >>> 6] ^= words[i];
-  }
+  // built on the first range() long enough to use it: the small-block passes never do
+  private chunks: Uint32Array | null = null;
+  constructor(readonly words: Uint32Array) {}
   flip(q: number): void {
     this.words[q >>> 5] ^= 1 << (q & 31);
-    this.chunks[q >>> 11] ^= 1 << (q & 31);
+    if (this.chunks !== null) this.chunks[q >>> 11] ^= 1 << (q & 31);
   }
   range(start: number, len: number): number {
     if (len < 8192) return rangeParity(this.words, start, len);
+    let chunks = this.chunks;
+    if (chunks === null) {
+      const words = this.words;
+      chunks = this.chunks = new Uint32Array((words.length + 63) >>> 6);
+      for (let i = 0; i < words.length; i++) chunks[i >>> 6] ^= words[i];
+    }
     const end = start + len;
     const c0 = Math.ceil(start / 2048), c1 = Math.floor(end / 2048);
     let acc = 0;
-    for (let c = c0; c < c1; c++) acc ^= this.chunks[c];
+    for (let c = c0; c < c1; c++) acc ^= chunks[c];
     return parity32(acc) ^ rangeParity(this.words, start, c0 * 2048 - start) ^ rangeParity(this.words, c1 * 2048, end - c1 * 2048);
   }
 }
