@@ -44,24 +44,29 @@ function decodeGaps(b: Uint8Array, n: number, type: string): Uint32Array {
   try { return decodeDeltas(b, n); } catch (e) { throw new ProtocolError(`${type}: field 'deltas': ${(e as Error).message}`); }
 }
 
-/** Whether the n varints of b decode exactly to `mine` from index 1 on (index 0 is implied by
- *  firstSlot, as in sameDeltas), with no trailing bytes; false for anything malformed (the caller
- *  then decodes for real, which reports the error). */
+/** Whether the n varints of b are exactly the shortest (LEB128) encodings of `mine` from index 1
+ *  on (index 0 is implied by firstSlot, as in sameDeltas: any well-formed varint), with no
+ *  trailing bytes. Compares bytes against our own values without decoding; false for anything
+ *  else (overlong or malformed input: the caller then decodes for real, which accepts the former
+ *  and reports the latter). */
 function varintsMatch(b: Uint8Array, n: number, mine: Uint32Array): boolean {
   const len = b.length;
   let k = 0;
-  for (let i = 0; i < n; i++) {
-    if (k >= len) return false;
-    let byte = b[k++];
-    let v = byte & 0x7f, shift = 7;
+  if (n > 0) {
+    if (len === 0) return false;
+    let byte = b[k++], shift = 0;
     while (byte >= 0x80) {
+      shift += 7;
       if (k >= len || shift > 28) return false;
       byte = b[k++];
       if (shift === 28 && byte > 0x0f) return false;
-      v = (v | ((byte & 0x7f) << shift)) >>> 0;
-      shift += 7;
     }
-    if (i > 0 && v !== mine[i]) return false;
+  }
+  for (let i = 1; i < n; i++) {
+    let v = mine[i];
+    if (v < 0x80) { if (b[k] !== v) return false; k++; continue; } // one byte: most gaps
+    while (v >= 0x80) { if (b[k++] !== ((v & 0x7f) | 0x80)) return false; v >>>= 7; }
+    if (b[k++] !== v) return false;
   }
   return k === len;
 }

@@ -7,7 +7,8 @@ import { fibreTransmittance } from '../../protocols/physics/channel.ts';
 import type { Bb84Link } from '../../protocols/physics/bb84-model.ts';
 import { bb84Predict } from '../../protocols/keyrate/bb84-lim.ts';
 import { interceptResend, photonNumberSplitting } from '../../protocols/physics/eavesdroppers.ts';
-import { sampleBb84Run } from '../../protocols/physics/sampler-bb84.ts';
+import { sampleBb84Run, type Bb84DetectorFrame } from '../../protocols/physics/sampler-bb84.ts';
+import { siftBb84Detector, siftBb84Source } from '../../protocols/postprocessing/sifting-bb84.ts';
 import { runBb84Session, presharedPair } from '../../protocols/postprocessing/pipeline-session.ts';
 import { runBb84Detector, runBb84Source } from '../../protocols/postprocessing/pipeline-bb84.ts';
 import { memoryChannelPair, tapChannel, type ClassicalChannel, type PpMessage } from '../../protocols/postprocessing/channel.ts';
@@ -113,4 +114,38 @@ test('a message altered in transit is rejected by Wegman–Carter and nobody get
   ]);
   t.is(res[0].status, 'rejected');
   t.is(res[1].status, 'rejected');
+});
+
+test('sifting: announcements framed differently from the source, or with overlong varints, give the same sifted key and counts as the matching-frame fast path', async (t) => {
+  const run = sampleBb84Run({ pulses: 2e7, source: DA_SOURCE, link: DA_LINK, seed: 'reframe', maxFrameEvents: 5000 });
+  const sift = async (det: Bb84DetectorFrame[], rewrite?: (m: PpMessage) => PpMessage) => {
+    const [ca, cb] = memoryChannelPair();
+    const bob: ClassicalChannel = rewrite ? { send: (m) => cb.send(rewrite(m)), receive: () => cb.receive(), close: (r) => cb.close?.(r) } : cb;
+    return Promise.all([siftBb84Source(ca, run.source), siftBb84Detector(bob, det)]);
+  };
+  const [a0, b0] = await sift(run.detector);
+  t.true(a0.key.length > 1000);
+  // Bob's frames split at other boundaries: each frame in two, the second part starting at its own slot
+  const split: Bb84DetectorFrame[] = [];
+  for (const f of run.detector) {
+    const h = f.deltas.length >>> 1;
+    let slot = f.firstSlot;
+    for (let i = 1; i <= h; i++) slot += f.deltas[i];
+    const second = f.deltas.slice(h); second[0] = 0;
+    split.push({ firstSlot: f.firstSlot, deltas: f.deltas.slice(0, h), basis: f.basis.slice(0, h), bit: f.bit.slice(0, h) });
+    split.push({ firstSlot: slot, deltas: second, basis: f.basis.slice(h), bit: f.bit.slice(h) });
+  }
+  // overlong (non-shortest) varints: every one-byte gap v sent as [v | 0x80, 0]
+  const overlong = (m: PpMessage): PpMessage => {
+    if (m.type !== 'bb84.clicks') return m;
+    const b = m.deltas as Uint8Array, out: number[] = [];
+    for (const x of b) { if (x < 0x80 && out.length > 0 && out[out.length - 1] < 0x80) out.push(x | 0x80, 0); else out.push(x); }
+    return { ...m, deltas: Uint8Array.from(out) };
+  };
+  for (const [what, r] of [['split frames', await sift(split)], ['overlong varints', await sift(run.detector, overlong)]] as const) {
+    const [a, b] = r;
+    t.true(equals(a.key, a0.key) && equals(b.key, b0.key), `${what}: keys`);
+    t.deepEqual(a.counts, a0.counts, `${what}: counts`);
+    t.deepEqual(b.keyIntensity, b0.keyIntensity, `${what}: intensities`);
+  }
 });
