@@ -106,7 +106,7 @@ function matchFrame(n: number, aWords: Uint32Array, bWords: Uint32Array, k8: Uin
       const i = (w << 5) | (31 - Math.clz32(xm & -xm));
       xm &= xm - 1;
       const k = k8 !== null ? k8[i] : intensityCode(k2!, i);
-      if (bits[i]) words[kn >>> 5] |= 1 << (kn & 31);
+      words[kn >>> 5] |= (bits[i] & 1) << (kn & 31); // no branch on the (random) bit
       inten[kn++] = k; nX[k]++;
     }
     while (zm !== 0) {
