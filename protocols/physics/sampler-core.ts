@@ -206,7 +206,7 @@ export class EventStream {
           for (;;) {
             const x = buf[pos++] * jN;
             const i = x | 0, r = 3 * i;
-            const c = x - i < jRec[r] ? jRec[r + 1] : jRec[r + 2];
+            const c = jRec[r + 1 + +(x - i >= jRec[r])]; // no branch on the (random) alias coin
             if (c >= 0) { gap += c >>> 16; out = c & 0xffff; break; }
             gap += gTail; // memoryless tail: G | G >= T = T + G'
             if (pos > BLOCK - 2) { this.uni.fill(buf); pos = 0; }
