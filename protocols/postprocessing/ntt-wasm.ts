@@ -1,13 +1,17 @@
 // Drives the WebAssembly NTT kernels (ntt-kernel.wat) on a shared memory laid out for one
 // Toeplitz product. Pure: no threads here; toeplitz-pool.ts runs the same phases on two workers.
+// Every level runs in the 4-lane SIMD kernels (Shoup products from the tables, Montgomery for
+// stepped twiddles and scale factors); the scalar kernels only take sizes below 8 and ranges
+// that are not multiples of 4.
 import { NTT_KERNEL_WASM_BASE64 } from './ntt-kernel-wasm.ts';
 import { P, mulmod, powmod, rootOfUnity, MAX_LOG } from './ntt.ts';
 
-// Twiddle tables cover levels with half-size < 2^20 (4 MB each): only the top levels of a big
-// transform step the twiddle (a second product per butterfly); the tables are computed once per
-// process and copied into each job's memory.
+// Twiddle tables cover levels with half-size < 2^20 (4 MB each, four of them: forward, inverse and
+// their Shoup companions): only the top levels of a big transform step the twiddle (a second
+// product per butterfly); the tables are computed once per process and copied into each job's
+// memory (kept memories already hold them).
 const TABLE = 1 << 20;
-const LEAF = 1 << 16;       // sub-transforms of <= 2^14 elements (64 kB) run entirely in one kernel call
+const LEAF = 1 << 16;       // sub-transforms of <= 2^16 elements (256 kB) run entirely in one kernel call
 const R_MOD_P = 4294967296 % P; // 2^32 mod p (Montgomery R)
 
 export interface Kernel {
@@ -80,7 +84,7 @@ export function layout(n: number, l: number, opts: { radix3?: boolean; /** test 
   return { n, l, L, tabF, tabI, tabFq, tabIq, A, B, seedW, keyW, out, pages: Math.ceil((end * 4) / 65536) + 1 };
 }
 
-/** Shared memory for a layout, twiddle tables filled in (Montgomery form). */
+/** Shared memory for a layout, twiddle tables filled in (normal form, with Shoup companions). */
 export function createMemory(lay: Layout): WasmMemory {
   const mem = new WA.Memory({ initial: lay.pages, maximum: Math.max(lay.pages, 65536), shared: true });
   const u32 = new Uint32Array(mem.buffer);
