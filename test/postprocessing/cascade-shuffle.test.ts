@@ -54,3 +54,17 @@ test('passShuffle uses the half split only for fast shuffles of n/2-bit blocks',
   t.deepEqual(words(passShuffle('fast', N, 128, 5)), words(createShuffle('fast', N, 5)));
   t.deepEqual(words(passShuffle('uniform', N, N / 2, 5)), words(createShuffle('uniform', N, 5)));
 });
+
+test('the fast shuffle spreads the bits of one source word like a uniform shuffle would', (t) => {
+  // Two errors of one word must rarely share a block of the next pass: under a uniform shuffle
+  // a pair of bits lands within distance D with probability ~2D/N.
+  const N = 1 << 20, D = 256, words = 400, sh = createShuffle('fast', N, 4242), rng = createRng('spread');
+  let close = 0;
+  for (let i = 0; i < words; i++) {
+    const w = rng.nextInt(N >>> 5), pos = Array.from({ length: 32 }, (_, b) => sh.locate(w * 32 + b));
+    for (let a = 0; a < 32; a++) for (let b = a + 1; b < 32; b++) if (Math.abs(pos[a] - pos[b]) < D) close++;
+  }
+  const expected = words * 496 * (2 * D / N); // ~97
+  t.true(close < 2 * expected, `${close} close pairs, ~${expected.toFixed(0)} expected`);
+  t.log(`${close} close pairs (uniform: ~${expected.toFixed(0)})`);
+});
