@@ -9,22 +9,23 @@ import type { SessionStart } from '../../actors/sessions/session.messages.ts';
 
 export interface WireError { name: string; message: string }
 
-/** Main -> worker. */
+/** Main -> worker. `run` numbers the session within the worker's life (a worker serves several in turn). */
 export type ToWorker =
-  | { op: 'run'; start: SessionStart; frames: PpMessage[]; seed: number }
+  | { op: 'run'; run: number; start: SessionStart; frames: PpMessage[]; seed: number }
   | { op: 'reply'; id: number; ok: true; value?: unknown }
   | { op: 'reply'; id: number; ok: false; error: WireError };
 
-/** Worker -> main. `close` and the two ends need no reply; the other ops are answered by id. */
-export type FromWorker =
-  | { op: 'ready' }
+/** Worker -> main, tagged with the session's `run` (a late request of an earlier session is
+ *  dropped, never sent on the next one's channel). `close` and the two ends need no reply; the
+ *  other ops are answered by id. */
+export type FromWorker = { op: 'ready' } | ({ run: number } & (
   | { op: 'send'; id: number; node: string; msg: PpMessage }
   | { op: 'receive'; id: number; node: string }
   | { op: 'close'; node: string; reason?: string }
   | { op: 'authKeys'; id: number; node: string; peer: string; bits: number; initiator: boolean }
   | { op: 'stage'; id: number; block: { id: string; bytes: Uint8Array; length: number; meta: Record<string, unknown> } }
   | { op: 'done'; value: Staged }
-  | { op: 'failed'; error: WireError };
+  | { op: 'failed'; error: WireError }));
 
 export const wireError = (e: unknown): WireError =>
   e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) };
@@ -32,6 +33,19 @@ export const wireError = (e: unknown): WireError =>
 /** Buffers at least this large are moved instead of copied. Smaller ones may sit in Node's shared
  *  Buffer pool (8 KiB slabs), which must not be detached, and cost nothing to copy. */
 const MOVE_MIN_BYTES = 64 * 1024;
+
+const typedSlice = Object.getPrototypeOf(Uint8Array.prototype).slice as (this: ArrayBufferView) => ArrayBufferView;
+
+/** `value` with every typed array replaced by its own copy of just the viewed bytes, so the
+ *  copies can be moved: a protocol's message may view a slice of a buffer it keeps using, and
+ *  cloning the view would copy the whole buffer. */
+export function detached<T>(value: T): T {
+  // %TypedArray%.prototype.slice copies (Buffer#slice would return a view).
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return typedSlice.call(value) as unknown as T;
+  if (Array.isArray(value)) return value.map(detached) as unknown as T;
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, detached(v)])) as T;
+  return value;
+}
 
 /** The distinct large ArrayBuffers under `value` (typed arrays at any depth), for a transfer list.
  *  Only for values the sender gives up (decoded messages, frames): moving detaches them here. */

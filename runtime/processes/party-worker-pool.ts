@@ -27,7 +27,7 @@ export interface PartyServices {
   stage: PartyIo['stage'];
 }
 
-interface Slot { worker: Worker; ready: Promise<void>; exited: boolean }
+interface Slot { worker: Worker; ready: Promise<void>; exited: boolean; runs: number }
 
 const ENTRY = new URL('./party-worker.ts', import.meta.url);
 
@@ -44,7 +44,7 @@ export class PartyWorkerPool {
     const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(this.entry.href)}); })`
       + `.catch((e) => { setImmediate(() => { throw e; }); });`;
     const worker = new Worker(boot, { eval: true });
-    const slot: Slot = { worker, ready: Promise.resolve(), exited: false };
+    const slot: Slot = { worker, ready: Promise.resolve(), exited: false, runs: 0 };
     slot.ready = new Promise<void>((resolve, reject) => {
       const onMsg = (m: FromWorker) => { if (m.op === 'ready') { worker.off('message', onMsg); resolve(); } };
       worker.on('message', onMsg);
@@ -77,6 +77,7 @@ export class PartyWorkerPool {
     this.busy.add(slot);
     slot.worker.ref();
     const w = slot.worker;
+    const runId = ++slot.runs;
     let over = false;
     const retire = () => { this.busy.delete(slot); void w.terminate(); };
     try {
@@ -91,8 +92,9 @@ export class PartyWorkerPool {
         );
       };
       const onMessage = (m: FromWorker) => {
-        // After the end (abort above all) the worker gets nothing more: no send, no stage.
-        if (over) return;
+        // After the end (abort above all) the worker gets nothing more: no send, no stage; nor does
+        // a late request of the worker's previous session.
+        if (over || m.op === 'ready' || m.run !== runId) return;
         switch (m.op) {
           case 'send': reply(m.id, (async () => { await svc.channelTo(m.node).send(m.msg); })()); break;
           // Decoded from the wire for this worker only: move its buffers.
@@ -103,7 +105,6 @@ export class PartyWorkerPool {
           case 'stage': reply(m.id, svc.stage(m.block)); break;
           case 'done': end(); resolve(m.value); break;
           case 'failed': end(true); reject(Object.assign(new Error(m.error.message), { name: m.error.name })); break;
-          case 'ready': break;
           default: end(true); reject(new Error(`party worker: unknown request ${(m as { op?: unknown }).op}`));
         }
       };
@@ -124,7 +125,7 @@ export class PartyWorkerPool {
       w.on('error', onError);
       w.on('exit', onExit);
       signal.addEventListener('abort', onAbort, { once: true });
-      const run: ToWorker = { op: 'run', start, frames, seed: randomBytes(4).readUInt32LE(0) };
+      const run: ToWorker = { op: 'run', run: runId, start, frames, seed: randomBytes(4).readUInt32LE(0) };
       try { w.postMessage(run, movable(frames)); } catch (e) { end(true); reject(e as Error); }
     });
   }

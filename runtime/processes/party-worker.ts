@@ -10,7 +10,7 @@ import { createRng } from '../../protocols/rng.ts';
 import { ChannelClosedError, ProtocolError, type ClassicalChannel, type PpMessage } from '../../protocols/postprocessing/channel.ts';
 import { KeyExhaustedError, preSharedKeySource } from '../../protocols/postprocessing/key-source.ts';
 import { runParty, type PartyIo } from '../../actors/sessions/party-roles.ts';
-import { wireError, type FromWorker, type ToWorker, type WireError } from './party-worker-messages.ts';
+import { detached, movable, wireError, type FromWorker, type ToWorker, type WireError } from './party-worker-messages.ts';
 
 const port = parentPort;
 if (!port) throw new Error('party-worker.ts runs only as a worker thread');
@@ -28,30 +28,31 @@ function revive(e: WireError): Error {
 /** A request to the main thread, before it gets its id. */
 type Request = FromWorker extends infer M ? M extends { id: number } ? Omit<M, 'id'> : never : never;
 
-function ask<T>(m: Request): Promise<T> {
+function ask<T>(m: Request, move: ArrayBuffer[] = []): Promise<T> {
   const id = nextId++;
   return new Promise<T>((resolve, reject) => {
     pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-    // Messages the worker sends are copied: the protocols may keep using their buffers.
-    port!.postMessage({ ...m, id } as FromWorker);
+    port!.postMessage({ ...m, id } as FromWorker, move);
   });
 }
 
 /** The node each proxy channel leads to (authKeys gets the raw channel back from runParty). */
 const nodeOf = new WeakMap<ClassicalChannel, string>();
 
-function proxyChannel(node: string): ClassicalChannel {
+function proxyChannel(run: number, node: string): ClassicalChannel {
   let closed: string | undefined;
   const ch: ClassicalChannel = {
     send(msg: PpMessage) {
       if (closed !== undefined) throw new ChannelClosedError(closed);
-      return ask<void>({ op: 'send', node, msg });
+      // The protocols may keep using their buffers: send own copies of the viewed bytes, moved.
+      const own = detached(msg);
+      return ask<void>({ op: 'send', run, node, msg: own }, movable(own));
     },
-    receive: () => ask<PpMessage>({ op: 'receive', node }),
+    receive: () => ask<PpMessage>({ op: 'receive', run, node }),
     close(reason?: string) {
       if (closed !== undefined) return;
       closed = reason ?? 'channel closed';
-      port!.postMessage({ op: 'close', node, reason } satisfies FromWorker);
+      port!.postMessage({ op: 'close', run, node, reason } satisfies FromWorker);
     },
   };
   nodeOf.set(ch, node);
@@ -60,26 +61,27 @@ function proxyChannel(node: string): ClassicalChannel {
 
 async function run(m: Extract<ToWorker, { op: 'run' }>): Promise<void> {
   const channels = new Map<string, ClassicalChannel>();
+  const { run } = m;
   const io: PartyIo = {
     channelTo(node) {
       let c = channels.get(node);
-      if (!c) { c = proxyChannel(node); channels.set(node, c); }
+      if (!c) { c = proxyChannel(run, node); channels.set(node, c); }
       return c;
     },
     async authKeys(raw, peer, bits, initiator) {
       const node = nodeOf.get(raw);
       if (node === undefined) throw new Error('authKeys: channel was not opened with channelTo');
-      const k = await ask<{ length: number; bytes: Uint8Array }>({ op: 'authKeys', node, peer, bits, initiator });
+      const k = await ask<{ length: number; bytes: Uint8Array }>({ op: 'authKeys', run, node, peer, bits, initiator });
       return preSharedKeySource(fromBytes(k.bytes, k.length));
     },
-    stage: (block) => ask<void>({ op: 'stage', block }),
+    stage: (block) => ask<void>({ op: 'stage', run, block }),
     random: createRng(m.seed),
   };
   try {
     const value = await runParty(m.start, m.frames, io);
-    port!.postMessage({ op: 'done', value } satisfies FromWorker);
+    port!.postMessage({ op: 'done', run, value } satisfies FromWorker);
   } catch (e) {
-    port!.postMessage({ op: 'failed', error: wireError(e) } satisfies FromWorker);
+    port!.postMessage({ op: 'failed', run, error: wireError(e) } satisfies FromWorker);
   }
 }
 

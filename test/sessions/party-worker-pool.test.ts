@@ -3,6 +3,7 @@
 // may reach the calling process; every run rejects with the cause, and abort ends the thread.
 import test from 'ava';
 import { PartyWorkerPool, type PartyServices } from '../../runtime/processes/party-worker-pool.ts';
+import { detached, movable } from '../../runtime/processes/party-worker-messages.ts';
 import type { SessionStart } from '../../actors/sessions/session.messages.ts';
 import { waitUntil } from './helpers.ts';
 
@@ -49,4 +50,17 @@ test('abort terminates a worker stuck in a synchronous step', async (t) => {
   const err = await t.throwsAsync(run);
   t.regex(err!.message, /session aborted/);
   await waitUntil(() => pool.threads() === 0, 'the spinning worker to be terminated');
+});
+
+test('a message viewing part of a large buffer goes out as its own copy of the viewed bytes', (t) => {
+  const big = new Uint32Array(1 << 20).map((_, i) => i);
+  const msg = { type: 'cascade.reply', count: 3, parities: big.subarray(5, 8), nested: [{ bits: new Uint8Array(big.buffer, 4, 4) }] };
+  const own = detached(msg);
+  t.deepEqual([...own.parities], [5, 6, 7]);
+  t.is(own.parities.buffer.byteLength, 12);
+  t.deepEqual([...own.nested[0]!.bits], [1, 0, 0, 0]);
+  t.not(own.nested[0]!.bits.buffer, big.buffer);
+  // The sender's buffer stays usable (nothing moved from it).
+  t.is(big.buffer.byteLength, 4 << 20);
+  t.deepEqual(movable(msg), [big.buffer]);
 });
