@@ -106,33 +106,32 @@ export function createShuffle(kind: ShuffleKind, size: number, seed: number): Bi
   // that left ~28 residual errors in some frames. They are computed (Feistel, below), not
   // tabled: no Fisher–Yates table to build per pass and side, and source()/locate() (once per
   // corrected bit and pass) cost arithmetic instead of two cache misses in 2 MB tables.
-  const A = feistel(W, rng), B = feistel(W, rng), kr = rng();
-  const rot = (ja: number) => mix(ja, kr) >>> 27; // rotation of pre-transpose word ja
+  const A = feistel(W, rng), B = feistel(W, rng), kr = rng() | 0;
   return {
     size,
     apply(src) {
       const tmp = scratchWords(W);
       for (let j = 0; j < W; j++) {
-        const v = src[A.fwd(j)], r = rot(j);
+        const v = src[fwd(A, j)], r = mix(j, kr) >>> 27; // rotation of pre-transpose word j
         tmp[j] = (v << r) | (v >>> (32 - r)); // r = 0: v | v
       }
       for (let g = 0; g < W; g += 32) transpose32(tmp, g);
       const out = new Uint32Array(W);
-      for (let j = 0; j < W; j++) out[j] = tmp[B.fwd(j)];
+      for (let j = 0; j < W; j++) out[j] = tmp[fwd(B, j)];
       return out;
     },
     locate(x) {
-      const ja = A.inv(x >>> 5);
-      const col = ((x & 31) + rot(ja)) & 31;
-      const jb = B.inv(ja - (ja & 31) + col);
+      const ja = inv(A, x >>> 5);
+      const col = ((x & 31) + (mix(ja, kr) >>> 27)) & 31;
+      const jb = inv(B, ja - (ja & 31) + col);
       return jb * 32 + (ja & 31);
     },
     source(j) {
       // inverse of locate: shuffled word j>>5 came from transposed word g*32+col, whose bit
       // (j & 31) is bit col of pre-transpose word ja = g*32 + (j & 31), i.e. source bit
       // (col - rot(ja)) & 31 of word sigmaA(ja).
-      const t = B.fwd(j >>> 5), ja = t - (t & 31) + (j & 31), col = t & 31;
-      return A.fwd(ja) * 32 + ((col - rot(ja)) & 31);
+      const t = fwd(B, j >>> 5), ja = t - (t & 31) + (j & 31), col = t & 31;
+      return fwd(A, ja) * 32 + ((col - (mix(ja, kr) >>> 27)) & 31);
     },
   };
 }
@@ -142,37 +141,42 @@ function mix(x: number, key: number): number {
   x = Math.imul(x ^ key, 0x85ebca6b);
   x ^= x >>> 13;
   x = Math.imul(x, 0xc2b2ae35);
-  return (x ^ (x >>> 16)) >>> 0;
+  return x ^ (x >>> 16);
 }
 
 /** A keyed permutation of [0, W): a 4-round Feistel network on the m = ceil(log2 W) bits of the
  *  index (unbalanced halves when m is odd; Luby & Rackoff, SIAM J. Comput. 17 (1988)), with cycle
- *  walking back into [0, W) (Black & Rogaway, CT-RSA 2002): fewer than 2 rounds trips on average. */
-function feistel(W: number, rng: () => number): { fwd(j: number): number; inv(j: number): number } {
+ *  walking back into [0, W) (Black & Rogaway, CT-RSA 2002): fewer than 2 trips on average.
+ *  Plain top-level functions over a fixed-shape key object so the JIT inlines them into apply(). */
+interface Feistel { W: number; rb: number; lm: number; rm: number; k0: number; k1: number; k2: number; k3: number }
+
+function feistel(W: number, rng: () => number): Feistel {
   let m = 1;
   while (2 ** m < W) m++;
-  const lb = m >>> 1, rb = m - lb, lm = (1 << lb) - 1, rm = (1 << rb) - 1;
-  const k0 = rng(), k1 = rng(), k2 = rng(), k3 = rng();
-  return {
-    fwd(j) {
-      do {
-        let L = j >>> rb, R = j & rm;
-        L = (L ^ mix(R, k0)) & lm; R = (R ^ mix(L, k1)) & rm;
-        L = (L ^ mix(R, k2)) & lm; R = (R ^ mix(L, k3)) & rm;
-        j = (L << rb) | R; // m <= 31 bits
-      } while (j >= W);
-      return j;
-    },
-    inv(j) {
-      do {
-        let L = j >>> rb, R = j & rm;
-        R = (R ^ mix(L, k3)) & rm; L = (L ^ mix(R, k2)) & lm;
-        R = (R ^ mix(L, k1)) & rm; L = (L ^ mix(R, k0)) & lm;
-        j = (L << rb) | R; // m <= 31 bits
-      } while (j >= W);
-      return j;
-    },
-  };
+  const lb = m >>> 1, rb = m - lb;
+  return { W, rb, lm: (1 << lb) - 1, rm: (1 << rb) - 1, k0: rng() | 0, k1: rng() | 0, k2: rng() | 0, k3: rng() | 0 };
+}
+
+function fwd(f: Feistel, j: number): number {
+  const rb = f.rb, lm = f.lm, rm = f.rm;
+  do {
+    let L = j >>> rb, R = j & rm;
+    L = (L ^ mix(R, f.k0)) & lm; R = (R ^ mix(L, f.k1)) & rm;
+    L = (L ^ mix(R, f.k2)) & lm; R = (R ^ mix(L, f.k3)) & rm;
+    j = (L << rb) | R; // m <= 31 bits
+  } while (j >= f.W);
+  return j;
+}
+
+function inv(f: Feistel, j: number): number {
+  const rb = f.rb, lm = f.lm, rm = f.rm;
+  do {
+    let L = j >>> rb, R = j & rm;
+    R = (R ^ mix(L, f.k3)) & rm; L = (L ^ mix(R, f.k2)) & lm;
+    R = (R ^ mix(L, f.k1)) & rm; L = (L ^ mix(R, f.k0)) & lm;
+    j = (L << rb) | R;
+  } while (j >= f.W);
+  return j;
 }
 
 /** The shuffle of a pass whose two blocks are the halves of the key (k = N/2: the BICONF-like
