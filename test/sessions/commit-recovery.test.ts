@@ -25,6 +25,20 @@ async function restart(e: Env, name: string, fault?: string): Promise<void> {
   await new Promise((r) => setTimeout(r, 1500));
 }
 
+/** Submit David-Alice until Alice's fault hook kills her in a session (a session the server started
+ *  before it saw her new registration is aborted as 'restarted': submit again). */
+async function sessionKilling(e: Env, name: string, what: string): Promise<QkdHandle> {
+  for (let attempt = 0; ; attempt++) {
+    const h = await submit(e, 'David', name, { seconds: 0.01 }, 240_000);
+    let ended = false;
+    void h.done.then(() => { ended = true; });
+    await waitUntil(() => !alive(e, name) || ended, what, 240_000);
+    if (!alive(e, name)) return h;
+    const o = await h.done;
+    if (attempt >= 3 || !/restarted/.test(o.reason ?? '')) throw new Error(`${name} survived the session: ${o.ok ? 'ok' : o.reason}`);
+  }
+}
+
 const sessionOf = (h: QkdHandle) => h.notices.find((n) => n.type === 'task.notice' && n.body.status === 'planned')?.body.plan.sessionId as string | undefined;
 const alive = (e: Env, name: string) => e.cluster.children.some((c) => c.name === name && !exited(c));
 const blockData = (e: Env, owner: string, peer: string, id: string) => store(e, owner).redis.getBuffer(`${poolPrefix(e.cluster.net, owner, peer, 'secret')}:d:${id}`);
@@ -32,16 +46,15 @@ const blockData = (e: Env, owner: string, peer: string, id: string) => store(e, 
 test.serial('a node killed after the commit decision, before committing, commits the same block on restart', async (t) => {
   const e = env!;
   await restart(e, 'Alice', 'crash-before-commit');
-  const h = await submit(e, 'David', 'Alice', { seconds: 0.01 });
-  await waitUntil(() => !alive(e, 'Alice'), 'Alice to die at the commit', 90_000);
+  const h = await sessionKilling(e, 'Alice', 'Alice to die at the commit');
   const sid = sessionOf(h)!;
   t.truthy(sid);
   // The peer committed; the dead node's copy is still only staged.
-  await waitUntil(async () => (await store(e, 'David').block('Alice', 'secret', sid))?.state === 'committed', 'David to commit');
+  await waitUntil(async () => (await store(e, 'David').block('Alice', 'secret', sid))?.state === 'committed', 'David to commit', 120_000);
   t.is((await store(e, 'Alice').block('David', 'secret', sid))?.state, 'staged');
 
   await restart(e, 'Alice');
-  await waitUntil(async () => (await store(e, 'Alice').block('David', 'secret', sid))?.state === 'committed', 'Alice to commit on restart');
+  await waitUntil(async () => (await store(e, 'Alice').block('David', 'secret', sid))?.state === 'committed', 'Alice to commit on restart', 120_000);
   const [a, d] = [await blockData(e, 'Alice', 'David', sid), await blockData(e, 'David', 'Alice', sid)];
   t.truthy(a && a.length > 0);
   t.true(a!.equals(d!), 'both pools hold the same key bytes for the block');
@@ -56,14 +69,13 @@ test.serial('a node killed after staging, before the decision: after restart nei
   const e = env!;
   const before = { a: (await store(e, 'Alice').stats('David', 'secret')).bitsIn, d: (await store(e, 'David').stats('Alice', 'secret')).bitsIn };
   await restart(e, 'Alice', 'crash-before-decision');
-  const h = await submit(e, 'David', 'Alice', { seconds: 0.01 });
-  await waitUntil(() => !alive(e, 'Alice'), 'Alice to die after staging', 90_000);
+  const h = await sessionKilling(e, 'Alice', 'Alice to die after staging');
   const sid = sessionOf(h)!;
   t.is((await store(e, 'Alice').block('David', 'secret', sid))?.state, 'staged');
   await restart(e, 'Alice');
   const o = await h.done;
   t.false(o.ok);
-  await waitUntil(async () => (await store(e, 'Alice').block('David', 'secret', sid))?.state === 'aborted', 'Alice to abort her staged block on restart');
+  await waitUntil(async () => (await store(e, 'Alice').block('David', 'secret', sid))?.state === 'aborted', 'Alice to abort her staged block on restart', 120_000);
   const david = await store(e, 'David').block('Alice', 'secret', sid);
   t.true(david === undefined || david.state === 'aborted', `David's block is ${david?.state}`);
   t.is((await store(e, 'Alice').stats('David', 'secret')).bitsIn, before.a);
