@@ -9,7 +9,8 @@
 // after a clean result. An abort terminates the worker at once (even inside a synchronous step)
 // and ignores whatever it still asked for, so nothing is staged after the abort; a failed run or
 // a crashed worker (uncaught error, exit, out of memory) rejects the run with the error's message
-// and never reaches the node's own event loop. Idle workers are unref'd: they never keep a process alive.
+// and never reaches the node's own event loop. Idle workers are unref'd (they never keep a process
+// alive) and end after SPARE_IDLE_MS unused, so a node between sessions holds no extra thread.
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { ClassicalChannel } from '../../protocols/postprocessing/channel.ts';
@@ -27,7 +28,10 @@ export interface PartyServices {
   stage: PartyIo['stage'];
 }
 
-interface Slot { worker: Worker; ready: Promise<void>; exited: boolean; runs: number }
+interface Slot { worker: Worker; ready: Promise<void>; exited: boolean; runs: number; idle?: NodeJS.Timeout }
+
+/** A spare worker unused this long is terminated (the next session boots a new one while it calibrates). */
+const SPARE_IDLE_MS = 60_000;
 
 const ENTRY = new URL('./party-worker.ts', import.meta.url);
 
@@ -37,7 +41,7 @@ export class PartyWorkerPool {
   private readonly all = new Set<Slot>();
 
   /** `entry`: the worker's module (tests substitute a crashing one). */
-  constructor(private readonly entry: URL = ENTRY) {}
+  constructor(private readonly entry: URL = ENTRY, private readonly spareIdleMs = SPARE_IDLE_MS) {}
 
   private spawn(): Slot {
     // Node 20 does not carry the parent's module hooks into workers: register tsx, then import the entry.
@@ -67,13 +71,19 @@ export class PartyWorkerPool {
 
   /** Boot a spare worker now if there is none (called when a session is prepared). */
   warm(): void {
-    if (this.spare.length === 0) this.spare.push(this.spawn());
+    if (this.spare.length === 0) this.keep(this.spawn());
+  }
+
+  private keep(slot: Slot): void {
+    this.spare.push(slot);
+    slot.idle = setTimeout(() => { if (this.spare.includes(slot)) void slot.worker.terminate(); }, this.spareIdleMs).unref();
   }
 
   /** Run the session's party half in a worker; rejects on the party's error, a worker crash or abort. */
   async run(start: SessionStart, frames: PpMessage[], svc: PartyServices, signal: AbortSignal): Promise<Staged> {
     if (signal.aborted) throw new Error('session aborted');
     const slot = this.spare.shift() ?? this.spawn();
+    clearTimeout(slot.idle);
     this.busy.add(slot);
     slot.worker.ref();
     const w = slot.worker;
@@ -119,7 +129,7 @@ export class PartyWorkerPool {
         // Clean result: keep it as the spare (one is enough), idle and unref'd.
         this.busy.delete(slot);
         w.unref();
-        if (this.spare.length === 0) this.spare.push(slot); else void w.terminate();
+        if (this.spare.length === 0) this.keep(slot); else void w.terminate();
       };
       w.on('message', onMessage);
       w.on('error', onError);

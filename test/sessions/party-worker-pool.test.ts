@@ -64,3 +64,12 @@ test('a message viewing part of a large buffer goes out as its own copy of the v
   t.is(big.buffer.byteLength, 4 << 20);
   t.deepEqual(movable(msg), [big.buffer]);
 });
+
+test('an unused spare worker ends after its idle time', async (t) => {
+  const pool = new PartyWorkerPool(undefined, 300);
+  pools.push(pool);
+  pool.warm();
+  t.is(pool.threads(), 1);
+  await waitUntil(() => pool.threads() === 0, 'the idle spare to end');
+  t.pass();
+});
