@@ -2,8 +2,9 @@
 // (the seed crosses the channel, never the permutation).
 //
 // 'fast' (default): a structured permutation drawn from the seed, applied to whole words:
-//   a random word permutation sigma_a, a random per-word rotation, a 32x32 bit transpose of
-//   every group of 32 words, then a second random word permutation sigma_b. Any two bits of the key land in the
+//   a keyed pseudo-random word permutation sigma_a (a Feistel network, computed rather than
+//   tabled), a keyed per-word rotation, a 32x32 bit transpose of every group of 32 words, then a
+//   second keyed word permutation sigma_b. Any two bits of the key land in the
 //   same shuffled 32-bit word with probability ~32/N and in the same block of k bits with
 //   probability ~k/N, as under a uniform shuffle, which is what Cascade's pass-to-pass error
 //   spreading relies on (Brassard & Salvail, EUROCRYPT '93, sec. 4); two bits of one source
