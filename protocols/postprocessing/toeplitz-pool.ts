@@ -1,4 +1,5 @@
-// Two worker threads (the machine's two cores) for large Toeplitz products. Phases:
+// Two worker threads (the machine's two cores) for large Toeplitz products, fed from one task
+// queue (a task goes to whichever worker is free). Phases of a job:
 //   1. worker 0: spread the seed into A and NTT it; worker 1: the same for the key into B
 //   2. worker h: A = A * B / L on half h, then the inverse NTT of that half (the DIT sub-transforms
 //      of the two halves are independent)
@@ -12,13 +13,15 @@ import { Worker } from 'node:worker_threads';
 import { kernelModule, type Layout, type WasmMemory } from './ntt-wasm.ts';
 import type { WorkerRequest, WorkerTask } from './toeplitz-worker.ts';
 
-interface Pending { resolve: () => void; reject: (e: Error) => void }
+interface Queued { job: number; memory: WasmMemory; layout: Layout; task: WorkerTask; resolve: () => void; reject: (e: Error) => void }
 
 class ToeplitzPool {
   private readonly workers: Worker[] = [];
-  private readonly pending = new Map<number, Pending>();
+  /** Tasks not yet handed out, in order; any idle worker takes the next one. */
+  private readonly queue: Queued[] = [];
+  private readonly idle: number[] = [];
+  private readonly pending = new Map<number, Queued & { worker: number }>();
   private nextId = 0;
-  private busy = 0;
 
   constructor(size: number) {
     const url = new URL('./toeplitz-worker.ts', import.meta.url);
@@ -32,23 +35,41 @@ class ToeplitzPool {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
-        if (--this.busy === 0) for (const x of this.workers) x.unref();
+        this.idle.push(p.worker);
+        this.pump();
         if (m.ok) p.resolve(); else p.reject(new Error(`Toeplitz worker: ${m.error}`));
       });
-      w.on('error', (e) => { for (const p of this.pending.values()) p.reject(e); this.pending.clear(); });
+      w.on('error', (e) => {
+        for (const p of [...this.pending.values(), ...this.queue]) p.reject(e);
+        this.pending.clear(); this.queue.length = 0;
+      });
       w.unref();
       this.workers.push(w);
+      this.idle.push(i);
     }
   }
 
-  run(worker: number, job: number, memory: WasmMemory, layout: Layout, task: WorkerTask): Promise<void> {
-    const id = this.nextId++;
-    if (this.busy++ === 0) for (const x of this.workers) x.ref();
+  /** Run one task of a job on whichever worker is free first (tasks of one phase are independent;
+   *  with two jobs in flight, e.g. both ends of a session in one process, neither waits idle at
+   *  the other's phase barriers). */
+  run(job: number, memory: WasmMemory, layout: Layout, task: WorkerTask): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      const req: WorkerRequest = { id, job, memory, module: kernelModule(), layout, task };
-      this.workers[worker].postMessage(req);
+      this.queue.push({ job, memory, layout, task, resolve, reject });
+      this.pump();
     });
+  }
+
+  private pump(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.shift()!, q = this.queue.shift()!;
+      const id = this.nextId++;
+      this.pending.set(id, { ...q, worker });
+      const req: WorkerRequest = { id, job: q.job, memory: q.memory, module: kernelModule(), layout: q.layout, task: q.task };
+      this.workers[worker].postMessage(req);
+    }
+    // keep the process alive only while there is work
+    const busy = this.pending.size > 0;
+    for (const w of this.workers) if (busy) w.ref(); else w.unref();
   }
 
   async close(): Promise<void> { await Promise.all(this.workers.map((w) => w.terminate())); }

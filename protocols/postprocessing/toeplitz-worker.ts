@@ -17,13 +17,18 @@ export type WorkerTask =
 
 export interface WorkerRequest { id: number; job: number; memory: WasmMemory; module: WasmModule; layout: Layout; task: WorkerTask }
 
-let job = -1;
-let kernel: Kernel | undefined;
+// kernels of the jobs seen last (tasks of two jobs may alternate on one worker)
+const kernels = new Map<number, Kernel>();
 
 parentPort!.on('message', (req: WorkerRequest) => {
   try {
-    if (req.job !== job || !kernel) { kernel = instantiate(req.memory, req.module); job = req.job; }
-    const k = kernel, lay = req.layout, t = req.task;
+    let k = kernels.get(req.job);
+    if (!k) {
+      k = instantiate(req.memory, req.module);
+      kernels.set(req.job, k);
+      if (kernels.size > 4) kernels.delete(kernels.keys().next().value as number);
+    }
+    const lay = req.layout, t = req.task;
     const { n, l, L, A, B } = lay;
     switch (t.op) {
       case 'forward':

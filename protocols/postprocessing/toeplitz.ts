@@ -8,6 +8,7 @@
 import { type BitString, zeros } from '../bits.ts';
 import { layout, acquireMemory, releaseMemory, instantiate, loadInputs, toeplitzSingleThread, scaleFor, kernelModule, type WasmMemory } from './ntt-wasm.ts';
 import { toeplitzPool } from './toeplitz-pool.ts';
+import type { WorkerTask } from './toeplitz-worker.ts';
 
 export const PARALLEL_MIN_BITS = 1 << 18;
 
@@ -57,21 +58,22 @@ export async function toeplitzHash(key: BitString, seed: BitString, l: number, o
   kernelModule();
   const pool = toeplitzPool();
   const job = pool.job();
-  await Promise.all([pool.run(0, job, mem, lay, { op: 'forward', which: 'seed' }), pool.run(1, job, mem, lay, { op: 'forward', which: 'key' })]);
+  const both = (a: WorkerTask, b: WorkerTask) => Promise.all([pool.run(job, mem, lay, a), pool.run(job, mem, lay, b)]);
+  await both({ op: 'forward', which: 'seed' }, { op: 'forward', which: 'key' });
   const scale = scaleFor(L);
   if (L % 3 === 0) {
     // thirds 0 and 1 one per worker, third 2 by halves, then its last level and the radix-3 level split
     const m = L / 3, h = m / 2;
-    await Promise.all([pool.run(0, job, mem, lay, { op: 'inverseRange', from: 0, len: m, scale }), pool.run(1, job, mem, lay, { op: 'inverseRange', from: m, len: m, scale })]);
-    await Promise.all([pool.run(0, job, mem, lay, { op: 'inverseRange', from: 2 * m, len: h, scale }), pool.run(1, job, mem, lay, { op: 'inverseRange', from: 2 * m + h, len: h, scale })]);
-    await Promise.all([pool.run(0, job, mem, lay, { op: 'topAt', off: 2 * m, len: m, j0: 0, j1: h / 2 }), pool.run(1, job, mem, lay, { op: 'topAt', off: 2 * m, len: m, j0: h / 2, j1: h })]);
-    await Promise.all([pool.run(0, job, mem, lay, { op: 'top3', j0: 0, j1: h }), pool.run(1, job, mem, lay, { op: 'top3', j0: h, j1: m })]);
+    await both({ op: 'inverseRange', from: 0, len: m, scale }, { op: 'inverseRange', from: m, len: m, scale });
+    await both({ op: 'inverseRange', from: 2 * m, len: h, scale }, { op: 'inverseRange', from: 2 * m + h, len: h, scale });
+    await both({ op: 'topAt', off: 2 * m, len: m, j0: 0, j1: h / 2 }, { op: 'topAt', off: 2 * m, len: m, j0: h / 2, j1: h });
+    await both({ op: 'top3', j0: 0, j1: h }, { op: 'top3', j0: h, j1: m });
   } else {
-    await Promise.all([pool.run(0, job, mem, lay, { op: 'inverseHalf', half: 0, scale }), pool.run(1, job, mem, lay, { op: 'inverseHalf', half: 1, scale })]);
-    await Promise.all([pool.run(0, job, mem, lay, { op: 'top', j0: 0, j1: L / 4 }), pool.run(1, job, mem, lay, { op: 'top', j0: L / 4, j1: L / 2 })]);
+    await both({ op: 'inverseHalf', half: 0, scale }, { op: 'inverseHalf', half: 1, scale });
+    await both({ op: 'top', j0: 0, j1: L / 4 }, { op: 'top', j0: L / 4, j1: L / 2 });
   }
   const W = (l + 31) >>> 5, mid = W >>> 1;
-  await Promise.all([pool.run(0, job, mem, lay, { op: 'pack', w0: 0, w1: mid }), pool.run(1, job, mem, lay, { op: 'pack', w0: mid, w1: W })]);
+  await both({ op: 'pack', w0: 0, w1: mid }, { op: 'pack', w0: mid, w1: W });
   const out = readOut(mem, lay.out, l);
   releaseMemory(mem, lay);
   return out;
