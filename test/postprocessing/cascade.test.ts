@@ -154,3 +154,15 @@ test('the fast shuffle does not carry displacements along (no rectangular error 
   // and the shuffle is a bijection whose source() inverts locate()
   for (let i = 0; i < 2000; i++) { const x = rng.nextInt(N); t.is(sh.source(sh.locate(x)), x); }
 });
+
+test('yanetal on a 1 Mbit key at 3 % (word-half passes, dense block records): exact key, exact count, f in range', async (t) => {
+  const n = 1 << 20;
+  const { alice, ra, rb, errors, wireParityBits } = await reconcile(n, 0.03, 'yanetal', 'mbit-3');
+  t.true(equals(rb.key, alice));
+  t.is(rb.corrected, errors);
+  t.is(ra.disclosedBits, wireParityBits);
+  t.is(rb.disclosedBits, wireParityBits);
+  const f = rb.disclosedBits / (n * binaryEntropy(errors / n));
+  t.true(f > 1.02 && f < 1.08, `f = ${f}`);
+  t.true(rb.rounds < 1000, `${rb.rounds} rounds`);
+});
