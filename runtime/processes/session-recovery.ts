@@ -34,6 +34,9 @@
 // 9 the decision cannot be written (Redis down)        -> coordinator aborts; no party ever heard commit.
 // 10 a reused session id                               -> its `open` record exists: the coordinator is
 //     cancelled, and its commit could not be recorded anyway (the record is another coordinator's).
+// Tests: 2 and 3 test/sessions/commit-recovery.test.ts, 7 commit-recovery-server.test.ts (cluster, fault
+// hooks HETQN_FAULT); the machines' side of 6-10 test/sessions/decision-machines.test.ts, the record
+// itself decisions.test.ts.
 import type { ActorHost } from '../host.ts';
 import type { KeyPoolStore } from '../../infra/keypool/store.ts';
 import type { SessionDecisions } from '../../infra/keypool/decisions.ts';

@@ -8,6 +8,8 @@
 //                                        down aborts its sessions (PARTICIPANT.DOWN)
 //   sessions.decision (request/reply) -> the recorded commit/abort of a session (session-recovery.ts);
 //                                        decisions live in Redis (REDIS_URL, HETQN_SERVER_REDIS_USER/PASSWORD)
+// Test hook (fault injection, read only here): HETQN_FAULT=server-crash-after-decision kills the server
+// (SIGKILL) right after it recorded a commit, before any party hears it. Never set otherwise.
 import { randomBytes } from 'node:crypto';
 import type { AnyActorRef } from 'xstate';
 import { controlPlaneMachine } from '../../actors/server/task-manager-host.ts';
@@ -163,7 +165,11 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
         },
         actors: {
           fabric: fabricActor,
-          recordDecision: fromPromise<boolean, { sessionId: string }>(({ input }) => decisions().decide(input.sessionId, 'commit', nonce)),
+          recordDecision: fromPromise<boolean, { sessionId: string }>(async ({ input }) => {
+            const ok = await decisions().decide(input.sessionId, 'commit', nonce);
+            if (ok && process.env.HETQN_FAULT === 'server-crash-after-decision') { process.stderr.write('fault injection (HETQN_FAULT): commit recorded, server dying before sending it\n'); process.kill(process.pid, 'SIGKILL'); }
+            return ok;
+          }),
         },
       }),
     });
