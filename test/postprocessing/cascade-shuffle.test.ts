@@ -28,14 +28,19 @@ for (const N of [1024, 7 * 1024, 1 << 16]) {
   });
 }
 
-test('the half split takes exactly half of the words, independently per seed, in source order', (t) => {
+test('the half split takes exactly half of the column words, independently per seed, in order', (t) => {
+  // column word 32 g + c = bit c of the 32 source words of group g; its bit 0 is source bit
+  // c of word 32 g
   const N = 1 << 18, W = N >>> 5;
+  const firstBit = (col: number) => (col - (col & 31)) * 32 + (col & 31);
+  const colOf = (x: number) => ((x >>> 5) & ~31) + (x & 31);
   const half = (seed: number) => {
     const sh = createHalfSplit(N, seed), inFirst = new Uint8Array(W);
     let count = 0;
-    for (let w = 0; w < W; w++) if (sh.locate(w * 32) < N / 2) { inFirst[w] = 1; count++; }
-    // words keep their source order inside each half
-    for (let j = 32; j < N; j += 32) if (j !== N / 2 && sh.source(j) < sh.source(j - 32)) t.fail(`order broken at ${j}`);
+    for (let col = 0; col < W; col++) if (sh.locate(firstBit(col)) < N / 2) { inFirst[col] = 1; count++; }
+    // column words keep their order inside each half, and each is whole (its 32 bits adjacent)
+    for (let j = 32; j < N; j += 32) if (j !== N / 2 && colOf(sh.source(j)) < colOf(sh.source(j - 32))) t.fail(`order broken at ${j}`);
+    for (let j = 0; j < N; j += 997) if (colOf(sh.source(j)) !== colOf(sh.source(j - (j & 31)))) t.fail(`column word split at ${j}`);
     return { inFirst, count };
   };
   const a = half(1), b = half(2);
@@ -45,6 +50,18 @@ test('the half split takes exactly half of the words, independently per seed, in
   for (let w = 0; w < W; w++) both += a.inFirst[w] & b.inFirst[w];
   // two independent random halves share ~W/4 words (sd ~ sqrt(W)/4 = 22): 8 sd bound
   t.true(Math.abs(both - W / 4) < 8 * Math.sqrt(W) / 4, `overlap ${both} of ${W}`);
+});
+
+test('the half split parts the bits of one source word', (t) => {
+  const N = 1 << 18, sh = createHalfSplit(N, 9), rng = createRng('part');
+  let mixed = 0;
+  for (let k = 0; k < 200; k++) {
+    const w = rng.nextInt(N >>> 5);
+    let first = 0;
+    for (let b = 0; b < 32; b++) if (sh.locate(w * 32 + b) < N / 2) first++;
+    if (first > 0 && first < 32) mixed++;
+  }
+  t.is(mixed, 200); // all 32 bits on one side: probability 2^-31 per word
 });
 
 test('passShuffle uses the half split only for fast shuffles of n/2-bit blocks', (t) => {
