@@ -14,8 +14,8 @@
 // toggles them along the path of each flip, so nothing is recomputed but the one new half per
 // question (ParityIndex makes that cheap even inside blocks of n/2 bits). At 16 Mbit nearly all
 // the time is cache misses on per-block state, so each block keeps its state in one record.
-// Measured (npm run bench -- cascade, both halves in one process, machine under load ~15):
-// yanetal 16 Mbit 45 / 29 / 23 / 18 sifted Mbit per CPU second at QBER 1 / 2 / 3 / 5 %.
+// Measured (npm run bench -- cascade, both halves in one process, 2-core machine under load ~10):
+// yanetal 16 Mbit 43 / 26 / 22 / 17 sifted Mbit per CPU second at QBER 1 / 2 / 3 / 5 % (1 Mbit: 64 / 45 / 40 / 28).
 import { type BitString, wordsFor, clearTail } from '../bits.ts';
 import type { RandomSource } from './random-source.ts';
 import { type ClassicalChannel, type PpMessage, expectMessage, ProtocolError } from './channel.ts';
