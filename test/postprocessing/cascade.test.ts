@@ -155,7 +155,7 @@ test('the fast shuffle does not carry displacements along (no rectangular error 
   for (let i = 0; i < 2000; i++) { const x = rng.nextInt(N); t.is(sh.source(sh.locate(x)), x); }
 });
 
-test('yanetal on a 1 Mbit key at 3 % (word-half passes, dense block records): exact key, exact count, f in range', async (t) => {
+test('yanetal on a 1 Mbit key at 3 % (half-split passes, block records): exact key, exact count, f in range', async (t) => {
   const n = 1 << 20;
   const { alice, ra, rb, errors, wireParityBits } = await reconcile(n, 0.03, 'yanetal', 'mbit-3');
   t.true(equals(rb.key, alice));
