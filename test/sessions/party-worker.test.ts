@@ -18,7 +18,7 @@ test.serial('during a multi-second D-A pipeline both nodes keep heartbeating and
   const { downAfterMs } = await e.cluster.status();
   const beats = new Map<string, number[]>(NODES.map((n) => [n, []]));
   const subs = NODES.map((n) => e.cluster.client.subscribe(`status.${n}`, (m) => { if (m.type === 'node.heartbeat') beats.get(n)!.push(Date.now()); }));
-  const h = await submit(e, 'David', 'Alice', { seconds: 0.5 }, 240_000);
+  const h = await submit(e, 'David', 'Alice', { seconds: 2 }, 240_000);
   await waitUntil(() => h.notices.some((n) => n.type === 'qkd.progress' && n.body.stage === 'post-processing'), 'post-processing to start', 120_000);
   const from = Date.now();
   let over = false;
@@ -57,10 +57,10 @@ test.serial('during a multi-second D-A pipeline both nodes keep heartbeating and
 test.serial('killing David mid-pipeline aborts on every side by down detection; Alice commits nothing and is idle again', async (t) => {
   const e = env!;
   const before = await store(e, 'Alice').stats('David', 'secret');
-  const h = await submit(e, 'David', 'Alice', { seconds: 0.5 }, 240_000);
+  const h = await submit(e, 'David', 'Alice', { seconds: 2 }, 240_000);
   await waitUntil(() => h.notices.some((n) => n.type === 'qkd.progress' && n.body.stage === 'post-processing'), 'post-processing to start', 120_000);
-  // Into the heavy part (sifting, Cascade) of both pipelines.
-  await new Promise((r) => setTimeout(r, 1000));
+  // Into the pipelines (full size: seconds of sifting, Cascade and PA on any machine).
+  await new Promise((r) => setTimeout(r, 300));
   const david = e.cluster.children.find((c) => c.name === 'David')!;
   const killedAt = Date.now();
   david.child.kill('SIGKILL');
