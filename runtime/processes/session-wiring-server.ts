@@ -197,8 +197,9 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
   // platform.request: validated by the codec against orchestration.messages.ts.
   host.serve('platform.request', async (env) => {
     const req = env.body as QkdRequest;
-    // A request right after a node attached may beat the next poll: read the view first.
-    if (states[req.a] !== 'up' || states[req.b] !== 'up') await refresh();
+    // A request right after a node attached may beat the next poll, and the planner may need any
+    // node as relay or source, not only the pair: read the hypervisor's view first (one round trip).
+    await refresh();
     if (!/^[A-Za-z0-9_-]+$/.test(req.id)) throw Object.assign(new Error('id: letters, digits, _ and - only'), { field: 'id' });
     for (const k of ['a', 'b'] as const) if (!topology.nodes.some((n) => n.name === req[k])) throw Object.assign(new Error(`${k}: unknown node "${req[k]}"`), { field: k });
     tm.send({ type: 'SUBMIT', request: req });
