@@ -3,14 +3,14 @@
 import type { Command } from 'commander';
 import { startNodeProcess } from '../../processes/node-process.ts';
 import { CliError, parseNumber, printResult, progress } from '../output.ts';
-import { resolveTarget } from '../target.ts';
+import { loadTopologyOption, resolveTarget } from '../target.ts';
 import { readState } from '../../state-file.ts';
 
 export function register(program: Command): void {
   program.command('node')
     .description('attach a node process to a running network (authenticated with its pre-shared credential)')
     .requiredOption('--name <name>', 'node name, e.g. George')
-    .option('--type <C|E|D>', 'node type (default: from --topology)')
+    .option('--type <C|E|D>', 'node type (default: from --topology or the running network\'s topology)')
     .option('--dof <pol|tbp|pha>', 'degree of freedom (default: from --topology)')
     .option('--link-km <km>', 'fibre to the server in km (default: from --topology)')
     .option('--credential <secret>', 'pre-shared credential (default: HETQN_CREDENTIAL or --topology)')
@@ -19,7 +19,10 @@ export function register(program: Command): void {
     .option('--nats <url>', 'NATS url')
     .option('--json', 'print one JSON object once registered')
     .action(async (o) => {
-      const { net, natsUrl, topology } = resolveTarget(o);
+      const { net, natsUrl, topology: given } = resolveTarget(o);
+      // Without --topology, the defaults come from the topology the running network was started with.
+      const state = readState(net);
+      const topology = given ?? (state?.topology ? loadTopologyOption(state.topology) : undefined);
       const spec = topology?.nodes.find((n) => n.name === o.name);
       const type = o.type ?? spec?.type;
       const dof = o.dof ?? spec?.dof;
@@ -32,7 +35,6 @@ export function register(program: Command): void {
       if (!/^[A-Za-z0-9_-]+$/.test(o.name)) throw new CliError(`--name: "${o.name}" must be letters, digits, _ or -`);
       // A network started by `hetqn up` left its Redis URL, the pre-shared-key secret and this
       // node's Redis user in its (owner-only) state file; explicit environment wins.
-      const state = readState(net);
       const redisUser = state?.secrets?.redisUsers?.[o.name];
       process.env.REDIS_URL ??= state?.redisUrl;
       if (state?.secrets?.pskSecret) process.env.HETQN_PSK_SECRET ??= state.secrets.pskSecret;
