@@ -20,6 +20,7 @@ import { bb84Predict } from '../../protocols/keyrate/bb84-lim.ts';
 import { mdiObjective, mdiOptimise, mdiPredict, type MdiParams } from '../../protocols/keyrate/mdi.ts';
 import { bbm92Optimise, bbm92Predict } from '../../protocols/keyrate/bbm92.ts';
 import { lookupParams, type ParamTable } from '../../protocols/keyrate/param-table.ts';
+import { binaryEntropy } from '../../protocols/keyrate/entropy.ts';
 import { transmittanceToDb } from '../../protocols/physics/channel.ts';
 import type { Bb84SourceParams } from '../../protocols/physics/bb84-model.ts';
 
@@ -38,11 +39,8 @@ export interface KeyRateEngine {
   bbm92(etaA: number, etaB: number, pDark: number, eMis: number, pulses: number, f: number): EnginePrediction;
 }
 
-/** Binary entropy h(p). */
-export function h2(p: number): number {
-  if (p <= 0 || p >= 1) return 0;
-  return -p * Math.log2(p) - (1 - p) * Math.log2(1 - p);
-}
+/** Binary entropy h(p) (protocols/keyrate/entropy.ts). */
+export const h2 = binaryEntropy;
 
 const grid = (lo: number, hi: number, n: number): number[] => Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
 

@@ -71,6 +71,22 @@ async function confirm(ch: ClassicalChannel, c: BitString, blockId: string, key:
   }
 }
 
+/** The common end of every key holder's half: refuse an empty key, stage the session's deposit
+ *  (secret or imperfect) under the session id, confirm it with the peer, and report. */
+async function depositKey(
+  start: SessionStart, io: PartyIo, ch: ClassicalChannel, confirmKey: BitString, t0: number,
+  r: { key: BitString; reconciled: BitString; stats: { siftedBits: number; qber: number; secretBits: number }; timings: Record<string, number> },
+  meta: Record<string, unknown>, stats: Staged['stats'],
+): Promise<Staged> {
+  if (r.key.length === 0) throw new NoKeyError(`no secret key: l_sec = 0 (l_sift ${r.stats.siftedBits}, QBER ${r.stats.qber.toFixed(4)})`);
+  const key = depositOf(start, r);
+  const blockId = start.sessionId;
+  const t1 = performance.now();
+  await io.stage({ id: blockId, bytes: toBytes(key), length: key.length, meta: { ...meta, keyKind: start.keyKind ?? 'secret', qber: r.stats.qber, eps: 1e-10, peer: start.peer, lSec: r.stats.secretBits } });
+  await confirm(ch, confirmKey, blockId, key);
+  return { blockId, bits: key.length, stats, timings: { ...r.timings, pipeline: t1 - t0, stageConfirm: performance.now() - t1 } };
+}
+
 /** BB84 source (Alice) or detector (Bob): pipeline half, stage, confirm. */
 export async function runBb84Party(start: SessionStart, frames: PpMessage[], io: PartyIo): Promise<Staged> {
   const initiator = start.role === 'source';
@@ -84,23 +100,11 @@ export async function runBb84Party(start: SessionStart, frames: PpMessage[], io:
   const r: Bb84PartyResult = initiator
     ? await runBb84Source(ch, toFrames<Bb84SourceFrame>(frames), { ...common, random: io.random })
     : await runBb84Detector(ch, toFrames<Bb84DetectorFrame>(frames), common);
-  if (r.key.length === 0) throw new NoKeyError(`no secret key: l_sec = 0 (l_sift ${r.stats.siftedBits}, QBER ${r.stats.qber.toFixed(4)})`);
-  const key = depositOf(start, r);
-  const blockId = start.sessionId;
-  const t1 = performance.now();
-  await io.stage({ id: blockId, bytes: toBytes(key), length: key.length, meta: { protocol: 'bb84', keyKind: start.keyKind ?? 'secret', qber: r.stats.qber, eps: 1e-10, peer: start.peer, lSec: r.stats.secretBits } });
-  await confirm(ch, confirmKey, blockId, key);
-  const t2 = performance.now();
   const s = r.stats;
-  return {
-    blockId,
-    bits: key.length,
-    stats: {
-      detections: s.detections, siftedBits: s.siftedBits, qber: s.qber, secretBits: s.secretBits, disclosedBits: s.disclosedBits,
-      f: Number.isFinite(s.f) ? s.f : null, testBits: s.testBits, phaseErrorBound: s.phaseErrorBound, authKeyBits: ch.keyBitsUsed, cascadeRounds: s.cascadeRounds,
-    },
-    timings: { ...r.timings, pipeline: t1 - t0, stageConfirm: t2 - t1 },
-  };
+  return depositKey(start, io, ch, confirmKey, t0, r, { protocol: 'bb84' }, {
+    detections: s.detections, siftedBits: s.siftedBits, qber: s.qber, secretBits: s.secretBits, disclosedBits: s.disclosedBits,
+    f: Number.isFinite(s.f) ? s.f : null, testBits: s.testBits, phaseErrorBound: s.phaseErrorBound, authKeyBits: ch.keyBitsUsed, cascadeRounds: s.cascadeRounds,
+  });
 }
 
 /** MDI relay (D node): announce the successful BSMs to both sources over authenticated channels
@@ -140,21 +144,11 @@ export async function runMdiSourceParty(start: SessionStart, frames: PpMessage[]
   const r: MdiPartyResult = await runMdiSource(cr, cp, toFrames<MdiSourceFrame>(frames), {
     pulses: start.pulses, params: mdiSourceParams(start.params), label: start.sessionId, unauthenticated: true, role, ...(role === 'a' ? { random: io.random } : {}),
   });
-  if (r.key.length === 0) throw new NoKeyError(`no secret key: l_sec = 0 (l_sift ${r.stats.siftedBits}, QBER ${r.stats.qber.toFixed(4)})`);
-  const key = depositOf(start, r);
-  const blockId = start.sessionId;
-  const t1 = performance.now();
-  await io.stage({ id: blockId, bytes: toBytes(key), length: key.length, meta: { protocol: 'mdi', keyKind: start.keyKind ?? 'secret', qber: r.stats.qber, eps: 1e-10, peer: start.peer, relay, lSec: r.stats.secretBits } });
-  await confirm(cp, confirmKey, blockId, key);
   const s = r.stats;
-  return {
-    blockId, bits: key.length,
-    stats: {
-      detections: s.successes, siftedBits: s.siftedBits, qber: s.qber, secretBits: s.secretBits, disclosedBits: s.disclosedBits,
-      f: Number.isFinite(s.f) ? s.f : null, testBits: s.testBits, phaseErrorBound: s.phaseErrorBound, authKeyBits: cp.keyBitsUsed + cr.keyBitsUsed,
-    },
-    timings: { ...r.timings, pipeline: t1 - t0, stageConfirm: performance.now() - t1 },
-  };
+  return depositKey(start, io, cp, confirmKey, t0, r, { protocol: 'mdi', relay }, {
+    detections: s.successes, siftedBits: s.siftedBits, qber: s.qber, secretBits: s.secretBits, disclosedBits: s.disclosedBits,
+    f: Number.isFinite(s.f) ? s.f : null, testBits: s.testBits, phaseErrorBound: s.phaseErrorBound, authKeyBits: cp.keyBitsUsed + cr.keyBitsUsed,
+  });
 }
 
 /** Joint BSM (two D nodes behind the server's beam splitter): the first D node sends its own
@@ -204,21 +198,11 @@ export async function runBbm92Party(start: SessionStart, frames: PpMessage[], io
   const r: Bbm92PartyResult = await runBbm92Detector(ch, toFrames<Bbm92Frame>(frames), {
     pulses: start.pulses, params: start.params, role, label: start.sessionId, unauthenticated: true, ...(initiator ? { random: io.random } : {}),
   });
-  if (r.key.length === 0) throw new NoKeyError(`no secret key: l_sec = 0 (l_sift ${r.stats.siftedBits}, QBER ${r.stats.qber.toFixed(4)})`);
-  const key = depositOf(start, r);
-  const blockId = start.sessionId;
-  const t1 = performance.now();
-  await io.stage({ id: blockId, bytes: toBytes(key), length: key.length, meta: { protocol: 'bbm92', keyKind: start.keyKind ?? 'secret', qber: r.stats.qber, eps: 1e-10, peer: start.peer, source, lSec: r.stats.secretBits } });
-  await confirm(ch, confirmKey, blockId, key);
   const s = r.stats;
-  return {
-    blockId, bits: key.length,
-    stats: {
-      detections: s.coincidences, siftedBits: s.siftedBits, qber: s.qber, secretBits: s.secretBits, disclosedBits: s.disclosedBits + s.sampleBits,
-      f: Number.isFinite(s.f) ? s.f : null, testBits: s.testBits, phaseErrorBound: s.phaseErrorBound, authKeyBits: ch.keyBitsUsed, cascadeRounds: s.cascadeRounds,
-    },
-    timings: { ...r.timings, pipeline: t1 - t0, stageConfirm: performance.now() - t1 },
-  };
+  return depositKey(start, io, ch, confirmKey, t0, r, { protocol: 'bbm92', source }, {
+    detections: s.coincidences, siftedBits: s.siftedBits, qber: s.qber, secretBits: s.secretBits, disclosedBits: s.disclosedBits + s.sampleBits,
+    f: Number.isFinite(s.f) ? s.f : null, testBits: s.testBits, phaseErrorBound: s.phaseErrorBound, authKeyBits: ch.keyBitsUsed, cascadeRounds: s.cascadeRounds,
+  });
 }
 
 /** BBM92 E node: the untrusted entangled-pair source. Security does not rest on it (Ma, Fung, Lo

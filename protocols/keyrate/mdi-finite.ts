@@ -31,6 +31,7 @@
 
 import type { KeyRateResult } from './types.ts';
 import { expectedLower, expectedUpper, jointExpectedBound, observedLower, observedUpper, type WeightedCount } from './chernoff.ts';
+import { binaryEntropy } from './entropy.ts';
 
 export type MdiIntensity = 's' | 'mu' | 'nu' | 'o';
 export type MdiPair = `${MdiIntensity}-${MdiIntensity}`;
@@ -82,10 +83,7 @@ function prob(p: MdiSideParams, k: MdiIntensity): number {
   return k === 's' ? p.pS : k === 'mu' ? p.pMu : k === 'nu' ? p.pNu : probVacuum(p);
 }
 
-export function binaryEntropy(x: number): number {
-  if (!(x > 0) || !(x < 1)) return 0;
-  return -x * Math.log2(x) - (1 - x) * Math.log2(1 - x);
-}
+export { binaryEntropy };
 
 const poisson = (k: number, m: number) => {
   let f = 1;

@@ -8,6 +8,7 @@
 //   option8   "Cascade opt. (8)": a = log2(1/p) - 1/2, k1 = 2^ceil(a), k2 = 2^ceil((a+12)/2),
 //             k3 = 4096, k_i = n/2, 14 passes.
 // Passes with k = n/2 are BICONF-like (a random half and its complement; Sugimoto & Yamazaki 2000).
+import { binaryEntropy } from '../keyrate/entropy.ts';
 
 export type CascadeVariant = 'original' | 'yanetal' | 'option7' | 'option8';
 export const CASCADE_VARIANTS: readonly CascadeVariant[] = ['original', 'yanetal', 'option7', 'option8'];
@@ -59,11 +60,7 @@ export function cascadePassGroups(v: CascadeVariant, qber: number, n: number, co
   return ends;
 }
 
-/** Binary entropy h(p) in bits. */
-export function binaryEntropy(p: number): number {
-  if (p <= 0 || p >= 1) return 0;
-  return -p * Math.log2(p) - (1 - p) * Math.log2(1 - p);
-}
+export { binaryEntropy };
 
 /** Reconciliation efficiency f = disclosed / (n h(p)) (Demystifying Cascade, eq. (1)). */
 export function reconciliationEfficiency(disclosedBits: number, n: number, qber: number): number {

@@ -21,6 +21,7 @@ import { estimateBb84BeforeEc, estimateBb84Final, type Bb84EstimationConfig } fr
 import { siftBb84Detector, siftBb84Source, type Bb84SiftResult } from './sifting-bb84.ts';
 import { warmToeplitz } from './toeplitz.ts';
 import { Laps, tailCorrecting, tailReference, tallyFlips, type TailResult } from './pipeline-core.ts';
+import { binaryEntropy } from '../keyrate/entropy.ts';
 
 export const STAGES = ['sift', 'estimate', 'cascade', 'verify', 'pa'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -80,7 +81,7 @@ export interface Bb84PartyResult {
   cpuTimings: Record<Stage, number>;
 }
 
-const h2 = (p: number) => (p <= 0 || p >= 1 ? 0 : -p * Math.log2(p) - (1 - p) * Math.log2(1 - p));
+const h2 = binaryEntropy;
 
 class StageClock {
   readonly timings = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;

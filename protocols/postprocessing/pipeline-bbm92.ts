@@ -22,6 +22,7 @@ import { fieldOf, isNat, isU32, packFlags, SessionAbort, unpackFlags } from './a
 import { type Bbm92Frame, siftBbm92Announcer, siftBbm92Responder } from './sifting-bbm92.ts';
 import { estimateBbm92BeforeEc, estimateBbm92Final, type Bbm92EstimationConfig } from './estimation-bbm92.ts';
 import { Laps, tailCorrecting, tailReference, tallyFlips } from './pipeline-core.ts';
+import { binaryEntropy } from '../keyrate/entropy.ts';
 
 export const BBM92_STAGES = ['sift', 'estimate', 'cascade', 'verify', 'pa'] as const;
 export type Bbm92Stage = (typeof BBM92_STAGES)[number];
@@ -77,7 +78,7 @@ export interface Bbm92PartyResult {
   cpuTimings: Record<Bbm92Stage, number>;
 }
 
-const h2 = (p: number) => (p <= 0 || p >= 1 ? 0 : -p * Math.log2(p) - (1 - p) * Math.log2(1 - p));
+const h2 = binaryEntropy;
 const bitAt = (k: BitString, j: number) => (k.words[j >>> 5] >>> (j & 31)) & 1;
 
 /** The QBER sample of the sifted key: a systematic sample from a random offset (role a draws it). */

@@ -25,6 +25,7 @@ import { fieldOf, isNat, isU32, packFlags, SessionAbort, unpackFlags } from './a
 import { announceMdiRelay, siftMdiSource } from './sifting-mdi.ts';
 import { estimateMdiBeforeEc, estimateMdiFinal } from './estimation-mdi.ts';
 import { tailCorrecting, tailReference, tallyFlips } from './pipeline-core.ts';
+import { binaryEntropy } from '../keyrate/entropy.ts';
 
 export interface MdiPartyConfig {
   pulses: number;
@@ -63,7 +64,7 @@ export interface MdiPartyResult {
   timings: Record<'sift' | 'estimate' | 'cascade' | 'verify' | 'pa', number>;
 }
 
-const h2 = (p: number) => (p <= 0 || p >= 1 ? 0 : -p * Math.log2(p) - (1 - p) * Math.log2(1 - p));
+const h2 = binaryEntropy;
 
 function wrap(ch: ClassicalChannel, keys: AuthKeySource | undefined, cfg: MdiPartyConfig, role: 'initiator' | 'responder', label: string): ClassicalChannel {
   if (cfg.unauthenticated) return ch;
