@@ -5,9 +5,10 @@
 // (moreTypes: typed arrays survive), cut into chunks of CHUNK_BYTES (well under NATS max_payload),
 // and sent as `session.frame` {from, seq, part, parts, data}. The receiver checks that chunks arrive
 // in sequence (NATS keeps one publisher's order on one subject; a gap means a lost frame and closes
-// the stream). Every WINDOW_BYTES the sender asks the receiver for an ack on the same subject, so at
-// most one window is in flight: a slow receiver slows the sender instead of being cut off by the
-// server as a slow consumer. A `close` frame ends the peer's stream (abort propagation).
+// the stream). Every WINDOW_BYTES the sender asks the receiver for an ack on the same subject and
+// keeps at most WINDOWS_IN_FLIGHT windows unacknowledged: a slow receiver slows the sender instead
+// of being cut off by the server as a slow consumer, and the sender keeps publishing while the
+// receiver works through the previous window (one ack round trip per window stalled both before). A `close` frame ends the peer's stream (abort propagation).
 import { Packr } from 'msgpackr';
 import type { ActorHost } from '../host.ts';
 import type { Subscription } from '../bus.ts';
@@ -17,8 +18,11 @@ import type { StreamFrame } from '../../actors/sessions/session.messages.ts';
 import '../../actors/sessions/session.messages.ts';
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, bundleStrings: false, moreTypes: true });
-export const CHUNK_BYTES = 256 * 1024;
+// Under the codec's 1 MB frame cap with room for the envelope: fewer frames to encode, validate and decode.
+export const CHUNK_BYTES = 768 * 1024;
 const WINDOW_BYTES = 4 * 1024 * 1024;
+/** At most this many windows (12 MB) wait for their ack: well under nats-server's 64 MB slow-consumer limit. */
+const WINDOWS_IN_FLIGHT = 3;
 
 interface Waiter { resolve: (m: PpMessage) => void; reject: (e: Error) => void }
 
@@ -105,6 +109,8 @@ function concatBytes(parts: Uint8Array[]): Uint8Array {
 export class StreamSender {
   private seq = 0;
   private unacked = 0;
+  /** Acks of the windows in flight, oldest first. */
+  private acks: Promise<unknown>[] = [];
   private chain: Promise<void> = Promise.resolve();
   private closed?: string;
 
@@ -129,7 +135,10 @@ export class StreamSender {
       this.unacked += data.length;
       if (this.unacked >= WINDOW_BYTES) {
         this.unacked = 0;
-        await this.host.request(this.subject, 'session.frame', { from: this.me, seq, part: 0, parts: 1, ping: true }, { timeoutMs: this.ackTimeoutMs });
+        const ack = this.host.request(this.subject, 'session.frame', { from: this.me, seq, part: 0, parts: 1, ping: true }, { timeoutMs: this.ackTimeoutMs });
+        ack.catch(() => undefined); // awaited below once it is the oldest; a later one is awaited by the next window
+        this.acks.push(ack);
+        if (this.acks.length >= WINDOWS_IN_FLIGHT) await this.acks.shift();
       }
     }
   }
