@@ -9,7 +9,7 @@
 // keeps at most WINDOWS_IN_FLIGHT windows unacknowledged: a slow receiver slows the sender instead
 // of being cut off by the server as a slow consumer, and the sender keeps publishing while the
 // receiver works through the previous window (one ack round trip per window stalled both before). A `close` frame ends the peer's stream (abort propagation).
-import { Packr } from 'msgpackr';
+import { Packr, addExtension } from 'msgpackr';
 import type { ActorHost } from '../host.ts';
 import type { Subscription } from '../bus.ts';
 import type { ClassicalChannel, PpMessage } from '../../protocols/postprocessing/channel.ts';
@@ -18,6 +18,38 @@ import type { StreamFrame } from '../../actors/sessions/session.messages.ts';
 import '../../actors/sessions/session.messages.ts';
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, bundleStrings: false, moreTypes: true });
+
+/** A large Uint32Array whose values all fit 16 bits (the fabric's slot deltas: a few hundred at
+ *  most), sent as 2 bytes a value and decoded back to the same Uint32Array: half the bytes to
+ *  encode, carry through NATS and copy on the way. Private to this file's packr. */
+class Narrow16 { constructor(readonly values: Uint16Array) {} }
+addExtension({
+  Class: Narrow16, type: 0x31,
+  pack: (n: Narrow16) => new Uint8Array(n.values.buffer, n.values.byteOffset, n.values.byteLength),
+  unpack: (b: Uint8Array) => {
+    if (b.length % 2 !== 0) throw new Error('narrowed Uint32Array: odd byte length');
+    const u16 = new Uint16Array(b.length / 2);
+    new Uint8Array(u16.buffer).set(b);
+    return new Uint32Array(u16);
+  },
+});
+const NARROW_MIN = 4096;
+
+function fits16(a: Uint32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i]! > 0xffff) return false;
+  return true;
+}
+
+/** `msg` with its large top-level Uint32Arrays of 16-bit values narrowed for the wire. */
+function narrowed(msg: PpMessage): PpMessage {
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(msg)) {
+    if (!(v instanceof Uint32Array) || v.length < NARROW_MIN || !fits16(v)) continue;
+    out ??= { ...msg };
+    out[k] = new Narrow16(new Uint16Array(v));
+  }
+  return (out ?? msg) as PpMessage;
+}
 // Under the codec's 1 MB frame cap with room for the envelope: fewer frames to encode, validate and decode.
 export const CHUNK_BYTES = 768 * 1024;
 const WINDOW_BYTES = 4 * 1024 * 1024;
@@ -119,7 +151,7 @@ export class StreamSender {
   /** Queue one message; resolves once it is handed to NATS (and the window allows). */
   send(msg: PpMessage): Promise<void> {
     if (this.closed !== undefined) return Promise.reject(new ChannelClosedError(this.closed));
-    const bytes = packr.pack(msg) as Uint8Array;
+    const bytes = packr.pack(narrowed(msg)) as Uint8Array;
     const p = this.chain.then(() => this.transmit(bytes));
     this.chain = p.catch(() => undefined);
     return p;

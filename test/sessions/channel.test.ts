@@ -41,6 +41,20 @@ test('messages arrive in order with their typed arrays; a 6 MB message is chunke
   t.is((await a.receive()).n, 301);
 });
 
+test('large Uint32Arrays arrive as Uint32Arrays with their values, whether or not they fit 16 bits', async (t) => {
+  const { a, b } = await pair('s3');
+  const small = new Uint32Array(200_000).map((_, i) => (i * 7919) % 65536);
+  const wide = small.slice(); wide[123_456] = 65536;
+  const view = new Uint32Array(small.buffer, 4 * 1000, 50_000);
+  await a.send({ type: 'deltas', small, wide, view, tiny: new Uint32Array([1, 2, 3]) });
+  const m = await b.receive();
+  for (const k of ['small', 'wide', 'view', 'tiny']) t.true(m[k] instanceof Uint32Array, k);
+  t.deepEqual(m.small, small);
+  t.deepEqual(m.wide, wide);
+  t.deepEqual(m.view, view);
+  t.deepEqual(m.tiny, new Uint32Array([1, 2, 3]));
+});
+
 test('closing one end rejects the pending receive of the other with the reason', async (t) => {
   const { a, b } = await pair('s2');
   const pending = b.receive();
