@@ -55,6 +55,20 @@ test('large Uint32Arrays arrive as Uint32Arrays with their values, whether or no
   t.deepEqual(m.tiny, new Uint32Array([1, 2, 3]));
 });
 
+test('large Uint8Arrays of bits arrive as Uint8Arrays with their values, whatever their length, offset or content', async (t) => {
+  const { a, b } = await pair('s4');
+  const bits = new Uint8Array(100_003).map((_, i) => ((i * 2654435761) >>> 13) & 1);
+  const notBits = bits.slice(); notBits[77_777] = 2;
+  const odd = bits.subarray(5, 60_000);
+  await a.send({ type: 'bits', bits, notBits, odd, ones: new Uint8Array(8192).fill(1) });
+  const m = await b.receive();
+  for (const k of ['bits', 'notBits', 'odd', 'ones']) t.true(m[k] instanceof Uint8Array, k);
+  t.deepEqual(m.bits, bits);
+  t.deepEqual(m.notBits, notBits);
+  t.deepEqual(m.odd, odd);
+  t.deepEqual(m.ones, new Uint8Array(8192).fill(1));
+});
+
 test('closing one end rejects the pending receive of the other with the reason', async (t) => {
   const { a, b } = await pair('s2');
   const pending = b.receive();
