@@ -68,6 +68,9 @@ export function participantsOf(plan: Plan): Participant[] {
  *  sessions of any size; the grace only absorbs a heartbeat this (loaded) server dequeues late. */
 export const DOWN_GRACE_MS = 2000;
 
+/** Fabric messages (about 1 M detections each) sampled ahead of the ones still being sent. */
+const FABRIC_IN_FLIGHT = 4;
+
 const STAGE_FOR_TM: Record<string, string> = { switching: 'switching', calibrating: 'calibrating', running: 'running', 'post-processing': 'running', staged: 'staging', committing: 'committing', aborting: 'releasing' };
 
 export function startSessionServer(host: ActorHost, topology: Topology, opts: SessionServerOptions = {}): { stop(): void } {
@@ -131,14 +134,21 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
     const senders = new Map<string, StreamSender>();
     const sender = (n: string) => { let s = senders.get(n); if (!s) { s = new StreamSender(host, `fabric.${input.plan.sessionId}.${n}`, 'fabric'); senders.set(n, s); } return s; };
     let lastReport = Date.now();
+    // Sample the next frame while earlier ones are still going out (a sender waiting for a window's
+    // ack leaves this thread idle otherwise); at most FABRIC_IN_FLIGHT messages are queued.
+    const inflight: Promise<void>[] = [];
     for (const d of run.deliveries) {
       if (signal.aborted) { for (const s of senders.values()) s.close('session aborted'); throw new Error('aborted'); }
-      await sender(d.node).send(d.msg);
+      const sent = sender(d.node).send(d.msg);
+      sent.catch(() => undefined); // awaited below, in order
+      inflight.push(sent);
+      if (inflight.length > FABRIC_IN_FLIGHT) await inflight.shift();
       if (Date.now() - lastReport > 1000) {
         lastReport = Date.now();
         notify(input.plan.requestId, 'qkd.progress', { requestId: input.plan.requestId, sessionId: input.plan.sessionId, stage: 'sampling', detail: { detections: run.detections() } });
       }
     }
+    await Promise.all(inflight);
     await Promise.all([...senders.values()].map((s) => s.drain()));
     return { detections: run.detections(), seed, link: run.link };
   });
