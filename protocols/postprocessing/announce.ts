@@ -34,12 +34,30 @@ function bytesAsWords(v: ArrayLike<number>, n: number): Uint32Array | null {
   return new Uint32Array(v.buffer, v.byteOffset, n >>> 2);
 }
 
-/** Unpack n flags. */
+/** Four 0/1 bytes (one little-endian u32) from a nibble of flags. */
+const SPREAD = Uint32Array.from({ length: 16 }, (_, x) => (x & 1) | (x & 2) << 7 | (x & 4) << 14 | (x & 8) << 21);
+
+/** Unpack n flags (little-endian: four at a time from a nibble table). */
 export function unpackFlags(words: Uint32Array, n: number): Uint8Array {
   if (words.length < (n + 31) >>> 5) throw new RangeError(`unpackFlags: ${words.length} words cannot hold ${n} flags`);
   const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = (words[i >>> 5] >>> (i & 31)) & 1;
+  let i = 0;
+  if (LITTLE_ENDIAN) {
+    const q = new Uint32Array(out.buffer, 0, n >>> 2);
+    for (let j = 0; j < q.length; j++) q[j] = SPREAD[(words[j >>> 3]! >>> ((j & 7) << 2)) & 0xf]!;
+    i = q.length << 2;
+  }
+  for (; i < n; i++) out[i] = (words[i >>> 5] >>> (i & 31)) & 1;
   return out;
+}
+
+/** Every value of `v` is 0 or 1 (a flag column packFlags carries without loss). */
+export function isFlagColumn(v: Uint8Array): boolean {
+  const q = bytesAsWords(v, v.length);
+  let i = 0;
+  if (q) { for (; i < q.length; i++) if (q[i]! & 0xfefefefe) return false; i <<= 2; }
+  for (; i < v.length; i++) if (v[i]! > 1) return false;
+  return true;
 }
 
 /** Pack 2-bit codes (0..3), 16 to a word. */

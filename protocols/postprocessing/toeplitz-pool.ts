@@ -9,7 +9,8 @@
 // its last power-of-two level and the radix-3 level split in two ranges; see toeplitz.ts)
 // All data lives in one shared WasmMemory; nothing is copied between threads.
 // Workers are unref'd while idle so they never keep a process alive.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../ts-worker.ts';
 import { kernelModule, type Layout, type WasmMemory } from './ntt-wasm.ts';
 import type { WorkerRequest, WorkerTask } from './toeplitz-worker.ts';
 
@@ -25,12 +26,8 @@ class ToeplitzPool {
 
   constructor(size: number) {
     const url = new URL('./toeplitz-worker.ts', import.meta.url);
-    // Node 20 does not carry the parent's module hooks into workers, so a worker running from
-    // TypeScript source registers tsx itself before importing its entry file.
-    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`
-      + `.catch((e) => { console.error(e); process.exit(1); });`;
     for (let i = 0; i < size; i++) {
-      const w = new Worker(boot, { eval: true });
+      const w = startTsWorker(url);
       w.on('message', (m: { id: number; ok: boolean; error?: string }) => {
         const p = this.pending.get(m.id);
         if (!p) return;

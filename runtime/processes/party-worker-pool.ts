@@ -12,7 +12,8 @@
 // and never reaches the node's own event loop. Idle workers are unref'd (they never keep a process
 // alive) and end after SPARE_IDLE_MS unused, so a node between sessions holds no extra thread.
 import { randomBytes } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../../protocols/ts-worker.ts';
 import type { ClassicalChannel } from '../../protocols/postprocessing/channel.ts';
 import type { PartyIo } from '../../actors/sessions/party-roles.ts';
 import type { Staged } from '../../actors/sessions/party-machine.ts';
@@ -44,10 +45,7 @@ export class PartyWorkerPool {
   constructor(private readonly entry: URL = ENTRY, private readonly spareIdleMs = SPARE_IDLE_MS) {}
 
   private spawn(): Slot {
-    // Node 20 does not carry the parent's module hooks into workers: register tsx, then import the entry.
-    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(this.entry.href)}); })`
-      + `.catch((e) => { setImmediate(() => { throw e; }); });`;
-    const worker = new Worker(boot, { eval: true });
+    const worker = startTsWorker(this.entry);
     const slot: Slot = { worker, ready: Promise.resolve(), exited: false, runs: 0 };
     slot.ready = new Promise<void>((resolve, reject) => {
       const onMsg = (m: FromWorker) => { if (m.op === 'ready') { worker.off('message', onMsg); resolve(); } };

@@ -10,6 +10,8 @@
 // of being cut off by the server as a slow consumer, and the sender keeps publishing while the
 // receiver works through the previous window (one ack round trip per window stalled both before). A `close` frame ends the peer's stream (abort propagation).
 import { Packr, addExtension } from 'msgpackr';
+import { wordsFor } from '../../protocols/bits.ts';
+import { isFlagColumn, packFlags, unpackFlags } from '../../protocols/postprocessing/announce.ts';
 import type { ActorHost } from '../host.ts';
 import type { Subscription } from '../bus.ts';
 import type { ClassicalChannel, PpMessage } from '../../protocols/postprocessing/channel.ts';
@@ -35,51 +37,21 @@ addExtension({
 });
 const NARROW_MIN = 4096;
 
-/** A large Uint8Array of 0/1 values (bases, bits) sent as 1 bit a value, decoded back to the same
- *  Uint8Array. Wire: u32 LE length, then the bits, value i at bit i % 8 of byte i / 8. */
-class Bits { constructor(readonly length: number, readonly packed: Uint8Array) {} }
+/** A large Uint8Array of 0/1 values (bases, bits) sent as 1 bit a value (announce.ts packFlags:
+ *  32 to a word, LSB first), decoded back to the same Uint8Array. Wire: u32 LE length, then the words. */
+class Bits { constructor(readonly length: number, readonly words: Uint32Array) {} }
 addExtension({
   Class: Bits, type: 0x32,
-  pack: (b: Bits) => { const out = new Uint8Array(4 + b.packed.length); new DataView(out.buffer).setUint32(0, b.length, true); out.set(b.packed, 4); return out; },
+  pack: (b: Bits) => { const out = new Uint8Array(4 + b.words.byteLength); new DataView(out.buffer).setUint32(0, b.length, true); out.set(new Uint8Array(b.words.buffer, b.words.byteOffset, b.words.byteLength), 4); return out; },
   unpack: (b: Uint8Array) => {
     if (b.length < 4) throw new Error('bit-packed Uint8Array: no length');
     const n = new DataView(b.buffer, b.byteOffset, b.length).getUint32(0, true);
-    if (b.length - 4 !== Math.ceil(n / 8)) throw new Error(`bit-packed Uint8Array: ${b.length - 4} bytes for ${n} values`);
-    return unpackBits(b.subarray(4), n);
+    if (b.length - 4 !== wordsFor(n) * 4) throw new Error(`bit-packed Uint8Array: ${b.length - 4} bytes for ${n} values`);
+    const words = new Uint32Array(wordsFor(n));
+    new Uint8Array(words.buffer).set(b.subarray(4));
+    return unpackFlags(words, n);
   },
 });
-const LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-/** Four 0/1 bytes (one u32, little-endian) from a nibble. */
-const SPREAD = Uint32Array.from({ length: 16 }, (_, x) => (x & 1) | (x & 2) << 7 | (x & 4) << 14 | (x & 8) << 21);
-
-/** 8 values a byte, or undefined when a value is not 0 or 1. Word-wide: four values per u32. */
-function packBits(a: Uint8Array): Uint8Array | undefined {
-  const n = a.length, out = new Uint8Array(Math.ceil(n / 8));
-  let i = 0;
-  if (LE && a.byteOffset % 4 === 0) {
-    const w = new Uint32Array(a.buffer, a.byteOffset, n >>> 3 << 1);
-    for (let j = 0; j < w.length; j += 2) {
-      const x = w[j]!, y = w[j + 1]!;
-      if ((x | y) & 0xfefefefe) return undefined;
-      out[j >>> 1] = ((x | x >>> 7 | x >>> 14 | x >>> 21) & 0xf) | ((y | y >>> 7 | y >>> 14 | y >>> 21) & 0xf) << 4;
-    }
-    i = w.length * 4;
-  }
-  for (; i < n; i++) { const v = a[i]!; if (v > 1) return undefined; out[i >>> 3]! |= v << (i & 7); }
-  return out;
-}
-
-function unpackBits(p: Uint8Array, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let i = 0;
-  if (LE) {
-    const w = new Uint32Array(out.buffer, 0, n >>> 3 << 1);
-    for (let j = 0; j < w.length; j++) w[j] = SPREAD[(p[j >>> 1]! >>> ((j & 1) << 2)) & 0xf]!;
-    i = w.length * 4;
-  }
-  for (; i < n; i++) out[i] = (p[i >>> 3]! >>> (i & 7)) & 1;
-  return out;
-}
 
 function fits16(a: Uint32Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i]! > 0xffff) return false;
@@ -92,7 +64,7 @@ function narrowed(msg: PpMessage): PpMessage {
   for (const [k, v] of Object.entries(msg)) {
     let wire: unknown;
     if (v instanceof Uint32Array && v.length >= NARROW_MIN && fits16(v)) wire = new Narrow16(new Uint16Array(v));
-    else if (v instanceof Uint8Array && !(v instanceof Buffer) && v.length >= NARROW_MIN) { const p = packBits(v); if (p) wire = new Bits(v.length, p); }
+    else if (v instanceof Uint8Array && !(v instanceof Buffer) && v.length >= NARROW_MIN && isFlagColumn(v)) wire = new Bits(v.length, packFlags(v));
     if (wire === undefined) continue;
     out ??= { ...msg };
     out[k] = wire;
