@@ -178,10 +178,10 @@ export function createFiniteEngine(opts: FiniteEngineOptions = {}): FiniteEngine
           // Shorter runs need other settings (finite-size effects move the optimum, Wang, Xu, Lo
           // PRX 9, 041012 (2019)): optimise from them, asymmetric as the calibrated links are.
           const result = mdiPredict({ link, pulses, params: given, f });
-          if (result.secretBits > 0) return { result, paramsSource: 'table', engine: 'keyrate/mdi with the calibration\'s pre-computed parameters' };
+          const asGiven: EnginePrediction = { result, paramsSource: 'table', engine: 'keyrate/mdi with the calibration\'s pre-computed parameters' };
+          if (result.secretBits > 0) return asGiven;
           const best = mdiOptimise({ link, pulses, f, start: given, symmetric: false, maxEvals: 1200 });
-          if (mdiObjective(best) <= mdiObjective(result)) return { result, paramsSource: 'table', engine: 'keyrate/mdi with the calibration\'s pre-computed parameters' };
-          return { result: best, paramsSource: 'optimised', engine: 'keyrate/mdiOptimise from the calibration\'s parameters' };
+          return mdiObjective(best) > mdiObjective(result) ? { result: best, paramsSource: 'optimised', engine: 'keyrate/mdiOptimise from the calibration\'s parameters' } : asGiven;
         }
         // The table's MDI rows are indexed by end-to-end loss (fibre + components, no detector), split evenly.
         const eta = table?.assumptions.etaDet ?? 1;
