@@ -7,24 +7,21 @@
 // verify -> final estimate with the bits Cascade disclosed -> Toeplitz PA to that length.
 // Leak accounting (Lim et al. 2014 Eq. 1): lambda_EC = Cascade's disclosed parities; the
 // verification hash is the log2(2/eps_cor) term of Eq. 1, so it is not counted twice.
-import type { BitString } from '../bits.ts';
 import type { Rng } from '../rng.ts';
 import { DEFAULT_EPS, type SecurityParams } from '../keyrate/bb84-lim.ts';
 import type { KeyRateResult } from '../keyrate/types.ts';
 import type { Bb84SourceParams } from '../physics/bb84-model.ts';
 import type { Bb84DetectorFrame, Bb84SourceFrame } from '../physics/sampler-bb84.ts';
-import { authenticatedChannel } from './authenticated-channel.ts';
 import type { CascadeVariant } from './cascade-variants.ts';
 import type { ClassicalChannel } from './channel.ts';
 import type { AuthKeySource } from './key-source.ts';
 import { estimateBb84BeforeEc, estimateBb84Final, type Bb84EstimationConfig } from './estimation-bb84.ts';
 import { siftBb84Detector, siftBb84Source, type Bb84SiftResult } from './sifting-bb84.ts';
 import { warmToeplitz } from './toeplitz.ts';
-import { Laps, tailCorrecting, tailReference, tallyFlips, type TailResult } from './pipeline-core.ts';
+import { type PartyResult, secureChannel, type Stage, StageClock, STAGES, tailCorrecting, tailReference, tallyFlips, type TailResult } from './pipeline-core.ts';
 import { binaryEntropy } from '../keyrate/entropy.ts';
 
-export const STAGES = ['sift', 'estimate', 'cascade', 'verify', 'pa'] as const;
-export type Stage = (typeof STAGES)[number];
+export { type Stage, STAGES };
 
 export interface Bb84PartyConfig {
   /** Pulses of the run (public). */
@@ -68,33 +65,12 @@ export interface Bb84SessionStats {
   cascadeRounds: number;
 }
 
-export interface Bb84PartyResult {
-  /** Final secret key (l_sec bits). */
-  key: BitString;
-  /** The error-corrected key PA was applied to (kept for checks; drop it in production). */
-  reconciled: BitString;
-  stats: Bb84SessionStats;
-  estimate: KeyRateResult;
-  /** Milliseconds per stage on this party's clock. */
-  timings: Record<Stage, number>;
-  /** Process CPU milliseconds during each stage (both halves and PA workers when in one process). */
-  cpuTimings: Record<Stage, number>;
-}
+export type Bb84PartyResult = PartyResult<Bb84SessionStats>;
 
 const h2 = binaryEntropy;
 
-class StageClock {
-  readonly timings = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
-  readonly cpu = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
-  private laps = new Laps();
-  lap(stage: Stage): void { const l = this.laps.lap(); this.timings[stage] += l.wall; this.cpu[stage] += l.cpu; }
-}
-
-function secure(ch: ClassicalChannel, cfg: Bb84PartyConfig, role: 'initiator' | 'responder') {
-  if (cfg.unauthenticated) return { ch, used: () => 0 };
-  const a = authenticatedChannel(ch, cfg.authKeys, { role, label: cfg.label });
-  return { ch: a as ClassicalChannel, used: () => a.keyBitsUsed };
-}
+const secure = (ch: ClassicalChannel, cfg: Bb84PartyConfig, role: 'initiator' | 'responder') =>
+  secureChannel(ch, cfg.authKeys, { role, label: cfg.label, unauthenticated: cfg.unauthenticated });
 
 function estimationConfig(cfg: Bb84PartyConfig): Bb84EstimationConfig {
   return { source: cfg.source, eps: cfg.eps ?? DEFAULT_EPS };
@@ -158,7 +134,7 @@ export async function runBb84Detector(channel: ClassicalChannel, frames: readonl
 }
 
 function finish(sift: Bb84SiftResult, qberEstimate: number, tail: TailResult, clock: StageClock, authKeyBits: number): Bb84PartyResult {
-  Object.assign(clock.timings, tail.timings); Object.assign(clock.cpu, tail.cpuTimings);
+  clock.finish(tail);
   const errors = tail.errors.reduce((a, b) => a + b, 0);
   return {
     key: tail.key, reconciled: tail.reconciled, estimate: tail.final, timings: clock.timings, cpuTimings: clock.cpu,

@@ -4,17 +4,41 @@
 //     hash and the Toeplitz seed (from its QRNG);
 //   correcting side (Bob / the second source): corrects its key, reports its error tallies.
 //   B->A ec.stats {errors}   per-class counts of the bits Cascade flipped (sent after verification)
-import type { BitString } from '../bits.ts';
+// Also the pieces the protocol pipelines share before the tail: stage clock, channel
+// authentication, the systematic QBER sample of a sifted key.
+//   A->B <p>.sample {offset, stride, count, bits}   systematic sample of the sifted key (p: bbm92, mdi)
+//   B->A <p>.sampleResult {errors}
+import { type BitString, getBit } from '../bits.ts';
 import type { Rng } from '../rng.ts';
 import type { KeyRateResult } from '../keyrate/types.ts';
+import { authenticatedChannel } from './authenticated-channel.ts';
 import { cascadeAlice, cascadeBob } from './cascade.ts';
 import type { CascadeVariant } from './cascade-variants.ts';
 import { type ClassicalChannel, expectMessage, ProtocolError } from './channel.ts';
+import type { AuthKeySource } from './key-source.ts';
 import { verifyKeyAlice, verifyKeyBob } from './verification.ts';
-import { SessionAbort } from './announce.ts';
+import { fieldOf, isNat, isU32, packFlags, SessionAbort, unpackFlags } from './announce.ts';
 import { paReceiver, paSender } from './pipeline-pa.ts';
 
 export interface TailTimings { cascade: number; verify: number; pa: number }
+
+/** The stages every two-party pipeline times (BB84, BBM92). */
+export const STAGES = ['sift', 'estimate', 'cascade', 'verify', 'pa'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** A two-party pipeline's result for one half. */
+export interface PartyResult<S> {
+  /** Final secret key (l_sec bits). */
+  key: BitString;
+  /** The error-corrected key PA was applied to (kept for checks; drop it in production). */
+  reconciled: BitString;
+  stats: S;
+  estimate: KeyRateResult;
+  /** Milliseconds per stage on this party's clock. */
+  timings: Record<Stage, number>;
+  /** Process CPU milliseconds during each stage (both halves and PA workers when in one process). */
+  cpuTimings: Record<Stage, number>;
+}
 
 /** Wall and process CPU milliseconds between laps (CPU is process-wide: it includes the peer's
  *  half and the PA worker threads when both run in one process). */
@@ -27,6 +51,56 @@ export class Laps {
     this.w = now; this.c = cu;
     return r;
   }
+}
+
+/** Wall and CPU milliseconds per stage, summed over laps; the tail's stages are copied in by finish(). */
+export class StageClock {
+  readonly timings = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
+  readonly cpu = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
+  private laps = new Laps();
+  lap(stage: Stage): void { const l = this.laps.lap(); this.timings[stage] += l.wall; this.cpu[stage] += l.cpu; }
+  /** Take the tail's own stage times. */
+  finish(tail: TailResult): void { Object.assign(this.timings, tail.timings); Object.assign(this.cpu, tail.cpuTimings); }
+}
+
+/** Wrap a channel in Wegman–Carter authentication (unless unauthenticated); used() = key bits spent so far. */
+export function secureChannel(ch: ClassicalChannel, keys: AuthKeySource | undefined, opts: { role: 'initiator' | 'responder'; label: string; unauthenticated?: boolean }): { ch: ClassicalChannel; used: () => number } {
+  if (opts.unauthenticated) return { ch, used: () => 0 };
+  if (!keys) throw new RangeError(`${opts.label}: authentication keys missing (or set unauthenticated)`);
+  const a = authenticatedChannel(ch, keys, { role: opts.role, label: opts.label });
+  return { ch: a, used: () => a.keyBitsUsed };
+}
+
+export interface QberSample { count: number; errors: number; offset: number; stride: number }
+
+/**
+ * The QBER sample of a sifted key: bits offset + i stride (i < count) from a random offset, so a
+ * systematic sample spread over the whole key; role a draws the offset and discloses its bits,
+ * role b counts the differences. Default size min(n/100, 4000). The bits are public: callers add
+ * count to the EC leak. `type` prefixes the messages (bbm92, mdi); `who` names the caller in errors.
+ */
+export async function sampleQber(ch: ClassicalChannel, key: BitString, opts: { type: string; who: string; role: 'a' | 'b'; random?: Rng; sampleBits?: number }): Promise<QberSample> {
+  const n = key.length;
+  if (opts.role === 'a') {
+    if (!opts.random) throw new RangeError(`${opts.who}: role a needs a random source`);
+    const count = Math.min(n, opts.sampleBits ?? Math.min(Math.floor(n / 100), 4000));
+    const stride = count > 0 ? Math.floor(n / count) : 1, offset = count > 0 ? opts.random.nextInt(stride) : 0;
+    const bits = new Uint8Array(count);
+    for (let i = 0; i < count; i++) bits[i] = getBit(key, offset + i * stride);
+    await ch.send({ type: `${opts.type}.sample`, offset, stride, count, bits: packFlags(bits) });
+    const errors = fieldOf<number>(await expectMessage(ch, `${opts.type}.sampleResult`), 'errors', (v) => isNat(v) && (v as number) <= count, 'an error count');
+    return { count, errors, offset, stride };
+  }
+  const m = await expectMessage(ch, `${opts.type}.sample`);
+  const count = fieldOf<number>(m, 'count', (v) => isNat(v) && (v as number) <= n, 'a sample size');
+  const stride = fieldOf<number>(m, 'stride', (v) => isNat(v) && (v as number) >= 1, 'a stride');
+  const offset = fieldOf<number>(m, 'offset', (v) => isNat(v) && (v as number) < stride, 'an offset');
+  if (count > 0 && offset + (count - 1) * stride >= n) throw new SessionAbort('sift', `${opts.type}.sample: positions outside the key`);
+  const theirs = unpackFlags(fieldOf<Uint32Array>(m, 'bits', isU32, 'a Uint32Array'), count);
+  let errors = 0;
+  for (let i = 0; i < count; i++) errors += theirs[i] ^ getBit(key, offset + i * stride);
+  await ch.send({ type: `${opts.type}.sampleResult`, errors });
+  return { count, errors, offset, stride };
 }
 
 export interface TailResult {

@@ -17,14 +17,12 @@ import type { Rng } from '../rng.ts';
 import type { KeyRateResult } from '../keyrate/types.ts';
 import type { MdiParams, MdiSecurity } from '../keyrate/mdi-finite.ts';
 import type { MdiRelayFrame, MdiSourceFrame } from '../physics/sampler-mdi.ts';
-import { authenticatedChannel } from './authenticated-channel.ts';
-import { type ClassicalChannel, expectMessage } from './channel.ts';
+import type { ClassicalChannel } from './channel.ts';
 import type { AuthKeySource } from './key-source.ts';
 import type { CascadeVariant } from './cascade-variants.ts';
-import { fieldOf, isNat, isU32, packFlags, SessionAbort, unpackFlags } from './announce.ts';
 import { announceMdiRelay, siftMdiSource } from './sifting-mdi.ts';
 import { estimateMdiBeforeEc, estimateMdiFinal } from './estimation-mdi.ts';
-import { tailCorrecting, tailReference, tallyFlips } from './pipeline-core.ts';
+import { sampleQber, secureChannel, tailCorrecting, tailReference, tallyFlips } from './pipeline-core.ts';
 import { binaryEntropy } from '../keyrate/entropy.ts';
 
 export interface MdiPartyConfig {
@@ -66,11 +64,8 @@ export interface MdiPartyResult {
 
 const h2 = binaryEntropy;
 
-function wrap(ch: ClassicalChannel, keys: AuthKeySource | undefined, cfg: MdiPartyConfig, role: 'initiator' | 'responder', label: string): ClassicalChannel {
-  if (cfg.unauthenticated) return ch;
-  if (!keys) throw new RangeError(`${label}: authentication keys missing (or set unauthenticated)`);
-  return authenticatedChannel(ch, keys, { role, label });
-}
+const wrap = (ch: ClassicalChannel, keys: AuthKeySource | undefined, cfg: MdiPartyConfig, role: 'initiator' | 'responder', label: string): ClassicalChannel =>
+  secureChannel(ch, keys, { role, label, unauthenticated: cfg.unauthenticated }).ch;
 
 /** The relay's half: announce the successful BSMs to both sources (relay is the initiator of both channels). */
 export async function runMdiRelay(toA: ClassicalChannel, toB: ClassicalChannel, frames: readonly MdiRelayFrame[], keys: { a?: AuthKeySource; b?: AuthKeySource; label: string; unauthenticated?: boolean }): Promise<number> {
@@ -87,26 +82,7 @@ export async function runMdiSource(relay: ClassicalChannel, peer: ClassicalChann
     const sift = await siftMdiSource(rch, pch, frames, cfg.role, cfg.pulses);
     const n = sift.key.length;
     // systematic QBER sample of the Z window (its bits are public: counted as leak)
-    let count: number, errors: number, offset: number, stride: number;
-    if (cfg.role === 'a') {
-      if (!cfg.random) throw new RangeError('runMdiSource: role a needs a random source');
-      count = Math.min(n, cfg.sampleBits ?? Math.min(Math.floor(n / 100), 4000));
-      stride = count > 0 ? Math.floor(n / count) : 1; offset = count > 0 ? cfg.random.nextInt(stride) : 0;
-      const bits = new Uint8Array(count);
-      for (let i = 0; i < count; i++) { const j = offset + i * stride; bits[i] = (sift.key.words[j >>> 5] >>> (j & 31)) & 1; }
-      await pch.send({ type: 'mdi.sample', offset, stride, count, bits: packFlags(bits) });
-      errors = fieldOf<number>(await expectMessage(pch, 'mdi.sampleResult'), 'errors', (v) => isNat(v) && (v as number) <= count, 'an error count');
-    } else {
-      const m = await expectMessage(pch, 'mdi.sample');
-      count = fieldOf<number>(m, 'count', (v) => isNat(v) && (v as number) <= n, 'a sample size');
-      stride = fieldOf<number>(m, 'stride', (v) => isNat(v) && (v as number) >= 1, 'a stride');
-      offset = fieldOf<number>(m, 'offset', (v) => isNat(v) && (v as number) < stride, 'an offset');
-      if (count > 0 && offset + (count - 1) * stride >= n) throw new SessionAbort('sift', 'mdi.sample: positions outside the key');
-      const theirs = unpackFlags(fieldOf<Uint32Array>(m, 'bits', isU32, 'a Uint32Array'), count);
-      errors = 0;
-      for (let i = 0; i < count; i++) { const j = offset + i * stride; errors += theirs[i] ^ ((sift.key.words[j >>> 5] >>> (j & 31)) & 1); }
-      await pch.send({ type: 'mdi.sampleResult', errors });
-    }
+    const { count, errors, offset, stride } = await sampleQber(pch, sift.key, { type: 'mdi', who: 'runMdiSource', role: cfg.role, random: cfg.random, sampleBits: cfg.sampleBits });
     const key = dropSample(sift.key, offset, stride, count);
     const siftMs = lap();
     const est = { params: cfg.params, security: cfg.security };
