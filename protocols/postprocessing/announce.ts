@@ -98,6 +98,11 @@ export class SessionAbort extends Error {
   constructor(readonly stage: string, reason: string) { super(`${stage}: ${reason}`); this.name = 'SessionAbort'; }
 }
 
+/** decodeDeltas for a received message: a malformed column is named by message and field. */
+export function decodeGaps(b: Uint8Array, n: number, type: string): Uint32Array {
+  try { return decodeDeltas(b, n); } catch (e) { throw new ProtocolError(`${type}: field 'deltas': ${(e as Error).message}`); }
+}
+
 /** Slot deltas as LEB128 varints (7 bits a byte, high bit = more): the gaps between clicks are
  *  mostly < 128 on a metro link, so an announcement costs ~1 byte per click instead of 4. */
 export function encodeDeltas(d: Uint32Array): Uint8Array {

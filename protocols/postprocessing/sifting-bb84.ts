@@ -10,7 +10,8 @@
 import { type BitString, wordsFor } from '../bits.ts';
 import { BASIS_X, BASIS_Z, type Bb84DetectorFrame, type Bb84SourceFrame } from '../physics/sampler-bb84.ts';
 import { type ClassicalChannel, expectMessage, ProtocolError } from './channel.ts';
-import { decodeDeltas, encodeDeltas, fieldOf, isNat, isNatArray, isU32, packCodes2, packFlags, unpackFlags } from './announce.ts';
+import { SlotCursor } from './slot-cursor.ts';
+import { decodeGaps, encodeDeltas, fieldOf, isNat, isNatArray, isU32, packCodes2, packFlags, unpackFlags } from './announce.ts';
 
 /** Per-intensity tallies, index 0 mu1, 1 mu2, 2 mu3. */
 export interface Bb84SiftCounts {
@@ -38,10 +39,6 @@ class KeyBuilder {
   done(): { key: BitString; keyIntensity: Uint8Array } {
     return { key: { length: this.n, words: this.words.slice(0, wordsFor(this.n)) }, keyIntensity: this.inten.slice(0, this.n) };
   }
-}
-
-function decodeGaps(b: Uint8Array, n: number, type: string): Uint32Array {
-  try { return decodeDeltas(b, n); } catch (e) { throw new ProtocolError(`${type}: field 'deltas': ${(e as Error).message}`); }
 }
 
 /** Whether the n varints of b are exactly the shortest (LEB128) encodings of `mine` from index 1
@@ -168,16 +165,7 @@ export async function siftBb84Detector(ch: ClassicalChannel, frames: readonly Bb
 /** Alice's half: look up her choices for Bob's clicks, announce them, disclose her Z bits. */
 export async function siftBb84Source(ch: ClassicalChannel, frames: readonly Bb84SourceFrame[]): Promise<Bb84SiftResult> {
   // Alice's records, walked in slot order while Bob's announcements arrive
-  let fi = 0, ii = 0;
-  while (fi < frames.length && frames[fi].deltas.length === 0) fi++;
-  let aSlot = fi < frames.length ? frames[fi].firstSlot : Infinity;
-  const advance = () => {
-    ii++;
-    if (fi < frames.length && ii < frames[fi].deltas.length) { aSlot += frames[fi].deltas[ii]; return; }
-    fi++; ii = 0;
-    while (fi < frames.length && frames[fi].deltas.length === 0) fi++;
-    aSlot = fi < frames.length ? frames[fi].firstSlot : Infinity;
-  };
+  const cur = new SlotCursor(frames);
   const cap = total(frames);
   const kb = new KeyBuilder(cap);
   const zBits = new Uint8Array(cap);
@@ -195,18 +183,19 @@ export async function siftBb84Source(ch: ClassicalChannel, frames: readonly Bb84
     const n = fieldOf<number>(msg, 'count', isNat, 'a count');
     const deltaBytes = fieldOf<Uint8Array>(msg, 'deltas', (v) => v instanceof Uint8Array, 'varint-coded deltas (Uint8Array)');
     // decoded only off the fast path (the fast path compares the varints with our own deltas in place)
-    let deltas: Uint32Array | null = ii === 0 && fi < frames.length ? null : decodeGaps(deltaBytes, n, msg.type);
+    const atFrameStart = cur.ii === 0 && cur.fi < frames.length;
+    let deltas: Uint32Array | null = atFrameStart ? null : decodeGaps(deltaBytes, n, msg.type);
     let slot = fieldOf<number>(msg, 'firstSlot', isNat, 'a slot index');
     const bWords = checkFlags(fieldOf<Uint32Array>(msg, 'basis', isU32, 'a Uint32Array'), n);
     let aBasis: Uint8Array, aInt: Uint8Array;
-    const mine = ii === 0 && fi < frames.length ? frames[fi] : undefined;
-    if (mine !== undefined && aSlot === slot && mine.deltas.length === n && (deltas === null ? varintsMatch(deltaBytes, n, mine.deltas) : sameDeltas(mine.deltas, deltas))) {
+    const mine = atFrameStart ? frames[cur.fi] : undefined;
+    if (mine !== undefined && cur.slot === slot && mine.deltas.length === n && (deltas === null ? varintsMatch(deltaBytes, n, mine.deltas) : sameDeltas(mine.deltas, deltas))) {
       // fast path: the announcement is exactly one of our frames (the fabric framed both views alike)
       const fb = mine.basis, fk = mine.intensity, fx = mine.bit;
       aBasis = fb; aInt = fk; // our own columns are the announcement
       const aWords = packFlags(fb);
       nz = matchFrame(n, aWords, bWords, fk, null, fx, kb, zBits, null, nz, nX, nZ);
-      ii = n - 1; advance();
+      cur.nextFrame();
       detections += n;
       await ch.send({ type: 'bb84.choices', count: n, basis: aWords, intensity: packCodes2(aInt) });
       continue;
@@ -216,16 +205,16 @@ export async function siftBb84Source(ch: ClassicalChannel, frames: readonly Bb84
       aBasis = new Uint8Array(n); aInt = new Uint8Array(n);
       for (let i = 0; i < n; i++) {
         if (i > 0) slot += deltas[i];
-        while (aSlot < slot) advance();
-        if (aSlot !== slot) throw new ProtocolError(`bb84.clicks: slot ${slot} is not a slot the source has a record for`);
-        const f = frames[fi];
+        while (cur.slot < slot) cur.advance();
+        if (cur.slot !== slot) throw new ProtocolError(`bb84.clicks: slot ${slot} is not a slot the source has a record for`);
+        const f = frames[cur.fi], ii = cur.ii;
         const b = f.basis[ii], k = f.intensity[ii];
         aBasis[i] = b; aInt[i] = k;
         if (b === bBasis[i]) {
           if (b === BASIS_X) { kb.push(f.bit[ii], k); nX[k]++; }
           else if (b === BASIS_Z) { zBits[nz++] = f.bit[ii]; nZ[k]++; }
         }
-        advance();
+        cur.advance();
       }
     }
     detections += n;

@@ -16,7 +16,8 @@ import { type BitString, wordsFor } from '../bits.ts';
 import type { Bbm92Counts } from '../keyrate/bbm92.ts';
 import { BASIS_X, type Bb84DetectorFrame } from '../physics/sampler-bb84.ts';
 import { type ClassicalChannel, expectMessage, type PpMessage, ProtocolError } from './channel.ts';
-import { decodeDeltas, encodeDeltas, fieldOf, isNat, isU32, packFlags, unpackFlags } from './announce.ts';
+import { SlotCursor } from './slot-cursor.ts';
+import { decodeGaps, encodeDeltas, fieldOf, isNat, isU32, packFlags, unpackFlags } from './announce.ts';
 
 /** A D node's local view: its click records (slot, basis, bit), as the BB84 detector's. */
 export type Bbm92Frame = Bb84DetectorFrame;
@@ -85,16 +86,7 @@ export async function siftBbm92Announcer(ch: ClassicalChannel, frames: readonly 
 /** A's half (the reference side): match B's clicks with its own records, announce its bases, disclose its Z bits. */
 export async function siftBbm92Responder(ch: ClassicalChannel, frames: readonly Bbm92Frame[]): Promise<Bbm92SiftResult> {
   // A's records walked in slot order while B's announcements arrive (both lists increase).
-  let fi = 0, ii = 0;
-  const skipEmpty = () => { while (fi < frames.length && frames[fi].deltas.length === 0) fi++; };
-  skipEmpty();
-  let aSlot = fi < frames.length ? frames[fi].firstSlot : Infinity;
-  const advance = () => {
-    ii++;
-    if (fi < frames.length && ii < frames[fi].deltas.length) { aSlot += frames[fi].deltas[ii]; return; }
-    fi++; ii = 0; skipEmpty();
-    aSlot = fi < frames.length ? frames[fi].firstSlot : Infinity;
-  };
+  const cur = new SlotCursor(frames);
   const detections = clicks(frames);
   const kb = new KeyBuilder(detections);
   const zBits = new Uint8Array(detections);
@@ -109,22 +101,20 @@ export async function siftBbm92Responder(ch: ClassicalChannel, frames: readonly 
     if (msg.type !== 'bbm92.clicks') throw new ProtocolError(`expected 'bbm92.clicks', got '${msg.type}'`);
     framesSeen++;
     const n = fieldOf<number>(msg, 'count', isNat, 'a count');
-    const bytes = fieldOf<Uint8Array>(msg, 'deltas', (v) => v instanceof Uint8Array, 'varint-coded deltas (Uint8Array)');
-    let deltas: Uint32Array;
-    try { deltas = decodeDeltas(bytes, n); } catch (e) { throw new ProtocolError(`bbm92.clicks: field 'deltas': ${(e as Error).message}`); }
+    const deltas = decodeGaps(fieldOf<Uint8Array>(msg, 'deltas', (v) => v instanceof Uint8Array, 'varint-coded deltas (Uint8Array)'), n, msg.type);
     const bBasis = flags(msg, 'basis', n);
     let slot = fieldOf<number>(msg, 'firstSlot', isNat, 'a slot index');
     const hit = new Uint8Array(n), aBasis = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       if (i > 0) slot += deltas[i];
-      while (aSlot < slot) advance();
-      if (aSlot !== slot) continue; // B clicked alone: no coincidence
-      const f = frames[fi];
+      while (cur.slot < slot) cur.advance();
+      if (cur.slot !== slot) continue; // B clicked alone: no coincidence
+      const f = frames[cur.fi], ii = cur.ii;
       hit[i] = 1; coincidences++;
       const b = f.basis[ii];
       aBasis[i] = b;
       if (b === bBasis[i]) { if (b === BASIS_X) { kb.push(f.bit[ii]); nX++; } else zBits[nZ++] = f.bit[ii]; }
-      advance();
+      cur.advance();
     }
     announced += n;
     await ch.send({ type: 'bbm92.bases', count: n, hit: packFlags(hit), basis: packFlags(aBasis) });

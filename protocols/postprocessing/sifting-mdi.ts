@@ -11,7 +11,8 @@ import { type BitString, wordsFor } from '../bits.ts';
 import type { MdiCounts, MdiPair } from '../keyrate/mdi-finite.ts';
 import { MDI_INTENSITIES, mdiBasisOfPair, PSI_MINUS, type MdiRelayFrame, type MdiSourceFrame } from '../physics/sampler-mdi.ts';
 import { type ClassicalChannel, expectMessage, ProtocolError } from './channel.ts';
-import { decodeDeltas, encodeDeltas, fieldOf, isNat, isU32, packCodes2, packFlags, unpackCodes2, unpackFlags } from './announce.ts';
+import { SlotCursor } from './slot-cursor.ts';
+import { decodeGaps, encodeDeltas, fieldOf, isNat, isU32, packCodes2, packFlags, unpackCodes2, unpackFlags } from './announce.ts';
 
 export interface MdiSiftResult {
   /** Sifted Z-window key (Alice: her bits; Bob: his bits after the Bell-state flip). */
@@ -35,25 +36,12 @@ export async function announceMdiRelay(toA: ClassicalChannel, toB: ClassicalChan
   return total;
 }
 
-function decodeGaps(b: Uint8Array, n: number, type: string): Uint32Array {
-  try { return decodeDeltas(b, n); } catch (e) { throw new ProtocolError(`${type}: field 'deltas': ${(e as Error).message}`); }
-}
-
 const pairName = (l: number, r: number) => `${MDI_INTENSITIES[l]}-${MDI_INTENSITIES[r]}` as MdiPair;
 
 /** A source's half ('a' = Alice, holds the reference bits; 'b' = Bob, flips). */
 export async function siftMdiSource(relay: ClassicalChannel, peer: ClassicalChannel, frames: readonly MdiSourceFrame[], role: 'a' | 'b', pulses: number): Promise<MdiSiftResult> {
   // Walk our own records in slot order while the relay's announcements arrive.
-  let fi = 0, ii = 0;
-  while (fi < frames.length && frames[fi].deltas.length === 0) fi++;
-  let mySlot = fi < frames.length ? frames[fi].firstSlot : Infinity;
-  const advance = () => {
-    ii++;
-    if (fi < frames.length && ii < frames[fi].deltas.length) { mySlot += frames[fi].deltas[ii]; return; }
-    fi++; ii = 0;
-    while (fi < frames.length && frames[fi].deltas.length === 0) fi++;
-    mySlot = fi < frames.length ? frames[fi].firstSlot : Infinity;
-  };
+  const cur = new SlotCursor(frames);
   const intens: Uint8Array[] = [], bits: Uint8Array[] = [], bells: Uint8Array[] = [];
   let successes = 0, framesSeen = 0;
   for (;;) {
@@ -72,10 +60,10 @@ export async function siftMdiSource(relay: ClassicalChannel, peer: ClassicalChan
     const it = new Uint8Array(n), bt = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       if (i > 0) slot += deltas[i];
-      while (mySlot < slot) advance();
-      if (mySlot !== slot) throw new ProtocolError(`mdi.bsm: slot ${slot} is not a slot this source has a record for`);
-      it[i] = frames[fi].intensity[ii]; bt[i] = frames[fi].bit[ii];
-      advance();
+      while (cur.slot < slot) cur.advance();
+      if (cur.slot !== slot) throw new ProtocolError(`mdi.bsm: slot ${slot} is not a slot this source has a record for`);
+      it[i] = frames[cur.fi].intensity[cur.ii]; bt[i] = frames[cur.fi].bit[cur.ii];
+      cur.advance();
     }
     intens.push(it); bits.push(bt); bells.push(bell);
     successes += n;
