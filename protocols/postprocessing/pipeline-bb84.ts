@@ -18,6 +18,7 @@ import type { AuthKeySource } from './key-source.ts';
 import { estimateBb84BeforeEc, estimateBb84Final, type Bb84EstimationConfig } from './estimation-bb84.ts';
 import { siftBb84Detector, siftBb84Source, type Bb84SiftResult } from './sifting-bb84.ts';
 import { warmToeplitz } from './toeplitz.ts';
+import { recordCount } from './slot-cursor.ts';
 import { type PartyResult, secureChannel, type Stage, StageClock, STAGES, tailCorrecting, tailReference, tallyFlips, type TailResult } from './pipeline-core.ts';
 import { binaryEntropy } from '../keyrate/entropy.ts';
 
@@ -85,13 +86,11 @@ function stats(s: Bb84SiftResult, qberEstimate: number, casc: { disclosedBits: n
   };
 }
 
-const clicks = (frames: readonly { deltas: Uint32Array }[]) => frames.reduce((n, f) => n + f.deltas.length, 0);
-
 /** Alice's half. Throws SessionAbort (no key) when estimation or verification fails. */
 export async function runBb84Source(channel: ClassicalChannel, frames: readonly Bb84SourceFrame[], cfg: Bb84SourceConfig): Promise<Bb84PartyResult> {
   const clock = new StageClock();
   const { ch, used } = secure(channel, cfg, 'initiator');
-  warmToeplitz(clicks(frames));
+  warmToeplitz(recordCount(frames));
   try {
     const sift = await siftBb84Source(ch, frames);
     clock.lap('sift');
@@ -113,7 +112,7 @@ export async function runBb84Source(channel: ClassicalChannel, frames: readonly 
 export async function runBb84Detector(channel: ClassicalChannel, frames: readonly Bb84DetectorFrame[], cfg: Bb84PartyConfig): Promise<Bb84PartyResult> {
   const clock = new StageClock();
   const { ch, used } = secure(channel, cfg, 'responder');
-  warmToeplitz(clicks(frames));
+  warmToeplitz(recordCount(frames));
   try {
     const sift = await siftBb84Detector(ch, frames);
     clock.lap('sift');

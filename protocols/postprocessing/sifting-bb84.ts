@@ -10,7 +10,7 @@
 import { type BitString, wordsFor } from '../bits.ts';
 import { BASIS_X, BASIS_Z, type Bb84DetectorFrame, type Bb84SourceFrame } from '../physics/sampler-bb84.ts';
 import { type ClassicalChannel, expectMessage, ProtocolError } from './channel.ts';
-import { SlotCursor } from './slot-cursor.ts';
+import { recordCount, SlotCursor } from './slot-cursor.ts';
 import { decodeGaps, encodeDeltas, fieldOf, isNat, isNatArray, isU32, packCodes2, packFlags, unpackFlags } from './announce.ts';
 
 /** Per-intensity tallies, index 0 mu1, 1 mu2, 2 mu3. */
@@ -124,8 +124,6 @@ function intensityCode(k2: Uint32Array, i: number): number {
   return k;
 }
 
-const total = (frames: readonly { deltas: Uint32Array }[]) => frames.reduce((s, f) => s + f.deltas.length, 0);
-
 /** Bob's half: announce clicks and bases, learn Alice's choices, count test errors. */
 export async function siftBb84Detector(ch: ClassicalChannel, frames: readonly Bb84DetectorFrame[]): Promise<Bb84SiftResult> {
   let detections = 0;
@@ -166,7 +164,7 @@ export async function siftBb84Detector(ch: ClassicalChannel, frames: readonly Bb
 export async function siftBb84Source(ch: ClassicalChannel, frames: readonly Bb84SourceFrame[]): Promise<Bb84SiftResult> {
   // Alice's records, walked in slot order while Bob's announcements arrive
   const cur = new SlotCursor(frames);
-  const cap = total(frames);
+  const cap = recordCount(frames);
   const kb = new KeyBuilder(cap);
   const zBits = new Uint8Array(cap);
   let nz = 0, detections = 0, framesSeen = 0;

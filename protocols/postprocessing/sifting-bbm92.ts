@@ -16,7 +16,7 @@ import { type BitString, wordsFor } from '../bits.ts';
 import type { Bbm92Counts } from '../keyrate/bbm92.ts';
 import { BASIS_X, type Bb84DetectorFrame } from '../physics/sampler-bb84.ts';
 import { type ClassicalChannel, expectMessage, type PpMessage, ProtocolError } from './channel.ts';
-import { SlotCursor } from './slot-cursor.ts';
+import { recordCount, SlotCursor } from './slot-cursor.ts';
 import { decodeGaps, encodeDeltas, fieldOf, isNat, isU32, packFlags, unpackFlags } from './announce.ts';
 
 /** A D node's local view: its click records (slot, basis, bit), as the BB84 detector's. */
@@ -48,8 +48,6 @@ function flags(msg: PpMessage, name: string, n: number): Uint8Array {
   if (w.length < (n + 31) >>> 5) throw new ProtocolError(`${msg.type}: field '${name}' holds ${w.length} words, too few for ${n} flags`);
   return unpackFlags(w, n);
 }
-
-const clicks = (frames: readonly Bbm92Frame[]) => frames.reduce((s, f) => s + f.deltas.length, 0);
 
 /** B's half (the correcting side): announce clicks and bases, learn A's, count the Z errors. */
 export async function siftBbm92Announcer(ch: ClassicalChannel, frames: readonly Bbm92Frame[]): Promise<Bbm92SiftResult> {
@@ -87,7 +85,7 @@ export async function siftBbm92Announcer(ch: ClassicalChannel, frames: readonly 
 export async function siftBbm92Responder(ch: ClassicalChannel, frames: readonly Bbm92Frame[]): Promise<Bbm92SiftResult> {
   // A's records walked in slot order while B's announcements arrive (both lists increase).
   const cur = new SlotCursor(frames);
-  const detections = clicks(frames);
+  const detections = recordCount(frames);
   const kb = new KeyBuilder(detections);
   const zBits = new Uint8Array(detections);
   let nX = 0, nZ = 0, coincidences = 0, announced = 0, framesSeen = 0;

@@ -1,6 +1,9 @@
 // One party's own click records walked in slot order while the peer's announcements of the same
 // run arrive (both lists increase, so one pass matches them): the sifting halves of BB84, BBM92
 // and MDI look up their basis, bit and intensity for each announced slot with it.
+/** Number of records in a list of frames. */
+export const recordCount = (frames: readonly { deltas: Uint32Array }[]): number => frames.reduce((n, f) => n + f.deltas.length, 0);
+
 export class SlotCursor {
   /** Frame and record index of the current record. */
   fi = 0;
