@@ -17,8 +17,10 @@ import type { ClassicalChannel } from './channel.ts';
 import type { AuthKeySource } from './key-source.ts';
 import { type Bbm92Frame, siftBbm92Announcer, siftBbm92Responder } from './sifting-bbm92.ts';
 import { estimateBbm92BeforeEc, estimateBbm92Final, type Bbm92EstimationConfig } from './estimation-bbm92.ts';
-import { type PartyResult, sampleQber, secureChannel, StageClock, tailCorrecting, tailReference, tallyFlips } from './pipeline-core.ts';
+import { dropSample, type PartyResult, sampleQber, secureChannel, StageClock, tailCorrecting, tailReference, tallyFlips } from './pipeline-core.ts';
 import { binaryEntropy } from '../keyrate/entropy.ts';
+import { warmToeplitz } from './toeplitz.ts';
+import { recordCount } from './slot-cursor.ts';
 
 export interface Bbm92PartyConfig {
   pulses: number;
@@ -70,27 +72,32 @@ export async function runBbm92Detector(channel: ClassicalChannel, frames: readon
   const clock = new StageClock();
   const initiator = cfg.role === 'a';
   const { ch, used } = secureChannel(channel, cfg.authKeys, { role: initiator ? 'initiator' : 'responder', label: cfg.label, unauthenticated: cfg.unauthenticated });
+  warmToeplitz(recordCount(frames));
   try {
     const sift = initiator ? await siftBbm92Responder(ch, frames) : await siftBbm92Announcer(ch, frames);
     const sample = await sampleQber(ch, sift.key, { type: 'bbm92', who: 'runBbm92Detector', role: cfg.role, random: cfg.random, sampleBits: cfg.sampleBits });
+    // The sample's bits are public: they leave the key (still counted as leak, as in MDI), so the
+    // reconciled (imperfect) key holds none of them.
+    const key = dropSample(sift.key, sample.offset, sample.stride, sample.count);
     clock.lap('sift');
     const est: Bbm92EstimationConfig = { pulses: cfg.pulses, params: cfg.params, eps: cfg.eps ?? DEFAULT_EPS };
     const pre = estimateBbm92BeforeEc(sift.counts, sample, est);
     clock.lap('estimate');
     const epsCor = est.eps!.epsCor;
-    const finalEstimate = (leak: number, errs: number[]) => estimateBbm92Final(sift.counts, est, leak, errs[0]);
+    // X-key errors: those Cascade corrected in the kept bits plus those of the sample
+    const finalEstimate = (leak: number, errs: number[]) => estimateBbm92Final(sift.counts, est, leak, errs[0] + sample.errors);
     const tail = initiator
-      ? await tailReference(ch, sift.key, cfg.random!, { variant: cfg.cascadeVariant ?? 'yanetal', qberEstimate: pre.qberEstimate, epsCor, finalEstimate, extraLeak: sample.count })
-      : await tailCorrecting(ch, sift.key, { epsCor, finalEstimate, extraLeak: sample.count, tallyErrors: (raw, fixed) => tallyFlips(raw, fixed, null, 1) });
+      ? await tailReference(ch, key, cfg.random!, { variant: cfg.cascadeVariant ?? 'yanetal', qberEstimate: pre.qberEstimate, epsCor, finalEstimate, extraLeak: sample.count })
+      : await tailCorrecting(ch, key, { epsCor, finalEstimate, extraLeak: sample.count, tallyErrors: (raw, fixed) => tallyFlips(raw, fixed, null, 1) });
     clock.finish(tail);
-    const n = sift.key.length, q = n > 0 ? tail.errors[0] / n : 0;
+    const n = sift.key.length, q = n > 0 ? (tail.errors[0] + sample.errors) / n : 0;
     const c = sift.counts;
     return {
       key: tail.key, reconciled: tail.reconciled, estimate: tail.final, timings: clock.timings, cpuTimings: clock.cpu,
       stats: {
         detections: sift.detections, coincidences: sift.coincidences, siftedBits: n, testBits: sift.disclosedTestBits, qberZ: c.nZ > 0 ? c.mZ / c.nZ : 0,
         sampleBits: sample.count, qberEstimate: pre.qberEstimate, qber: q, disclosedBits: tail.disclosedBits,
-        f: q > 0 ? tail.disclosedBits / (n * h2(q)) : Infinity, verificationBits: tail.verificationBits,
+        f: q > 0 ? tail.disclosedBits / (key.length * h2(q)) : Infinity, verificationBits: tail.verificationBits,
         phaseErrorBound: tail.final.phaseErrorBound, secretBits: tail.final.secretBits, cascadeRounds: tail.cascadeRounds, authKeyBits: used(),
       },
     };

@@ -8,7 +8,7 @@
 // authentication, the systematic QBER sample of a sifted key.
 //   A->B <p>.sample {offset, stride, count, bits}   systematic sample of the sifted key (p: bbm92, mdi)
 //   B->A <p>.sampleResult {errors}
-import { type BitString, getBit } from '../bits.ts';
+import { type BitString, getBit, zeros } from '../bits.ts';
 import type { Rng } from '../rng.ts';
 import type { KeyRateResult } from '../keyrate/types.ts';
 import { authenticatedChannel } from './authenticated-channel.ts';
@@ -101,6 +101,18 @@ export async function sampleQber(ch: ClassicalChannel, key: BitString, opts: { t
   for (let i = 0; i < count; i++) errors += theirs[i] ^ getBit(key, offset + i * stride);
   await ch.send({ type: `${opts.type}.sampleResult`, errors });
   return { count, errors, offset, stride };
+}
+
+/** The key without the sampled positions offset + i stride (i < count), order kept. */
+export function dropSample(key: BitString, offset: number, stride: number, count: number): BitString {
+  const n = key.length, out = zeros(n - count), src = key.words, dst = out.words;
+  let k = 0, next = count > 0 ? offset : n, left = count;
+  for (let i = 0; i < n; i++) {
+    if (i === next) { next = --left > 0 ? next + stride : n; continue; }
+    if ((src[i >>> 5] >>> (i & 31)) & 1) dst[k >>> 5] |= 1 << (k & 31);
+    k++;
+  }
+  return out;
 }
 
 export interface TailResult {

@@ -12,7 +12,7 @@
 // leak: by the chain rule for smooth min-entropy, H(rest | E, sample) >= H(all | E) - count
 // (Tomamichel et al., Nat. Commun. 3, 634 (2012), Eq. (2) of the Methods), and the estimate's
 // single-pair bound is over the whole Z window.
-import { type BitString, zeros } from '../bits.ts';
+import type { BitString } from '../bits.ts';
 import type { Rng } from '../rng.ts';
 import type { KeyRateResult } from '../keyrate/types.ts';
 import type { MdiParams, MdiSecurity } from '../keyrate/mdi-finite.ts';
@@ -22,7 +22,7 @@ import type { AuthKeySource } from './key-source.ts';
 import type { CascadeVariant } from './cascade-variants.ts';
 import { announceMdiRelay, siftMdiSource } from './sifting-mdi.ts';
 import { estimateMdiBeforeEc, estimateMdiFinal } from './estimation-mdi.ts';
-import { sampleQber, secureChannel, tailCorrecting, tailReference, tallyFlips } from './pipeline-core.ts';
+import { dropSample, sampleQber, secureChannel, tailCorrecting, tailReference, tallyFlips } from './pipeline-core.ts';
 import { binaryEntropy } from '../keyrate/entropy.ts';
 
 export interface MdiPartyConfig {
@@ -110,16 +110,4 @@ export async function runMdiSource(relay: ClassicalChannel, peer: ClassicalChann
     peer.close?.(e instanceof Error ? e.message : String(e));
     throw e;
   }
-}
-
-/** The key without the sampled positions offset + i stride (i < count), order kept. */
-export function dropSample(key: BitString, offset: number, stride: number, count: number): BitString {
-  const n = key.length, out = zeros(n - count), src = key.words, dst = out.words;
-  let k = 0, next = count > 0 ? offset : n, left = count;
-  for (let i = 0; i < n; i++) {
-    if (i === next) { next = --left > 0 ? next + stride : n; continue; }
-    if ((src[i >>> 5] >>> (i & 31)) & 1) dst[k >>> 5] |= 1 << (k & 31);
-    k++;
-  }
-  return out;
 }

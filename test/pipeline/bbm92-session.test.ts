@@ -29,6 +29,9 @@ test('BBM92 session (authenticated): identical keys, QBER near E_lambda, l_sec n
   t.true(s.secretBits > 0);
   t.is(r.a.key.length, s.secretBits);
   t.is(r.a.stats.secretBits, s.secretBits);
+  // the disclosed QBER sample is not part of the reconciled (imperfect) key
+  t.true(s.sampleBits > 0);
+  t.is(r.a.reconciled.length, s.siftedBits - s.sampleBits);
   const { gain, qber } = bbm92GainQber(lambda, link);
   // l_sift: matching X coincidences ~ Binomial(N, qX^2 Q_lambda)
   const nX = pulses * qX * qX * gain;

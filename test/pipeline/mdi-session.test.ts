@@ -12,7 +12,7 @@ import { createRng } from '../../protocols/rng.ts';
 import { sampleMdiFrames, type MdiRelayFrame, type MdiSourceFrame } from '../../protocols/physics/sampler-mdi.ts';
 import { memoryChannelPair } from '../../protocols/postprocessing/channel.ts';
 import { announceMdiRelay, siftMdiSource } from '../../protocols/postprocessing/sifting-mdi.ts';
-import { dropSample } from '../../protocols/postprocessing/pipeline-mdi.ts';
+import { dropSample } from '../../protocols/postprocessing/pipeline-core.ts';
 
 test.after.always(() => closeToeplitzPool());
 
