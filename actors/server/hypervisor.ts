@@ -106,7 +106,7 @@ export const hypervisorMachine = setup({
             // Only heartbeats from the process the platform admitted count (a stale one is ignored).
             if (n.processId !== event.meta.from) return;
             enqueue.assign({ nodes: { ...context.nodes, [n.name]: {
-              ...n, state: 'up' as const, lastHeartbeatAt: Date.now(), heartbeats: n.heartbeats + 1, actors: event.body.actors,
+              ...n, state: 'up' as const, lastHeartbeatAt: Date.now(), heartbeats: n.heartbeats + 1, actors: event.body.actors, kmeUrl: event.body.kmeUrl,
             } } });
           }),
         },

@@ -5,6 +5,8 @@ import { defineMessages, type MessageBody } from '../../runtime/messages.ts';
 const nodeName = z.string().regex(/^[A-Za-z0-9_-]+$/).max(64);
 const nodeType = z.enum(['C', 'E', 'D']);
 const dof = z.enum(['pol', 'tbp', 'pha']);
+/** Where a node's ETSI GS QKD 014 KME listens. */
+const kmeUrl = z.string().max(300).regex(/^https?:\/\/[^\s/]+\/?$/, 'an http(s) URL of a host and port');
 
 export const nodeViewSchema = z.object({
   name: nodeName,
@@ -21,6 +23,8 @@ export const nodeViewSchema = z.object({
   heartbeats: z.number().int(),
   /** systemId -> current state of every actor in the node's process (from its last heartbeat). */
   actors: z.record(z.string()),
+  /** The node's ETSI GS QKD 014 KME (from its last heartbeat). */
+  kmeUrl: kmeUrl.optional(),
 });
 export type NodeView = z.infer<typeof nodeViewSchema>;
 
@@ -34,7 +38,7 @@ export const RegistryMessages = defineMessages({
   'registry.accepted': z.object({ name: nodeName, network: z.string(), heartbeatMs: z.number().positive() }),
   'registry.refused': z.object({ name: z.string(), field: z.string(), reason: z.string() }),
   'hypervisor.nodeUp': z.object({ name: nodeName, type: nodeType, dof, linkKm: z.number(), processId: z.string() }),
-  'node.heartbeat': z.object({ node: nodeName, seq: z.number().int().nonnegative(), state: z.string().max(200), actors: z.record(z.string().max(500)) }),
+  'node.heartbeat': z.object({ node: nodeName, seq: z.number().int().nonnegative(), state: z.string().max(200), actors: z.record(z.string().max(500)), kmeUrl: kmeUrl.optional() }),
   'node.bye': z.object({ node: nodeName, reason: z.string().max(500) }),
   /** The hypervisor does not know this node (e.g. the server restarted): register again. */
   'node.reregister': z.object({ node: nodeName }),

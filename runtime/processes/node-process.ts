@@ -9,6 +9,8 @@ import type { Bus } from '../bus.ts';
 import { nodeProcessId, nodeServices, nodeSystemId } from './node-services.ts';
 import { startTaskWiring } from './task-wiring-node.ts';
 import { startSessionNode } from './session-wiring-node.ts';
+import { startNodeKme } from './node-kme.ts';
+import type { KmeConfig } from '../../infra/kme/config.ts';
 
 export interface NodeProcessOptions {
   net: string;
@@ -22,6 +24,8 @@ export interface NodeProcessOptions {
   bus?: Bus;
   maxAttempts?: number;
   processId?: string;
+  /** The node's ETSI GS QKD 014 KME (default: 127.0.0.1, a free port, a generated token). */
+  kme?: KmeConfig;
 }
 
 export interface NodeProcess {
@@ -29,6 +33,8 @@ export interface NodeProcess {
   actor: AnyActorRef;
   /** Resolves when registered; rejects with the refusal or when the platform never answers. */
   registered: Promise<{ network: string }>;
+  /** Where the node's KME listens (none without key pools). */
+  kmeUrl?: string;
   /** Say goodbye to the hypervisor and stop. */
   stop(): Promise<void>;
 }
@@ -38,12 +44,13 @@ export async function startNodeProcess(o: NodeProcessOptions): Promise<NodeProce
   const bus = o.bus ?? await NatsBus.connect(o.nats!, `hetqn-${o.net}-${processId}`);
   const host = new ActorHost({ bus, net: o.net, processId });
   const systemId = nodeSystemId(o.name);
+  const tasks = startTaskWiring(host, o.name);
+  const kme = await startNodeKme({ net: o.net, node: o.name, store: tasks?.store, config: o.kme }).catch(async (e) => { await host.stop({ closeBus: !o.bus }); throw e; });
   const actor = host.spawn(nodeMachine, {
     systemId,
     input: { name: o.name, type: o.type, dof: o.dof, linkKm: o.linkKm, maxAttempts: o.maxAttempts ?? 0 },
-    provide: nodeServices(o.credential),
+    provide: nodeServices(o.credential, () => ({ kmeUrl: kme?.url })),
   });
-  startTaskWiring(host, o.name);
   const sessions = startSessionNode(host, { name: o.name, type: o.type, dof: o.dof });
   const registered = waitFor(actor, (s) => s.value !== 'registering' && s.value !== 'waiting', { timeout: Infinity }).then((s) => {
     if (s.value === 'registered') return { network: s.context.network as string };
@@ -54,8 +61,9 @@ export async function startNodeProcess(o: NodeProcessOptions): Promise<NodeProce
   });
   registered.catch(() => undefined);
   return {
-    host, actor, registered,
+    host, actor, registered, kmeUrl: kme?.url,
     async stop() {
+      await kme?.close();
       if (actor.getSnapshot().value === 'registered') {
         try { host.publish(`status.${o.name}`, 'node.bye', { node: o.name, reason: 'shutdown' }); await bus.flush(); } catch { /* best effort */ }
       }

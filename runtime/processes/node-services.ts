@@ -16,7 +16,8 @@ export function nodeProcessId(name: string): string {
   return `node-${name}`;
 }
 
-export function nodeServices(credential: string) {
+/** `heartbeatInfo` adds the node's service addresses (its KME URL) to every heartbeat. */
+export function nodeServices(credential: string, heartbeatInfo: () => { kmeUrl?: string } = () => ({})) {
   return (port: BusPort, host: ActorHost) => ({
     actors: {
       register: fromPromise<RegisterOutput, { name: string; type: string; dof: string; linkKm: number }>(async ({ input }) => {
@@ -32,7 +33,7 @@ export function nodeServices(credential: string) {
       sendHeartbeat: (_: unknown, p: { node: string; seq: number; state: string }) => {
         // Entry actions run before the snapshot moves, so the root machine's own state comes from params.
         const actors = { ...host.actorStates(), [nodeSystemId(p.node)]: p.state };
-        port.publish(subject.status(p.node), 'node.heartbeat', { node: p.node, seq: p.seq, state: p.state, actors });
+        port.publish(subject.status(p.node), 'node.heartbeat', { node: p.node, seq: p.seq, state: p.state, actors, ...heartbeatInfo() });
       },
     },
   });

@@ -7,11 +7,13 @@ import { startRedis, type ManagedServer } from '../../infra/servers.ts';
 import { KeyPoolStore } from '../../infra/keypool/store.ts';
 import { generatePoolUsers } from '../../infra/keypool/acl.ts';
 import { startKme, type KmeServer } from '../../infra/kme/server.ts';
+import { sha256Hex } from '../../infra/kme/sae.ts';
 import { blockOf, deposit, expectedBytes } from './helpers.ts';
 
 const net = 'kme';
 let srv: ManagedServer;
 let alice: KmeServer, bob: KmeServer, guarded: KmeServer;
+const aliceToken = 'alice-token-0123456789abcdef0123456789abcdef';
 let sa: KeyPoolStore, sb: KeyPoolStore;
 const conns: Redis[] = [];
 const block = blockOf('qkd-1', 8192, 42);
@@ -22,9 +24,9 @@ test.before(async () => {
   const open = (n: 'Alice' | 'Bob') => { const r = new Redis(srv.url, { username: users.nodes[n].username, password: users.nodes[n].password, enableReadyCheck: false, maxRetriesPerRequest: 1 }); r.on('error', () => undefined); conns.push(r); return new KeyPoolStore(r, { net, owner: n }); };
   sa = open('Alice'); sb = open('Bob');
   await deposit(sa, sb, 'secret', block);
-  alice = await startKme({ store: sa });
-  bob = await startKme({ store: sb });
-  guarded = await startKme({ store: sa, apiTokens: ['s3cret'] });
+  alice = await startKme({ store: sa, auth: 'none' });
+  bob = await startKme({ store: sb, auth: 'none' });
+  guarded = await startKme({ store: sa, saes: [{ id: 'Alice', node: 'Alice', tokenSha256: sha256Hex(aliceToken) }], unlistedSaesAreNodes: true });
 });
 test.after.always(async () => { await alice?.close(); await bob?.close(); await guarded?.close(); for (const c of conns) c.disconnect(); await srv?.stop(); });
 
@@ -115,10 +117,10 @@ test.serial('not enough key: 503, and nothing is consumed', async (t) => {
   t.is((await sa.stats('Bob', 'secret')).available, before);
 });
 
-test.serial('with API tokens a request without the right bearer token gets 401', async (t) => {
+test.serial('with SAE tokens a request without the right bearer token gets 401', async (t) => {
   t.is((await fetch(`${guarded.url}/api/v1/keys/Bob/status`)).status, 401);
   t.is((await fetch(`${guarded.url}/api/v1/keys/Bob/status`, { headers: { authorization: 'Bearer nope' } })).status, 401);
-  const ok = await fetch(`${guarded.url}/api/v1/keys/Bob/status`, { headers: { authorization: 'Bearer s3cret' } });
+  const ok = await fetch(`${guarded.url}/api/v1/keys/Bob/status`, { headers: { authorization: `Bearer ${aliceToken}` } });
   t.is(ok.status, 200);
 });
 

@@ -5,6 +5,7 @@ import { startNodeProcess } from '../../processes/node-process.ts';
 import { CliError, parseNumber, printResult, progress } from '../output.ts';
 import { loadTopologyOption, resolveTarget } from '../target.ts';
 import { readState } from '../../state-file.ts';
+import { loadKmeConfig } from '../../../infra/kme/config.ts';
 
 export function register(program: Command): void {
   program.command('node')
@@ -17,6 +18,9 @@ export function register(program: Command): void {
     .option('--topology <file>', 'topology file to take defaults and the network name from')
     .option('--net <name>', 'network name')
     .option('--nats <url>', 'NATS url')
+    .option('--kme-config <file>', 'ETSI GS QKD 014 KME configuration: SAEs, tokens, TLS (default HETQN_KME_CONFIG)')
+    .option('--kme-bind <address>', 'address the KME listens on (default 127.0.0.1; another needs TLS in --kme-config)')
+    .option('--kme-port <port>', 'KME port (default: a free port)')
     .option('--json', 'print one JSON object once registered')
     .action(async (o) => {
       const { net, natsUrl, topology: given } = resolveTarget(o);
@@ -33,6 +37,9 @@ export function register(program: Command): void {
       if (linkKm === undefined) throw new CliError('--link-km: required (or give --topology with this node)');
       if (!credential) throw new CliError('--credential: required (or HETQN_CREDENTIAL, or --topology with this node)');
       if (!/^[A-Za-z0-9_-]+$/.test(o.name)) throw new CliError(`--name: "${o.name}" must be letters, digits, _ or -`);
+      const kmePort = parseNumber('kme-port', o.kmePort, { min: 0, integer: true });
+      let kme;
+      try { kme = loadKmeConfig(o.kmeConfig ?? process.env.HETQN_KME_CONFIG, { bind: o.kmeBind, port: kmePort }); } catch (e) { throw new CliError(`--kme-config: ${(e as Error).message}`); }
       // A network started by `hetqn up` left its Redis URL, the pre-shared-key secret and this
       // node's Redis user in its (owner-only) state file; explicit environment wins.
       const redisUser = state?.secrets?.redisUsers?.[o.name];
@@ -41,7 +48,7 @@ export function register(program: Command): void {
       if (redisUser) { process.env.HETQN_REDIS_USER ??= redisUser.username; process.env.HETQN_REDIS_PASSWORD ??= redisUser.password; }
       let node;
       try {
-        node = await startNodeProcess({ nats: natsUrl, net, name: o.name, type, dof, linkKm, credential, maxAttempts: 10 });
+        node = await startNodeProcess({ nats: natsUrl, net, name: o.name, type, dof, linkKm, credential, maxAttempts: 10, kme });
       } catch (e) { throw new CliError((e as Error).message); }
       try {
         await node.registered;
@@ -50,8 +57,8 @@ export function register(program: Command): void {
         const field = (e as { field?: string }).field;
         throw new CliError(`${field ? `--${field === 'linkKm' ? 'link-km' : field}: ` : ''}${(e as Error).message}`);
       }
-      printResult(o, { node: o.name, network: net, registered: true, processId: node.host.processId, pid: process.pid },
-        () => `${o.name} (${type}, ${dof}, ${linkKm} km) attached to network ${net}; Ctrl-C to detach`);
+      printResult(o, { node: o.name, network: net, registered: true, processId: node.host.processId, pid: process.pid, kmeUrl: node.kmeUrl },
+        () => `${o.name} (${type}, ${dof}, ${linkKm} km) attached to network ${net}${node.kmeUrl ? `, KME at ${node.kmeUrl}` : ''}; Ctrl-C to detach`);
       await new Promise<void>((resolve) => {
         const stop = () => { progress(`${o.name}: leaving`); void node!.stop().then(resolve); };
         process.once('SIGINT', stop);
