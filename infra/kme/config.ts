@@ -16,7 +16,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { KmeTls } from './server.ts';
-import { sha256Hex, type SaeSpec } from './sae.ts';
+import { SaeDirectory, sha256Hex, type SaeSpec } from './sae.ts';
 
 const saeId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/, 'letters, digits and _ . : @ - (at most 128)');
 const nodeName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a node name');
@@ -65,6 +65,7 @@ export function parseKmeConfig(raw: unknown, source = 'kme config', base = proce
   }
   const c = r.data;
   const saes = c.saes?.map((s) => ({ id: s.id, node: s.node, tokenSha256: s.tokenSha256 ?? (s.token ? sha256Hex(s.token) : undefined) }));
+  try { if (saes) new SaeDirectory(saes); } catch (e) { throw new Error(`${source}: ${(e as Error).message}`); }
   let tls: KmeTls | undefined;
   if (c.tls) {
     try {
