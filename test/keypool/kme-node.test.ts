@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { startNats, startRedis, type ManagedServer } from '../../infra/servers.ts';
+import { freePort } from '../../infra/free-port.ts';
 import { loadTopology } from '../../infra/topology.ts';
 import { KeyPoolStore } from '../../infra/keypool/store.ts';
 import { launchCluster, spawnTs, stopChild, type Cluster } from '../../runtime/launcher.ts';
@@ -127,9 +128,17 @@ test.serial('a key from Alice\'s KME reaches bob-app once through Bob\'s KME, an
   t.is((await call(`${bob}/api/v1/keys/alice-app/dec_keys`, { token: tok('bob-app'), body: ids })).status, 400);
 });
 
+const carolArgs = () => ['node', '--name', 'Carol', '--type', 'C', '--dof', 'tbp', '--link-km', '5', '--credential', 'cred-carol-1234', '--net', netName, '--nats', nats.url];
+
+test.serial('`hetqn node --kme-bind` elsewhere than loopback without TLS is refused, naming the field', async (t) => {
+  const r = await run([...carolArgs(), '--kme-bind', '0.0.0.0'], { HETQN_KME_CONFIG: '', REDIS_URL: redis.url });
+  t.not(r.code, 0);
+  t.regex(r.stderr, /--kme-config: kme: bind: 0\.0\.0\.0 is not a loopback address/);
+});
+
 test.serial('`hetqn node` without a KME configuration: a generated token file, usable, removed on leave', async (t) => {
-  const c = spawnTs('runtime/cli/main.ts', ['node', '--name', 'Carol', '--type', 'C', '--dof', 'tbp', '--link-km', '5', '--credential', 'cred-carol-1234',
-    '--net', netName, '--nats', nats.url, '--json'], { HETQN_KME_CONFIG: '', REDIS_URL: redis.url });
+  const port = await freePort();
+  const c = spawnTs('runtime/cli/main.ts', [...carolArgs(), '--kme-port', String(port), '--json'], { HETQN_KME_CONFIG: '', REDIS_URL: redis.url });
   extra.push(c);
   const line = await new Promise<string>((resolve, reject) => {
     let out = ''; let err = '';
@@ -138,7 +147,7 @@ test.serial('`hetqn node` without a KME configuration: a generated token file, u
     c.once('exit', (code) => reject(new Error(`hetqn node exited ${code}: ${err}`)));
   });
   const res = JSON.parse(line) as { kmeUrl: string };
-  t.regex(res.kmeUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+  t.is(res.kmeUrl, `http://127.0.0.1:${port}`);
   t.is((await kmeUrls(['Carol'])).Carol!.kmeUrl, res.kmeUrl);
   const file = path.join(dir, 'state', 'kme', `${netName}-Carol.token`);
   t.is(fs.statSync(file).mode & 0o777, 0o600);
