@@ -12,7 +12,8 @@ import { startKme, type KmeServer } from '../../infra/kme/server.ts';
 import { loadKmeConfig, parseKmeConfig } from '../../infra/kme/config.ts';
 import { createCa, issueCert, type CertKey } from '../../infra/tls.ts';
 import { blockOf, deposit } from './helpers.ts';
-import { call, nonLoopbackAddress } from './kme-client.ts';
+import { call } from './kme-client.ts';
+import { nonLoopbackAddress } from '../helpers/local-address.ts';
 
 const netName = 'kmeauth';
 const tok = (who: string) => `${who}-token-${'x'.repeat(40)}`;

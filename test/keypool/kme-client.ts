@@ -2,7 +2,6 @@
 // certificate, which global fetch cannot take), a bearer token, JSON in and out.
 import http from 'node:http';
 import https from 'node:https';
-import os from 'node:os';
 
 export interface CallOptions {
   method?: 'GET' | 'POST';
@@ -31,12 +30,4 @@ export function call(url: string, o: CallOptions = {}): Promise<CallResult> {
     req.on('error', reject);
     req.end(payload);
   });
-}
-
-/** An IPv4 address of this host that is not loopback, if it has one. */
-export function nonLoopbackAddress(): string | undefined {
-  for (const list of Object.values(os.networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return undefined;
 }

@@ -16,7 +16,8 @@ import { KeyPoolStore } from '../../infra/keypool/store.ts';
 import { launchCluster, spawnTs, stopChild, type Cluster } from '../../runtime/launcher.ts';
 import type { NodeView } from '../../actors/server/registry.messages.ts';
 import { blockOf, deposit } from './helpers.ts';
-import { call, nonLoopbackAddress } from './kme-client.ts';
+import { call } from './kme-client.ts';
+import { nonLoopbackAddress } from '../helpers/local-address.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hetqn-kme-node-'));
 const netName = 'kmenode';
