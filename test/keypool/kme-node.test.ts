@@ -1,7 +1,7 @@
 // Every node process serves its ETSI GS QKD 014 KME: two launched node processes (real NATS, real Redis
-// with per-node users) with a KME configuration of three SAEs; `hetqn status` shows the KME URLs; a key
-// that Alice's SAE gets from Alice's KME is delivered once to the slave SAE by Bob's KME and to no other
-// SAE; a node attached with `hetqn node` and no configuration gets a generated token file (0600) that works
+// with per-node users) with a KME configuration of three SAEs over HTTPS with mutual TLS; `hetqn status`
+// shows the KME URLs; a key that Alice's SAE gets from Alice's KME (bearer token) is delivered once to the
+// slave SAE (client certificate) by Bob's KME and to no other SAE; a node attached with `hetqn node` and no configuration gets a generated token file (0600) that works
 // and is removed when the node leaves.
 import test from 'ava';
 import fs from 'node:fs';
@@ -15,6 +15,7 @@ import { loadTopology } from '../../infra/topology.ts';
 import { KeyPoolStore } from '../../infra/keypool/store.ts';
 import { launchCluster, spawnTs, stopChild, type Cluster } from '../../runtime/launcher.ts';
 import type { NodeView } from '../../actors/server/registry.messages.ts';
+import { createCa, issueCert, writeCertKey, type CertKey } from '../../infra/tls.ts';
 import { blockOf, deposit } from './helpers.ts';
 import { call } from './kme-client.ts';
 import { nonLoopbackAddress } from '../helpers/local-address.ts';
@@ -24,6 +25,7 @@ const netName = 'kmenode';
 const tok = (who: string) => `${who}-${'t'.repeat(40)}`;
 let nats: ManagedServer, redis: ManagedServer;
 let cluster: Cluster | undefined;
+let kmeCa: CertKey, saeCa: CertKey;
 const stores: KeyPoolStore[] = [];
 const extra: ChildProcess[] = [];
 
@@ -45,8 +47,13 @@ test.before(async () => {
       { name: 'Carol', type: 'C', dof: 'tbp', linkKm: 5, credential: 'cred-carol-1234', attachLater: true },
     ],
   }));
+  // HTTPS with mutual TLS; the certificate files are named relative to the configuration file.
+  [kmeCa, saeCa] = await Promise.all([createCa('kme CA'), createCa('SAE CA')]);
+  writeCertKey(dir, 'kme', await issueCert(kmeCa, { commonName: 'KME', hosts: ['127.0.0.1'] }));
+  fs.writeFileSync(path.join(dir, 'sae-ca.crt'), saeCa.cert);
   const kmeFile = path.join(dir, 'kme.json');
   fs.writeFileSync(kmeFile, JSON.stringify({
+    tls: { cert: 'kme.crt', key: 'kme.key', clientCa: 'sae-ca.crt' },
     saes: [
       { id: 'alice-app', node: 'Alice', token: tok('alice-app') },
       { id: 'bob-app', node: 'Bob', token: tok('bob-app') },
@@ -87,7 +94,7 @@ async function kmeUrls(names: string[]): Promise<Record<string, NodeView>> {
 test.serial('each node process serves its KME on 127.0.0.1 and `hetqn status` shows the URL', async (t) => {
   const nodes = await kmeUrls(['Alice', 'Bob']);
   const urls = [nodes.Alice!.kmeUrl!, nodes.Bob!.kmeUrl!];
-  for (const u of urls) t.regex(u, /^http:\/\/127\.0\.0\.1:\d+$/);
+  for (const u of urls) t.regex(u, /^https:\/\/127\.0\.0\.1:\d+$/);
   t.not(urls[0], urls[1]);
   const st = await run(['status', '--net', netName, '--nats', nats.url, '--json']);
   t.is(st.code, 0, st.stderr);
@@ -112,21 +119,25 @@ test.serial('each node process serves its KME on 127.0.0.1 and `hetqn status` sh
 test.serial('a key from Alice\'s KME reaches bob-app once through Bob\'s KME, and no other SAE', async (t) => {
   const nodes = await kmeUrls(['Alice', 'Bob']);
   const alice = nodes.Alice!.kmeUrl!, bob = nodes.Bob!.kmeUrl!;
-  t.is((await call(`${alice}/api/v1/keys/bob-app/status`)).status, 401);
-  t.is((await call(`${alice}/api/v1/keys/bob-app/status`, { token: tok('bob-app') })).status, 401, 'a Bob SAE token at Alice\'s KME');
-  const st = await call(`${alice}/api/v1/keys/bob-app/status`, { token: tok('alice-app') });
+  const tls = { ca: kmeCa.cert };
+  const bobApp = { ...tls, ...(await issueCert(saeCa, { commonName: 'bob-app', hosts: [], client: true })) };
+  t.is((await call(`${alice}/api/v1/keys/bob-app/status`, { tls })).status, 401);
+  t.is((await call(`${alice}/api/v1/keys/bob-app/status`, { token: tok('bob-app'), tls })).status, 401, 'a Bob SAE token at Alice\'s KME');
+  t.is((await call(`${alice}/api/v1/keys/alice-app/status`, { tls: bobApp })).status, 401, 'a Bob SAE certificate at Alice\'s KME');
+  const st = await call(`${alice}/api/v1/keys/bob-app/status`, { token: tok('alice-app'), tls });
   t.is(st.status, 200);
   t.like(st.body, { master_SAE_ID: 'alice-app', slave_SAE_ID: 'bob-app', stored_key_count: 4096 / 256 });
-  const enc = await call(`${alice}/api/v1/keys/bob-app/enc_keys`, { token: tok('alice-app'), body: { number: 2, size: 512 } });
+  const enc = await call(`${alice}/api/v1/keys/bob-app/enc_keys`, { token: tok('alice-app'), body: { number: 2, size: 512 }, tls });
   t.is(enc.status, 200);
   const ids = { key_IDs: enc.body.keys!.map((k) => ({ key_ID: k.key_ID })) };
-  const other = await call(`${bob}/api/v1/keys/alice-app/dec_keys`, { token: tok('bob-other'), body: ids });
+  const other = await call(`${bob}/api/v1/keys/alice-app/dec_keys`, { token: tok('bob-other'), body: ids, tls });
   t.is(other.status, 400);
   t.regex(other.body.message ?? '', /unknown key_ID/);
-  const mine = await call(`${bob}/api/v1/keys/alice-app/dec_keys`, { token: tok('bob-app'), body: ids });
+  // bob-app authenticates with its client certificate.
+  const mine = await call(`${bob}/api/v1/keys/alice-app/dec_keys`, { body: ids, tls: bobApp });
   t.is(mine.status, 200);
   t.deepEqual(mine.body, enc.body);
-  t.is((await call(`${bob}/api/v1/keys/alice-app/dec_keys`, { token: tok('bob-app'), body: ids })).status, 400);
+  t.is((await call(`${bob}/api/v1/keys/alice-app/dec_keys`, { token: tok('bob-app'), body: ids, tls })).status, 400);
 });
 
 const carolArgs = () => ['node', '--name', 'Carol', '--type', 'C', '--dof', 'tbp', '--link-km', '5', '--credential', 'cred-carol-1234', '--net', netName, '--nats', nats.url];
