@@ -77,11 +77,35 @@ function sweepStale(ip: string): void {
   }
 }
 
-export async function createLab(names: string[]): Promise<Lab> {
+function checkCanCreate(names: string[]): void {
   if (process.platform !== 'linux') throw new Error(`netns: network namespaces need Linux (this is ${process.platform})`);
   if (process.getuid?.() !== 0) throw new Error(`netns: creating network namespaces needs root (running as uid ${process.getuid?.()})`);
   if (names.length === 0 || names.length > 250 || new Set(names).size !== names.length) throw new Error('netns: give 1 to 250 distinct host names');
   names.forEach((n) => { if (!/^[a-z0-9]{1,8}$/.test(n)) throw new Error(`netns: host name "${n}" must be 1-8 lower-case letters or digits`); });
+}
+
+/** The switch namespace `sw` with bridge br0, and host namespace `ns` plugged into it as port `port`. */
+function plugHost(ip: string, sw: string, ns: string, port: string, address: string): void {
+  run(ip, ['netns', 'add', ns]);
+  // Both ends are created directly in their namespaces: nothing appears in the root namespace.
+  run(ip, ['-n', sw, 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+  run(ip, ['-n', sw, 'link', 'set', port, 'master', 'br0']);
+  run(ip, ['-n', sw, 'link', 'set', port, 'up']);
+  run(ip, ['-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0']);
+  run(ip, ['-n', ns, 'link', 'set', 'eth0', 'up']);
+  run(ip, ['-n', ns, 'link', 'set', 'lo', 'up']);
+}
+
+/** Kill every process in the namespace (the lab started them all), then delete it. */
+async function removeNamespace(ip: string, ns: string): Promise<void> {
+  const pids = spawnSync(ip, ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+  for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  for (let i = 0; i < 100 && pids.some(pidAlive); i++) await new Promise((res) => setTimeout(res, 20));
+  spawnSync(ip, ['netns', 'del', ns]);
+}
+
+export async function createLab(names: string[]): Promise<Lab> {
+  checkCanCreate(names);
   const ip = ipBinary();
   sweepStale(ip);
   const id = `${process.pid}-${randomBytes(2).toString('hex')}`;
@@ -97,13 +121,7 @@ export async function createLab(names: string[]): Promise<Lab> {
     if (stopped) return;
     stopped = true;
     await Promise.all([...procs].map((p) => p.stop(2000)));
-    for (const ns of created) {
-      // Anything a test process left behind in this namespace (e.g. a server's child) goes too.
-      const pids = spawnSync(ip, ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
-      for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-      for (let i = 0; i < 50 && pids.some(pidAlive); i++) await new Promise((res) => setTimeout(res, 20));
-      spawnSync(ip, ['netns', 'del', ns]);
-    }
+    for (const ns of created) await removeNamespace(ip, ns);
   };
 
   try {
@@ -114,17 +132,9 @@ export async function createLab(names: string[]): Promise<Lab> {
     run(ip, ['-n', sw, 'link', 'set', 'lo', 'up']);
     names.forEach((name, i) => {
       const ns = `${PREFIX}${id}-${name}`;
-      run(ip, ['netns', 'add', ns]);
       created.push(ns);
-      const port = `p${i}`;
-      // Both ends are created directly in their namespaces: nothing appears in the root namespace.
-      run(ip, ['-n', sw, 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
-      run(ip, ['-n', sw, 'link', 'set', port, 'master', 'br0']);
-      run(ip, ['-n', sw, 'link', 'set', port, 'up']);
       const address = `${net3}.${i + 1}`;
-      run(ip, ['-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0']);
-      run(ip, ['-n', ns, 'link', 'set', 'eth0', 'up']);
-      run(ip, ['-n', ns, 'link', 'set', 'lo', 'up']);
+      plugHost(ip, sw, ns, `p${i}`, address);
       hosts[name] = { name, ns, address };
     });
   } catch (e) {
