@@ -11,6 +11,7 @@ import { generatePoolUsers } from '../../infra/keypool/acl.ts';
 import { startKme, type KmeServer } from '../../infra/kme/server.ts';
 import { loadKmeConfig, parseKmeConfig } from '../../infra/kme/config.ts';
 import { createCa, issueCert, type CertKey } from '../../infra/tls.ts';
+import { RegistryMessages } from '../../actors/server/registry.messages.ts';
 import { blockOf, deposit } from './helpers.ts';
 import { call } from './kme-client.ts';
 import { nonLoopbackAddress } from '../helpers/local-address.ts';
@@ -159,4 +160,16 @@ test('configuration: errors name the field and never show a token', (t) => {
     saes: [{ id: 'A1', node: 'Alice', tokenSha256: createHash('sha256').update(tok('A1')).digest('hex') }, { id: 'B1', node: 'Bob', tokenSha256: undefined }],
   });
   t.false(JSON.stringify(ok).includes(tok('A1')));
+});
+
+test('heartbeats carry the KME URL, validated: only an http(s) origin passes', (t) => {
+  const hb = (kmeUrl: unknown) => RegistryMessages['node.heartbeat'].safeParse({ node: 'Alice', seq: 1, state: 'registered', actors: {}, kmeUrl });
+  t.true(hb('https://127.0.0.1:8443').success);
+  t.true(hb('http://[::1]:8080').success);
+  t.true(hb(undefined).success);
+  for (const bad of ['javascript:alert(1)', 'https://127.0.0.1:8443/api/v1/keys', 'ftp://x:1', 'http://a b:1', 42]) {
+    const r = hb(bad);
+    t.false(r.success, String(bad));
+    t.deepEqual(r.error?.issues.map((i) => i.path.join('.')), ['kmeUrl'], String(bad));
+  }
 });
