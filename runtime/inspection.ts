@@ -4,7 +4,8 @@
 // can be relayed unchanged to anything speaking the createWebSocketInspector protocol.
 // We add `processId` and `systemId` so a multi-process table can say where each actor lives, and
 // qualify session ids with the process id (xstate's are only unique within one process).
-import type { AnyActorRef, InspectionEvent } from 'xstate';
+import type { AnyActorRef, AnyStateMachine, InspectionEvent } from 'xstate';
+import { exportedConfigJson } from './inspector/export.ts';
 
 export const INSPECT_PROTOCOL_VERSION = '0.4.0';
 
@@ -23,7 +24,10 @@ export interface StatelyLikeEvent {
 /** JSON-safe copy: drops functions, cuts cycles, summarises typed arrays and big values. */
 export function jsonSafe(value: unknown): unknown {
   const seen = new WeakSet<object>();
-  const text = JSON.stringify(value, (_key, v) => {
+  const text = JSON.stringify(value, function (this: Record<string, unknown>, key, v) {
+    const raw = key === '' ? value : this[key];
+    // Buffer has toJSON ({ type: 'Buffer', data: [...bytes] }): summarise the original instead.
+    if (ArrayBuffer.isView(raw)) return { typedArray: raw.constructor.name, length: (raw as unknown as { length?: number }).length ?? raw.byteLength };
     if (typeof v === 'function') return undefined;
     if (typeof v === 'bigint') return v.toString();
     if (v && typeof v === 'object') {
@@ -38,10 +42,11 @@ export function jsonSafe(value: unknown): unknown {
   return text === undefined ? null : JSON.parse(text);
 }
 
+/** The machine's config with every function named or described (runtime/inspector/export.ts). */
 function definitionJson(ref: AnyActorRef): string {
-  const config = (ref as { logic?: { config?: unknown } }).logic?.config;
-  if (config && typeof config === 'object') {
-    return JSON.stringify(config, (_k, v) => (typeof v === 'function' ? { type: v.name || 'anonymous' } : v));
+  const logic = (ref as { logic?: AnyStateMachine }).logic;
+  if (logic && typeof logic.config === 'object' && logic.root) {
+    try { return exportedConfigJson(logic); } catch { /* a config the exporter cannot describe */ }
   }
   return JSON.stringify({ id: ref.id });
 }

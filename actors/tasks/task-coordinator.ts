@@ -15,6 +15,10 @@ const childId = (taskId: string) => `task:${taskId}`;
 export const taskCoordinatorMachine = setup({
   types: { context: {} as Ctx, events: {} as Events },
   actions: { ...busActionStubs },
+  guards: {
+    /** The request asks for this kind of task (a named guard, so each branch exports with its kind). */
+    isKind: ({ event }, p: { kind: string }) => (event as BusEvent<'task.request', TaskRequest>).body.kind === p.kind,
+  },
   actors: {
     'task.sign': undefined as unknown as AnyStateMachine,
     'task.qba': undefined as unknown as AnyStateMachine,
@@ -28,7 +32,7 @@ export const taskCoordinatorMachine = setup({
     serving: {
       on: {
         'task.request': (['sign', 'qba', 'conference'] as const).map((kind) => ({
-          guard: ({ event }: { event: Events }) => (event as BusEvent<'task.request', TaskRequest>).body.kind === kind,
+          guard: { type: 'isKind' as const, params: { kind } },
           actions: [
             assign({ seq: ({ context }: { context: Ctx }) => context.seq + 1, running: ({ context }: { context: Ctx }) => context.running + 1 }),
             spawnChild(`task.${kind}` as 'task.sign', {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { WebSocketServer, WebSocket } from 'ws';
 import { machineCatalog } from '../../machine-catalog.ts';
+import { exportMachine } from '../../inspector/export.ts';
 import { subject } from '../../subjects.ts';
 import { stateString } from '../../inspection.ts';
 import { CliError, parseNumber, printResult, progress } from '../output.ts';
@@ -107,13 +108,14 @@ async function exportDefinitions(dir: string, o: { json?: boolean }): Promise<vo
   const files: string[] = [];
   for (const load of machineCatalog) {
     const m = await load();
-    const replacer = (_k: string, v: unknown) => (typeof v === 'function' ? { type: v.name || 'anonymous' } : v);
-    // The config (what the Stately inspector receives as `definition`) and the resolved definition (machine.toJSON()).
-    const config = path.join(dir, `${m.id}.json`);
-    const definition = path.join(dir, `${m.id}.definition.json`);
-    fs.writeFileSync(config, JSON.stringify(m.config, replacer, 2) + '\n');
-    fs.writeFileSync(definition, JSON.stringify(m.toJSON(), replacer, 2) + '\n');
-    files.push(config, definition);
+    const { config, implementations } = exportMachine(m);
+    // <id>.json is what createMachine (and the Stately inspector) takes; the implementations list
+    // names every guard, action, actor and delay it needs, with the source of inline ones.
+    const file = path.join(dir, `${m.id}.json`);
+    const impl = path.join(dir, `${m.id}.implementations.json`);
+    fs.writeFileSync(file, JSON.stringify(config, null, 2) + '\n');
+    fs.writeFileSync(impl, JSON.stringify(implementations, null, 2) + '\n');
+    files.push(file, impl);
   }
-  printResult(o, { exported: files }, () => `wrote ${files.length} machine definitions:\n${files.join('\n')}`);
+  printResult(o, { exported: files }, () => `wrote ${files.length / 2} machine definitions:\n${files.join('\n')}`);
 }
