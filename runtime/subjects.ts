@@ -23,6 +23,8 @@ export const subject = {
   inspect: (processId: string) => `inspect.${token('processId', processId)}`,
   inspectAll: () => 'inspect.*',
   inspectControl: () => 'inspectctl',
+  /** Every request's notices (`tasks.<requestId>`: progress and results), for the inspector. */
+  tasksAll: () => 'tasks.*',
   /** Each host answers runtime.ping here. */
   process: (processId: string) => `process.${token('processId', processId)}`,
 } as const;

@@ -4,6 +4,8 @@
 // createWebSocketInspector / createWebSocketReceiver protocol: a relay at ws://host:port where
 // every JSON message is a StatelyInspectionEvent) and prints a live per-actor state table.
 // `hetqn inspect --export <dir>` writes each machine's definition JSON instead.
+// `hetqn inspect --web [--port P] [--host H --token T]` serves the inspector page (runtime/inspector)
+// with the Stately relay on the same port.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -14,6 +16,10 @@ import { subject } from '../../subjects.ts';
 import { stateString } from '../../inspection.ts';
 import { CliError, parseNumber, printResult, progress } from '../output.ts';
 import { clientHost, resolveTarget } from '../target.ts';
+import { randomBytes } from 'node:crypto';
+import { startInspector } from '../../inspector/inspector.ts';
+import { isLoopback } from '../../inspector/server.ts';
+import { readState } from '../../state-file.ts';
 
 interface Row { processId: string; systemId: string; name: string; sessionId: string; state: string; lastEvent: string; events: number }
 
@@ -21,13 +27,18 @@ export function register(program: Command): void {
   program.command('inspect')
     .description('live per-actor state table + WebSocket relay for the Stately inspector; --export writes machine definitions')
     .option('--export <dir>', 'write every machine definition as <id>.json and exit')
-    .option('--port <port>', 'WebSocket relay port (0: any free port)', '8080')
+    .option('--web', 'serve the inspector page (network, machines, sessions, tasks, pools, time travel)')
+    .option('--port <port>', 'WebSocket relay / web port (0: any free port)', '8080')
+    .option('--host <address>', 'address to serve on (default 127.0.0.1; any other needs a token)', '127.0.0.1')
+    .option('--token <token>', 'token the page must present (required off 127.0.0.1; default: a random one there)')
+    .option('--redis-url <url>', 'Redis url for pool levels (default: from .hetqn/<net>.json or REDIS_URL)')
     .option('--duration <seconds>', 'stop after this long (default: until Ctrl-C)')
     .option('--net <name>', 'network name')
     .option('--nats <url>', 'NATS url')
     .option('--json', 'print one JSON object at the end')
     .action(async (o) => {
       if (o.export) return exportDefinitions(o.export, o);
+      if (o.web) return serveWeb(o);
       const port = parseNumber('port', o.port, { min: 0, max: 65535, integer: true })!;
       const duration = parseNumber('duration', o.duration, { min: 0 });
       const { net, natsUrl } = resolveTarget(o);
@@ -93,6 +104,32 @@ export function register(program: Command): void {
       else if (!tty) draw();
       process.exit(0);
     });
+}
+
+async function serveWeb(o: { port: string; host: string; token?: string; redisUrl?: string; duration?: string; net?: string; nats?: string; json?: boolean }): Promise<void> {
+  const port = parseNumber('port', o.port, { min: 0, max: 65535, integer: true })!;
+  const duration = parseNumber('duration', o.duration, { min: 0 });
+  const token = o.token ?? (isLoopback(o.host) ? undefined : randomBytes(18).toString('base64url'));
+  const { net, natsUrl } = resolveTarget(o);
+  const host = await clientHost(net, natsUrl);
+  const redisUrl = o.redisUrl ?? readState(net)?.redisUrl ?? process.env.REDIS_URL;
+  let inspector;
+  try {
+    inspector = await startInspector({ host, net, port, bind: o.host, token, redisUrl, log: progress });
+  } catch (e) {
+    await host.stop();
+    throw new CliError(`--port/--host: cannot serve the inspector on ${o.host}:${port}: ${(e as Error).message}`);
+  }
+  progress(`inspector for network ${net}: ${inspector.url} (Stately relay: ws://${o.host}:${inspector.port})`);
+  printResult(o, { network: net, url: inspector.url, port: inspector.port, host: o.host }, () => inspector.url);
+  await new Promise<void>((resolve) => {
+    if (duration !== undefined) setTimeout(resolve, duration * 1000);
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await inspector.stop();
+  await host.stop();
+  process.exit(0);
 }
 
 function renderRows(rows: Row[]): string {
