@@ -124,7 +124,7 @@ export function Diagram({ chart, state, steps }: { chart: Chart; state: string; 
   moves.forEach((s, i) => { for (const e of edgesOfStep(chart, s)) if (!recent.has(e.id)) recent.set(e.id, i); });
   const lastSeq = moves[0]?.seq ?? 0;
   return (
-    <svg class="diagram" viewBox={`0 0 ${layout.width} ${layout.height}`} width={layout.width} height={layout.height}
+    <svg class="diagram" viewBox={`0 0 ${layout.width} ${layout.height}`} style={{ maxWidth: `${layout.width}px` }}
       data-machine={chart.machine} data-current={state}>
       <defs>
         <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" /></marker>

@@ -5,7 +5,7 @@ import type { ActorRec, Model, NodeView } from '../model.ts';
 import { age, route, shortId } from './format.ts';
 import { sessionsOf, tasksOf, type SessionInfo } from './derive.ts';
 
-const W = 980, H = 640, CX = 430, CY = 320;
+const W = 860, H = 640, CX = 430, CY = 320;
 const TYPE_COLOUR: Record<string, string> = { C: '#2f6fb3', E: '#8a4fbf', D: '#2e8b57' };
 const PROTO_COLOUR: Record<string, string> = { bb84: '#e07b00', mdi: '#c2185b', bbm92: '#00897b' };
 
@@ -67,7 +67,7 @@ export function NetworkView({ model }: { model: Model }) {
           return (
             <g key={l.from} class="link">
               <line x1={CX} y1={CY} x2={p.x} y2={p.y} />
-              <text x={(CX + p.x) / 2} y={(CY + p.y) / 2 - 4} class="link-km">{l.km} km</text>
+              <text x={CX + (p.x - CX) * 0.42} y={CY + (p.y - CY) * 0.42 - 4} class="link-km">{l.km} km</text>
             </g>
           );
         })}

@@ -23,15 +23,15 @@ function segments(a: ActorRec, end: number): Segment[] {
 
 const hue = (s: string) => { let h = 0; for (const c of s) h = (h * 31 + c.charCodeAt(0)) % 360; return h; };
 
-function laneNote(a: ActorRec, coordinator: boolean): string {
+function laneNote(a: ActorRec, coordinator: boolean): string[] {
   const c = (a.ctx ?? {}) as Obj;
   if (coordinator) {
     const staged = Object.entries((c.staged ?? {}) as Obj).map(([n, s]) => `${n} ${bits((s as Obj).bits ?? 0)}`);
-    return [c.fabric?.detections !== undefined ? `${c.fabric.detections} detections` : '', staged.length ? `staged: ${staged.join(', ')}` : '', c.reason ? `reason: ${c.reason}` : ''].filter(Boolean).join(' · ');
+    return [[c.fabric?.detections !== undefined ? `${c.fabric.detections} detections` : '', staged.length ? `staged: ${staged.join(', ')}` : '', c.reason ? `reason: ${c.reason}` : ''].filter(Boolean).join(' · ')];
   }
   const parts = [c.detections !== undefined ? `${c.detections} detections` : '', c.staged?.bits !== undefined ? `${bits(c.staged.bits)} staged` : '', c.staged?.stats?.qber !== undefined ? `QBER ${(100 * c.staged.stats.qber).toFixed(2)} %` : ''];
   const timings = Object.entries((c.staged?.timings ?? {}) as Obj).map(([k, v]) => `${k} ${Math.round(Number(v))} ms`).join(', ');
-  return [...parts, timings ? `post-processing: ${timings}` : ''].filter(Boolean).join(' · ');
+  return [parts.filter(Boolean).join(' · '), timings ? `post-processing: ${timings}` : ''];
 }
 
 function Timeline({ s, now }: { s: SessionInfo; now: number }) {
@@ -42,7 +42,7 @@ function Timeline({ s, now }: { s: SessionInfo; now: number }) {
   const t0 = Math.min(...lanes.map((l) => l.actor.born));
   const end = s.active ? now : Math.max(...lanes.map((l) => l.actor.last));
   const span = Math.max(1, end - t0);
-  const W = 900, X0 = 150, LANE = 58;
+  const W = 1000, X0 = 150, LANE = 66;
   const x = (t: number) => X0 + ((t - t0) / span) * (W - X0 - 10);
   return (
     <svg class="timeline" viewBox={`0 0 ${W} ${lanes.length * LANE + 30}`} data-timeline={s.sessionId}>
@@ -59,7 +59,7 @@ function Timeline({ s, now }: { s: SessionInfo; now: number }) {
               </g>
             );
           })}
-          <text x={X0} y={42} class="lane-note">{laneNote(l.actor, l.coordinator)}</text>
+          {laneNote(l.actor, l.coordinator).map((line, k) => <text key={k} x={X0} y={42 + k * 12} class="lane-note">{line}</text>)}
         </g>
       ))}
       <text x={X0} y={lanes.length * LANE + 22} class="axis">{clock(t0)}</text>
