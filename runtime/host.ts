@@ -95,6 +95,8 @@ export class ActorHost {
   /** Every live actor seen by inspection, for the catch-up burst when a lease starts. */
   private known = new Map<string, AnyActorRef>();
   private streamUntil = 0;
+  /** Requesters of the current lease, so each new one gets a catch-up burst. */
+  private inspectors = new Set<string>();
   private stopped = false;
 
   constructor(opts: HostOptions) {
@@ -119,9 +121,11 @@ export class ActorHost {
     }));
     this.subscribe(subj.inspectControl(), (env) => {
       if (env.type !== 'inspect.lease') return;
-      const wasStreaming = this.streaming();
-      this.streamUntil = Math.max(this.streamUntil, Date.now() + Math.min(60_000, Math.max(0, (env.body as { untilMs: number }).untilMs)));
-      if (!wasStreaming) this.emitCatchUp();
+      const { untilMs, requester } = env.body as { untilMs: number; requester: string };
+      if (!this.streaming()) this.inspectors.clear();
+      this.streamUntil = Math.max(this.streamUntil, Date.now() + Math.min(60_000, Math.max(0, untilMs)));
+      // Every new inspector gets the burst, also when another one already holds a lease.
+      if (!this.inspectors.has(requester)) { this.inspectors.add(requester); this.emitCatchUp(); }
     });
   }
 

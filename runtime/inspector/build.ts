@@ -42,10 +42,12 @@ export async function buildBundle(opts: { minify?: boolean } = {}): Promise<stri
   return WEB_DIST;
 }
 
-/** The built page's directory, building it first when missing or stale. */
-export async function ensureBundle(): Promise<string> {
-  if (!bundleIsCurrent()) await buildBundle();
-  return WEB_DIST;
+let building: Promise<string> | undefined;
+/** The built page's directory, building it first when missing or stale (once per process). */
+export function ensureBundle(): Promise<string> {
+  if (bundleIsCurrent()) return Promise.resolve(WEB_DIST);
+  building ??= buildBundle().finally(() => { building = undefined; });
+  return building;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

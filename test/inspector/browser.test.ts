@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The inspector page in real headless Chromium against the reference network (one process per node,
 // private nats-server and redis-server): the party machine's diagram highlights a David–Alice
 // session's stages as they happen; a node attached at runtime appears without a reload; the QBA

@@ -49,11 +49,19 @@ test.serial('a bad topology is refused naming the field', async (t) => {
   t.regex(r.stderr, /--topology: bad\.yaml: nodes\[0\]\.type: Invalid enum value/);
 });
 
-test.serial('up --detach, status, inspect, down', async (t) => {
-  const up = await run(['up', '-d', '--topology', topo, '--json']);
+async function fetchText(url: string): Promise<{ status: number; text: string }> {
+  const r = await fetch(url);
+  return { status: r.status, text: await r.text() };
+}
+
+test.serial('up --detach --inspect, status, inspect (table, --web), down', async (t) => {
+  const up = await run(['up', '-d', '--topology', topo, '--inspect', '--inspect-port', '0', '--json']);
   t.is(up.code, 0, up.stderr);
   const upView = JSON.parse(up.stdout);
   t.true(upView.detached);
+  // up --inspect serves the inspector page with the network
+  t.regex(upView.inspectorUrl, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  t.regex((await fetchText(upView.inspectorUrl)).text, /hetqn inspector/);
   const state = JSON.parse(fs.readFileSync(path.join(dir, 'state', 'clitest.json'), 'utf8'));
   t.true(pidAlive(state.pid));
   t.is(state.processes.length, 3); // server, Ann, Dee
@@ -85,6 +93,26 @@ test.serial('up --detach, status, inspect, down', async (t) => {
   t.like(row('platform'), { processId: 'server', state: 'serving' });
   t.true(received.some((e) => e.type === '@xstate.actor'), 'relay forwards @xstate.actor');
   t.true(received.some((e) => e.type === '@xstate.snapshot'), 'relay forwards @xstate.snapshot');
+
+  // inspect --web: serves the page; its model has the network's actors; one JSON object at start
+  let model: Promise<{ actors: Record<string, { sys?: string; state: string }> }> | undefined;
+  const web = run(['inspect', '--web', '--port', '0', '--duration', '8', '--json'], (err) => {
+    const m = /inspector for network clitest: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(err);
+    if (m && !model) {
+      model = (async () => {
+        for (let i = 0; ; i++) {
+          await new Promise((r) => setTimeout(r, 300));
+          const body = JSON.parse((await fetchText(`${m[1]}api/model`)).text);
+          if (Object.values(body.actors).some((a) => (a as { sys?: string }).sys === 'node-Ann') || i > 15) return body;
+        }
+      })();
+    }
+  });
+  const wr = await web;
+  t.is(wr.code, 0, wr.stderr);
+  t.like(JSON.parse(wr.stdout), { network: 'clitest', host: '127.0.0.1' });
+  const seen = await model!;
+  t.like(Object.values(seen.actors).find((a) => a.sys === 'node-Ann'), { state: 'registered' });
 
   const down = await run(['down', '--json']);
   t.is(down.code, 0, down.stderr);

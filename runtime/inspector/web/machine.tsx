@@ -2,6 +2,7 @@
 // with the current state highlighted, its context summary and its event log (filterable).
 // "follow:<machine>@<process>" selects the newest actor of that machine in that process, so a page
 // can watch, say, the party of the next session on node-Alice before it exists.
+import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import { newestActor, type ActorRec, type Model, type Step } from '../model.ts';
 import { Diagram } from './diagram.tsx';
@@ -13,6 +14,13 @@ function resolve(model: Model, selection: string | undefined): { actor?: ActorRe
   if (f) return { actor: newestActor(model, f[1]!, f[2]), follow: `${f[1]}${f[2] ? ` on ${f[2]}` : ''}` };
   return { actor: model.actors[selection] };
 }
+
+/** One row; re-rendered only when its actor's state, status or selection changes. */
+const ActorRow = memo(({ a, selected }: { a: ActorRec; selected: boolean; state: string; status: string }) => (
+  <a href={route('machine', a.id)} class={`actor-row ${selected ? 'sel' : ''} ${a.status}`} data-actor={a.id} data-machine={a.machine ?? ''}>
+    <span class="name">{a.sys ?? a.name}</span><span class="machine">{a.machine ?? 'actor'}</span><span class="state">{a.state}</span>
+  </a>
+));
 
 function ActorList({ model, selected }: { model: Model; selected?: string }) {
   const [filter, setFilter] = useState('');
@@ -28,11 +36,7 @@ function ActorList({ model, selected }: { model: Model; selected?: string }) {
       <div class="scroll">
         {shown.map((a) => {
           const head = a.pid !== pid ? <div class="group">{(pid = a.pid)}</div> : null;
-          return [head, (
-            <a key={a.id} href={route('machine', a.id)} class={`actor-row ${a.id === selected ? 'sel' : ''} ${a.status}`} data-actor={a.id} data-machine={a.machine ?? ''}>
-              <span class="name">{a.sys ?? a.name}</span><span class="machine">{a.machine ?? 'actor'}</span><span class="state">{a.state}</span>
-            </a>
-          )];
+          return [head, <ActorRow key={a.id} a={a} selected={a.id === selected} state={a.state} status={a.status} />];
         })}
         {actors.length > shown.length && <div class="more">… {actors.length - shown.length} more (filter to narrow)</div>}
       </div>

@@ -2,7 +2,7 @@
 // (length), type, DoF, state and heartbeat age; live sessions drawn between their ends (through the
 // switch, with the relay marked) and labelled with protocol and stage; sessions and tasks listed.
 import type { ActorRec, Model, NodeView } from '../model.ts';
-import { age, route, shortId } from './format.ts';
+import { age, route } from './format.ts';
 import { sessionsOf, tasksOf, type SessionInfo } from './derive.ts';
 
 const W = 860, H = 640, CX = 430, CY = 320;
@@ -86,7 +86,7 @@ export function NetworkView({ model }: { model: Model }) {
         <h3>Sessions ({live.length} live)</h3>
         <SessionTable sessions={sessions.slice(0, 12)} />
         <h3>Tasks</h3>
-        <table class="compact">{tasks.slice(0, 12).map((t) => <tr key={t.id}><td><a href={route('tasks', t.id)}>{shortId(t.id)}</a></td><td>{t.kind}</td><td class="state">{t.state}</td></tr>)}</table>
+        <table class="compact">{tasks.slice(0, 12).map((t) => <tr key={t.id}><td><a href={route('tasks', t.id)}>{t.actor.name}</a></td><td>{t.kind}</td><td class="state">{t.state}</td></tr>)}</table>
       </aside>
     </div>
   );

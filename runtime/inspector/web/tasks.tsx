@@ -1,7 +1,7 @@
 // Tasks: every sign / conference / QBA task actor, and for a QBA task the tree of multicast-round
 // actors it spawned (QBA(signer, backups, d) spawning one child per backup), growing as they spawn.
 import type { Model } from '../model.ts';
-import { route, shortId } from './format.ts';
+import { route } from './format.ts';
 import { roundTree, tasksOf, type RoundNode } from './derive.ts';
 
 function Round({ n }: { n: RoundNode }) {
@@ -27,7 +27,7 @@ export function TasksView({ model, selection }: { model: Model; selection?: stri
       <aside>
         <h3>Tasks</h3>
         {tasks.length === 0 && <p class="empty">no tasks yet</p>}
-        <table class="compact">{tasks.map((t) => <tr key={t.id} class={t === sel ? 'sel' : ''}><td><a href={route('tasks', t.id)} data-task={t.id}>{shortId(t.id)}</a></td><td>{t.kind}</td><td class="state">{t.state}</td></tr>)}</table>
+        <table class="compact">{tasks.map((t) => <tr key={t.id} class={t === sel ? 'sel' : ''}><td><a href={route('tasks', t.id)} data-task={t.id}>{t.actor.name}</a></td><td>{t.kind}</td><td class="state">{t.state}</td></tr>)}</table>
       </aside>
       {sel && (
         <section>
