@@ -50,6 +50,14 @@ test.serial('the party diagram highlights a David–Alice session through its st
   await page.waitForSelector('svg.diagram[data-machine="party"]', { timeout: 60_000 });
   await page.waitForSelector('svg.diagram[data-current="processing"]', { timeout: 60_000 });
   await screenshot(page, 'machine');
+  if (process.env.HETQN_INSPECTOR_SCREENSHOTS) {
+    // The network with the session drawn on it, then back to following the party.
+    await page.evaluate(() => { location.hash = '#/network'; });
+    await page.waitForSelector('[data-view="network"] [data-session]');
+    await screenshot(page, 'network-session');
+    await page.evaluate(() => { location.hash = '#/machine/follow:party@node-Alice'; });
+    await page.waitForSelector('svg.diagram[data-machine="party"]');
+  }
   const outcome = await h.done;
   t.true(outcome.ok, outcome.reason);
   await page.waitForSelector('svg.diagram[data-current="done"]', { timeout: 30_000 });

@@ -19,6 +19,7 @@ import { clientHost, resolveTarget } from '../target.ts';
 import { randomBytes } from 'node:crypto';
 import { startInspector } from '../../inspector/inspector.ts';
 import { isLoopback } from '../../inspector/server.ts';
+import { InspectionConverter } from '../../inspector/convert.ts';
 import { readState } from '../../state-file.ts';
 
 interface Row { processId: string; systemId: string; name: string; sessionId: string; state: string; lastEvent: string; events: number }
@@ -66,7 +67,8 @@ export function register(program: Command): void {
       host.subscribe(subject.inspectAll(), (env) => {
         const ev = env.body as { type: string; sessionId: string; processId?: string; systemId?: string; name?: string; snapshot?: unknown; event?: { type?: string } };
         events++;
-        const text = JSON.stringify(ev);
+        // Contexts and events summarised as for the web page: no key material on the relay.
+        const text = JSON.stringify(InspectionConverter.sanitise(ev));
         broadcast(text);
         const r = rows.get(ev.sessionId) ?? { processId: ev.processId ?? '?', systemId: ev.systemId ?? '', name: ev.name ?? '', sessionId: ev.sessionId, state: '', lastEvent: '', events: 0 };
         if (ev.type === '@xstate.actor') { r.name = ev.name ?? r.name; r.systemId = ev.systemId ?? r.systemId; replay.set(ev.sessionId, [text]); }

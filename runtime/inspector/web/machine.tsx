@@ -70,6 +70,18 @@ export function StepLog({ steps, showActor, model }: { steps: Step[]; showActor?
   );
 }
 
+/** Who spawned or invoked this actor, and the actors it spawned or invoked (live ones first). */
+function Family({ model, actor }: { model: Model; actor: ActorRec }) {
+  const name = (a?: ActorRec, id?: string) => a?.sys ?? a?.name ?? shortId(id ?? '');
+  const children = Object.values(model.actors).filter((a) => a.parent === actor.id).sort((a, b) => Number(b.status === 'active') - Number(a.status === 'active') || a.born - b.born);
+  return (
+    <p class="parent">
+      {actor.parent && <>spawned by <a href={route('machine', actor.parent)}>{name(model.actors[actor.parent], actor.parent)}</a>{children.length ? ' · ' : ''}</>}
+      {children.length > 0 && <>children: {children.slice(0, 24).map((c, i) => <span key={c.id}>{i ? ', ' : ''}<a href={route('machine', c.id)} class={c.status} data-child={c.id}>{name(c)}</a> <span class="state">{c.state}</span></span>)}{children.length > 24 ? ` … ${children.length - 24} more` : ''}</>}
+    </p>
+  );
+}
+
 export function MachineView({ model, selection }: { model: Model; selection?: string }) {
   const { actor, follow } = resolve(model, selection);
   const chart = actor?.machine ? model.charts[actor.machine] : undefined;
@@ -82,7 +94,7 @@ export function MachineView({ model, selection }: { model: Model; selection?: st
         {actor && (
           <>
             <h2 data-selected={actor.id}>{actor.sys ?? actor.name} <small>{actor.machine ?? 'actor'} · {actor.pid} · <span class="state" data-current-state={actor.state}>{actor.state}</span> · {actor.status}</small></h2>
-            {actor.parent && <p class="parent">spawned by <a href={route('machine', actor.parent)}>{model.actors[actor.parent]?.sys ?? model.actors[actor.parent]?.name ?? shortId(actor.parent)}</a></p>}
+            <Family model={model} actor={actor} />
             <div class="diagram-wrap">{chart ? <Diagram chart={chart} state={actor.state} steps={actor.steps} /> : <p class="empty">no statechart (not a state machine)</p>}</div>
             <div class="machine-detail">
               <div class="context"><h3>Context (summary, no key material)</h3><pre data-context>{JSON.stringify(actor.ctx, null, 1)?.slice(0, 20_000)}</pre></div>
