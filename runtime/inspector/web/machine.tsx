@@ -44,26 +44,29 @@ function ActorList({ model, selected }: { model: Model; selected?: string }) {
   );
 }
 
+/** One log line; steps never change, so a row renders once. */
+const StepRow = memo(({ s, actor, sender }: { s: Step; actor?: string; sender: string }) => (
+  <tr class={s.from !== s.to ? 'moved' : ''} data-event={s.ev}>
+    <td>{clock(s.t)}</td>
+    {actor !== undefined && <td><a href={route('machine', s.actor)}>{actor}</a></td>}
+    <td title={s.body === undefined ? '' : JSON.stringify(s.body)}>{s.ev}</td>
+    <td>{sender}</td>
+    <td>{s.from === s.to ? s.to : `${s.from} → ${s.to}`}</td>
+  </tr>
+));
+
 export function StepLog({ steps, showActor, model }: { steps: Step[]; showActor?: boolean; model?: Model }) {
   const [filter, setFilter] = useState('');
   const f = filter.toLowerCase();
   const name = (id?: string) => (id ? (model?.actors[id]?.sys ?? model?.actors[id]?.name ?? shortId(id)) : '');
-  const rows = steps.filter((s) => !f || `${s.ev} ${name(s.sender)} ${s.from} ${s.to} ${showActor ? name(s.actor) : ''}`.toLowerCase().includes(f)).slice(-300).reverse();
+  const rows = steps.filter((s) => !f || `${s.ev} ${name(s.sender)} ${s.from} ${s.to} ${showActor ? name(s.actor) : ''}`.toLowerCase().includes(f)).slice(-200).reverse();
   return (
     <div class="log">
       <input type="search" placeholder="filter events (type, sender, state…)" value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} data-filter="log" />
       <table class="compact">
         <thead><tr><th>time</th>{showActor && <th>actor</th>}<th>event</th><th>sender</th><th>from → to</th></tr></thead>
         <tbody>
-          {rows.map((s) => (
-            <tr key={s.seq} class={s.from !== s.to ? 'moved' : ''} data-event={s.ev}>
-              <td>{clock(s.t)}</td>
-              {showActor && <td><a href={route('machine', s.actor)}>{name(s.actor)}</a></td>}
-              <td title={s.body === undefined ? '' : JSON.stringify(s.body)}>{s.ev}</td>
-              <td>{name(s.sender)}</td>
-              <td>{s.from === s.to ? s.to : `${s.from} → ${s.to}`}</td>
-            </tr>
-          ))}
+          {rows.map((s) => <StepRow key={s.seq} s={s} actor={showActor ? name(s.actor) : undefined} sender={name(s.sender)} />)}
         </tbody>
       </table>
     </div>
