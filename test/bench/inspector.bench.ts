@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // The inspector page under load: 50 nodes and 356 actors (per node: node, local control, four
 // devices, task agent; the server's six), fed by a synthetic event source in this process that
 // publishes real-shaped inspection events (the catalog machines' definitions, their real states)
@@ -21,6 +20,8 @@ import { machineCatalog } from '../../runtime/machine-catalog.ts';
 import type { ChartState } from '../../runtime/inspector/model.ts';
 import { openPage } from '../inspector/browser.ts';
 import '../../actors/server/registry.messages.ts';
+// Browser globals used inside page.evaluate callbacks (this program has no DOM lib).
+declare const window: any, document: any, location: any, MutationObserver: any;
 
 const NET = 'benchinspect';
 const NODES = 50;

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // The inspector page in real headless Chromium against the reference network (one process per node,
 // private nats-server and redis-server): the party machine's diagram highlights a David–Alice
 // session's stages as they happen; a node attached at runtime appears without a reload; the QBA
@@ -12,6 +11,8 @@ import { partyMachine } from '../../actors/sessions/party-machine.ts';
 import { TASK_COORDINATOR_ID } from '../../actors/tasks/tasks.messages.ts';
 import { openPage, screenshot, type Session } from './browser.ts';
 import { keyBytesIn } from './leak.ts';
+// Browser globals used inside page.evaluate callbacks (this program has no DOM lib).
+declare const window: any, document: any, location: any, MutationObserver: any;
 
 const NODES = ['Alice', 'Bob', 'Charlie', 'David', 'Frank'];
 let env: Env;
