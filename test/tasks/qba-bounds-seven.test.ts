@@ -3,4 +3,4 @@
 import test from 'ava';
 import { sweep } from './qba-matrix.ts';
 
-for (const f of [0, 1, 2, 3]) test(`N = 7, f = ${f}, d = ${f + 1}: agreement and validity for every malicious set and strategy`, (t) => sweep(t, 7, [f]));
+for (const f of [0, 1, 2, 3]) test.serial(`N = 7, f = ${f}, d = ${f + 1}: agreement and validity for every malicious set and strategy`, (t) => sweep(t, 7, [f]));

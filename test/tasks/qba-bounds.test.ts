@@ -13,7 +13,7 @@ import { runQba } from '../../protocols/tasks/qba-sim.ts';
 import { MemoryLedger } from './ledger.ts';
 import { N_TEST, nodesOf, starveRelay, strategies, subsetsOfSize, sweep } from './qba-matrix.ts';
 
-for (const N of [3, 4, 5, 6]) test(`N = ${N}: agreement and validity for every accepted f, every malicious set, every strategy (d = f + 1)`, (t) => sweep(t, N));
+for (const N of [3, 4, 5, 6]) test.serial(`N = ${N}: agreement and validity for every accepted f, every malicious set, every strategy (d = f + 1)`, (t) => sweep(t, N));
 
 test('the accepted range: f <= min(ceil(N/2) - 1, N - 3), d >= f + 1', (t) => {
   t.deepEqual([3, 4, 5, 6, 7, 8, 9].map(qbaMaxFaults), [0, 1, 2, 2, 3, 3, 4]);

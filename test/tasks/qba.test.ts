@@ -2,7 +2,7 @@ import test from 'ava';
 import { createRng } from '../../protocols/rng.ts';
 import {
   BOTTOM, acceptItems, createSignatureRegistry, decide, decodePayload, encodePayload, expandRounds, multicastRoundKeyBits,
-  omMessages, omTolerates, planMulticastRound, qbaMulticastRoundsFormula, qbaQdsRunsFormula, qbaStringLength,
+  omMessages, omTolerates, planMulticastRound, qbaKeyDemand, qbaMulticastRoundsFormula, qbaQdsRunsFormula, qbaStringLength,
 } from '../../protocols/tasks/qba.ts';
 import { collude } from '../../protocols/tasks/qba-behaviours.ts';
 import { runQba } from '../../protocols/tasks/qba-sim.ts';
@@ -119,4 +119,23 @@ test('relayed claims need every earlier signature: a relay cannot attribute a va
   t.deepEqual(acceptItems(round, [{ value: 'buy', chain: ['Bob'] }], reg), []);
   const three = [1, 2, 3].map(() => ({ value: 'buy', chain: ['Alice', 'Bob'] }));
   t.deepEqual(acceptItems(round, three, reg), []);
+});
+
+test('key demand of a broadcast: per initiator lane, 2n per signer link of every run and the F-V authentication bits', (t) => {
+  const ledger = new MemoryLedger('demand');
+  const r = runQba({ nodes: FIVE, primary: 'Alice', value: 'buy', depth: 3, n: N_TEST, keys: ledger, rng: createRng(2) });
+  const AUTH = 381;
+  const demand = qbaKeyDemand(FIVE, 'Alice', 3, N_TEST, AUTH);
+  // Alice signs only the root (4 backups): Bob is forwarder in 3 runs and verifier in 3.
+  t.is(demand['Alice>Bob'], 6 * 2 * N_TEST);
+  // Bob signs Alice>Bob (backups Charlie, David, Frank: Charlie in 4 runs) and Alice>David>Bob,
+  // Alice>Frank>Bob (2 backups each: Charlie in 2 runs): 8 runs. As forwarder towards Charlie he
+  // authenticates in every round where both are backups: Alice, Alice>David, Alice>Frank,
+  // Alice>David>Frank, Alice>Frank>David.
+  t.is(demand['Bob>Charlie'], 8 * 2 * N_TEST + 5 * AUTH);
+  t.is(demand['Alice>Charlie'], 6 * 2 * N_TEST);
+  t.false('Bob>Alice' in demand); // Alice is never a backup
+  // In total: the task bits the simulation withdrew plus one authentication per run.
+  t.is(Object.values(demand).reduce((s, v) => s + v, 0), r.keyBitsTotal + AUTH * r.qdsRuns);
+  t.is(r.qdsRuns, qbaQdsRunsFormula(5, 3));
 });
