@@ -1,5 +1,6 @@
 // How a node acts in each QBA role. Honest nodes follow the protocol; the malicious strategies
-// are the spec's list (equivocate, withhold, alter a relayed value, forge a signature, collude).
+// are the spec's list (equivocate, withhold, alter a relayed value, forge a signature, collude),
+// 'split' (collude and sign only chosen runs properly) and, for randomised tests, a Byzantine node.
 // A malicious node can only do what its knowledge allows: it picks what to sign, what to forward
 // and which keys to return; forging someone else's signature goes through a real forgery attempt
 // (qds-attacks.ts) or through a false claim about an earlier chain link, and the verifiers decide.

@@ -11,6 +11,7 @@
 // round's signer, so a relayed item says "P signed v, then j1, ..., jk relayed it". The last link is
 // checked by the round's QDS (real keys, real verdicts); the earlier links by a signature registry
 // (signatures are transferable along the chain: a relay cannot claim P signed what P never signed).
+// The bounds on N, f and d under which this gives agreement and validity: qba-bounds.ts.
 import type { NodeId } from '../types.ts';
 import { qdsDegreeForMessage } from './qds.ts';
 
