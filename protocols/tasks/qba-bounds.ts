@@ -4,7 +4,7 @@
 //
 // (B1) f < N/2, i.e. N >= 2f + 1: the fault tolerance Weng et al. claim for their QBA ("nearly 1/2",
 //      Research 6, 0272 (2023), abstract), against the classical N >= 3f + 1 (Lamport, Shostak,
-//      Pease, ACM TOPLAS 4 (1982), Sect. 3). B2 and B3 below are what this construction needs; it
+//      Pease, ACM TOPLAS 4 (1982), Sect. 2-3). B2 and B3 below are what this construction needs; it
 //      would also hold for N >= 6 beyond B1 (test: N = 6, f = 3, d = 4), but we promise no more
 //      than the paper does.
 //
