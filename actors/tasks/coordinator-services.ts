@@ -5,6 +5,7 @@ import type { NodeId } from '../../protocols/types.ts';
 import type { Item, MulticastRoundPlan, RoundSpec } from '../../protocols/tasks/qba.ts';
 import { BOTTOM, MESSAGES_PER_QDS_RUN, bytesToValue, decide, planChild, planMulticastRound, qbaStringLength } from '../../protocols/tasks/qba.ts';
 import type { StrategyName } from '../../protocols/tasks/qba-behaviours.ts';
+import { qbaDepthFor, qbaRefusal } from '../../protocols/tasks/qba-bounds.ts';
 import { poolKey } from '../../protocols/tasks/task-keys.ts';
 import { chooseQds, type QdsChoice } from './qds-chooser.ts';
 import type { ConferenceRequest, QbaRequest, SignRequest, TaskRole } from './tasks.messages.ts';
@@ -100,7 +101,11 @@ export function planQba(deps: CoordinatorDeps, taskId: string, req: QbaRequest):
     if (!nodes.includes(m.node)) throw new Error(`malicious: ${m.node} is not among the nodes`);
     strategies[m.node] = m.strategy;
   }
-  const depth = req.depth ?? 2;
+  // Depth: d = f + 1 unless given; outside the bounds the request is refused naming them (qba-bounds.ts).
+  const f = Object.keys(strategies).length;
+  const depth = req.depth ?? qbaDepthFor(f);
+  const refusal = qbaRefusal(nodes.length, f, depth);
+  if (refusal) throw new Error(refusal);
   const root = planMulticastRound(req.primary, nodes.filter((x) => x !== req.primary), depth);
   return {
     qbaId: taskId, nodes, primary: req.primary, depth, n: qbaStringLength(value.length, nodes.length, req.eps),

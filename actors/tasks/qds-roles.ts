@@ -102,7 +102,9 @@ export const qdsSignerSteps: Record<string, Step<QdsRole>> = {
       message = payload ? encodePayload(payload) : undefined;
     }
     if (!message) { run.st.signed = null; return; }
-    const kV = p.attack === 'wrong-keys' ? randomKeys(p.n, run.svc.rng()) : run.st.kV as QdsKeys;
+    // A malicious QBA signer may sign this run's (forwarder, verifier) pair improperly ('split').
+    const properly = !p.qba || (behaviourOf(p.qba).signRun?.(roundOf(p.qba), p.forwarder, p.verifier) ?? true);
+    const kV = p.attack === 'wrong-keys' || !properly ? randomKeys(p.n, run.svc.rng()) : run.st.kV as QdsKeys;
     const s = sign(message, run.st.kF as QdsKeys, kV, run.svc.rng());
     run.result.tries = s.tries;
     run.st.signed = { message, ...sigToMsg(s.signature) };

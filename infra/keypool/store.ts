@@ -346,6 +346,19 @@ export class KeyPoolStore {
     };
   }
 
+  /** Committed blocks of one pool that still hold bits in either lane, oldest first, with their
+   *  session, metadata and bits left (no key bits): where a pool's key came from. */
+  async committedBlocks(peer: NodeId, kind: PoolKind): Promise<BlockInfo[]> {
+    const { P } = this.pool(peer, kind);
+    const ids = await this.run(() => this.redis.zrange(`${P}:all`, 0, -1));
+    const out: BlockInfo[] = [];
+    for (const id of ids) {
+      const b = await this.block(peer, kind, id);
+      if (b?.state === 'committed') out.push(b);
+    }
+    return out;
+  }
+
   /** Blocks staged (not yet committed or aborted) in one pool, with the session that staged them:
    *  what a restarted node must settle (runtime/processes/session-recovery.ts). */
   async stagedBlocks(peer: NodeId, kind: PoolKind): Promise<{ id: string; sessionId?: SessionId }[]> {

@@ -1,9 +1,11 @@
 // How a node acts in each QBA role. Honest nodes follow the protocol; the malicious strategies
-// are the spec's list (equivocate, withhold, alter a relayed value, forge a signature, collude).
+// are the spec's list (equivocate, withhold, alter a relayed value, forge a signature, collude),
+// 'split' (collude and sign only chosen runs properly) and, for randomised tests, a Byzantine node.
 // A malicious node can only do what its knowledge allows: it picks what to sign, what to forward
 // and which keys to return; forging someone else's signature goes through a real forgery attempt
 // (qds-attacks.ts) or through a false claim about an earlier chain link, and the verifiers decide.
 import type { NodeId } from '../types.ts';
+import type { Rng } from '../rng.ts';
 import type { Item, MulticastRoundPlan, Value } from './qba.ts';
 
 export type ForwardAction =
@@ -30,7 +32,7 @@ export interface NodeBehaviour {
   signRun?(round: MulticastRoundPlan, forwarder: NodeId, verifier: NodeId): boolean;
 }
 
-export const STRATEGY_NAMES = ['honest', 'equivocate', 'withhold', 'alter', 'forge', 'collude'] as const;
+export const STRATEGY_NAMES = ['honest', 'equivocate', 'withhold', 'alter', 'forge', 'collude', 'split'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 export function honest(): NodeBehaviour {
@@ -101,8 +103,7 @@ export interface ColludeOptions {
 }
 
 /** The coalition keeps the primary's second value among itself, then in the deepest rounds, where
- *  nobody relays any more, shows it to a single honest node. Tolerated as long as the chain
- *  primary -> relays -> forwarder contains an honest node, i.e. for at most d malicious nodes. */
+ *  nobody relays any more, shows it to a single honest forwarder (who passes it to every verifier). */
 export function collude(opts: ColludeOptions): NodeBehaviour {
   const isMember = (n: NodeId) => opts.members.includes(n);
   const release = opts.release ?? 'members';
@@ -134,13 +135,14 @@ export function strategyFor(name: StrategyName, ctx: { members: readonly NodeId[
     case 'alter': return alterRelayed(ctx.otherValue);
     case 'forge': return forgeSignature(ctx.otherValue);
     case 'collude': return collude({ members: ctx.members, secondValue: ctx.otherValue });
+    case 'split': return colludeSelectiveSigning({ members: ctx.members, secondValue: ctx.otherValue });
   }
 }
 
-/** Like collude with release 'one-honest', but in the deepest rounds the coalition signer gives the
- *  chosen honest forwarder a valid signature only for the run towards one honest verifier. Per-run
- *  selective signing is outside the listed strategies; with it a coalition of d nodes that
- *  includes the primary splits the honest nodes (see the QBA test "limitation"). */
+/** 'split': like collude with release 'one-honest', but in the deepest rounds the coalition signer
+ *  gives the chosen honest forwarder a valid signature only for the run towards one honest verifier,
+ *  so exactly two honest nodes accept the second value there. With d = f and the coalition forming a
+ *  deepest round's whole path this splits the honest nodes; d >= f + 1 stops it (qba-bounds.ts B3). */
 export function colludeSelectiveSigning(opts: Omit<ColludeOptions, 'release'>): NodeBehaviour {
   const base = collude({ ...opts, release: 'one-honest' });
   const honestOf = (nodes: readonly NodeId[]) => [...nodes].filter((n) => !opts.members.includes(n)).sort();
@@ -148,5 +150,25 @@ export function colludeSelectiveSigning(opts: Omit<ColludeOptions, 'release'>): 
     ...base,
     name: 'collude-selective-signing',
     signRun: (round, _f, verifier) => round.depth !== 1 || verifier === honestOf(round.backups)[1],
+  };
+}
+
+/** An arbitrary (Byzantine) node for randomised tests: every choice it makes, as signer, forwarder
+ *  and verifier, is drawn from `rng`: sign the honest payload, nothing, an empty payload, or any
+ *  subset of `values` (a relay's claims about earlier signers are checked by the verifiers), sign
+ *  each run properly or not, forward, withhold, alter or forge, return true, random or no keys. */
+export function byzantine(rng: Rng, values: readonly Value[]): NodeBehaviour {
+  const pick = <T>(xs: readonly T[]): T => xs[rng.nextInt(xs.length)]!;
+  const someValues = (chain: readonly NodeId[]): Item[] => values.filter(() => rng.nextInt(2) === 1).map((value) => ({ value, chain: [...chain] }));
+  return {
+    name: 'byzantine',
+    signerPayload: (round, _f, h) => pick([h, h, null, [], someValues(round.path)]),
+    forwardAction: (round, _v, received) => pick<ForwardAction>([
+      { kind: 'forward' }, { kind: 'forward' }, { kind: 'withhold' },
+      { kind: 'alter', items: received.length ? received.map((it) => ({ ...it, value: pick(values) })) : someValues(round.path) },
+      { kind: 'forge', items: someValues(round.path) },
+    ]),
+    verifierKeys: () => pick<KeyAction>(['honest', 'honest', 'garbage', 'withhold']),
+    signRun: () => rng.nextInt(4) !== 0,
   };
 }

@@ -11,6 +11,7 @@
 // round's signer, so a relayed item says "P signed v, then j1, ..., jk relayed it". The last link is
 // checked by the round's QDS (real keys, real verdicts); the earlier links by a signature registry
 // (signatures are transferable along the chain: a relay cannot claim P signed what P never signed).
+// The bounds on N, f and d under which this gives agreement and validity: qba-bounds.ts.
 import type { NodeId } from '../types.ts';
 import { qdsDegreeForMessage } from './qds.ts';
 
@@ -103,6 +104,23 @@ export function multicastRoundKeyBits(round: MulticastRoundPlan, n: number): Rec
   return out;
 }
 
+/** Key bits one broadcast QBA(primary, nodes \ {primary}, depth) withdraws by size, per initiator
+ *  and peer ("A>B": A withdraws from its lane of the A-B pool): 2n for each of the signer's two links
+ *  of every run, and `authBitsPerRun` on the forwarder's link to the verifier (the authenticated F-V
+ *  channel). Every planned run withdraws, whatever the parties then do. */
+export function qbaKeyDemand(nodes: readonly NodeId[], primary: NodeId, depth: number, n: number, authBitsPerRun: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  const add = (a: NodeId, b: NodeId, bits: number) => { out[`${a}>${b}`] = (out[`${a}>${b}`] ?? 0) + bits; };
+  for (const round of expandRounds(planMulticastRound(primary, nodes.filter((x) => x !== primary), depth))) {
+    for (const r of round.runs) {
+      add(round.signer, r.forwarder, 2 * n);
+      add(round.signer, r.verifier, 2 * n);
+      add(r.forwarder, r.verifier, authBitsPerRun);
+    }
+  }
+  return out;
+}
+
 /** Classical messages per QDS run: S -> F (M, Sig); F -> V (M, Sig, X_F, Y_F); V -> F (X_V, Y_V). */
 export const MESSAGES_PER_QDS_RUN = 3;
 
@@ -116,7 +134,9 @@ export function omMessages(n: number, m: number): number {
 /** OM(m) tolerates m traitors only when n > 3m (Lamport et al. 1982, Theorem 1). */
 export function omTolerates(n: number, m: number): boolean { return n > 3 * m; }
 
-/** Decision rule (spec step 3): exactly one distinct value signed by P -> that value; else BOTTOM. */
+/** Decision rule (spec step 3; choice(V) of Lamport, Shostak, Pease 1982, Sect. 4, SM(m)): exactly
+ *  one distinct value signed by P -> that value; none or several -> BOTTOM. Guaranteed to give
+ *  agreement and validity inside the bounds of qba-bounds.ts. */
 export function decide(valuesSeen: Iterable<Value>): Value {
   const distinct = new Set(valuesSeen);
   if (distinct.size === 1) return distinct.values().next().value as Value;

@@ -30,16 +30,23 @@ export const QDS_RUNS = [
 export const CONTRACT_BYTES = 43 * 1024;
 export const TRADE_BYTES = 100 * 1024;
 
+/** The published trades ran at depth 2; we run d = f + 1 = 3 (protocols/tasks/qba-bounds.ts, B3). */
 export const QBA_RUNS = [
-  { name: 'QBA trade 1 (honest Alice; Charlie and Frank malicious)', primary: 'Alice', malicious: [{ node: 'Charlie', strategy: 'forge' as const }, { node: 'Frank', strategy: 'alter' as const }] },
-  { name: 'QBA trade 2 (malicious signer Alice, Bob colluding)', primary: 'Alice', malicious: [{ node: 'Alice', strategy: 'collude' as const }, { node: 'Bob', strategy: 'collude' as const }] },
+  { name: 'QBA trade 1 (honest Alice; Charlie and Frank malicious)', primary: 'Alice', publishedDepth: 2, malicious: [{ node: 'Charlie', strategy: 'forge' as const }, { node: 'Frank', strategy: 'alter' as const }] },
+  { name: 'QBA trade 2 (malicious signer Alice, Bob colluding)', primary: 'Alice', publishedDepth: 2, malicious: [{ node: 'Alice', strategy: 'collude' as const }, { node: 'Bob', strategy: 'collude' as const }] },
 ];
 
 export const CONFERENCE = { sponsor: 'David', participants: ['Alice', 'Bob', 'Charlie', 'Frank'], bits: 10_000 };
 
-/** Beyond the paper: seven nodes, d = 3, three colluding malicious backups. */
-export const QBA_SEVEN = {
-  name: 'QBA N = 7, d = 3 (Bob, Charlie, David malicious)', primary: 'Alice',
-  nodes: ['Alice', 'Bob', 'Charlie', 'David', 'Frank', 'George', 'Henry'],
-  malicious: [{ node: 'Bob', strategy: 'collude' as const }, { node: 'Charlie', strategy: 'collude' as const }, { node: 'David', strategy: 'collude' as const }],
+/** Beyond the paper: QBA with the runtime-attached George and Henry (Ivy is the entangled source
+ *  their D–D keys need). All seven task nodes cannot take part: Frank's pha photons cannot be
+ *  converted to the tbp of George and Henry (task-steps.ts derives this from protocols/selection.ts),
+ *  so Frank–George and Frank–Henry have no QKD session and no key. Six nodes with two colluding
+ *  malicious backups: f = 2 < N/2, where the classical OM(2) needs N >= 7; d = f + 1 = 3. */
+export const QBA_BEYOND = {
+  name: 'QBA N = 6, d = 3 (Bob, Charlie malicious)', primary: 'Alice',
+  candidates: ['Alice', 'Bob', 'Charlie', 'David', 'Frank', 'George', 'Henry'],
+  nodes: ['Alice', 'Bob', 'Charlie', 'David', 'George', 'Henry'],
+  sources: ['Ivy'],
+  malicious: [{ node: 'Bob', strategy: 'collude' as const }, { node: 'Charlie', strategy: 'collude' as const }],
 };

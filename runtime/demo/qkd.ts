@@ -4,7 +4,8 @@
 // "not available" when that layer is missing instead of failing to start.
 import type { ActorHost } from '../host.ts';
 
-export interface QkdAsk { id: string; a: string; b: string; seconds: number; relay?: string; protocol?: 'auto' | 'bb84' | 'mdi'; keyKind?: 'secret' | 'imperfect' }
+/** One QKD request: `seconds` of acquisition, or (without seconds) until `bits` key bits. */
+export interface QkdAsk { id: string; a: string; b: string; seconds?: number; bits?: number; relay?: string; protocol?: 'auto' | 'bb84' | 'mdi'; keyKind?: 'secret' | 'imperfect' }
 export interface QkdOutcome { ok: boolean; reason?: string; result?: Record<string, any>; wallMs: number }
 
 export async function qkdAvailable(): Promise<string | undefined> {
@@ -33,7 +34,7 @@ export async function runQkd(host: ActorHost, ask: QkdAsk, onStage: (stage: stri
     });
   });
   try {
-    await host.request('platform.request', 'platform.request', { id: ask.id, kind: 'qkd', a: ask.a, b: ask.b, seconds: ask.seconds, ...(ask.relay ? { relay: ask.relay } : {}), ...(ask.protocol ? { protocol: ask.protocol } : {}), ...(ask.keyKind ? { keyKind: ask.keyKind } : {}) }, { timeoutMs: 15_000 });
+    await host.request('platform.request', 'platform.request', { id: ask.id, kind: 'qkd', a: ask.a, b: ask.b, ...(ask.seconds !== undefined ? { seconds: ask.seconds } : { bits: ask.bits }), ...(ask.relay ? { relay: ask.relay } : {}), ...(ask.protocol ? { protocol: ask.protocol } : {}), ...(ask.keyKind ? { keyKind: ask.keyKind } : {}) }, { timeoutMs: 15_000 });
   } catch (e) {
     sub?.unsubscribe();
     return { ok: false, reason: `platform.request: ${(e as Error).message}`, wallMs: Date.now() - t0 };

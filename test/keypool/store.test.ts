@@ -211,6 +211,19 @@ test('block info: state, metadata and what is left, never key bits', async (t) =
   t.is(await a.block('Bob', 'secret', 'nothing'), undefined);
 });
 
+test('committed blocks: the session and bits left of each block with key, oldest first; staged and consumed ones are not listed', async (t) => {
+  const { a, b } = pair();
+  await deposit(a, b, 'secret', blockOf('old', 64, 21, 1_700_000_000_000));
+  await deposit(a, b, 'secret', blockOf('new', 64, 22, 1_700_000_001_000));
+  await a.stage('Bob', 'secret', blockOf('pending', 64, 23));
+  await a.withdraw('Bob', 'secret', 40); // all of old's lane (32) and 8 of new's
+  t.deepEqual((await a.committedBlocks('Bob', 'secret')).map((x) => [x.id, x.sessionId, x.availableOwn, x.availablePeer]), [['old', 'old', 0, 32], ['new', 'new', 24, 32]]);
+  const w = await b.withdraw('Alice', 'secret', 32); // Bob's lane of old
+  await a.take('Bob', 'secret', [w.keys[0]!.refs]);
+  t.deepEqual((await a.committedBlocks('Bob', 'secret')).map((x) => x.id), ['new']);
+  t.deepEqual(await a.committedBlocks('Bob', 'imperfect'), []);
+});
+
 test('stage validates its input and names the field', async (t) => {
   const { a } = pair();
   const blk = blockOf('v', 64, 18);

@@ -42,7 +42,7 @@ test('hetqn qba --json with two malicious nodes; hetqn conference --json', async
   const q = await hetqn(['qba', '--primary', 'Alice', '--file', path.join(dir, 'trade.txt'), '--malicious', 'Charlie,Frank', '--strategy', 'forge,withhold', '--json']);
   t.is(q.code, 0, q.stderr);
   const o = oneObject(q.stdout);
-  t.true(o.agreement); t.true(o.validity); t.is(o.multicastRounds, 5);
+  t.true(o.agreement); t.true(o.validity); t.is(o.depth, 3); t.is(o.multicastRounds, 17);
   const c = await hetqn(['conference', '--sponsor', 'David', '--bits', '2000', '--json']);
   t.is(c.code, 0, c.stderr);
   t.true(oneObject(c.stdout).allRecovered);
@@ -55,4 +55,16 @@ test('bad arguments are named', async (t) => {
   const b = await hetqn(['qba', '--primary', 'Alice', '--file', path.join(dir, 'trade.txt'), '--malicious', 'Frank', '--strategy', 'sneaky', '--json']);
   t.is(b.code, 2);
   t.regex(oneObject(b.stdout).error, /--strategy/);
+});
+
+test('hetqn qba refuses what it cannot guarantee and names the bound: N = 3 with a malicious backup, d = f', async (t) => {
+  const trade = path.join(dir, 'trade.txt');
+  for (const depth of ['1', '2']) {
+    const r = await hetqn(['qba', '--primary', 'David', '--nodes', 'David,Alice,Bob', '--depth', depth, '--malicious', 'Bob', '--file', trade, '--json']);
+    t.is(r.code, 2, r.stderr);
+    t.regex(oneObject(r.stdout).error, /B2 N - f >= 3/);
+  }
+  const d = await hetqn(['qba', '--primary', 'Alice', '--depth', '2', '--malicious', 'Alice,Bob', '--strategy', 'split', '--file', trade, '--json']);
+  t.not(d.code, 0);
+  t.regex(oneObject(d.stdout).error, /B3 d >= f \+ 1/);
 });

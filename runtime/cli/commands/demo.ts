@@ -13,12 +13,12 @@ import { loadTopology, referenceTopologyPath, type Topology } from '../../../inf
 import { launchCluster, type Cluster } from '../../launcher.ts';
 import { CliError, parseNumber, printResult, progress } from '../output.ts';
 import { renderNetwork } from '../network-table.ts';
-import { conferenceStep, jointBsmStep, qbaSevenStep, qbaStep, qdsStep, qkdPairsStep, type PaperContext } from '../../demo/paper.ts';
+import { jointBsmStep, qkdPairsStep, type PaperContext } from '../../demo/paper.ts';
+import { conferenceStep, qbaBeyondStep, qbaStep, qdsStep } from '../../demo/task-steps.ts';
 import { DemoProgress } from '../../demo/progress.ts';
 import { renderReport } from '../../demo/report.ts';
 import { writePlots } from '../../demo/plots.ts';
 import { QDS_RUNS } from '../../demo/published.ts';
-import type { StandIn } from '../../demo/keys.ts';
 
 export interface DemoContext extends PaperContext {
   cluster: Cluster;
@@ -47,16 +47,16 @@ export const paperSteps: DemoStep[] = [
   { name: 'jointBsm', run: jointBsmStep },
   {
     name: 'qds', run: qdsStep,
-    failures: (r: any[]) => r.filter((q) => q.error || !q.forwarderAccept || !q.verifierAccept || !q.agree).map((q) => `${q.name}: ${q.error ?? 'signature not accepted'}`),
+    failures: (r: any[]) => r.filter((q) => q.available !== false && (q.error || !q.forwarderAccept || !q.verifierAccept || !q.agree)).map((q) => `${q.name}: ${q.error ?? 'signature not accepted'}`),
   },
   {
     name: 'qba', run: qbaStep,
-    failures: (r: any[]) => r.filter((q) => q.error || !q.agreement || q.validity === false || q.verdictDisagreements > 0).map((q) => `${q.name}: ${q.error ?? 'agreement/validity violated'}`),
+    failures: (r: any[]) => r.filter((q) => q.available !== false && (q.error || !q.agreement || q.validity === false || q.verdictDisagreements > 0)).map((q) => `${q.name}: ${q.error ?? 'agreement/validity violated'}`),
   },
-  { name: 'conference', run: conferenceStep, failures: (r: any) => (r?.error || !r?.allRecovered ? [`conference: ${r?.error ?? 'key not recovered by every participant'}`] : []) },
+  { name: 'conference', run: conferenceStep, failures: (r: any) => (r?.available !== false && (r?.error || !r?.allRecovered) ? [`conference: ${r?.error ?? 'key not recovered by every participant'}`] : []) },
   {
-    name: 'qbaSeven', run: qbaSevenStep,
-    failures: (r: any) => (r?.error || r?.agreement === false || r?.validity === false ? [`QBA N = 7: ${r?.error ?? 'agreement/validity violated'}`] : []),
+    name: 'qbaBeyond', run: qbaBeyondStep,
+    failures: (r: any) => (r?.error || r?.agreement === false || r?.validity === false ? [`${r?.name ?? 'QBA beyond the paper'}: ${r?.error ?? 'agreement/validity violated'}`] : []),
   },
 ];
 
@@ -72,12 +72,11 @@ export async function runDemo(steps: DemoStep[], topologyFile: string, opts: Dem
   const failures: string[] = [];
   const bars = new DemoProgress(opts.bars ?? true);
   const stores = new Map(topology.nodes.map((n) => [n.name, KeyPoolStore.connect(cluster.redisUrl, { net: cluster.net, owner: n.name })]));
-  const standIns: StandIn[] = [];
   try {
     for (const step of steps) {
       bars.log(`demo: ${step.name}`);
       try {
-        results[step.name] = await step.run({ cluster, topology, say: (l) => lines.push(l), scale: opts.scale ?? 1, bars, stores, standIns, results });
+        results[step.name] = await step.run({ cluster, topology, say: (l) => lines.push(l), scale: opts.scale ?? 1, bars, stores, results });
         failures.push(...(step.failures?.(results[step.name]) ?? []));
       } catch (e) {
         results[step.name] = { error: (e as Error).message };
@@ -90,7 +89,6 @@ export async function runDemo(steps: DemoStep[], topologyFile: string, opts: Dem
     for (const s of stores.values()) await s.close().catch(() => undefined);
     await cluster.stop();
   }
-  results.standIns = standIns;
   return { results, lines, failures, wallMs: Date.now() - t0 };
 }
 
@@ -107,7 +105,7 @@ export function register(program: Command): void {
       if (name !== 'paper') throw new CliError(`<name>: unknown demo "${name}" (available: paper)`);
       const scale = parseNumber('scale', o.scale, { min: 1e-6, max: 10 })!;
       const { results, lines, failures, wallMs } = await runDemo(paperSteps, o.topology, { scale, bars: o.bars });
-      const report = { demo: name, scale, wallMs, failures, network: results.network, qkd: results.qkd, jointBsm: results.jointBsm, qds: results.qds, qba: results.qba, conference: results.conference, qbaSeven: results.qbaSeven, standIns: results.standIns };
+      const report = { demo: name, scale, wallMs, failures, network: results.network, qkd: results.qkd, jointBsm: results.jointBsm, qds: results.qds, qba: results.qba, conference: results.conference, qbaBeyond: results.qbaBeyond };
       if (o.out && results.qkd?.rows) {
         const files = writePlots(o.out, results.qkd.rows, scale, 2 * QDS_RUNS[1]!.bits, 2 * QDS_RUNS[0]!.bits);
         progress(`demo: plots written: ${files.join(', ')}`);

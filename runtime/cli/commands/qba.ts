@@ -1,9 +1,11 @@
 // `hetqn qba --primary P --file F [--malicious X,Y --strategy S[,S2]] [--depth d] [--nodes ...] [--json]`:
 // one quantum Byzantine agreement broadcast QBA(P, others, d) over the running network; each
-// multicast round is an actor that spawns its sub-rounds. Prints decisions, agreement, validity and
+// multicast round is an actor that spawns its sub-rounds. A configuration outside the bounds of
+// protocols/tasks/qba-bounds.ts (f < N/2, N - f >= 3, d >= f + 1) is refused, naming the bound. Prints decisions, agreement, validity and
 // the key bits every pool spent in every multicast round.
 import type { Command } from 'commander';
 import { STRATEGY_NAMES, type StrategyName } from '../../../protocols/tasks/qba-behaviours.ts';
+import { qbaDepthFor, qbaRefusal } from '../../../protocols/tasks/qba-bounds.ts';
 import { CliError, parseNumber, printResult } from '../output.ts';
 import { NODE_NAME, nodeOption, readFileOption, runTaskCommand } from '../task-client.ts';
 
@@ -19,7 +21,7 @@ export function register(program: Command): void {
     .option('--file <path>', 'the value to agree on (e.g. a trade record)')
     .option('--malicious <list>', 'comma-separated malicious nodes')
     .option('--strategy <list>', `strategy of the malicious nodes, one for all or one per node: ${STRATEGY_NAMES.join(', ')}`, 'forge')
-    .option('--depth <d>', 'depth d (number of tolerated faults)', '2')
+    .option('--depth <d>', 'recursion depth d; tolerates d - 1 malicious nodes (default: number of --malicious + 1)')
     .option('--nodes <list>', 'comma-separated nodes taking part (default: the network\'s nodes)')
     .option('--net <name>', 'network name (default: the running one)')
     .option('--nats <url>', 'NATS url')
@@ -31,9 +33,12 @@ export function register(program: Command): void {
       for (const s of strategies) if (!(STRATEGY_NAMES as readonly string[]).includes(s)) throw new CliError(`--strategy: unknown strategy "${s}" (${STRATEGY_NAMES.join(', ')})`);
       if (strategies.length !== 1 && strategies.length !== malicious.length) throw new CliError(`--strategy: give one strategy or one per malicious node (${malicious.length})`);
       const nodes = o.nodes ? list('nodes', o.nodes) : undefined;
+      const depth = parseNumber('depth', o.depth, { integer: true, min: 1, max: 4 }) ?? qbaDepthFor(malicious.length);
+      // Refuse what the protocol does not guarantee (qba-bounds.ts); without --nodes the server checks.
+      const refusal = nodes && qbaRefusal(nodes.length, malicious.length, depth);
+      if (refusal) throw new CliError(`--malicious/--depth/--nodes: ${refusal}`);
       const r = await runTaskCommand(o, {
-        kind: 'qba', primary: nodeOption('primary', o.primary)!, value: readFileOption('file', o.file), nodes,
-        depth: parseNumber('depth', o.depth, { integer: true, min: 1, max: 4 }),
+        kind: 'qba', primary: nodeOption('primary', o.primary)!, value: readFileOption('file', o.file), nodes, depth,
         malicious: malicious.map((node, i) => ({ node, strategy: (strategies[i] ?? strategies[0]) as StrategyName })),
       });
       printResult(o, r, () => renderQba(r));
