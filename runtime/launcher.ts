@@ -13,6 +13,7 @@ import { NatsBus } from './nats-bus.ts';
 import { resolveEndpoints, type Endpoints } from './servers-resolve.ts';
 import { installPoolUsers } from './pool-users.ts';
 import { stateDir } from './state-file.ts';
+import { redisAddress } from '../infra/keypool/connect.ts';
 import type { PoolUsers } from '../infra/keypool/acl.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -90,7 +91,8 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
   const children: ChildInfo[] = [];
   const pskSecret = opts.pskSecret ?? process.env.HETQN_PSK_SECRET ?? randomBytes(32).toString('hex');
   // Children run in the project root: give them the caller's state directory (nodes put their KME tokens there).
-  const env = { NATS_URL: endpoints.natsUrl, REDIS_URL: endpoints.redisUrl, HETQN_PSK_SECRET: pskSecret, HETQN_STATE_DIR: stateDir() };
+  // Children get Redis's address only: each connects as its own user, never with the URL's (admin) credentials.
+  const env = { NATS_URL: endpoints.natsUrl, REDIS_URL: redisAddress(endpoints.redisUrl), HETQN_PSK_SECRET: pskSecret, HETQN_STATE_DIR: stateDir() };
   const poolUsers = opts.poolAcl === false ? undefined
     : await installPoolUsers(endpoints.redisUrl, t.network, t.nodes.map((n) => n.name), log);
   let client: ActorHost | undefined;

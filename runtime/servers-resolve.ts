@@ -31,7 +31,7 @@ export async function resolveEndpoints(log: (s: string) => void = () => {}, opts
       const s = await startRedis();
       started.push(s);
       redisUrl = s.url;
-      log(`started a private redis-server on ${s.url}`);
+      log(`started a private redis-server on ${s.address}`);
     }
     return {
       natsUrl, redisUrl, privateServers: started,

@@ -14,7 +14,8 @@ import { ensureBits, type StandIn } from './keys.ts';
 import { qkdAvailable, runQkd, type QkdOutcome } from './qkd.ts';
 import type { DemoProgress } from './progress.ts';
 import { CONFERENCE, CONTRACT_BYTES, JOINT_BSM, PUBLISHED_QKD, QBA_RUNS, QBA_SEVEN, QDS_RUNS, TRADE_BYTES, type PublishedQkd } from './published.ts';
-import { KeyPoolStore } from '../../infra/keypool/store.ts';
+import type { KeyPoolStore } from '../../infra/keypool/store.ts';
+import { openNodeStore } from '../pool-users.ts';
 
 export interface PaperContext {
   cluster: Cluster;
@@ -214,7 +215,7 @@ export async function qbaSevenStep(ctx: PaperContext): Promise<unknown> {
     bar.update(0, `attaching ${name}`);
     await ctx.cluster.attach(spec);
   }
-  for (const name of QBA_SEVEN.nodes) if (!ctx.stores.has(name)) ctx.stores.set(name, KeyPoolStore.connect(ctx.cluster.redisUrl, { net: ctx.cluster.net, owner: name }));
+  for (const name of QBA_SEVEN.nodes) if (!ctx.stores.has(name)) ctx.stores.set(name, openNodeStore(ctx.cluster, name));
   const trade = new Uint8Array(randomBytes(TRADE_BYTES));
   const n = qbaStringLength(TRADE_BYTES, QBA_SEVEN.nodes.length);
   bar.update(1, 'checking pools');

@@ -5,6 +5,7 @@ import { startRedis, type ManagedServer } from '../../infra/servers.ts';
 import { KeyPoolStore, readOwnerStats, listOwners } from '../../infra/keypool/store.ts';
 import { applyPoolUsers, generatePoolUsers, type PoolUsers } from '../../infra/keypool/acl.ts';
 import { blockOf, deposit } from './helpers.ts';
+import { keyIdKey } from '../../infra/keypool/names.ts';
 
 const net = 'acl';
 let srv: ManagedServer;
@@ -12,12 +13,12 @@ let users: PoolUsers;
 const conns: Redis[] = [];
 const stores: KeyPoolStore[] = [];
 
-const as = (u: { username: string; password: string }) => { const r = new Redis(srv.url, { username: u.username, password: u.password, enableReadyCheck: false }); conns.push(r); return r; };
+const as = (u: { username: string; password: string }) => { const r = new Redis(srv.address, { username: u.username, password: u.password, enableReadyCheck: false }); conns.push(r); return r; };
 const storeOf = (node: string) => { const s = new KeyPoolStore(as(users.nodes[node]), { net, owner: node }); stores.push(s); return s; };
 
 test.before(async () => {
   users = generatePoolUsers(net, ['Alice', 'Bob', 'Carol'], { disableDefault: true });
-  srv = await startRedis({ extraConfig: users.configLines });
+  srv = await startRedis({ users: users.aclLines });
 });
 test.after.always(async () => { for (const c of conns) c.disconnect(); await srv?.stop(); });
 
@@ -36,7 +37,7 @@ test.serial('each node works on its own pools with its own user', async (t) => {
   const r = await b.take('Alice', 'secret', [refs[0]!]);
   t.deepEqual(r.keys[0].bytes, w.keys[0].bytes);
   // a peer's directory entry is input from another node: a malformed one is refused, naming the key id
-  await as(users.nodes.Alice).set(`qn:${net}:ref:from=Alice:to=Bob:secret:22222222-2222-4222-8222-222222222222`, '[["k1", -5, 8]]');
+  await as(users.nodes.Alice).set(keyIdKey(net, 'Alice', 'Bob', 'secret', '22222222-2222-4222-8222-222222222222'), '[["k1", -5, 8]]');
   await t.throwsAsync(b.resolveKeyIds('Alice', 'secret', ['22222222-2222-4222-8222-222222222222']), { message: /RANGE key id 22222222/ });
 });
 
@@ -88,7 +89,7 @@ test.serial("the server's credentials read statistics but no key material", asyn
 });
 
 test.serial('the default user is off and applyPoolUsers installs users on a running Redis', async (t) => {
-  const anon = new Redis(srv.url, { enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+  const anon = new Redis(srv.address, { enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
   conns.push(anon);
   const err = await anon.connect().then(() => anon.ping()).catch((e: Error) => e);
   t.true(err instanceof Error && /NOAUTH|WRONGPASS|NOPERM|disabled/i.test(err.message), String(err));

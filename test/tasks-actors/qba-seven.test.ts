@@ -13,7 +13,7 @@ test.before(async () => {
   env = await startEnv();
   for (const name of ['George', 'Henry']) {
     await env.cluster.attach(loadTopology(referenceTopologyPath()).nodes.find((n) => n.name === name)!);
-    env.stores.set(name, KeyPoolStore.connect(env.redis.url, { net: env.cluster.net, owner: name }));
+    env.stores.set(name, KeyPoolStore.connect(env.redis.url, { net: env.cluster.net, owner: name, allowUrlCredentials: true }));
   }
   await fillPools(env.stores, 40_000, ['secret'], SEVEN);
 });
