@@ -13,7 +13,7 @@ import { NatsBus } from './nats-bus.ts';
 import { resolveEndpoints, type Endpoints } from './servers-resolve.ts';
 import { installPoolUsers } from './pool-users.ts';
 import { stateDir } from './state-file.ts';
-import { redisAddress } from '../infra/keypool/connect.ts';
+import { redisAddress, redisTlsFromEnv } from '../infra/keypool/connect.ts';
 import type { PoolUsers } from '../infra/keypool/acl.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -94,7 +94,7 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
   // Children get Redis's address only: each connects as its own user, never with the URL's (admin) credentials.
   const env = { NATS_URL: endpoints.natsUrl, REDIS_URL: redisAddress(endpoints.redisUrl), HETQN_PSK_SECRET: pskSecret, HETQN_STATE_DIR: stateDir() };
   const poolUsers = opts.poolAcl === false ? undefined
-    : await installPoolUsers(endpoints.redisUrl, t.network, t.nodes.map((n) => n.name), log);
+    : await installPoolUsers(endpoints.redisUrl, t.network, t.nodes.map((n) => n.name), log, { tls: redisTlsFromEnv(), insecure: process.env.HETQN_INSECURE === '1' });
   let client: ActorHost | undefined;
 
   const track = (name: string, role: ChildInfo['role'], child: ChildProcess): ChildInfo => {
