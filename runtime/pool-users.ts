@@ -3,7 +3,8 @@
 // sees statistics and decisions only. Installed with the admin's connection (the URL's credentials),
 // saved to the Redis's ACL file so they survive its restart, together with the pools' Functions library.
 // A Redis that refuses this (a restricted REDIS_URL) stops the launch, unless `insecure`: then the
-// network runs with the URL's own user and every node can read every pool.
+// network runs with the URL's own user and every node can read every pool. An unreachable Redis gives
+// undefined with a warning (a network without key pools, as the runtime tests run).
 import { applyPoolUsers, generatePoolUsers, type PoolUsers } from '../infra/keypool/acl.ts';
 import { openRedis, redisAddress, type RedisConnectOptions } from '../infra/keypool/connect.ts';
 import { loadPoolLibrary } from '../infra/keypool/library.ts';
@@ -14,7 +15,12 @@ export async function installPoolUsers(redisUrl: string, net: string, nodes: str
   const admin = openRedis(redisUrl, { allowUrlCredentials: true, tls: opts.tls, redis: { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000 } });
   admin.on('error', () => undefined);
   try {
-    await admin.connect();
+    try {
+      await admin.connect();
+    } catch (e) {
+      log(`warning: no Redis at ${redisAddress(redisUrl)} (${(e as Error).message}): the nodes run without key pools`);
+      return undefined;
+    }
     await loadPoolLibrary(admin);
     const users = generatePoolUsers(net, nodes);
     const { persisted } = await applyPoolUsers(admin, users, ['nodes', 'server']);
