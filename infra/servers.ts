@@ -7,7 +7,7 @@
 // fresh random password owns it, and the key pools' Functions library is loaded at the first start.
 // Optional TLS for both servers (infra/tls.ts makes the certificates).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -164,7 +164,7 @@ export async function startRedis(opts: RedisOptions = {}): Promise<ManagedServer
       const aclPath = path.join(dir, ACL_FILE);
       // Written at the first start only: later starts keep the users added (and ACL SAVEd) since.
       if (!fs.existsSync(aclPath)) {
-        const lines = [...users, `user ${admin.username} reset on >${admin.password} ~* &* +@all`, DEFAULT_USER_LINE];
+        const lines = [...users, `user ${admin.username} reset on #${createHash('sha256').update(admin.password).digest('hex')} ~* &* +@all`, DEFAULT_USER_LINE];
         fs.writeFileSync(aclPath, lines.join('\n') + '\n', { mode: 0o600 });
       }
       const conf = [
