@@ -2,11 +2,12 @@
 // passwords"): each node process gets credentials that reach only its own pools, the server a user that
 // sees statistics and decisions only. Installed with the admin's connection (the URL's credentials),
 // saved to the Redis's ACL file so they survive its restart, together with the pools' Functions library.
-// A Redis that refuses this (a restricted REDIS_URL) stops the launch, unless `insecure`: then the
-// network runs with the URL's own user and every node can read every pool. An unreachable Redis gives
-// undefined with a warning (a network without key pools, as the runtime tests run).
+// A Redis that answers without credentials, or refuses this (a restricted REDIS_URL), stops the launch
+// unless `insecure` (then, if refused, the network runs with the URL's own user and every node can read
+// every pool). An unreachable Redis gives undefined with a warning (a network without key pools, as the
+// runtime tests run).
 import { applyPoolUsers, generatePoolUsers, type PoolUsers } from '../infra/keypool/acl.ts';
-import { openRedis, redisAddress, type RedisConnectOptions } from '../infra/keypool/connect.ts';
+import { openRedis, redisAcceptsAnonymous, redisAddress, type RedisConnectOptions } from '../infra/keypool/connect.ts';
 import { loadPoolLibrary } from '../infra/keypool/library.ts';
 import { KeyPoolStore } from '../infra/keypool/store.ts';
 
@@ -20,6 +21,11 @@ export async function installPoolUsers(redisUrl: string, net: string, nodes: str
     } catch (e) {
       log(`warning: no Redis at ${redisAddress(redisUrl)} (${(e as Error).message}): the nodes run without key pools`);
       return undefined;
+    }
+    if (await redisAcceptsAnonymous(redisUrl, opts.tls)) {
+      const why = `${redisAddress(redisUrl)} accepts connections without credentials, so any process that reaches it reads every key pool`;
+      if (!opts.insecure) throw new Error(`${why}: turn its default user off (ACL SETUSER default off) and give REDIS_URL an admin's credentials, or run with --insecure`);
+      log(`warning: ${why} (insecure)`);
     }
     await loadPoolLibrary(admin);
     const users = generatePoolUsers(net, nodes);

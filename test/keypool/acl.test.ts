@@ -10,6 +10,7 @@ import { applyPoolUsers, generatePoolUsers, type PoolUsers } from '../../infra/k
 import { openRedis, redisAcceptsAnonymous } from '../../infra/keypool/connect.ts';
 import { keyIdKey, poolPrefix, statsKey } from '../../infra/keypool/names.ts';
 import { LIBRARY_NAME } from '../../infra/keypool/lua.ts';
+import { installPoolUsers } from '../../runtime/pool-users.ts';
 import { blockOf, deposit } from './helpers.ts';
 
 const net = 'acl';
@@ -137,7 +138,7 @@ test.serial('no anonymous access: NOAUTH without credentials, the default user i
   t.true((flags[1] as string[]).includes('off'));
 });
 
-test.serial('redisAcceptsAnonymous is true for a Redis whose default user is open', async (t) => {
+test.serial('a Redis whose default user is open: redisAcceptsAnonymous says so and the launcher refuses it unless insecure', async (t) => {
   // a Redis whose default user is on without a password, as a stock redis-server a user might point hetqn at
   const open = await startRedis({ poolLibrary: false });
   try {
@@ -145,6 +146,12 @@ test.serial('redisAcceptsAnonymous is true for a Redis whose default user is ope
     conns.push(admin);
     await admin.call('ACL', 'SETUSER', 'default', 'on', 'nopass');
     t.true(await redisAcceptsAnonymous(open.address));
+    // the launcher's installation refuses it, naming the problem, unless told it is insecure
+    const log: string[] = [];
+    await t.throwsAsync(installPoolUsers(open.url, net, ['Alice'], (l) => log.push(l)), { message: /accepts connections without credentials.*--insecure/ });
+    const users = await installPoolUsers(open.url, net, ['Alice'], (l) => log.push(l), { insecure: true });
+    t.truthy(users?.nodes.Alice);
+    t.true(log.some((l) => /without credentials.*\(insecure\)/.test(l)), log.join('\n'));
   } finally {
     await open.stop();
   }
@@ -154,6 +161,7 @@ test.serial('a REDIS_URL with the admin password still makes a node connect as i
   const alice = users.nodes.Alice;
   t.regex(srv.url, /hetqn-admin:[0-9a-f]+@/, 'the URL carries the admin credentials');
   const store = KeyPoolStore.connect(srv.url, { net, owner: 'Alice', username: alice.username, password: alice.password });
+  store.redis.on('error', () => undefined);
   stores.push(store);
   t.is(await store.redis.call('ACL', 'WHOAMI'), alice.username);
   await noperm(t, store.redis.get(`${bobAlice()}:d:k1`), 'the node\'s store reads Bob\'s data');
@@ -161,6 +169,7 @@ test.serial('a REDIS_URL with the admin password still makes a node connect as i
   t.throws(() => KeyPoolStore.connect(srv.url, { net, owner: 'Alice' }), { message: /no Redis user of its own/ });
   // only an explicit opt-in runs as the URL's user
   const insecure = KeyPoolStore.connect(srv.url, { net, owner: 'Alice', allowUrlCredentials: true });
+  insecure.redis.on('error', () => undefined);
   stores.push(insecure);
   t.is(await insecure.redis.call('ACL', 'WHOAMI'), 'hetqn-admin');
 });
