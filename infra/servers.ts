@@ -1,18 +1,32 @@
 // Start private nats-server and redis-server processes (binaries from PATH) on free ports.
 // Used by `hetqn up` when no NATS/Redis is reachable, and by every integration test so tests are
 // isolated and can kill -9 and restart a server for fault tests.
+//
+// The private Redis is locked down: the `default` user is off, users live in an ACL file in the data
+// directory (so users added later with ACL SETUSER + ACL SAVE survive a restart), an admin user with a
+// fresh random password owns it, and the key pools' Functions library is loaded at the first start.
+// Optional TLS for both servers (infra/tls.ts makes the certificates).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import { freePort, waitForPort } from './free-port.ts';
+import { openRedis } from './keypool/connect.ts';
+import { loadPoolLibrary } from './keypool/library.ts';
 
 export interface ManagedServer {
   readonly kind: 'nats' | 'redis';
   readonly port: number;
+  /** What a client connects with: for Redis the admin's URL (credentials embedded, never log it). */
   readonly url: string;
+  /** The URL without credentials (for logs, and for processes that bring their own user). */
+  readonly address: string;
   readonly dir: string;
+  /** Redis: the admin user that owns the server (all rights; for the launcher and credential issuer). */
+  readonly admin?: { username: string; password: string };
+  /** The CA certificate file clients must trust when TLS is on. */
+  readonly caFile?: string;
   /** The OS process id of the running server. */
   pid(): number | undefined;
   /** SIGKILL the server (a crash), keeping its data directory. */
@@ -37,7 +51,17 @@ export function findBinary(name: string): string | undefined {
   return undefined;
 }
 
-async function launch(kind: 'nats' | 'redis', argsFor: (port: number, dir: string) => string[], port?: number, dir?: string): Promise<ManagedServer> {
+interface LaunchSpec {
+  argsFor: (port: number, dir: string) => string[];
+  /** Resolves once the server serves requests (after the port opens). */
+  ready?: (port: number) => Promise<void>;
+  url: (port: number) => string;
+  address: (port: number) => string;
+  admin?: { username: string; password: string };
+  caFile?: string;
+}
+
+async function launch(kind: 'nats' | 'redis', spec: LaunchSpec, port?: number, dir?: string): Promise<ManagedServer> {
   const bin = findBinary(kind === 'nats' ? 'nats-server' : 'redis-server');
   if (!bin) throw new Error(INSTALL_HINT[kind]);
   const thePort = port ?? (await freePort());
@@ -45,23 +69,21 @@ async function launch(kind: 'nats' | 'redis', argsFor: (port: number, dir: strin
   let child: ChildProcess | undefined;
   const start = async () => {
     const logFd = fs.openSync(path.join(theDir, `${kind}.log`), 'a');
-    child = spawn(bin, argsFor(thePort, theDir), { stdio: ['ignore', logFd, logFd], detached: false });
+    child = spawn(bin, spec.argsFor(thePort, theDir), { stdio: ['ignore', logFd, logFd], detached: false });
     fs.closeSync(logFd);
     const exited = new Promise<never>((_, reject) => child!.once('exit', (code) =>
       reject(new Error(`${kind}-server exited with code ${code} on port ${thePort}; see ${path.join(theDir, `${kind}.log`)}`))));
     exited.catch(() => undefined);
     await Promise.race([waitForPort(thePort, '127.0.0.1', 15_000), exited]);
-    // Redis accepts connections while it is still replaying its AOF and answers -LOADING until done.
-    if (kind === 'redis') await Promise.race([waitForRedisReady(thePort, 30_000), exited]);
+    if (spec.ready) await Promise.race([spec.ready(thePort), exited]);
   };
   const waitExit = (c: ChildProcess | undefined) => new Promise<void>((resolve) => {
     if (!c || c.exitCode !== null || c.signalCode !== null) return resolve();
     c.once('exit', () => resolve());
   });
   await start();
-  const scheme = kind === 'nats' ? 'nats' : 'redis';
   return {
-    kind, port: thePort, dir: theDir, url: `${scheme}://127.0.0.1:${thePort}`,
+    kind, port: thePort, dir: theDir, url: spec.url(thePort), address: spec.address(thePort), admin: spec.admin, caFile: spec.caFile,
     pid: () => child?.pid,
     async kill() { const c = child; c?.kill('SIGKILL'); await waitExit(c); },
     async restart() { await start(); },
@@ -74,37 +96,104 @@ async function launch(kind: 'nats' | 'redis', argsFor: (port: number, dir: strin
   };
 }
 
-export interface NatsOptions { port?: number; dir?: string; jetstream?: boolean; extraArgs?: string[] }
+/** Server-side TLS: the server's certificate and key, and the CA its clients' certificates must chain to. */
+export interface ServerTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+  /** Require a client certificate of that CA (mutual TLS). Default false: clients authenticate with a password. */
+  verifyClients?: boolean;
+}
+
+export interface NatsOptions { port?: number; dir?: string; jetstream?: boolean; extraArgs?: string[]; tls?: ServerTls }
 
 /** A private nats-server with JetStream, storing in its own temp directory. */
 export function startNats(opts: NatsOptions = {}): Promise<ManagedServer> {
-  return launch('nats', (port, dir) => [
-    '-a', '127.0.0.1', '-p', String(port),
-    ...(opts.jetstream === false ? [] : ['-js', '-sd', path.join(dir, 'js')]),
-    ...(opts.extraArgs ?? []),
-  ], opts.port, opts.dir);
+  const tls = opts.tls;
+  const url = (port: number) => `nats://127.0.0.1:${port}`;
+  return launch('nats', {
+    argsFor: (port, dir) => [
+      '-a', '127.0.0.1', '-p', String(port),
+      ...(opts.jetstream === false ? [] : ['-js', '-sd', path.join(dir, 'js')]),
+      ...(tls ? ['--tls', '--tlscert', tls.certFile, '--tlskey', tls.keyFile, '--tlscacert', tls.caFile, ...(tls.verifyClients ? ['--tlsverify'] : [])] : []),
+      ...(opts.extraArgs ?? []),
+    ],
+    url, address: url, caFile: tls?.caFile,
+  }, opts.port, opts.dir);
 }
 
 export interface RedisOptions {
   port?: number; dir?: string;
   /** AOF fsync policy; 'everysec' by default (see infra key-pool docs for the guarantee). */
   appendfsync?: 'always' | 'everysec' | 'no';
-  /** Extra redis.conf lines, e.g. ACL users. */
+  /** ACL file lines (`user <name> ...`, e.g. acl.ts generatePoolUsers().aclLines), besides the admin. */
+  users?: string[];
+  /** Extra redis.conf lines; `user ...` lines among them go to the ACL file (Redis refuses both places). */
   extraConfig?: string[];
+  /** The admin user (default `hetqn-admin` with a fresh random password). */
+  admin?: { username: string; password: string };
+  /** Serve TLS only (the plaintext port is closed). */
+  tls?: ServerTls;
+  /** Load the key pools' Functions library at the first start (default true). */
+  poolLibrary?: boolean;
 }
 
-/** A private redis-server with AOF persistence in its own temp directory. */
-export function startRedis(opts: RedisOptions = {}): Promise<ManagedServer> {
-  return launch('redis', (port, dir) => {
-    const conf = [
-      `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'save ""', 'appendonly yes',
-      `appendfsync ${opts.appendfsync ?? 'everysec'}`, 'daemonize no', 'protected-mode yes',
-      ...(opts.extraConfig ?? []),
-    ];
-    const confPath = path.join(dir, 'redis.conf');
-    fs.writeFileSync(confPath, conf.join('\n') + '\n');
-    return [confPath];
+export const ACL_FILE = 'users.acl';
+
+/**
+ * The `default` user is off (no connection authenticates as it: clients get NOAUTH) and has no password, but
+ * keeps all permissions: Redis 7.0 replays a MULTI/EXEC from the AOF (every function call is logged as one)
+ * with the default user's permissions and silently drops it when they are missing, losing every pool step
+ * on restart (redis/redis#14541, fixed upstream by #14545; Debian's 7.0.15 has the bug).
+ */
+export const DEFAULT_USER_LINE = 'user default off resetpass ~* &* +@all';
+
+/** A private redis-server with AOF persistence and ACL users in its own temp directory. */
+export async function startRedis(opts: RedisOptions = {}): Promise<ManagedServer> {
+  const admin = opts.admin ?? { username: 'hetqn-admin', password: randomBytes(24).toString('hex') };
+  const extra = opts.extraConfig ?? [];
+  // The default user is always off here (a line for it among `users` would be a duplicate Redis refuses).
+  const users = [...(opts.users ?? []), ...extra.filter((l) => /^user\s/.test(l))].filter((l) => !/^user\s+default\s/.test(l));
+  const tls = opts.tls;
+  const scheme = tls ? 'rediss' : 'redis';
+  const cred = `${encodeURIComponent(admin.username)}:${encodeURIComponent(admin.password)}@`;
+  const url = (port: number) => `${scheme}://${cred}127.0.0.1:${port}`;
+  let libraryLoaded = opts.poolLibrary === false;
+  const server = await launch('redis', {
+    argsFor: (port, dir) => {
+      const aclPath = path.join(dir, ACL_FILE);
+      // Written at the first start only: later starts keep the users added (and ACL SAVEd) since.
+      if (!fs.existsSync(aclPath)) {
+        const lines = [...users, `user ${admin.username} reset on #${createHash('sha256').update(admin.password).digest('hex')} ~* &* +@all`, DEFAULT_USER_LINE];
+        fs.writeFileSync(aclPath, lines.join('\n') + '\n', { mode: 0o600 });
+      }
+      const conf = [
+        ...(tls ? ['port 0', `tls-port ${port}`, `tls-cert-file ${tls.certFile}`, `tls-key-file ${tls.keyFile}`,
+          `tls-ca-cert-file ${tls.caFile}`, `tls-auth-clients ${tls.verifyClients ? 'yes' : 'no'}`] : [`port ${port}`]),
+        'bind 127.0.0.1', `dir ${dir}`, 'save ""', 'appendonly yes',
+        `appendfsync ${opts.appendfsync ?? 'everysec'}`, 'daemonize no', 'protected-mode yes',
+        `aclfile ${aclPath}`,
+        // A function running longer than this gets other clients a BUSY reply instead of a silent hang;
+        // node users cannot EVAL, so only the library's own bounded functions ever run.
+        'busy-reply-threshold 1000',
+        // Evicting a pool key would lose key bits: refuse writes instead when memory runs out.
+        'maxmemory-policy noeviction',
+        ...extra.filter((l) => !/^user\s/.test(l)),
+      ];
+      const confPath = path.join(dir, 'redis.conf');
+      fs.writeFileSync(confPath, conf.join('\n') + '\n', { mode: 0o600 });
+      return [confPath];
+    },
+    ready: async (port) => {
+      await waitForRedisReady(url(port), tls, 30_000);
+      if (!libraryLoaded) {
+        const r = openRedis(url(port), { allowUrlCredentials: true, tls: tls && { caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile } });
+        try { await loadPoolLibrary(r); libraryLoaded = true; } finally { r.disconnect(); }
+      }
+    },
+    url, address: (port) => `${scheme}://127.0.0.1:${port}`, admin, caFile: tls?.caFile,
   }, opts.port, opts.dir);
+  return server;
 }
 
 /** True when the binaries needed for private servers are on PATH. */
@@ -119,23 +208,26 @@ export function binaryVersion(name: string): string | undefined {
   return (r.stdout || r.stderr).trim();
 }
 
-/** Resolve once redis-server on this port answers PING with PONG rather than -LOADING (raw RESP).
- *  With the default user off Redis answers -NOAUTH even while loading, so there this only proves
- *  the server is up; callers then retry on LOADING themselves. */
-async function waitForRedisReady(port: number, timeoutMs: number): Promise<void> {
+/** Resolve once redis-server answers the admin's PING with PONG rather than -LOADING (it accepts
+ *  connections while it still replays its AOF). */
+async function waitForRedisReady(url: string, tls: ServerTls | undefined, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let last = '';
   for (;;) {
-    const answer = await new Promise<string>((resolve) => {
-      const sock = net.connect({ port, host: '127.0.0.1' });
-      let buf = '';
-      const done = (a: string) => { sock.destroy(); resolve(a); };
-      sock.setTimeout(1000, () => done(''));
-      sock.once('error', () => done(''));
-      sock.on('data', (d) => { buf += d.toString(); if (buf.includes('\r\n')) done(buf); });
-      sock.once('connect', () => sock.write('PING\r\n'));
+    const r = openRedis(url, {
+      allowUrlCredentials: true, tls: tls && { caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile },
+      redis: { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 },
     });
-    if (answer.startsWith('+PONG') || answer.startsWith('-NOAUTH') || answer.startsWith('-NOPERM')) return;
-    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} not ready within ${timeoutMs} ms (last answer: ${answer.trim() || 'none'})`);
-    await new Promise((r) => setTimeout(r, 50));
+    r.on('error', () => undefined);
+    try {
+      await r.connect();
+      if ((await r.ping()) === 'PONG') return;
+    } catch (e) {
+      last = (e as Error).message;
+    } finally {
+      r.disconnect();
+    }
+    if (Date.now() > deadline) throw new Error(`redis-server not ready within ${timeoutMs} ms (last answer: ${last || 'none'})`);
+    await new Promise((res) => setTimeout(res, 50));
   }
 }

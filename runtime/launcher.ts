@@ -13,6 +13,7 @@ import { NatsBus } from './nats-bus.ts';
 import { resolveEndpoints, type Endpoints } from './servers-resolve.ts';
 import { installPoolUsers } from './pool-users.ts';
 import { stateDir } from './state-file.ts';
+import { redisAddress, redisTlsFromEnv } from '../infra/keypool/connect.ts';
 import type { PoolUsers } from '../infra/keypool/acl.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -89,10 +90,14 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
   else endpoints = await resolveEndpoints(log, { forcePrivate: opts.forcePrivateServers });
   const children: ChildInfo[] = [];
   const pskSecret = opts.pskSecret ?? process.env.HETQN_PSK_SECRET ?? randomBytes(32).toString('hex');
-  // Children run in the project root: give them the caller's state directory (nodes put their KME tokens there).
-  const env = { NATS_URL: endpoints.natsUrl, REDIS_URL: endpoints.redisUrl, HETQN_PSK_SECRET: pskSecret, HETQN_STATE_DIR: stateDir() };
+  const insecureRedis = opts.poolAcl === false || process.env.HETQN_INSECURE === '1';
   const poolUsers = opts.poolAcl === false ? undefined
-    : await installPoolUsers(endpoints.redisUrl, t.network, t.nodes.map((n) => n.name), log);
+    : await installPoolUsers(endpoints.redisUrl, t.network, t.nodes.map((n) => n.name), log, { tls: redisTlsFromEnv(), insecure: insecureRedis });
+  // Children get Redis's address only and connect as their own users, never with the URL's (admin)
+  // credentials; an insecure network hands them the URL itself; an unreachable Redis, nothing.
+  const childRedis = poolUsers ? redisAddress(endpoints.redisUrl) : insecureRedis ? endpoints.redisUrl : undefined;
+  // Children run in the project root: give them the caller's state directory (nodes put their KME tokens there).
+  const env = { NATS_URL: endpoints.natsUrl, REDIS_URL: childRedis, HETQN_PSK_SECRET: pskSecret, HETQN_STATE_DIR: stateDir(), ...(insecureRedis ? { HETQN_INSECURE: '1' } : {}) };
   let client: ActorHost | undefined;
 
   const track = (name: string, role: ChildInfo['role'], child: ChildProcess): ChildInfo => {

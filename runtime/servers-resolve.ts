@@ -1,5 +1,6 @@
-// Which NATS/Redis a launched network uses: NATS_URL/REDIS_URL when set, else the default ports
-// when something answers there, else private servers on free ports (infra/servers.ts).
+// Which NATS/Redis a launched network uses: NATS_URL/REDIS_URL when set, else NATS's default port
+// when something answers there, else private servers on free ports (infra/servers.ts; a private Redis
+// is always locked down, with its own admin).
 // Missing binaries: infra/servers.ts throws with the apt-get command to run.
 import { isPortOpen } from '../infra/free-port.ts';
 import { startNats, startRedis, type ManagedServer } from '../infra/servers.ts';
@@ -25,13 +26,14 @@ export async function resolveEndpoints(log: (s: string) => void = () => {}, opts
       natsUrl = s.url;
       log(`started a private nats-server on ${s.url}`);
     }
+    // No probe of Redis's default port: hetqn needs an admin's credentials there (to install the pool
+    // functions and a user per node), which only REDIS_URL can carry, and refuses an open Redis anyway.
     let redisUrl = opts.forcePrivate ? undefined : process.env.REDIS_URL;
-    if (!redisUrl && !opts.forcePrivate && await isPortOpen(6379)) redisUrl = 'redis://127.0.0.1:6379';
     if (!redisUrl) {
       const s = await startRedis();
       started.push(s);
       redisUrl = s.url;
-      log(`started a private redis-server on ${s.url}`);
+      log(`started a private redis-server on ${s.address}`);
     }
     return {
       natsUrl, redisUrl, privateServers: started,

@@ -1,14 +1,17 @@
 // Redis ACL users for the key pools. The launcher calls generatePoolUsers() once per network, then either
-// passes `configLines` to startRedis({ extraConfig }) or applies the users to a running Redis with
-// applyPoolUsers(). Passwords are random (192 bits); redis.conf gets only their SHA-256.
+// passes `aclLines` to startRedis({ users }) (they go to the server's ACL file) or installs the users on a
+// running Redis with applyPoolUsers(), which also saves them to the ACL file (ACL SAVE) so they survive
+// a restart. Passwords are random (192 bits); the ACL file gets only their SHA-256.
 //
 // node user qn-<net>-<node>: read/write qn:<net>:pool:<node>:* (its pools' key material) and
-//   qn:<net>:stats:<node>:* (their counters), write qn:<net>:ref:from=<node>:* (key-ID directory entries it
-//   publishes) and read qn:<net>:ref:*:to=<node>:* (entries published for it), publish on its low-water
-//   channel, and only the commands the pool scripts and store use.
+//   qn:<net>:stats:<node>:* (their counters), read/write qn:<net>:ref:from=<node>:* (key-ID directory entries it
+//   publishes) and read qn:<net>:ref:*:to=<node>:* (entries published for it), publish and subscribe on its
+//   low-water channel. Commands: FCALL/FCALL_RO of the pool library, the data commands those functions call
+//   (Redis checks a function's commands against the caller's ACL, so they cannot be withheld), the few
+//   direct reads of store.ts, and nothing else: no EVAL/EVALSHA/SCRIPT/FUNCTION, no INFO, KEYS, SCAN, CONFIG.
 // server user qn-<net>-server: read-only qn:<net>:stats:* and subscribe to low-water channels; no key material;
-//   read/write qn:<net>:decision:* (the sessions' commit/abort decisions, decisions.ts) with get/set/eval.
-// admin user qn-<net>-admin: everything (for the launcher; the default user can then be disabled).
+//   read/write qn:<net>:decision:* (the sessions' commit/abort decisions, decisions.ts) with GET/SET and FCALL.
+// admin user qn-<net>-admin: everything (for the launcher; the default user is off).
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { NodeId } from '../../protocols/types.ts';
@@ -20,19 +23,23 @@ export interface PoolUsers {
   nodes: Record<NodeId, RedisCredential>;
   server: RedisCredential;
   admin: RedisCredential;
-  /** `user ...` lines for redis.conf (startRedis extraConfig); with disableDefault also turns the default user off. */
-  configLines: string[];
+  /** `user ...` lines for the ACL file (startRedis({ users })); with disableDefault also turns the default user off. */
+  aclLines: string[];
 }
 
-/** Commands the pool scripts call plus what the store and ioredis send outside scripts. */
-export const NODE_COMMANDS = [
-  'ping', 'info', 'quit', 'eval', 'evalsha', 'script|load', 'script|exists',
-  'time', 'get', 'mget', 'set', 'del', 'getrange', 'setrange', 'setbit', 'pexpire',
-  'hget', 'hmget', 'hset', 'hsetnx', 'hdel', 'hincrby', 'hgetall',
-  'zadd', 'zrem', 'zrange', 'zrangebyscore', 'sadd', 'smembers', 'publish',
+/** What the library functions call (lua.ts), as Redis checks each call against the caller's ACL. */
+export const FUNCTION_COMMANDS = [
+  'time', 'get', 'set', 'del', 'getrange', 'setrange', 'setbit',
+  'hget', 'hmget', 'hset', 'hsetnx', 'hdel', 'hincrby',
+  'zadd', 'zrem', 'zrange', 'zrangebyscore', 'zscore', 'sadd', 'publish',
 ];
-export const SERVER_COMMANDS = ['ping', 'info', 'quit', 'hgetall', 'hget', 'smembers', 'scan', 'subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe',
-  'get', 'set', 'eval', 'evalsha', 'script|load', 'script|exists'];
+/** Connection upkeep, the function calls, store.ts's direct reads of its own keys, and its low-water channel. */
+export const NODE_COMMANDS = [
+  'ping', 'quit', 'acl|whoami', 'fcall', 'fcall_ro', 'hgetall', 'smembers', 'mget', 'subscribe', 'unsubscribe',
+  ...FUNCTION_COMMANDS,
+];
+export const SERVER_COMMANDS = ['ping', 'quit', 'acl|whoami', 'hgetall', 'hget', 'smembers', 'scan', 'subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe',
+  'get', 'set', 'fcall'];
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const newPassword = () => randomBytes(24).toString('hex');
@@ -43,7 +50,7 @@ export function nodeRules(net: string, node: NodeId): string[] {
   checkId('net', net); checkId('node', node);
   return [
     'resetkeys', `~qn:${net}:pool:${node}:*`, `~qn:${net}:stats:${node}:*`,
-    `%W~qn:${net}:ref:from=${node}:*`, `%R~qn:${net}:ref:*:to=${node}:*`,
+    `~qn:${net}:ref:from=${node}:*`, `%R~qn:${net}:ref:*:to=${node}:*`,
     'resetchannels', `&qn:${net}:lowwater:${node}`,
     '-@all', ...NODE_COMMANDS.map((c) => `+${c}`),
   ];
@@ -65,16 +72,17 @@ export function generatePoolUsers(net: string, nodes: NodeId[], opts: { disableD
   const server = mk(`qn-${net}-server`, serverRules(net));
   const admin = mk(`qn-${net}-admin`, ADMIN_RULES);
   const all = [...Object.values(nodeCreds), server, admin];
-  const configLines = all.map((u) => `user ${u.username} reset on #${sha256(u.password)} ${u.rules.join(' ')}`);
-  if (opts.disableDefault) configLines.push('user default off');
-  return { nodes: nodeCreds, server, admin, configLines };
+  const aclLines = all.map((u) => `user ${u.username} reset on #${sha256(u.password)} ${u.rules.join(' ')}`);
+  if (opts.disableDefault) aclLines.push('user default off');
+  return { nodes: nodeCreds, server, admin, aclLines };
 }
 
 /**
- * Create or replace the users on a running Redis (the connection needs ACL SETUSER rights).
+ * Create or replace the users on a running Redis (the connection needs ACL SETUSER rights) and save them to
+ * its ACL file; `persisted` is false when the Redis has none (users set then are lost on its restart).
  * `include` limits it, e.g. ['nodes'] to add nodes to a network without replacing the server/admin passwords.
  */
-export async function applyPoolUsers(admin: Redis, users: PoolUsers, include: ('nodes' | 'server' | 'admin')[] = ['nodes', 'server', 'admin']): Promise<void> {
+export async function applyPoolUsers(admin: Redis, users: PoolUsers, include: ('nodes' | 'server' | 'admin')[] = ['nodes', 'server', 'admin']): Promise<{ persisted: boolean }> {
   const list = [
     ...(include.includes('nodes') ? Object.values(users.nodes) : []),
     ...(include.includes('server') ? [users.server] : []),
@@ -82,6 +90,13 @@ export async function applyPoolUsers(admin: Redis, users: PoolUsers, include: ('
   ];
   for (const u of list) {
     await admin.call('ACL', 'SETUSER', u.username, 'reset', 'on', `#${sha256(u.password)}`, ...u.rules);
+  }
+  try {
+    await admin.call('ACL', 'SAVE');
+    return { persisted: true };
+  } catch (e) {
+    if (/not configured to use an ACL file/i.test((e as Error).message)) return { persisted: false };
+    throw e;
   }
 }
 

@@ -22,14 +22,23 @@ export function checkKind(kind: string): PoolKind {
   return kind as PoolKind;
 }
 
-/** All key material of one pool lives under `${poolPrefix}:` (blocks `:b:<id>`, data `:d:<id>`, queues, receipts). */
+/** The pair's Redis Cluster hash tag `{<a>|<b>}` (a < b): every key of both ends' pools of one pair, their
+ *  stats and their key-ID directory entries hash to one slot, so one function call never spans slots. */
+export function pairTag(x: NodeId, y: NodeId): string {
+  if (x === y) throw new RangeError(`pool of ${x} with itself`);
+  const [a, b] = x < y ? [x, y] : [y, x];
+  return `{${a}|${b}}`;
+}
+
+/** All key material of one pool lives under `${poolPrefix}:` (blocks `:b:<id>`, data `:d:<id>`, queues, receipts).
+ *  The owner comes before the hash tag, so the ACL pattern `qn:<net>:pool:<owner>:*` confines a node. */
 export function poolPrefix(net: string, owner: NodeId, peer: NodeId, kind: PoolKind): string {
-  return `qn:${net}:pool:${owner}:${peer}:${kind}`;
+  return `qn:${net}:pool:${owner}:${pairTag(owner, peer)}:${kind}`;
 }
 
 /** A pool's statistics and configuration: counts only, never key material (the server may read these). */
 export function statsKey(net: string, owner: NodeId, peer: NodeId, kind: PoolKind): string {
-  return `qn:${net}:stats:${owner}:${peer}:${kind}`;
+  return `qn:${net}:stats:${owner}:${pairTag(owner, peer)}:${kind}`;
 }
 
 /** Set of "<peer>:<kind>" an owner has pools with. */
@@ -39,10 +48,7 @@ export function statsIndexKey(net: string, owner: NodeId): string {
 
 /** Key-ID directory entry written by the withdrawing node `from` for the reading node `to` (references only). */
 export function keyIdKey(net: string, from: NodeId, to: NodeId, kind: PoolKind, keyId: string): string {
-  return `${keyIdPrefix(net, from, to, kind)}${keyId}`;
-}
-export function keyIdPrefix(net: string, from: NodeId, to: NodeId, kind: PoolKind): string {
-  return `qn:${net}:ref:from=${from}:to=${to}:${kind}:`;
+  return `qn:${net}:ref:from=${from}:to=${to}:${pairTag(from, to)}:${kind}:${keyId}`;
 }
 
 /** Pub/sub channel of an owner's low-water events. */

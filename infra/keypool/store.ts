@@ -1,6 +1,7 @@
-// The quantum key-pool store: one pool per (owner node, peer node, kind) in Redis, every state change an
-// atomic Lua script (lua.ts). A node opens the store with its own Redis ACL user (acl.ts), so it can reach
-// only its own pools; nothing here needs NATS or an actor runtime, any process can use it.
+// The quantum key-pool store: one pool per (owner node, peer node, kind) in Redis, every state change one
+// atomic call of the `hetqn` Redis Functions library (lua.ts, FCALL). A node opens the store with its own
+// Redis ACL user (acl.ts), so it can reach only its own pools; nothing here needs NATS or an actor runtime,
+// any process can use it.
 //
 // Life of a block: stage(block) on both ends -> key confirmation -> commit(blockId) on both ends.
 // A block that is aborted, or whose stage deadline passes (the session died), is tombstoned and never
@@ -20,7 +21,7 @@
 // of consuming new ones, and ioredis's automatic resend of in-flight commands cannot consume twice.
 //
 // PERSISTENCE GUARANTEE (Redis with AOF, see infra/servers.ts startRedis):
-// * Every script's effects go to the AOF as one MULTI/EXEC; on restart a truncated tail is dropped whole,
+// * Every function call's effects go to the AOF as one MULTI/EXEC; on restart a truncated tail is dropped whole,
 //   so the pool is always at a state between two complete steps (never half a withdrawal).
 // * appendfsync always: Redis fsyncs the AOF before it replies. Any step whose reply a client received
 //   survives a kill -9 of Redis and a power loss: no committed block is lost and no consumed bit comes back.
@@ -34,13 +35,14 @@
 //   and, the dangerous case for one-time pads, bits handed out by a withdrawal may become available
 //   again (and be handed out a second time). Use `always` wherever that matters.
 // * Redis must not evict: run without maxmemory or with maxmemory-policy noeviction.
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { NodeId, PoolKind, SessionId } from '../../protocols/types.ts';
 import { POOL_KINDS } from '../../protocols/types.ts';
-import * as lua from './lua.ts';
+import { FN } from './lua.ts';
+import { openOwnRedis, type RedisConnectOptions } from './connect.ts';
 import {
-  checkBlockId, checkId, checkKind, keyIdKey, keyIdPrefix, laneOf, lowWaterChannel, poolPrefix, statsIndexKey, statsKey,
+  checkBlockId, checkId, checkKind, keyIdKey, laneOf, lowWaterChannel, poolPrefix, statsIndexKey, statsKey,
 } from './names.ts';
 
 /** What the session knows about a key block when it stages it. */
@@ -145,36 +147,22 @@ function toPoolError(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
   const word = err.message.split(' ')[0] as PoolErrorCode;
   if (CODES.has(word)) return new PoolError(word, err.message);
+  if (/Function not found/i.test(err.message)) {
+    return new Error(`${err.message}: the hetqn Redis Functions library is not loaded (the launcher's admin loads it, library.ts loadPoolLibrary)`);
+  }
   return err;
 }
 
+const LOADING_RETRY_MS = 200;
+const LOADING_MAX_MS = 60_000;
+/** Attempts of a withdrawal whose blocks changed under it (each retry declares the blocks the function asked for). */
+const MAX_PLAN_ROUNDS = 8;
+
 type Reply = [Buffer, Buffer, number];
 type Segment = [string, number, number, number, number];
+type Meta = { keys?: Segment[][] | Record<string, never>; avail?: number; low?: number; short?: number; retry?: string[] };
 
-interface PoolCommands {
-  qnStage(...args: (string | Buffer | number)[]): Promise<string>;
-  qnCommit(...args: (string | number)[]): Promise<string>;
-  qnAbort(...args: (string | number)[]): Promise<string>;
-  qnWithdrawBuffer(...args: (string | number)[]): Promise<Reply>;
-  qnTakeBuffer(...args: (string | number)[]): Promise<Reply>;
-  qnSweep(...args: (string | number)[]): Promise<[number, number]>;
-}
-
-/** Register the pool scripts on a connection (idempotent). */
-export function definePoolCommands(redis: Redis): Redis & PoolCommands {
-  const r = redis as Redis & PoolCommands;
-  if (typeof r.qnStage === 'function') return r;
-  redis.defineCommand('qnStage', { numberOfKeys: 5, lua: lua.STAGE });
-  redis.defineCommand('qnCommit', { numberOfKeys: 5, lua: lua.COMMIT });
-  redis.defineCommand('qnAbort', { numberOfKeys: 3, lua: lua.ABORT });
-  redis.defineCommand('qnWithdraw', { numberOfKeys: 3, lua: lua.WITHDRAW });
-  redis.defineCommand('qnTake', { numberOfKeys: 2, lua: lua.TAKE });
-  redis.defineCommand('qnSweep', { numberOfKeys: 2, lua: lua.SWEEP });
-  return r;
-}
-
-function decodeKeys(reply: Reply): { keys: WithdrawnKey[]; avail: number; low: number; short?: number } {
-  const meta = JSON.parse(reply[0].toString('utf8')) as { keys?: Segment[][] | Record<string, never>; avail?: number; low?: number; short?: number };
+function decodeKeys(meta: Meta, reply: Reply): { keys: WithdrawnKey[]; avail: number; low: number; short?: number } {
   if (meta.short !== undefined) return { keys: [], avail: meta.short, low: 0, short: meta.short };
   const data = reply[1];
   const keys = (Array.isArray(meta.keys) ? meta.keys : []).map((segs) => extractKey(segs, data));
@@ -221,26 +209,34 @@ export interface WithdrawOptions {
 export class KeyPoolStore {
   readonly net: string;
   readonly owner: NodeId;
-  readonly redis: Redis & PoolCommands;
+  readonly redis: Redis;
   private readonly stageTtlMs: number;
   private readonly receiptTtlMs: number;
   private readonly keyIdTtlMs: number;
   private readonly ownsConnection: boolean;
+  /** Pools already entered in the owner's stats index by this store. */
+  private readonly registered = new Set<string>();
+  /** Per pool, the block the last withdrawal ended in: most likely the queue head of the next one. */
+  private readonly headHint = new Map<string, string[]>();
 
   constructor(redis: Redis, opts: KeyPoolStoreOptions, ownsConnection = false) {
     this.net = checkId('net', opts.net);
     this.owner = checkId('owner', opts.owner);
-    this.redis = definePoolCommands(redis);
+    this.redis = redis;
     this.stageTtlMs = opts.stageTtlMs ?? 600_000;
     this.receiptTtlMs = opts.receiptTtlMs ?? 120_000;
     this.keyIdTtlMs = opts.keyIdTtlMs ?? 3_600_000;
     this.ownsConnection = ownsConnection;
   }
 
-  /** Open a store on its own connection, e.g. with the node's ACL user: connect(url, { net, owner, username, password }). */
-  static connect(url: string, opts: KeyPoolStoreOptions & { username?: string; password?: string; redis?: RedisOptions }): KeyPoolStore {
-    const redis = new Redis(url, { username: opts.username, password: opts.password, enableReadyCheck: false, lazyConnect: false, ...opts.redis });
-    return new KeyPoolStore(redis, opts, true);
+  /**
+   * Open a store on its own connection as the node's own Redis user: connect(url, { net, owner, username,
+   * password, tls }). Credentials in the URL are ignored (a REDIS_URL with the admin's password must not
+   * make a node the admin); without username and password this throws, unless allowUrlCredentials is set
+   * (tools and tests that run as the URL's user on purpose).
+   */
+  static connect(url: string, opts: KeyPoolStoreOptions & RedisConnectOptions): KeyPoolStore {
+    return new KeyPoolStore(openOwnRedis(url, opts, `key pool of ${opts.owner}`), opts, true);
   }
 
   async close(): Promise<void> {
@@ -253,8 +249,36 @@ export class KeyPoolStore {
     return { P, S: statsKey(this.net, this.owner, peer, kind), lane: laneOf(this.owner, peer), chan: lowWaterChannel(this.net, this.owner) };
   }
 
+  /** Run a Redis step, mapping refusals to PoolError; a Redis still loading its AOF after a restart is waited for. */
   private async run<T>(f: () => Promise<T>): Promise<T> {
-    try { return await f(); } catch (err) { throw toPoolError(err); }
+    const deadline = Date.now() + LOADING_MAX_MS;
+    for (;;) {
+      try { return await f(); } catch (err) {
+        if (!(err instanceof Error && err.message.startsWith('LOADING') && Date.now() < deadline)) throw toPoolError(err);
+      }
+      await new Promise((r) => setTimeout(r, LOADING_RETRY_MS));
+    }
+  }
+
+  private fcall(fn: string, keys: string[], args: (string | number | Buffer)[]): Promise<unknown> {
+    return this.run(() => this.redis.call('FCALL', fn, keys.length, ...keys, ...args));
+  }
+
+  private fcallBuffer(fn: string, keys: string[], args: (string | number)[]): Promise<Reply> {
+    return this.run(() => this.redis.callBuffer('FCALL', fn, keys.length, ...keys, ...args) as Promise<Reply>);
+  }
+
+  /** KEYS and ARGV tail that declare blocks to a function: P:b:<id>, P:d:<id> for each, and the ids. */
+  private static blockKeys(P: string, ids: string[]): string[] {
+    return ids.flatMap((id) => [`${P}:b:${id}`, `${P}:d:${id}`]);
+  }
+
+  /** Enter the pool in the owner's stats index (listPools, the server's `hetqn pools`), once per store. */
+  private async register(peer: NodeId, kind: PoolKind): Promise<void> {
+    const member = `${peer}:${kind}`;
+    if (this.registered.has(member)) return;
+    await this.fcall(FN.register, [statsIndexKey(this.net, this.owner)], [member]);
+    this.registered.add(member);
   }
 
   /** Stage a block (not usable until commit). Idempotent for the same id, session and length. */
@@ -269,27 +293,29 @@ export class KeyPoolStore {
     const [c, e, ps, pe] = lane === 0 ? [0, split, split, len] : [split, len, 0, split];
     const bytes = Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength);
     if (len & 7) { const last = bytes.length - 1; if (bytes[last] >> (len & 7)) throw new RangeError('block.bytes: bits beyond block.length must be zero'); }
-    return this.run(() => this.redis.qnStage(
-      `${P}:b:${block.id}`, `${P}:d:${block.id}`, `${P}:st`, S, statsIndexKey(this.net, this.owner),
-      P, block.id, bytes, len, c, e, ps, pe, Math.round(block.createdAt), JSON.stringify(block.meta ?? {}),
-      block.sessionId ?? '', opts.ttlMs ?? this.stageTtlMs, `${peer}:${kind}`,
-    ) as Promise<'staged' | 'already'>);
+    await this.register(peer, kind);
+    const [status, stale] = await this.fcall(FN.stage, [`${P}:b:${block.id}`, `${P}:d:${block.id}`, `${P}:st`, S], [
+      block.id, bytes, len, c, e, ps, pe, Math.round(block.createdAt), JSON.stringify(block.meta ?? {}),
+      block.sessionId ?? '', opts.ttlMs ?? this.stageTtlMs,
+    ]) as ['staged' | 'already', number];
+    // Stages of dead sessions are expired here rather than inside the stage call, which may touch only its own block.
+    if (Number(stale) > 0) await this.sweep(peer, kind).catch(() => undefined);
+    return status;
   }
 
   /** Make a staged block usable (after key confirmation). Idempotent; fails with EXPIRED/ABORTED/NOSUCH otherwise. */
   async commit(peer: NodeId, kind: PoolKind, blockId: string): Promise<'committed' | 'already'> {
     const { P, S, chan } = this.pool(peer, kind);
     checkBlockId(blockId);
-    return this.run(() => this.redis.qnCommit(
-      `${P}:b:${blockId}`, `${P}:st`, `${P}:q`, `${P}:all`, S, P, blockId, this.owner, peer, kind, chan,
-    ) as Promise<'committed' | 'already'>);
+    return await this.fcall(FN.commit, [`${P}:b:${blockId}`, `${P}:d:${blockId}`, `${P}:st`, `${P}:q`, `${P}:all`, S],
+      [blockId, this.owner, peer, kind, chan]) as 'committed' | 'already';
   }
 
   /** Discard a staged block (or pre-empt one not yet staged). Fails with COMMITTED for a committed block. */
   async abort(peer: NodeId, kind: PoolKind, blockId: string): Promise<'aborted' | 'already'> {
     const { P, S } = this.pool(peer, kind);
     checkBlockId(blockId);
-    return this.run(() => this.redis.qnAbort(`${P}:b:${blockId}`, `${P}:st`, S, P, blockId) as Promise<'aborted' | 'already'>);
+    return await this.fcall(FN.abort, [`${P}:b:${blockId}`, `${P}:d:${blockId}`, `${P}:st`, S], [blockId]) as 'aborted' | 'already';
   }
 
   /**
@@ -306,14 +332,24 @@ export class KeyPoolStore {
     const keyIds = opts.keyIds ?? [];
     if (keyIds.length > 0 && keyIds.length !== count) throw new RangeError(`keyIds: need ${count} ids, got ${keyIds.length}`);
     keyIds.forEach((id) => checkBlockId(id));
-    const refPrefix = keyIds.length > 0 ? keyIdPrefix(this.net, this.owner, peer, kind) : '';
-    const reply = await this.run(() => this.redis.qnWithdrawBuffer(
-      `${P}:q`, S, `${P}:r:w:${requestId}`, P, bits, count, this.receiptTtlMs, this.owner, peer, kind, chan,
-      refPrefix, this.keyIdTtlMs, ...keyIds,
-    ));
-    const d = decodeKeys(reply);
-    if (d.short !== undefined) throw new PoolError('SHORT', `SHORT pool ${this.owner}->${peer} ${kind} holds ${d.short} bits, ${bits * count} requested`, d.short);
-    return { keys: d.keys, available: d.avail, lowWater: d.low === 1, replayed: Number(reply[2]) === 1, requestId };
+    const refKeys = keyIds.map((id) => keyIdKey(this.net, this.owner, peer, kind, id));
+    let ids = this.headHint.get(P) ?? [];
+    for (let round = 0; ; round++) {
+      const reply = await this.fcallBuffer(FN.withdraw, [`${P}:q`, `${P}:all`, S, `${P}:r:w:${requestId}`, ...refKeys, ...KeyPoolStore.blockKeys(P, ids)], [
+        P, bits, count, this.receiptTtlMs, this.owner, peer, kind, chan, this.keyIdTtlMs, refKeys.length, ids.length, ...ids,
+      ]);
+      const meta = JSON.parse(reply[0].toString('utf8')) as Meta;
+      if (meta.retry) {
+        if (round >= MAX_PLAN_ROUNDS) throw new PoolError('INCONSISTENT', `INCONSISTENT pool ${P}: no stable withdrawal plan after ${round + 1} rounds`);
+        ids = [...new Set(meta.retry)];
+        continue;
+      }
+      const d = decodeKeys(meta, reply);
+      if (d.short !== undefined) throw new PoolError('SHORT', `SHORT pool ${this.owner}->${peer} ${kind} holds ${d.short} bits, ${bits * count} requested`, d.short);
+      const last = d.keys.at(-1)?.refs.at(-1)?.blockId;
+      if (last) this.headHint.set(P, [last]);
+      return { keys: d.keys, available: d.avail, lowWater: d.low === 1, replayed: Number(reply[2]) === 1, requestId };
+    }
   }
 
   /**
@@ -323,11 +359,13 @@ export class KeyPoolStore {
   async take(peer: NodeId, kind: PoolKind, keys: KeyRef[][], opts: { requestId?: string } = {}): Promise<WithdrawResult> {
     const { P, S } = this.pool(peer, kind);
     if (!Array.isArray(keys) || keys.length === 0 || keys.some((k) => !Array.isArray(k) || k.length === 0)) throw new RangeError('keys: need at least one key with at least one reference');
-    const refs = keys.map((k) => k.map((r) => [checkBlockId(r.blockId), r.offset, r.length]));
+    const refs = keys.map((k) => k.map((r) => [checkBlockId(r.blockId), r.offset, r.length] as const));
+    const ids = [...new Set(refs.flat().map((r) => r[0]))];
     const requestId = opts.requestId ?? randomUUID();
     checkBlockId(requestId);
-    const reply = await this.run(() => this.redis.qnTakeBuffer(S, `${P}:r:t:${requestId}`, P, this.receiptTtlMs, JSON.stringify(refs)));
-    const d = decodeKeys(reply);
+    const reply = await this.fcallBuffer(FN.take, [S, `${P}:r:t:${requestId}`, `${P}:q`, `${P}:all`, ...KeyPoolStore.blockKeys(P, ids)],
+      [P, this.receiptTtlMs, JSON.stringify(refs), ids.length, ...ids]);
+    const d = decodeKeys(JSON.parse(reply[0].toString('utf8')) as Meta, reply);
     return { keys: d.keys, available: d.avail, lowWater: false, replayed: Number(reply[2]) === 1, requestId };
   }
 
@@ -375,18 +413,20 @@ export class KeyPoolStore {
   /** Expire stale stages and (with a key ttl) old committed blocks now, instead of lazily. */
   async sweep(peer: NodeId, kind: PoolKind): Promise<{ expiredStages: number; expiredKeyBits: number }> {
     const { P, S } = this.pool(peer, kind);
-    const [expiredStages, expiredKeyBits] = await this.run(() => this.redis.qnSweep(`${P}:st`, S, P));
+    const [stages, old] = await this.run(() => this.redis.call('FCALL_RO', FN.expired, 3, `${P}:st`, `${P}:all`, S)) as [string[], string[]];
+    const ids = [...new Set([...stages, ...old])];
+    if (ids.length === 0) return { expiredStages: 0, expiredKeyBits: 0 };
+    const [expiredStages, expiredKeyBits] = await this.fcall(FN.sweep, [`${P}:st`, `${P}:all`, `${P}:q`, S, ...KeyPoolStore.blockKeys(P, ids)],
+      [P, ids.length, ...ids]) as [number, number];
     return { expiredStages: Number(expiredStages), expiredKeyBits: Number(expiredKeyBits) };
   }
 
   /** Set the low-water threshold (bits available by size; 0 = off) and the key ttl (ms; 0 = keys never expire). */
   async configure(peer: NodeId, kind: PoolKind, cfg: { lowWaterBits?: number; keyTtlMs?: number }): Promise<void> {
     const { S } = this.pool(peer, kind);
-    const fields: (string | number)[] = [];
-    if (cfg.lowWaterBits !== undefined) fields.push('lwt', Math.max(0, Math.floor(cfg.lowWaterBits)));
-    if (cfg.keyTtlMs !== undefined) fields.push('kttl', Math.max(0, Math.floor(cfg.keyTtlMs)));
-    if (fields.length) await this.run(() => this.redis.hset(S, ...fields));
-    await this.run(() => this.redis.sadd(statsIndexKey(this.net, this.owner), `${peer}:${kind}`));
+    const v = (x?: number) => (x === undefined ? '' : Math.max(0, Math.floor(x)));
+    await this.register(peer, kind);
+    await this.fcall(FN.configure, [S], [v(cfg.lowWaterBits), v(cfg.keyTtlMs)]);
   }
 
   async stats(peer: NodeId, kind: PoolKind): Promise<PoolStats> {

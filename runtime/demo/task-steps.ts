@@ -10,7 +10,8 @@ import { qdsKeyBitsPerLink, signatureRate } from '../../protocols/tasks/qds.ts';
 import type { Dof, NodeId } from '../../protocols/types.ts';
 import { canConvert } from '../../protocols/selection.ts';
 import { AUTH_BITS_PER_LINK } from '../../actors/tasks/qds-roles.ts';
-import { KeyPoolStore } from '../../infra/keypool/store.ts';
+import type { KeyPoolStore } from '../../infra/keypool/store.ts';
+import { openNodeStore } from '../pool-users.ts';
 import { taskRequest } from '../cli/task-client.ts';
 import { fillLanes, withSupply, type FillSession, type FillSizer, type KeyContext, type KeySupply, type LaneNeed } from './keys.ts';
 import type { PaperContext, QkdRow } from './paper.ts';
@@ -189,7 +190,7 @@ export async function qbaBeyondStep(ctx: PaperContext): Promise<unknown> {
     if (!spec) return { name: q.name, available: false, reason: `${name} is not in the topology` };
     await ctx.cluster.attach(spec);
   }
-  for (const name of q.nodes) if (!ctx.stores.has(name)) ctx.stores.set(name, KeyPoolStore.connect(ctx.cluster.redisUrl, { net: ctx.cluster.net, owner: name }));
+  for (const name of q.nodes) if (!ctx.stores.has(name)) ctx.stores.set(name, openNodeStore(ctx.cluster, name));
   const noKey = pairsWithoutQkd(ctx, q.nodes);
   if (noKey.length) return { name: q.name, available: false, reason: `no QKD route for ${noKey.join(', ')}` };
   const r = await qbaBroadcast(ctx, `QBA N=${q.nodes.length}, ${q.malicious.length} malicious`, q, q.nodes);

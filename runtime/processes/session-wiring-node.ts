@@ -13,13 +13,14 @@
 // Test hook (fault injection, read only here): HETQN_FAULT=crash-before-decision kills the process
 // (SIGKILL) right after its block is staged, instead of reporting it staged; HETQN_FAULT=
 // crash-before-commit kills it when the commit decision arrives, before it commits. Never set otherwise.
-// Key pools are opened with the node's own Redis user when HETQN_REDIS_USER/PASSWORD are set
-// (infra/keypool/acl.ts), else with the URL's credentials.
+// Key pools are opened with the node's own Redis user (HETQN_REDIS_USER/PASSWORD, infra/keypool/acl.ts),
+// never with credentials in REDIS_URL; without one the node refuses unless HETQN_INSECURE=1.
 import { createHash } from 'node:crypto';
 import { fromPromise } from 'xstate';
 import type { Dof, NodeType } from '../../protocols/types.ts';
 import { expectMessage, type ClassicalChannel, type PpMessage } from '../../protocols/postprocessing/channel.ts';
 import { KeyPoolStore, PoolError, type KeyRef } from '../../infra/keypool/store.ts';
+import { redisOptionsFromEnv } from '../../infra/keypool/connect.ts';
 import { localControlMachine } from '../../actors/node/local-control.ts';
 import { partyMachine, type Staged } from '../../actors/sessions/party-machine.ts';
 import { localControlSystemId, type SessionStart } from '../../actors/sessions/session.messages.ts';
@@ -73,7 +74,8 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
   const workers = new PartyWorkerPool();
   const needStore = () => {
     if (!url) throw new Error(`${o.name}: no key pool (REDIS_URL not set)`);
-    store ??= KeyPoolStore.connect(url, { net: host.net, owner: o.name, username: o.redisUser ?? process.env.HETQN_REDIS_USER, password: o.redisPassword ?? process.env.HETQN_REDIS_PASSWORD });
+    const env = redisOptionsFromEnv('node');
+    store ??= KeyPoolStore.connect(url, { net: host.net, owner: o.name, ...env, username: o.redisUser ?? env.username, password: o.redisPassword ?? env.password });
     return store;
   };
 

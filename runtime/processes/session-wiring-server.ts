@@ -29,7 +29,8 @@ import type { Topology } from '../../infra/topology.ts';
 import { fromPromise } from 'xstate';
 import type { ActorHost } from '../host.ts';
 import { StreamSender } from './session-wiring-stream.ts';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { openOwnRedis, redisOptionsFromEnv } from '../../infra/keypool/connect.ts';
 import { SessionDecisions } from '../../infra/keypool/decisions.ts';
 import { serveDecisions } from './session-recovery.ts';
 import '../../actors/sessions/decision.messages.ts';
@@ -105,7 +106,7 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
   const decisions = (): SessionDecisions => {
     const url = opts.redisUrl ?? process.env.REDIS_URL;
     if (!url) throw new Error('server: no Redis for session decisions (REDIS_URL not set)');
-    decisionRedis ??= new Redis(url, { username: process.env.HETQN_SERVER_REDIS_USER, password: process.env.HETQN_SERVER_REDIS_PASSWORD, enableReadyCheck: false });
+    decisionRedis ??= openOwnRedis(url, redisOptionsFromEnv('server'), 'server (session decisions)');
     return (decisionStore ??= new SessionDecisions(decisionRedis, host.net));
   };
   const decisionService = serveDecisions(host, decisions, (sid) => coordinators.has(sid));

@@ -8,6 +8,7 @@ import { fromPromise } from 'xstate';
 import { fromBytes } from '../../protocols/bits.ts';
 import type { Rng } from '../../protocols/rng.ts';
 import { KeyPoolStore } from '../../infra/keypool/store.ts';
+import { redisOptionsFromEnv } from '../../infra/keypool/connect.ts';
 import { taskAgentMachine, roleChildId } from '../../actors/tasks/task-agent.ts';
 import { taskRoleMachine, type StepInput } from '../../actors/tasks/task-role-machine.ts';
 import { ROLE_IMPLEMENTATIONS } from '../../actors/tasks/task-role-steps.ts';
@@ -63,7 +64,7 @@ export interface TaskWiring { store: KeyPoolStore; stop(): Promise<void> }
 
 export function startTaskWiring(host: ActorHost, node: string, redisUrl = process.env.REDIS_URL): TaskWiring | undefined {
   if (!redisUrl) return undefined;
-  const store = KeyPoolStore.connect(redisUrl, { net: host.net, owner: node, username: process.env.HETQN_REDIS_USER, password: process.env.HETQN_REDIS_PASSWORD });
+  const store = KeyPoolStore.connect(redisUrl, { net: host.net, owner: node, ...redisOptionsFromEnv('node') });
   const mailbox = new TaskMailbox(host, node);
   const svc = taskServices(host, node, store, mailbox);
   const runs = new Map<string, RoleRun<TaskRole>>();

@@ -38,8 +38,8 @@ const clientCert = async (ca: CertKey, commonName: string, hosts: string[] = [],
 
 test.before(async () => {
   const users = generatePoolUsers(netName, ['Alice', 'Bob']);
-  srv = await startRedis({ extraConfig: users.configLines });
-  const open = (n: 'Alice' | 'Bob') => { const r = new Redis(srv.url, { username: users.nodes[n].username, password: users.nodes[n].password, enableReadyCheck: false, maxRetriesPerRequest: 1 }); r.on('error', () => undefined); conns.push(r); return new KeyPoolStore(r, { net: netName, owner: n }); };
+  srv = await startRedis({ users: users.aclLines });
+  const open = (n: 'Alice' | 'Bob') => { const r = new Redis(srv.address, { username: users.nodes[n].username, password: users.nodes[n].password, enableReadyCheck: false, maxRetriesPerRequest: 1 }); r.on('error', () => undefined); conns.push(r); return new KeyPoolStore(r, { net: netName, owner: n }); };
   const sa = open('Alice'), sb = open('Bob');
   await deposit(sa, sb, 'secret', blockOf('qkd-auth', 16384, 7));
   [kmeCa, saeCa, otherCa] = await Promise.all([createCa('kme CA'), createCa('SAE CA'), createCa('someone else')]);

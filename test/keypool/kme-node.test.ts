@@ -65,7 +65,7 @@ test.before(async () => {
   process.env.HETQN_STATE_DIR = path.join(dir, 'state');
   [nats, redis] = await Promise.all([startNats({ jetstream: false }), startRedis()]);
   cluster = await launchCluster({ topology: loadTopology(topologyFile), natsUrl: nats.url, redisUrl: redis.url, forwardChildLogs: false });
-  const store = (owner: string) => { const s = KeyPoolStore.connect(redis.url, { net: netName, owner }); stores.push(s); return s; };
+  const store = (owner: string) => { const s = KeyPoolStore.connect(redis.url, { net: netName, owner, allowUrlCredentials: true }); stores.push(s); return s; };
   const [a, b, c] = [store('Alice'), store('Bob'), store('Carol')];
   await deposit(a, b, 'secret', blockOf('qkd-ab', 8192, 1));
   await deposit(a, c, 'secret', blockOf('qkd-ac', 8192, 2));
@@ -140,17 +140,19 @@ test.serial('a key from Alice\'s KME reaches bob-app once through Bob\'s KME, an
   t.is((await call(`${bob}/api/v1/keys/alice-app/dec_keys`, { token: tok('bob-app'), body: ids, tls })).status, 400);
 });
 
+// Carol's own Redis user (the launcher made one for every node of the topology); a node never runs as the URL's user.
+const carolEnv = () => ({ HETQN_KME_CONFIG: '', REDIS_URL: redis.address, HETQN_REDIS_USER: cluster!.poolUsers!.nodes.Carol!.username, HETQN_REDIS_PASSWORD: cluster!.poolUsers!.nodes.Carol!.password });
 const carolArgs = () => ['node', '--name', 'Carol', '--type', 'C', '--dof', 'tbp', '--link-km', '5', '--credential', 'cred-carol-1234', '--net', netName, '--nats', nats.url];
 
 test.serial('`hetqn node --kme-bind` elsewhere than loopback without TLS is refused, naming the field', async (t) => {
-  const r = await run([...carolArgs(), '--kme-bind', '0.0.0.0'], { HETQN_KME_CONFIG: '', REDIS_URL: redis.url });
+  const r = await run([...carolArgs(), '--kme-bind', '0.0.0.0'], carolEnv());
   t.not(r.code, 0);
   t.regex(r.stderr, /--kme-config: kme: bind: 0\.0\.0\.0 is not a loopback address/);
 });
 
 test.serial('`hetqn node` without a KME configuration: a generated token file, usable, removed on leave', async (t) => {
   const port = await freePort();
-  const c = spawnTs('runtime/cli/main.ts', [...carolArgs(), '--kme-port', String(port), '--json'], { HETQN_KME_CONFIG: '', REDIS_URL: redis.url });
+  const c = spawnTs('runtime/cli/main.ts', [...carolArgs(), '--kme-port', String(port), '--json'], carolEnv());
   extra.push(c);
   const line = await new Promise<string>((resolve, reject) => {
     let out = ''; let err = '';

@@ -20,8 +20,8 @@ const block = blockOf('qkd-1', 8192, 42);
 
 test.before(async () => {
   const users = generatePoolUsers(net, ['Alice', 'Bob']);
-  srv = await startRedis({ extraConfig: users.configLines });
-  const open = (n: 'Alice' | 'Bob') => { const r = new Redis(srv.url, { username: users.nodes[n].username, password: users.nodes[n].password, enableReadyCheck: false, maxRetriesPerRequest: 1 }); r.on('error', () => undefined); conns.push(r); return new KeyPoolStore(r, { net, owner: n }); };
+  srv = await startRedis({ users: users.aclLines });
+  const open = (n: 'Alice' | 'Bob') => { const r = new Redis(srv.address, { username: users.nodes[n].username, password: users.nodes[n].password, enableReadyCheck: false, maxRetriesPerRequest: 1 }); r.on('error', () => undefined); conns.push(r); return new KeyPoolStore(r, { net, owner: n }); };
   sa = open('Alice'); sb = open('Bob');
   await deposit(sa, sb, 'secret', block);
   alice = await startKme({ store: sa, auth: 'none' });

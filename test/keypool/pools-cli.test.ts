@@ -18,15 +18,15 @@ let serverUrl = '';
 
 test.before(async () => {
   const users = generatePoolUsers('cli', ['Alice', 'Bob']);
-  srv = await startRedis({ extraConfig: users.configLines });
-  const open = (n: 'Alice' | 'Bob') => { const r = new Redis(srv.url, { username: users.nodes[n].username, password: users.nodes[n].password }); conns.push(r); return new KeyPoolStore(r, { net: 'cli', owner: n }); };
+  srv = await startRedis({ users: users.aclLines });
+  const open = (n: 'Alice' | 'Bob') => { const r = new Redis(srv.address, { username: users.nodes[n].username, password: users.nodes[n].password, enableReadyCheck: false }); conns.push(r); return new KeyPoolStore(r, { net: 'cli', owner: n }); };
   const a = open('Alice'), b = open('Bob');
   await deposit(a, b, 'secret', blockOf('x', 10_000, 1));
   await deposit(a, b, 'psk', blockOf('p', 2_000, 2));
   await a.configure('Bob', 'secret', { lowWaterBits: 4_900 });
   const w = await a.withdraw('Bob', 'secret', 256, { count: 2 });
   await b.take('Alice', 'secret', w.keys.map((k) => k.refs));
-  serverUrl = credentialUrl(srv.url, users.server);
+  serverUrl = credentialUrl(srv.address, users.server);
 });
 test.after.always(async () => { for (const c of conns) c.disconnect(); await srv?.stop(); });
 

@@ -4,7 +4,7 @@ import test from 'ava';
 import { Redis } from 'ioredis';
 import { startRedis, type ManagedServer } from '../../infra/servers.ts';
 import { KeyPoolStore, PoolError } from '../../infra/keypool/store.ts';
-import { lowWaterChannel } from '../../infra/keypool/names.ts';
+import { lowWaterChannel, poolPrefix } from '../../infra/keypool/names.ts';
 import { subscribeLowWater } from '../../infra/keypool/events.ts';
 import { blockOf, deposit, expectedBytes } from './helpers.ts';
 
@@ -124,7 +124,8 @@ test('consumed bits are zeroed in Redis and a fully consumed block is deleted', 
   const blk = blockOf('z', 40, 11);
   await deposit(a, b, 'secret', blk);
   const raw = new Redis(srv.url);
-  const dataKey = `qn:${net}:pool:Alice:Bob:secret:d:z`;
+  const P = poolPrefix(net, 'Alice', 'Bob', 'secret');
+  const dataKey = `${P}:d:z`;
   const w = await a.withdraw('Bob', 'secret', 13);
   const data = await raw.getBuffer(dataKey);
   t.is(data![0], 0);
@@ -134,7 +135,7 @@ test('consumed bits are zeroed in Redis and a fully consumed block is deleted', 
   const rb = await b.withdraw('Alice', 'secret', 20);
   await a.take('Bob', 'secret', [rb.keys[0].refs]);
   t.is(await raw.exists(dataKey), 0);
-  t.is(await raw.hget(`qn:${net}:pool:Alice:Bob:secret:b:z`, 'st'), 'x');
+  t.is(await raw.hget(`${P}:b:z`, 'st'), 'x');
   t.is((await a.stats('Bob', 'secret')).blocks, 0);
   t.is(await code(a.stage('Bob', 'secret', blk)), 'EXISTS');
   t.truthy(w);

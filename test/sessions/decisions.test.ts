@@ -11,11 +11,11 @@ const net = 'dec';
 let srv: ManagedServer;
 let users: PoolUsers;
 const conns: Redis[] = [];
-const as = (u: { username: string; password: string }) => { const r = new Redis(srv.url, { username: u.username, password: u.password, enableReadyCheck: false }); conns.push(r); return r; };
+const as = (u: { username: string; password: string }) => { const r = new Redis(srv.address, { username: u.username, password: u.password, enableReadyCheck: false }); conns.push(r); return r; };
 
 test.before(async () => {
   users = generatePoolUsers(net, ['Alice', 'Bob'], { disableDefault: true });
-  srv = await startRedis({ extraConfig: users.configLines });
+  srv = await startRedis({ users: users.aclLines });
 });
 test.after.always(async () => { for (const c of conns) c.disconnect(); await srv?.stop(); });
 

@@ -17,7 +17,7 @@ export async function startEnv(): Promise<Env> {
   const nats = await startNats({ jetstream: false });
   const redis = await startRedis();
   const cluster = await launchCluster({ topology: loadTopology(referenceTopologyPath()), natsUrl: nats.url, redisUrl: redis.url, forwardChildLogs: !!process.env.HETQN_DEBUG });
-  const stores = new Map(NODES.map((n) => [n, KeyPoolStore.connect(redis.url, { net: cluster.net, owner: n })]));
+  const stores = new Map(NODES.map((n) => [n, KeyPoolStore.connect(redis.url, { net: cluster.net, owner: n, allowUrlCredentials: true })]));
   return {
     nats, redis, cluster, stores,
     async stop() {

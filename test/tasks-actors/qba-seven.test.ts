@@ -15,7 +15,7 @@ test.before(async () => {
   env = await startEnv();
   for (const name of ['George', 'Henry']) {
     await env.cluster.attach(loadTopology(referenceTopologyPath()).nodes.find((n) => n.name === name)!);
-    env.stores.set(name, KeyPoolStore.connect(env.redis.url, { net: env.cluster.net, owner: name }));
+    env.stores.set(name, KeyPoolStore.connect(env.redis.url, { net: env.cluster.net, owner: name, allowUrlCredentials: true }));
   }
   // Each initiator lane is half a block: twice the largest lane demand of the broadcast, and a margin.
   const demand = qbaKeyDemand(SEVEN, 'Alice', 4, qbaStringLength(VALUE.length, 7), AUTH_BITS_PER_LINK);

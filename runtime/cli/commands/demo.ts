@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { KeyPoolStore } from '../../../infra/keypool/store.ts';
+import { openNodeStore } from '../../pool-users.ts';
 import { loadTopology, referenceTopologyPath, type Topology } from '../../../infra/topology.ts';
 import { launchCluster, type Cluster } from '../../launcher.ts';
 import { CliError, parseNumber, printResult, progress } from '../output.ts';
@@ -71,7 +71,7 @@ export async function runDemo(steps: DemoStep[], topologyFile: string, opts: Dem
   const results: Record<string, any> = {};
   const failures: string[] = [];
   const bars = new DemoProgress(opts.bars ?? true);
-  const stores = new Map(topology.nodes.map((n) => [n.name, KeyPoolStore.connect(cluster.redisUrl, { net: cluster.net, owner: n.name })]));
+  const stores = new Map(topology.nodes.map((n) => [n.name, openNodeStore(cluster, n.name)]));
   try {
     for (const step of steps) {
       bars.log(`demo: ${step.name}`);

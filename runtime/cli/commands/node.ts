@@ -43,7 +43,7 @@ export function register(program: Command): void {
       // A network started by `hetqn up` left its Redis URL, the pre-shared-key secret and this
       // node's Redis user in its (owner-only) state file; explicit environment wins.
       const redisUser = state?.secrets?.redisUsers?.[o.name];
-      process.env.REDIS_URL ??= state?.redisUrl;
+      if (state?.redisUrl) process.env.REDIS_URL ??= state.redisUrl; // (assigning undefined would set the string 'undefined')
       if (state?.secrets?.pskSecret) process.env.HETQN_PSK_SECRET ??= state.secrets.pskSecret;
       if (redisUser) { process.env.HETQN_REDIS_USER ??= redisUser.username; process.env.HETQN_REDIS_PASSWORD ??= redisUser.password; }
       let node;

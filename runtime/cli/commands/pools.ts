@@ -2,7 +2,7 @@
 // consumption, read from the pools' statistics hashes (never key material; the server's Redis user
 // suffices: put its credentials in the URL, redis://user:pass@host:port).
 import type { Command } from 'commander';
-import { Redis } from 'ioredis';
+import { openRedis, redisTlsFromEnv } from '../../../infra/keypool/connect.ts';
 import { listOwners, readOwnerStats, type PoolStats } from '../../../infra/keypool/store.ts';
 import { checkId } from '../../../infra/keypool/names.ts';
 import { liveStates, readState } from '../../state-file.ts';
@@ -42,7 +42,8 @@ export function register(program: Command): void {
       try { checkId('net', net); } catch (e) { throw new CliError(`--net: ${(e as Error).message}`); }
       try { if (o.node) checkId('node', o.node); } catch (e) { throw new CliError(`--node: ${(e as Error).message}`); }
       const url = o.redisUrl ?? readState(net)?.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-      const redis = new Redis(url, { lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      // The URL's own user (the server's statistics user suffices); TLS trusts HETQN_REDIS_CA.
+      const redis = openRedis(url, { allowUrlCredentials: true, tls: redisTlsFromEnv(), redis: { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null } });
       redis.on('error', () => undefined);
       try {
         try { await redis.connect(); } catch (e) { throw new CliError(`--redis-url: cannot reach Redis at ${redact(url)}: ${(e as Error).message}`); }

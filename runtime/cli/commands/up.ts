@@ -10,6 +10,7 @@ import { pidAlive, readState, removeState, stateDir, writeState } from '../../st
 import { CliError, parseNumber, printResult, progress } from '../output.ts';
 import { startInspector } from '../../inspector/inspector.ts';
 import { renderNetwork } from '../network-table.ts';
+import { redisAddress } from '../../../infra/keypool/connect.ts';
 import { loadTopologyOption } from '../target.ts';
 
 export function register(program: Command): void {
@@ -41,7 +42,7 @@ export function register(program: Command): void {
         },
       });
       save(true);
-      printResult(o, { ...view, natsUrl: cluster.natsUrl, redisUrl: cluster.redisUrl, pid: process.pid, ...(inspector ? { inspectorUrl: inspector.url } : {}) }, () => renderNetwork(view));
+      printResult(o, { ...view, natsUrl: cluster.natsUrl, redisUrl: redisAddress(cluster.redisUrl), pid: process.pid, ...(inspector ? { inspectorUrl: inspector.url } : {}) }, () => renderNetwork(view));
       progress(`network ${cluster.net} is up (NATS ${cluster.natsUrl}); Ctrl-C to stop`);
       if (inspector) progress(`inspector: ${inspector.url}`);
       await new Promise<void>((resolve) => {
