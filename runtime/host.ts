@@ -222,8 +222,8 @@ export class ActorHost {
         const r = await handler(env, meta);
         this.reply(meta, r.type, r.body);
       } catch (err) {
-        const e = err as Error & { field?: string };
-        this.reply(meta, 'runtime.error', { message: e.message, field: e.field });
+        const e = err as Error & { field?: string; code?: string };
+        this.reply(meta, 'runtime.error', { message: e.message, field: e.field, code: e.code });
       }
     }, opts);
   }

@@ -1,6 +1,8 @@
-// `.hetqn/<net>.json` in the working directory: what `hetqn up` started, so `hetqn down`,
-// `hetqn status` and `hetqn node` can find the network without being told the URLs.
+// `<state dir>/<net>.json`: what `hetqn up` started, so `hetqn down`, `hetqn status`, `hetqn node`
+// and the task commands find the network from any directory without being told the URLs. The state
+// directory is per user: HETQN_STATE_DIR, else $XDG_STATE_HOME/hetqn, else ~/.local/state/hetqn.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export interface ClusterState {
@@ -20,7 +22,9 @@ export interface ClusterState {
 }
 
 export function stateDir(): string {
-  return path.resolve(process.env.HETQN_STATE_DIR ?? '.hetqn');
+  if (process.env.HETQN_STATE_DIR) return path.resolve(process.env.HETQN_STATE_DIR);
+  const base = process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
+  return path.join(base, 'hetqn');
 }
 
 export function statePath(net: string): string {

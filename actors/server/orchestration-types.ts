@@ -118,6 +118,8 @@ export interface QkdRequest {
   priority?: number;
   /** Pool the key lands in (default 'secret'); 'imperfect' = the reconciled, verified key before PA. */
   keyKind?: KeyKind;
+  /** Run even when the finite-key prediction gives no secret key (otherwise refused with the shortest run that does). */
+  force?: boolean;
 }
 
 /** Which key a session deposits: the privacy-amplified key (`secret` pools) or the error-corrected,

@@ -22,6 +22,8 @@ export const qkdRequestSchema = z
     /** Pool the session fills: 'secret' (privacy-amplified, default) or 'imperfect' (error-corrected and
      *  verified, not privacy-amplified: the QDS imperfect-key variant, Li et al. PRApplied 20, 044011 (2023)). */
     keyKind: z.enum(['secret', 'imperfect']).optional(),
+    /** Run even when no secret key is predicted (the planner refuses such a run otherwise). */
+    force: z.boolean().optional(),
   })
   .refine((r) => r.a !== r.b, { message: 'a and b must be different nodes', path: ['b'] });
 

@@ -41,6 +41,8 @@ import { detectorCount, measurable, protocolFamily, type Family } from './orches
 import { holderOf, resourceId, type ResourceId, type ResourcePool } from './resources.ts';
 import { planBsOutput, planLeg, type PlannedLeg, type RoutingContext } from './routing.ts';
 import { createFabric, layoutFromView, type FabricState } from './switch-fabric.ts';
+import { roundUp2, smallestPulses } from './orchestration-sizing.ts';
+import { MAX_TIMER_MS, maxBudgetPulses, processingBudgetMs } from '../sessions/session-budget.ts';
 
 /** Device constants when the view does not give them: the reference network (reference-network.md)
  *  with misalignments near its published QBERs (BB84 ~0.9 %, MDI 1.6-3.4 %). */
@@ -436,7 +438,17 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
       final = finaliseWith(finite, best.ch, pulses);
     }
   }
+  if (finite) {
+    const sized = sizeForKey(request, a.id, b.id, best.c.label, (n) => finaliseWith(finite, best.ch, n), pulses, final, d.rateHz);
+    if (typeof sized === 'string') return refused(sized);
+    ({ pulses, final } = sized);
+  }
   const r = final.result;
+  const budgetMs = processingBudgetMs({ pulses, prediction: r });
+  if (budgetMs > MAX_TIMER_MS) {
+    const most = maxBudgetPulses(pulses > 0 ? r.siftedBits / pulses : 0);
+    return refused(`${best.c.label}: a ${seconds(pulses, d.rateHz)} run predicts ${r.siftedBits.toExponential(2)} sifted bits, whose processing deadline (${(budgetMs / 86_400_000).toFixed(0)} days) is longer than a timer can hold (24.8 days); at most about ${seconds(most, d.rateHz)} on this pair`);
+  }
   const plan: Plan = {
     kind: 'plan',
     requestId,
@@ -459,6 +471,36 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
     considered,
   };
   return plan;
+}
+
+/** The longest acquisition a request may ask for (qkdRequestSchema: seconds <= 1e6). */
+const MAX_SECONDS = 1e6;
+
+const seconds = (pulses: number, rateHz: number) => `${Number((pulses / rateHz).toPrecision(2))} s`;
+
+/**
+ * A secret-key run whose finite-key prediction gives no key is refused with the shortest run that
+ * gives one (`force` runs it as asked); "until k bits" is sized by the finite-key prediction when the
+ * asymptotic sizing falls short. Returns the run to make, or why not. Imperfect-key runs deposit the
+ * reconciled key, which needs no positive l_sec.
+ */
+function sizeForKey(request: QkdRequest, a: NodeId, b: NodeId, label: string, predict: (pulses: number) => EnginePrediction,
+  pulses: number, final: EnginePrediction, rateHz: number): { pulses: number; final: EnginePrediction } | string {
+  if ((request.keyKind ?? 'secret') !== 'secret' || request.force) return { pulses, final };
+  const keyAt = (n: number) => predict(Math.round(n)).result.secretBits;
+  const maxPulses = MAX_SECONDS * rateHz;
+  if (request.bits && !request.seconds) {
+    if (final.result.secretBits >= request.bits) return { pulses, final };
+    const s = smallestPulses(keyAt, request.bits, Math.max(pulses, 1e6), maxPulses);
+    if (!s) return `${label}: even a ${seconds(maxPulses, rateHz)} run predicts fewer than ${request.bits} secret bits (${keyAt(maxPulses)})`;
+    return { pulses: Math.round(s.pulses), final: predict(Math.round(s.pulses)) };
+  }
+  if (final.result.secretBits > 0) return { pulses, final };
+  const asked = `${label} predicts no secret key for a ${seconds(pulses, rateHz)} run (${pulses.toExponential(2)} pulses)${final.result.reason ? `: ${final.result.reason}` : ''}`;
+  const s = smallestPulses(keyAt, 1, pulses, maxPulses);
+  if (!s) return `${asked}, nor for any run up to ${seconds(maxPulses, rateHz)}; --force runs it anyway`;
+  const t = roundUp2(s.pulses / rateHz);
+  return `${asked}; the shortest run with a key is about ${t} s (${s.pulses.toExponential(2)} pulses, predicted l_sec ${s.bits}): hetqn qkd ${a} ${b} --seconds ${t}, or --force to run this one anyway`;
 }
 
 /** Nodes a plan involves (both ends and helpers): whom the session must talk to. */

@@ -1,7 +1,10 @@
 // What the server's task machines invoke: each service asks nodes to play roles ('task.role'
 // requests through the injected `requestRole`) and combines their reports. No key bits pass here:
-// nodes report only verdicts, digests and how many bits they withdrew.
-import type { NodeId } from '../../protocols/types.ts';
+// nodes report only verdicts, digests and how many bits they withdrew. Before a task starts, its
+// pre-check admits every node it names and every pool lane it will draw from (pool statistics only,
+// injected `available`); a short lane refuses the task at once with every short lane and the QKD runs
+// that would fill them (TaskRefusal).
+import type { NodeId, PoolKind } from '../../protocols/types.ts';
 import type { Item, MulticastRoundPlan, RoundSpec } from '../../protocols/tasks/qba.ts';
 import { BOTTOM, MESSAGES_PER_QDS_RUN, bytesToValue, decide, planChild, planMulticastRound, qbaStringLength } from '../../protocols/tasks/qba.ts';
 import type { StrategyName } from '../../protocols/tasks/qba-behaviours.ts';
@@ -11,6 +14,9 @@ import { chooseQds, type QdsChoice } from './qds-chooser.ts';
 import type { ConferenceRequest, QbaRequest, SignRequest, TaskRole } from './tasks.messages.ts';
 import { registryDigest, valueDigest } from './value-digest.ts';
 import { AUTH_BITS_PER_LINK } from './qds-roles.ts';
+import { conferenceDraws, qbaDraws, qdsDraws, shortages, type Draw, type Shortage } from './task-draws.ts';
+import type { AdmissionError } from '../server/admission.ts';
+import type { FillRun } from '../server/fill-plan.ts';
 
 export interface RoleDone { taskId: string; node: NodeId; role: string; ok: boolean; error?: string; [k: string]: unknown }
 
@@ -18,19 +24,70 @@ export interface CoordinatorDeps {
   requestRole(node: NodeId, body: TaskRole): Promise<RoleDone>;
   /** Nodes that take part in tasks by default (registered, not attach-later relays). */
   nodes(): NodeId[];
+  /** Why `node` (named by request field `field`) cannot take part now: unknown, not attached, down. */
+  admission(field: string, node: NodeId): AdmissionError | undefined;
+  /** Bits `owner` can withdraw by size from its pool with `peer` (pool statistics, no key material). */
+  available(owner: NodeId, peer: NodeId, kind: PoolKind): Promise<number>;
+  /** The QKD run that puts `bits` bits into `owner`'s lane of its pool with `peer`. */
+  fillRun(owner: NodeId, peer: NodeId, kind: 'secret' | 'imperfect', bits: number): FillRun;
+  /** A stage line for whoever follows the request. */
+  stage(requestId: string | undefined, text: string): void;
+}
+
+/** A task the platform will not start: `code` says why (unknown-node, unavailable, refused). */
+export class TaskRefusal extends Error {
+  constructor(message: string, readonly code: 'unknown-node' | 'unavailable' | 'refused', readonly field?: string, readonly details?: { short: Shortage[]; fill: FillRun[] }) { super(message); }
 }
 
 const need = (r: RoleDone): RoleDone => { if (!r.ok) throw new Error(`${r.node} (${r.role}): ${r.error}`); return r; };
 
+/** Every named node must be known and up. */
+function admit(deps: CoordinatorDeps, named: Array<[string, NodeId]>): void {
+  for (const [field, node] of named) {
+    const e = deps.admission(field, node);
+    if (e) throw new TaskRefusal(e.message, e.code, e.field);
+  }
+}
+
+/** One fill run per pair and kind, sized for the larger of its two short lanes. */
+function fillRuns(deps: CoordinatorDeps, short: Shortage[]): FillRun[] {
+  const byPair = new Map<string, Shortage>();
+  for (const s of short) {
+    const k = `${[s.owner, s.peer].sort().join('|')}|${s.kind}`;
+    const e = byPair.get(k);
+    if (!e || s.missing > e.missing) byPair.set(k, s);
+  }
+  return [...byPair.values()].map((s) => deps.fillRun(s.owner, s.peer, s.kind as 'secret' | 'imperfect', s.missing));
+}
+
+/** Refuse the task unless every draw fits its owner's lane. */
+export async function checkPools(deps: CoordinatorDeps, task: string, draws: Draw[]): Promise<void> {
+  const short = await shortages(draws, deps.available);
+  if (short.length === 0) return;
+  const fill = fillRuns(deps, short);
+  const lines = [
+    `${task}: not enough key in ${short.length} pool lane(s) it draws from:`,
+    ...short.map((x) => `  ${x.owner}->${x.peer} ${x.kind}: ${x.bits} bits needed, ${x.available} available`),
+    'fill them first (or run the task again with --fill):',
+    ...fill.map((f) => f.command ? `  ${f.command}   # ${f.protocol}, predicted ${f.predictedBits} bits` : `  ${f.a}-${f.b} ${f.kind}: no QKD run can fill it (${f.reason})`),
+  ];
+  throw new TaskRefusal(lines.join('\n'), 'refused', undefined, { short, fill });
+}
+
 // ---- QDS ----------------------------------------------------------------------------------------
 
-export async function chooseSignature(deps: CoordinatorDeps, taskId: string, req: SignRequest): Promise<QdsChoice> {
-  const candidates = deps.nodes().filter((n) => n !== req.signer && n !== req.receiver);
-  const peers = [req.receiver, ...(req.thirdParty ? [req.thirdParty] : candidates)];
-  const ask = async (kind: 'secret' | 'imperfect') =>
-    (need(await deps.requestRole(req.signer, { role: 'pools.available', taskId: `${taskId}:pools-${kind}`, peers, kind })).available as Record<string, number>);
-  const [secret, imperfect] = await Promise.all([ask('secret'), ask('imperfect')]);
-  return chooseQds({ ...req, candidates, messageBytes: req.message.length, available: { secret, imperfect } });
+export async function chooseSignature(deps: CoordinatorDeps, _taskId: string, req: SignRequest): Promise<QdsChoice> {
+  deps.stage(req.requestId, 'checking the nodes and every pool the signature draws from');
+  admit(deps, [['signer', req.signer], ['receiver', req.receiver], ...(req.thirdParty ? [['third-party', req.thirdParty] as [string, NodeId]] : [])]);
+  const candidates = deps.nodes().filter((n) => n !== req.signer && n !== req.receiver && !deps.admission('third-party', n));
+  const verifiers = req.thirdParty ? [req.thirdParty] : candidates;
+  const levels = async (owner: NodeId, peers: NodeId[], kind: PoolKind) => Object.fromEntries(await Promise.all(peers.map(async (p) => [p, await deps.available(owner, p, kind)] as const)));
+  const [secret, imperfect, auth] = await Promise.all([
+    levels(req.signer, [req.receiver, ...verifiers], 'secret'), levels(req.signer, [req.receiver, ...verifiers], 'imperfect'), levels(req.receiver, verifiers, 'secret'),
+  ]);
+  const choice = chooseQds({ ...req, candidates, messageBytes: req.message.length, available: { secret, imperfect }, auth });
+  await checkPools(deps, 'sign', qdsDraws({ signer: req.signer, ...choice }));
+  return choice;
 }
 
 export interface QdsRunReport {
@@ -64,8 +121,18 @@ export async function runQds(deps: CoordinatorDeps, taskId: string, c: { signer:
 
 // ---- conference ---------------------------------------------------------------------------------
 
+/** The conference pre-check: sponsor and participants up, L + authentication bits on every link. */
+export async function checkConference(deps: CoordinatorDeps, req: ConferenceRequest): Promise<NodeId[]> {
+  deps.stage(req.requestId, 'checking the nodes and every pool the conference key draws from');
+  const participants = req.participants ?? deps.nodes().filter((n) => n !== req.sponsor);
+  admit(deps, [['sponsor', req.sponsor], ...participants.map((p) => ['participants', p] as [string, NodeId])]);
+  await checkPools(deps, 'conference', conferenceDraws(req.sponsor, participants, req.bits));
+  return participants;
+}
+
 export async function runConference(deps: CoordinatorDeps, taskId: string, req: ConferenceRequest) {
   const participants = req.participants ?? deps.nodes().filter((n) => n !== req.sponsor);
+  deps.stage(req.requestId, `delivering: ${req.sponsor} pads a ${req.bits}-bit key to ${participants.join(', ')}`);
   const base = { taskId, sponsor: req.sponsor, participants, bits: req.bits, tamper: req.tamper };
   const [s, ...ps] = await Promise.all([
     deps.requestRole(req.sponsor, { ...base, role: 'conf.sponsor' }),
@@ -85,16 +152,25 @@ export async function runConference(deps: CoordinatorDeps, taskId: string, req: 
 // ---- QBA ----------------------------------------------------------------------------------------
 
 export interface QbaPlan {
-  qbaId: string; nodes: NodeId[]; primary: NodeId; depth: number; n: number;
+  qbaId: string; requestId?: string; nodes: NodeId[]; primary: NodeId; depth: number; n: number;
   value: string; valueDigest: string; otherValue: string;
   strategies: Record<NodeId, StrategyName>;
   members: NodeId[];
   root: RoundSpec;
 }
 
-export function planQba(deps: CoordinatorDeps, taskId: string, req: QbaRequest): QbaPlan {
+/** The broadcast's plan, once every node is up and every pool lane of every round holds its bits. */
+export async function planQba(deps: CoordinatorDeps, taskId: string, req: QbaRequest): Promise<QbaPlan> {
+  deps.stage(req.requestId, 'checking the nodes and every pool the broadcast draws from');
   const nodes = req.nodes ?? deps.nodes();
+  admit(deps, [['primary', req.primary], ...nodes.map((n) => ['nodes', n] as [string, NodeId])]);
   if (!nodes.includes(req.primary)) throw new Error(`primary: ${req.primary} is not among the nodes (${nodes.join(', ')})`);
+  const plan = qbaPlanOf(taskId, req, nodes);
+  await checkPools(deps, 'qba', qbaDraws(plan.root, plan.n));
+  return plan;
+}
+
+function qbaPlanOf(taskId: string, req: QbaRequest, nodes: NodeId[]): QbaPlan {
   const value = bytesToValue(req.value);
   const strategies: Record<NodeId, StrategyName> = {};
   for (const m of req.malicious ?? []) {
@@ -108,7 +184,7 @@ export function planQba(deps: CoordinatorDeps, taskId: string, req: QbaRequest):
   if (refusal) throw new Error(refusal);
   const root = planMulticastRound(req.primary, nodes.filter((x) => x !== req.primary), depth);
   return {
-    qbaId: taskId, nodes, primary: req.primary, depth, n: qbaStringLength(value.length, nodes.length, req.eps),
+    qbaId: taskId, requestId: req.requestId, nodes, primary: req.primary, depth, n: qbaStringLength(value.length, nodes.length, req.eps),
     value, valueDigest: valueDigest(value), otherValue: `another trade (${valueDigest(value)})`,
     strategies, members: Object.keys(strategies).sort(),
     root: { signer: root.signer, backups: root.backups, depth: root.depth, path: root.path },
@@ -129,6 +205,7 @@ export interface RegistryEntry { signer: NodeId; item: Item }
  *  (signer, item) pairs signed in it, which the sub-rounds need to check relayed chains. */
 export async function runRound(deps: CoordinatorDeps, plan: QbaPlan, spec: RoundSpec, registry: RegistryEntry[]): Promise<{ report: RoundReport; signed: RegistryEntry[] }> {
   const round: MulticastRoundPlan = planChild(spec);
+  deps.stage(plan.requestId, `multicast round ${round.id} (d = ${round.depth}): ${round.runs.length} QDS runs signed by ${round.signer}`);
   const ctx = (node: NodeId) => ({
     qbaId: plan.qbaId, round: { ...spec, backups: [...spec.backups], path: [...spec.path] },
     registry: registry.map((e) => ({ signer: e.signer, item: { value: registryDigest(e.item.value), chain: [...e.item.chain] } })), strategy: plan.strategies[node], members: plan.members, primary: plan.primary,

@@ -21,7 +21,6 @@ export const ROLE_STEPS: Record<TaskRole['role'], string[]> = {
   'conf.sponsor': ['withdraw', 'encrypt', 'deliver'],
   'conf.participant': ['takeKeys', 'receive', 'decrypt'],
   'qba.seen': ['report'],
-  'pools.available': ['report'],
 };
 
 export const roleChildId = (role: string, taskId: string) => `${role}@${taskId}`;

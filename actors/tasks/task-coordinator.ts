@@ -5,7 +5,7 @@ import { assign, setup, spawnChild, stopChild, type AnyStateMachine } from 'xsta
 import { busActionStubs, type BusEvent, type InboundMeta } from '../../runtime/port.ts';
 import type { TaskRequest } from './tasks.messages.ts';
 
-type Finished = { type: 'task.finished'; taskId: string; kind: string; meta?: InboundMeta; result?: Record<string, unknown>; error?: string; wallMs: number };
+type Finished = { type: 'task.finished'; taskId: string; kind: string; meta?: InboundMeta; result?: Record<string, unknown>; failure?: { error: string }; wallMs: number };
 type Events = BusEvent<'task.request', TaskRequest> | Finished;
 interface Ctx { epoch: string; seq: number; running: number; finished: number; failed: number }
 const taskIdOf = (c: Ctx, kind: string) => `${kind}-${c.epoch}-${c.seq}`;
@@ -49,10 +49,10 @@ export const taskCoordinatorMachine = setup({
           actions: [
             { type: 'bus.reply', params: ({ event }) => {
               const e = event as Finished;
-              return { meta: e.meta!, type: 'task.result', body: { kind: e.kind, taskId: e.taskId, wallMs: e.wallMs, ...(e.error ? { error: e.error } : { ...e.result }) } };
+              return { meta: e.meta!, type: 'task.result', body: { kind: e.kind, taskId: e.taskId, wallMs: e.wallMs, ...(e.failure ?? e.result) } };
             } },
             stopChild(({ event }) => childId((event as Finished).taskId)),
-            assign(({ context, event }) => ({ running: context.running - 1, finished: context.finished + ((event as Finished).error ? 0 : 1), failed: context.failed + ((event as Finished).error ? 1 : 0) })),
+            assign(({ context, event }) => ({ running: context.running - 1, finished: context.finished + ((event as Finished).failure ? 0 : 1), failed: context.failed + ((event as Finished).failure ? 1 : 0) })),
           ],
         },
       },

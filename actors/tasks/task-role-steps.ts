@@ -1,5 +1,4 @@
-// Every role's steps by role name, plus the two one-step query roles (what a node saw in a QBA
-// broadcast; how many key bits it can withdraw from its pools, for the coordinator's chooser).
+// Every role's steps by role name, plus the one-step query role of what a node saw in a QBA broadcast.
 import type { TaskRole } from './tasks.messages.ts';
 import { qdsForwarderSteps, qdsSignerSteps, qdsVerifierSteps, type Step } from './qds-roles.ts';
 import { conferenceParticipantSteps, conferenceSponsorSteps } from './conference-roles.ts';
@@ -15,16 +14,8 @@ const qbaSeenSteps: Record<string, Step<Extract<TaskRole, { role: 'qba.seen' }>>
   },
 };
 
-const poolsSteps: Record<string, Step<Extract<TaskRole, { role: 'pools.available' }>>> = {
-  async report(run) {
-    const out: Record<string, number> = {};
-    for (const peer of run.params.peers) out[peer] = await run.svc.available(peer, run.params.kind).catch(() => 0);
-    run.result.available = out;
-  },
-};
-
 export const ROLE_IMPLEMENTATIONS: Record<TaskRole['role'], Record<string, Step<never>>> = {
   'qds.signer': qdsSignerSteps, 'qds.forwarder': qdsForwarderSteps, 'qds.verifier': qdsVerifierSteps,
   'conf.sponsor': conferenceSponsorSteps, 'conf.participant': conferenceParticipantSteps,
-  'qba.seen': qbaSeenSteps, 'pools.available': poolsSteps,
+  'qba.seen': qbaSeenSteps,
 } as never;

@@ -15,8 +15,6 @@ export interface TaskNodeServices {
   withdraw(peer: NodeId, kind: PoolKind, bits: number): Promise<{ refs: KeyRefOut[]; key: BitString }>;
   /** Responder side: exactly the bits the peer withdrew (by reference). */
   take(peer: NodeId, kind: PoolKind, refs: KeyRefOut[]): Promise<BitString>;
-  /** Bits this node can withdraw by size from its pool with `peer`. */
-  available(peer: NodeId, kind: PoolKind): Promise<number>;
   /** Ordered plain channel to `peer` for one task (frames on taskchan.<peer>). */
   channel(taskId: string, peer: NodeId, opts?: { tamper?: (msg: Record<string, unknown>) => Record<string, unknown> }): ClassicalChannel;
   /** Forget the mailboxes of a finished task. */

@@ -1,5 +1,6 @@
 // Schemas of the task messages that cross a process boundary (registered with the runtime codec):
-//   CLI / demo      -> server `actor.tasks`        'task.request'   (answered with 'task.result')
+//   CLI / demo      -> server `actor.tasks`        'task.request'   (answered with 'task.result';
+//                      stages as 'task.progress' on tasks.<requestId> when the request names one)
 //   server coordinator -> node `actor.tasks-<node>` 'task.role'      (answered with 'task.roleDone')
 //   node -> node on `taskchan.<node>`              'task.frame'     (one classical-channel message)
 // Key bits never cross the server: roles withdraw them from their own pools and exchange them
@@ -12,9 +13,12 @@ const node = z.string().regex(/^[A-Za-z0-9_-]+$/).max(64);
 const taskId = z.string().regex(/^[A-Za-z0-9_.:>-]+$/).max(300);
 const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected bytes (Uint8Array)' });
 const poolKind = z.enum(['secret', 'imperfect']);
+/** Where the requester follows the task's stages ('task.progress' on tasks.<requestId>). */
+const requestId = z.string().regex(/^[A-Za-z0-9_-]+$/).max(64).optional();
 
 export const signRequestSchema = z.object({
   kind: z.literal('sign'),
+  requestId,
   signer: node, receiver: node, thirdParty: node.optional(),
   variant: poolKind.optional(),
   /** The signed message travels in one frame (1 MB limit) together with the signature. */
@@ -29,6 +33,7 @@ export const signRequestSchema = z.object({
 
 export const qbaRequestSchema = z.object({
   kind: z.literal('qba'),
+  requestId,
   primary: node,
   /** All nodes taking part (default: every node of the topology except attach-later ones). */
   nodes: z.array(node).min(3).max(12).optional(),
@@ -42,6 +47,7 @@ export const qbaRequestSchema = z.object({
 
 export const conferenceRequestSchema = z.object({
   kind: z.literal('conference'),
+  requestId,
   sponsor: node,
   participants: z.array(node).min(1).max(12).optional(),
   bits: z.number().int().min(1).max(10_000_000),
@@ -90,7 +96,6 @@ export const confRoleSchema = z.object({
   tamper: node.optional(),
 });
 export const qbaSeenSchema = z.object({ role: z.literal('qba.seen'), taskId });
-export const poolsRoleSchema = z.object({ role: z.literal('pools.available'), taskId, peers: z.array(node).max(12), kind: poolKind });
 
 export const taskRoleSchema = z.discriminatedUnion('role', [
   qdsRoleSchema.extend({ role: z.literal('qds.signer') }),
@@ -98,7 +103,7 @@ export const taskRoleSchema = z.discriminatedUnion('role', [
   qdsRoleSchema.extend({ role: z.literal('qds.verifier') }),
   confRoleSchema.extend({ role: z.literal('conf.sponsor') }),
   confRoleSchema.extend({ role: z.literal('conf.participant') }),
-  qbaSeenSchema, poolsRoleSchema,
+  qbaSeenSchema,
 ]);
 export type TaskRole = z.infer<typeof taskRoleSchema>;
 export type QdsRole = Extract<TaskRole, { role: 'qds.signer' | 'qds.forwarder' | 'qds.verifier' }>;
@@ -106,7 +111,11 @@ export type ConfRole = Extract<TaskRole, { role: 'conf.sponsor' | 'conf.particip
 
 export const TaskMessages = defineMessages({
   'task.request': taskRequestSchema,
+  /** The task's result, or `error` with `code` (unknown-node | unavailable | refused | failed), `field`,
+   *  and for short pools `short` (every short lane) and `fill` (the QKD runs that fill them). */
   'task.result': z.object({ kind: z.string(), taskId: z.string() }).passthrough(),
+  /** A stage of the task, for the requester on tasks.<requestId>. */
+  'task.progress': z.object({ requestId: z.string().max(64), stage: z.string().max(2000) }),
   'task.role': taskRoleSchema,
   'task.roleDone': z.object({ taskId: z.string(), node, role: z.string(), ok: z.boolean(), error: z.string().max(4000).optional() }).passthrough(),
   'task.frame': z.object({ taskId, from: node, data: bytes }),

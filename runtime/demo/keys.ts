@@ -8,7 +8,7 @@
 import type { KeyPoolStore } from '../../infra/keypool/store.ts';
 import type { NodeId } from '../../protocols/types.ts';
 import type { ActorHost } from '../host.ts';
-import { runQkd } from './qkd.ts';
+import { runQkd } from '../qkd-client.ts';
 
 export type TaskKind = 'secret' | 'imperfect';
 /** `owner` will withdraw `bits` by size from its lane of its pool with `peer`. */

@@ -15,7 +15,7 @@ import { openNodeStore } from '../pool-users.ts';
 import { taskRequest } from '../cli/task-client.ts';
 import { fillLanes, withSupply, type FillSession, type FillSizer, type KeyContext, type KeySupply, type LaneNeed } from './keys.ts';
 import type { PaperContext, QkdRow } from './paper.ts';
-import { qkdAvailable, runQkd } from './qkd.ts';
+import { qkdAvailable, runQkd } from '../qkd-client.ts';
 import { CONFERENCE, CONTRACT_BYTES, PUBLISHED_QKD, QBA_BEYOND, QBA_RUNS, QDS_RUNS, TRADE_BYTES } from './published.ts';
 
 /** The published row of a pair (BB84 D–X, MDI C–C). */

@@ -3,7 +3,7 @@
 //     --name Alice --type C --dof pol --link-km 5 [--kme-config FILE] [--kme-bind ADDR] [--kme-port N]
 // The KME configuration file may also come from HETQN_KME_CONFIG (infra/kme/config.ts).
 import { need, onShutdown, parseArgs } from './args.ts';
-import { startNodeProcess } from './node-process.ts';
+import { startNodeProcess, stopWithin } from './node-process.ts';
 import { loadKmeConfig } from '../../infra/kme/config.ts';
 
 try {
@@ -17,6 +17,7 @@ try {
   const node = await startNodeProcess({
     nats: need(args, 'nats'), net: need(args, 'net'), name,
     type: need(args, 'type') as 'C', dof: need(args, 'dof') as 'pol', linkKm: Number(need(args, 'link-km')), credential, kme,
+    onNetworkGone: (reason) => { process.stderr.write(`${name}: ${reason}; stopping\n`); void stopWithin(node, 3000).finally(() => process.exit(3)); },
   });
   onShutdown(() => node.stop());
   node.registered.then(

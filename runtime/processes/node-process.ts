@@ -9,6 +9,7 @@ import type { Bus } from '../bus.ts';
 import { nodeProcessId, nodeServices, nodeSystemId } from './node-services.ts';
 import { startTaskWiring } from './task-wiring-node.ts';
 import { startSessionNode } from './session-wiring-node.ts';
+import { watchNetwork } from './network-watch.ts';
 import { startNodeKme } from './node-kme.ts';
 import type { KmeConfig } from '../../infra/kme/config.ts';
 
@@ -26,6 +27,8 @@ export interface NodeProcessOptions {
   processId?: string;
   /** The node's ETSI GS QKD 014 KME (default: 127.0.0.1, a free port, a generated token). */
   kme?: KmeConfig;
+  /** Called once when the network is gone (network-watch.ts); without it the node never gives up. */
+  onNetworkGone?: (reason: string) => void;
 }
 
 export interface NodeProcess {
@@ -60,9 +63,11 @@ export async function startNodeProcess(o: NodeProcessOptions): Promise<NodeProce
     throw err;
   });
   registered.catch(() => undefined);
+  const watch = o.onNetworkGone ? watchNetwork(host, o.onNetworkGone) : undefined;
   return {
     host, actor, registered, kmeUrl: kme?.url,
     async stop() {
+      watch?.stop();
       await kme?.close();
       if (actor.getSnapshot().value === 'registered') {
         try { host.publish(`status.${o.name}`, 'node.bye', { node: o.name, reason: 'shutdown' }); await bus.flush(); } catch { /* best effort */ }
@@ -71,4 +76,9 @@ export async function startNodeProcess(o: NodeProcessOptions): Promise<NodeProce
       await host.stop({ closeBus: !o.bus });
     },
   };
+}
+
+/** Stop a node, giving up after `ms` (draining a NATS connection to a vanished server can hang). */
+export function stopWithin(node: NodeProcess, ms: number): Promise<void> {
+  return Promise.race([node.stop().catch(() => undefined), new Promise<void>((r) => setTimeout(r, ms).unref())]);
 }

@@ -26,6 +26,6 @@ export function startServerActors(host: ActorHost, topology: Topology, opts: Ser
       { subject: subject.announce(), queue: 'platform' },
     ],
   });
-  startTaskCoordinator(host, topology);
-  startSessionServer(host, topology);
+  const sessions = startSessionServer(host, topology);
+  startTaskCoordinator(host, topology, sessions.view);
 }

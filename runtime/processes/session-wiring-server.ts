@@ -34,6 +34,8 @@ import { openOwnRedis, redisOptionsFromEnv } from '../../infra/keypool/connect.t
 import { SessionDecisions } from '../../infra/keypool/decisions.ts';
 import { serveDecisions } from './session-recovery.ts';
 import '../../actors/sessions/decision.messages.ts';
+import { qkdAdmission } from '../../actors/server/admission.ts';
+import { MAX_TIMER_MS, processingBudgetMs } from '../../actors/sessions/session-budget.ts';
 
 export interface SessionServerOptions {
   /** How often the hypervisor's view is read, ms. */
@@ -74,7 +76,7 @@ const FABRIC_IN_FLIGHT = 4;
 
 const STAGE_FOR_TM: Record<string, string> = { switching: 'switching', calibrating: 'calibrating', running: 'running', 'post-processing': 'running', staged: 'staging', committing: 'committing', aborting: 'releasing' };
 
-export function startSessionServer(host: ActorHost, topology: Topology, opts: SessionServerOptions = {}): { stop(): void } {
+export function startSessionServer(host: ActorHost, topology: Topology, opts: SessionServerOptions = {}): { view(): NetworkView; stop(): void } {
   const calibration = topology.calibrationData as CalibrationData | undefined;
   // The MDI rows' calibration sits next to the topology (reference network).
   const mdiFile = topology.file ? path.join(path.dirname(topology.file), `${topology.network}-calibration-mdi.json`) : undefined;
@@ -158,8 +160,7 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
     const systemId = coordinatorSystemId(plan.sessionId);
     const participants = participantsOf(plan);
     const stepTimeoutMs = opts.stepTimeoutMs ?? 20_000;
-    const work = (plan.prediction.siftedBits || 0) + plan.pulses / 1e5;
-    const processingTimeoutMs = 60_000 + Math.ceil(work * 0.05);
+    const processingTimeoutMs = Math.min(MAX_TIMER_MS, processingBudgetMs(plan));
     // This coordinator's incarnation: only it can record this session's commit.
     const nonce = randomBytes(6).toString('hex');
     const ref = host.spawn(coordinatorMachine, {
@@ -212,7 +213,8 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
     // node as relay or source, not only the pair: read the hypervisor's view first (one round trip).
     await refresh();
     if (!/^[A-Za-z0-9_-]+$/.test(req.id)) throw Object.assign(new Error('id: letters, digits, _ and - only'), { field: 'id' });
-    for (const k of ['a', 'b'] as const) if (!topology.nodes.some((n) => n.name === req[k])) throw Object.assign(new Error(`${k}: unknown node "${req[k]}"`), { field: k });
+    const refusal = qkdAdmission(topology.network, req, topology.nodes.map((n) => n.name), states);
+    if (refusal) throw Object.assign(new Error(refusal.message), refusal);
     tm.send({ type: 'SUBMIT', request: req });
     return { type: 'task.notice', body: { requestId: req.id, status: 'accepted' } };
   }, { queue: 'platform' });
@@ -245,7 +247,7 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
   const poll = setInterval(refresh, opts.viewEveryMs ?? 500);
   poll.unref();
 
-  return { stop() { clearInterval(poll); decisionService.stop(); decisionRedis?.disconnect(); } };
+  return { view: () => view, stop() { clearInterval(poll); decisionService.stop(); decisionRedis?.disconnect(); } };
 }
 
 /** The session's result as the requester sees it (hetqn qkd --json). */

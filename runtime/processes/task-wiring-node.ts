@@ -52,7 +52,6 @@ export function taskServices(host: ActorHost, node: string, store: KeyPoolStore,
       const k = r.keys[0]!;
       return fromBytes(k.bytes, k.length);
     },
-    async available(peer, kind) { return (await store.stats(peer, kind)).available; },
     channel: (taskId, peer, opts) => mailbox.channel(taskId, peer, opts),
     release: (taskId) => mailbox.release(taskId),
     rng: () => rng,

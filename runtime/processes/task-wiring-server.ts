@@ -1,33 +1,59 @@
 // Task wiring of the server process: the task coordinator (actors/tasks/task-coordinator.ts, system
 // id `tasks`) with its task machines, whose services reach the nodes' task agents by request/reply
-// on `actor.tasks-<node>`. server.ts calls startTaskCoordinator(host, topology) once.
+// on `actor.tasks-<node>`, check nodes and pools before a task starts (the network view of the
+// session server, pool statistics from Redis, fill runs sized by the key-rate engine) and report
+// stages on tasks.<requestId>. server.ts calls startTaskCoordinator(host, topology, view) once.
 import { fromPromise } from 'xstate';
 import type { Topology } from '../../infra/topology.ts';
 import { taskCoordinatorMachine } from '../../actors/tasks/task-coordinator.ts';
 import { conferenceTaskMachine, qbaTaskMachine, signTaskMachine } from '../../actors/tasks/task-machines.ts';
 import { provideQbaRound } from '../../actors/tasks/qba-round.ts';
 import {
-  chooseSignature, decideQba, planQba, runConference, runQds, runRound, type CoordinatorDeps, type RoleDone,
+  TaskRefusal, checkConference, chooseSignature, decideQba, planQba, runConference, runQds, runRound, type CoordinatorDeps, type RoleDone,
 } from '../../actors/tasks/coordinator-services.ts';
 import { TASK_COORDINATOR_ID, taskAgentId, type TaskRole } from '../../actors/tasks/tasks.messages.ts';
 import '../../actors/tasks/tasks.messages.ts';
+import { taskSubject } from '../../actors/sessions/session.messages.ts';
+import { nodeAdmission } from '../../actors/server/admission.ts';
+import { fillRun } from '../../actors/server/fill-plan.ts';
+import type { NetworkView } from '../../actors/server/orchestration-types.ts';
 import type { ActorHost } from '../host.ts';
+import { poolLevels, type PoolLevels } from './pool-levels.ts';
 
 /** How long one role may take (QBA roles hash 0.1 MB payloads on a busy machine). */
 const ROLE_TIMEOUT_MS = 300_000;
 
-export function coordinatorDeps(host: ActorHost, topology: Topology): CoordinatorDeps {
+export function coordinatorDeps(host: ActorHost, topology: Topology, view: () => NetworkView, levels: PoolLevels): CoordinatorDeps {
+  const names = topology.nodes.map((n) => n.name);
   return {
     async requestRole(node: string, body: TaskRole): Promise<RoleDone> {
       const r = await host.request<RoleDone>(`actor.${taskAgentId(node)}`, 'task.role', body, { timeoutMs: ROLE_TIMEOUT_MS });
       return r.body;
     },
     nodes: () => topology.nodes.filter((n) => !n.attachLater).map((n) => n.name),
+    admission(field, node) {
+      const v = view().nodes.find((n) => n.id === node);
+      return nodeAdmission(topology.network, field, node, names, v ? (v.state === 'down' ? 'down' : 'up') : 'expected');
+    },
+    async available(owner, peer, kind) {
+      try { return await levels.available(owner, peer, kind); } catch (e) {
+        throw new TaskRefusal(`pool statistics of network ${topology.network} unavailable: ${(e as Error).message}`, 'unavailable');
+      }
+    },
+    fillRun: (owner, peer, kind, bits) => fillRun(view(), owner, peer, kind, bits),
+    stage(requestId, text) {
+      if (!requestId) return;
+      try { host.publish(taskSubject(requestId), 'task.progress', { requestId, stage: text.slice(0, 2000) }); } catch { /* best effort */ }
+    },
   };
 }
 
-export function startTaskCoordinator(host: ActorHost, topology: Topology): void {
-  const deps = coordinatorDeps(host, topology);
+export function startTaskCoordinator(host: ActorHost, topology: Topology, view: () => NetworkView): void {
+  const levels = poolLevels(topology.network);
+  const deps = coordinatorDeps(host, topology, view, levels);
+  // Close the statistics connection with the host, so the process can exit.
+  const hostStop = host.stop.bind(host);
+  host.stop = async (opts) => { levels.close(); return hostStop(opts); };
   const round = provideQbaRound((input) => runRound(deps, input.plan, input.spec, input.registry));
   host.spawn(taskCoordinatorMachine, {
     systemId: TASK_COORDINATOR_ID,
@@ -38,6 +64,8 @@ export function startTaskCoordinator(host: ActorHost, topology: Topology): void 
             'qds.choose': fromPromise(({ input }) => chooseSignature(deps, input.taskId, input.request)),
             'qds.sign': fromPromise(async ({ input }) => {
               const t0 = Date.now();
+              const c = input.choice;
+              deps.stage(input.request.requestId, `signing: ${input.request.signer} signs ${input.request.message.length} bytes for ${c.forwarder}, third party ${c.verifier} (${c.variant} keys, n = ${c.n})`);
               const r = await runQds(deps, input.taskId, { signer: input.request.signer, ...input.choice }, { message: input.request.message, attack: input.request.attack });
               const { signerResult: _s, ...rest } = r;
               return { ...rest, messageBytes: input.request.message.length, bitsPerLink: input.choice.bitsPerLink, chosen: input.choice.chosen, attack: input.request.attack ?? null, runMs: Date.now() - t0 };
@@ -45,11 +73,14 @@ export function startTaskCoordinator(host: ActorHost, topology: Topology): void 
           },
         }),
         'task.conference': conferenceTaskMachine.provide({
-          actors: { 'conf.run': fromPromise(({ input }) => runConference(deps, input.taskId, input.request)) },
+          actors: {
+            'conf.check': fromPromise(({ input }) => checkConference(deps, input.request)),
+            'conf.run': fromPromise(({ input }) => runConference(deps, input.taskId, input.request)),
+          },
         }),
         'task.qba': qbaTaskMachine.provide({
           actors: {
-            'qba.plan': fromPromise(async ({ input }) => planQba(deps, input.taskId, input.request)),
+            'qba.plan': fromPromise(({ input }) => planQba(deps, input.taskId, input.request)),
             'qba.round': round,
             'qba.decide': fromPromise(({ input }) => decideQba(deps, input.plan, input.rounds)),
           },

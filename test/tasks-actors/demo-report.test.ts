@@ -14,17 +14,17 @@ test('published table: ten pairs, D–A as in the paper', (t) => {
 });
 
 test('a QKD row: deviations against the published values scaled by s', (t) => {
-  const r = qkdRow(da, 0.5, { ok: true, wallMs: 1, result: { seconds: 1, l_sift: 8_193_651.5 * 1.1, qber: 0.009, l_sec: 5_895_618 * 0.5 * 0.8, f: 1.1, protocol: 'bb84' } });
+  const r = qkdRow(da, 0.5, { ok: true, status: 'done', wallMs: 1, result: { seconds: 1, l_sift: 8_193_651.5 * 1.1, qber: 0.009, l_sec: 5_895_618 * 0.5 * 0.8, f: 1.1, protocol: 'bb84' } });
   t.true(Math.abs(r.deviation!.lSift - 0.1) < 1e-9);
   t.true(Math.abs(r.deviation!.lSec + 0.2) < 1e-9);
   t.true(Math.abs(r.deviation!.eB - 0.0002) < 1e-12);
-  const missing = qkdRow(da, 1, { ok: false, wallMs: 1, reason: 'fabric down' });
+  const missing = qkdRow(da, 1, { ok: false, status: 'failed', wallMs: 1, reason: 'fabric down' });
   t.is(missing.note, 'not available: fabric down');
   t.is(missing.ours, undefined);
 });
 
 test('the text table carries published and our values side by side; plots are SVG', (t) => {
-  const rows = PUBLISHED_QKD.map((p, i) => qkdRow(p, 1, i === 0 ? { ok: true, wallMs: 1, result: { seconds: 2, l_sift: 16_000_000, qber: 0.009, l_sec: 5_000_000, f: 1.05, protocol: 'bb84' } } : undefined, 'not run'));
+  const rows = PUBLISHED_QKD.map((p, i) => qkdRow(p, 1, i === 0 ? { ok: true, status: 'done', wallMs: 1, result: { seconds: 2, l_sift: 16_000_000, qber: 0.009, l_sec: 5_000_000, f: 1.05, protocol: 'bb84' } } : undefined, 'not run'));
   const text = renderQkd(rows, 1);
   t.regex(text, /D–A\s+BB84\s+pol\s+2\s+35\.3\s+1\.138\s+1\.050\s+16 387 303\s+16 000 000\s+-2\.4%/);
   t.regex(text, /A–B: not available: not run/);

@@ -4,7 +4,7 @@
 // runs, both QBA trades and the conference key (runtime/demo/paper.ts), with progress bars on
 // stderr, and ends with a report (runtime/demo/report.ts). Each step gets the running cluster and
 // returns a JSON-able result that lands in the final report. A step that cannot run is reported as
-// "not available: <reason>"; the exit code is non-zero only when a step really failed.
+// "not available: <reason>"; the exit code is 4 (failed run) only when a step really failed.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -12,6 +12,7 @@ import { openNodeStore } from '../../pool-users.ts';
 import { loadTopology, referenceTopologyPath, type Topology } from '../../../infra/topology.ts';
 import { launchCluster, type Cluster } from '../../launcher.ts';
 import { CliError, parseNumber, printResult, progress } from '../output.ts';
+import { withExample } from '../help.ts';
 import { renderNetwork } from '../network-table.ts';
 import { jointBsmStep, qkdPairsStep, type PaperContext } from '../../demo/paper.ts';
 import { conferenceStep, qbaBeyondStep, qbaStep, qdsStep } from '../../demo/task-steps.ts';
@@ -93,14 +94,15 @@ export async function runDemo(steps: DemoStep[], topologyFile: string, opts: Dem
 }
 
 export function register(program: Command): void {
-  program.command('demo')
+  withExample(program.command('demo')
     .description('run a scripted demonstration; `paper` runs the reference network of the paper end to end')
     .argument('<name>', 'demo name: paper')
     .option('--topology <file>', 'topology file', referenceTopologyPath())
     .option('--scale <s>', 'scale every acquisition time (1 = full size)', '1')
     .option('--json [file]', 'write the whole report as JSON to FILE (without FILE: print one JSON object on stdout)')
     .option('--out <dir>', 'also write SVG plots (key length per pair, signature rate vs fibre length)')
-    .option('--no-bars', 'no progress bars')
+    .option('--no-bars', 'no progress bars'),
+  ['hetqn demo paper --scale 0.01               # a quick look (about a minute)', 'hetqn demo paper --json report.json --out plots   # full size, about 2 minutes on two idle cores'])
     .action(async (name: string, o) => {
       if (name !== 'paper') throw new CliError(`<name>: unknown demo "${name}" (available: paper)`);
       const scale = parseNumber('scale', o.scale, { min: 1e-6, max: 10 })!;
@@ -119,6 +121,6 @@ export function register(program: Command): void {
       } else {
         printResult({ json: o.json === true }, report, human);
       }
-      process.exit(failures.length ? 1 : 0);
+      process.exit(failures.length ? 4 : 0);
     });
 }

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CliError, parseNumber, printResult, progress } from '../output.ts';
+import { withExample } from '../help.ts';
 import { buildParamTable, type MdiOptimiser, type TableProtocol } from '../../../protocols/keyrate/param-table.ts';
 import { mdiOptimise } from '../../../protocols/keyrate/mdi.ts';
 import { DEFAULT_TABLE } from './keyrate.ts';
@@ -23,7 +24,7 @@ function parseList(name: string, v: string): number[] {
 
 export function register(program: Command): void {
   const p = program.command('params').description('optimal source-parameter table');
-  p.command('build')
+  withExample(p.command('build')
     .description('optimise every grid cell and write the table')
     .option('--out <file>', 'output file', DEFAULT_TABLE)
     .option('--losses <a:b:step>', 'channel-loss grid in dB', '0:40:2')
@@ -34,7 +35,7 @@ export function register(program: Command): void {
     .option('--misalignment <e>', 'misalignment', '0.01')
     .option('--visibility <v>', 'HOM visibility for MDI rows', '0.96')
     .option('--f <f>', 'error-correction inefficiency', '1.16')
-    .option('--json', 'print one JSON object (a summary)')
+    .option('--json', 'print one JSON object (a summary)'), ['hetqn params build --protocols bb84 --losses 0:20:5 --pulses 1e10 --out /tmp/table.json'])
     .action((o: { out: string; losses: string; pulses: string; protocols: string; etaDet: string; dark: string; misalignment: string; visibility: string; f: string; json?: boolean }) => {
       const m = /^([\d.]+):([\d.]+):([\d.]+)$/.exec(o.losses);
       if (!m) throw new CliError(`--losses: expected a:b:step, got "${o.losses}"`);
@@ -58,11 +59,11 @@ export function register(program: Command): void {
       printResult(o, summary, () => `wrote ${o.out}: ${JSON.stringify(summary.rows)}`);
     });
 
-  p.command('calibrate')
+  withExample(p.command('calibrate')
     .description('fit extra loss and misalignment per BB84 reference link to the published l_sift and e_b; l_sec is predicted')
     .option('--published <file>', 'published rows', PUBLISHED)
     .option('--out <file>', 'calibration file to update (other keys are kept)', CALIBRATION)
-    .option('--json', 'print one JSON object')
+    .option('--json', 'print one JSON object'), ['hetqn params calibrate --out /tmp/calibration.json'])
     .action((o: { published: string; out: string; json?: boolean }) => {
       let rows: PublishedBb84Row[];
       try { rows = (JSON.parse(fs.readFileSync(o.published, 'utf8')) as { rows: PublishedBb84Row[] }).rows; } catch (e) { throw new CliError(`--published: cannot read ${o.published}: ${(e as Error).message}`); }

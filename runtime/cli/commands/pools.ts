@@ -2,19 +2,13 @@
 // consumption, read from the pools' statistics hashes (never key material; the server's Redis user
 // suffices: put its credentials in the URL, redis://user:pass@host:port).
 import type { Command } from 'commander';
+import type { Redis } from 'ioredis';
 import { openRedis, redisTlsFromEnv } from '../../../infra/keypool/connect.ts';
 import { listOwners, readOwnerStats, type PoolStats } from '../../../infra/keypool/store.ts';
 import { checkId } from '../../../infra/keypool/names.ts';
-import { liveStates, readState } from '../../state-file.ts';
-import { CliError, printResult } from '../output.ts';
-
-function resolveNet(net: string | undefined): string {
-  if (net) return net;
-  const live = liveStates();
-  if (live.length === 1) return live[0]!.net;
-  if (live.length > 1) throw new CliError(`--net: several networks are running (${live.map((s) => s.net).join(', ')}); pick one`);
-  return 'reference';
-}
+import { CliError, printResult, timeoutOption, withDeadline } from '../output.ts';
+import { withExample } from '../help.ts';
+import { loadTopologyOption, resolveNet } from '../target.ts';
 
 const redact = (url: string) => { try { const u = new URL(url); if (u.password) u.password = '***'; return u.toString(); } catch { return url; } };
 const bits = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} Mb` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kb` : `${n} b`);
@@ -31,32 +25,48 @@ function render(net: string, pools: PoolStats[]): string {
 }
 
 export function register(program: Command): void {
-  program.command('pools')
+  withExample(program.command('pools')
     .description("every key pool's level, fill rate and consumption (statistics only, no key material)")
     .option('--node <name>', 'only the pools this node owns')
-    .option('--net <name>', 'network name (default: the running one)')
-    .option('--redis-url <url>', 'Redis url, with credentials if ACLs are on (default: from .hetqn/<net>.json, REDIS_URL, or redis://127.0.0.1:6379)')
-    .option('--json', 'print one JSON object')
-    .action(async (o: { node?: string; net?: string; redisUrl?: string; json?: boolean }) => {
-      const net = resolveNet(o.net);
+    .option('--net <name>', 'network name (default: HETQN_NET, else the only running one)')
+    .option('--topology <file>', 'the network\'s topology (default: the running network\'s), to tell unknown nodes')
+    .option('--redis-url <url>', 'Redis url, with credentials if ACLs are on (default: from the network\'s state file, else REDIS_URL)')
+    .option('--timeout <s>', 'seconds to wait for Redis', '5')
+    .option('--json', 'print one JSON object'),
+  ['hetqn pools', 'hetqn pools --node David --json | jq \'.pools[] | {peer, kind, available}\''])
+    .action(async (o: { node?: string; net?: string; topology?: string; redisUrl?: string; timeout: string; json?: boolean }) => {
+      const timeoutMs = timeoutOption(o.timeout);
+      const given = o.topology ? loadTopologyOption(o.topology) : undefined;
+      const found = resolveNet({ net: o.net, topology: given });
+      const net = found.net ?? 'reference';
       try { checkId('net', net); } catch (e) { throw new CliError(`--net: ${(e as Error).message}`); }
       try { if (o.node) checkId('node', o.node); } catch (e) { throw new CliError(`--node: ${(e as Error).message}`); }
-      const url = o.redisUrl ?? readState(net)?.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+      const topology = given ?? (found.state?.topology ? loadTopologyOption(found.state.topology) : undefined);
+      if (o.node && topology && !topology.nodes.some((n) => n.name === o.node)) {
+        throw new CliError(`--node: unknown node "${o.node}" in network ${net} (its nodes: ${topology.nodes.map((n) => n.name).join(', ')})`, 'unknown-node');
+      }
+      const url = o.redisUrl ?? found.state?.redisUrl ?? process.env.REDIS_URL;
+      if (!url) throw new CliError(`--redis-url: network ${net} is not running on this host and no Redis was given (--redis-url or REDIS_URL)`, 'unavailable');
       // The URL's own user (the server's statistics user suffices); TLS trusts HETQN_REDIS_CA.
-      const redis = openRedis(url, { allowUrlCredentials: true, tls: redisTlsFromEnv(), redis: { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null } });
+      const redis = openRedis(url, { allowUrlCredentials: true, tls: redisTlsFromEnv(), redis: { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs } });
       redis.on('error', () => undefined);
       try {
-        try { await redis.connect(); } catch (e) { throw new CliError(`--redis-url: cannot reach Redis at ${redact(url)}: ${(e as Error).message}`); }
-        const owners = o.node ? [o.node] : await listOwners(redis, net);
-        const pools: PoolStats[] = [];
-        for (const owner of owners) pools.push(...await readOwnerStats(redis, net, owner));
-        if (o.node && pools.length === 0 && !o.json) process.stderr.write(`node ${o.node} has no key pools in network ${net}\n`);
+        try { await redis.connect(); } catch (e) { throw new CliError(`--redis-url: cannot reach Redis at ${redact(url)}: ${(e as Error).message}`, 'unavailable'); }
+        const pools = await withDeadline(readPools(redis, net, o.node), timeoutMs, `reading pool statistics from ${redact(url)}`);
+        if (o.node && pools.length === 0) process.stderr.write(`node ${o.node} has no key pools in network ${net} yet\n`);
         printResult(o, { net, redisUrl: redact(url), node: o.node ?? null, pools }, () => render(net, pools));
       } catch (e) {
         if (e instanceof CliError) throw e;
-        throw new CliError(`reading pool statistics from ${redact(url)}: ${(e as Error).message}`);
+        throw new CliError(`reading pool statistics from ${redact(url)}: ${(e as Error).message}`, 'unavailable');
       } finally {
         redis.disconnect();
       }
     });
+}
+
+async function readPools(redis: Redis, net: string, node: string | undefined): Promise<PoolStats[]> {
+  const owners = node ? [node] : await listOwners(redis, net);
+  const pools: PoolStats[] = [];
+  for (const owner of owners) pools.push(...await readOwnerStats(redis, net, owner));
+  return pools;
 }

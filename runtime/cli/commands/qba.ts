@@ -2,11 +2,13 @@
 // one quantum Byzantine agreement broadcast QBA(P, others, d) over the running network; each
 // multicast round is an actor that spawns its sub-rounds. A configuration outside the bounds of
 // protocols/tasks/qba-bounds.ts (f < N/2, N - f >= 3, d >= f + 1) is refused, naming the bound. Prints decisions, agreement, validity and
-// the key bits every pool spent in every multicast round.
+// the key bits every pool spent in every multicast round. The pools of every round are checked first;
+// --fill runs the QKD sessions that would fill the short ones.
 import type { Command } from 'commander';
 import { STRATEGY_NAMES, type StrategyName } from '../../../protocols/tasks/qba-behaviours.ts';
 import { qbaDepthFor, qbaRefusal } from '../../../protocols/tasks/qba-bounds.ts';
 import { CliError, parseNumber, printResult } from '../output.ts';
+import { withExample } from '../help.ts';
 import { NODE_NAME, nodeOption, readFileOption, runTaskCommand } from '../task-client.ts';
 
 const list = (name: string, v: string | undefined) => (v ? String(v).split(',').map((s) => s.trim()).filter(Boolean) : []).map((x) => {
@@ -15,7 +17,7 @@ const list = (name: string, v: string | undefined) => (v ? String(v).split(',').
 });
 
 export function register(program: Command): void {
-  program.command('qba')
+  withExample(program.command('qba')
     .description('quantum Byzantine agreement: the primary broadcasts a file, every node decides')
     .option('--primary <node>', 'the primary (signer of the broadcast)')
     .option('--file <path>', 'the value to agree on (e.g. a trade record)')
@@ -23,10 +25,12 @@ export function register(program: Command): void {
     .option('--strategy <list>', `strategy of the malicious nodes, one for all or one per node: ${STRATEGY_NAMES.join(', ')}`, 'forge')
     .option('--depth <d>', 'recursion depth d; tolerates d - 1 malicious nodes (default: number of --malicious + 1)')
     .option('--nodes <list>', 'comma-separated nodes taking part (default: the network\'s nodes)')
-    .option('--net <name>', 'network name (default: the running one)')
-    .option('--nats <url>', 'NATS url')
-    .option('--timeout <ms>', 'how long to wait for the result', '900000')
-    .option('--json', 'print one JSON object')
+    .option('--fill', 'when pools are short, run the QKD sessions that fill them first')
+    .option('--net <name>', 'network name (default: HETQN_NET, else the only running one)')
+    .option('--nats <url>', 'NATS url (default: from the network\'s state file, else NATS_URL)')
+    .option('--timeout <s>', 'seconds to wait for the result (with --fill: for the sessions too)', '900')
+    .option('--json', 'print one JSON object'),
+  ['echo "Alice buys 100 units at 42.0" > trade.txt', 'hetqn qba --primary Alice --file trade.txt --malicious Charlie --strategy forge --fill'])
     .action(async (o) => {
       const malicious = list('malicious', o.malicious);
       const strategies = list('strategy', o.strategy);
@@ -36,13 +40,13 @@ export function register(program: Command): void {
       const depth = parseNumber('depth', o.depth, { integer: true, min: 1, max: 4 }) ?? qbaDepthFor(malicious.length);
       // Refuse what the protocol does not guarantee (qba-bounds.ts); without --nodes the server checks.
       const refusal = nodes && qbaRefusal(nodes.length, malicious.length, depth);
-      if (refusal) throw new CliError(`--malicious/--depth/--nodes: ${refusal}`);
+      if (refusal) throw new CliError(`--malicious/--depth/--nodes: ${refusal}`, 'refused');
       const r = await runTaskCommand(o, {
         kind: 'qba', primary: nodeOption('primary', o.primary)!, value: readFileOption('file', o.file), nodes, depth,
         malicious: malicious.map((node, i) => ({ node, strategy: (strategies[i] ?? strategies[0]) as StrategyName })),
       });
       printResult(o, r, () => renderQba(r));
-      if (!r.agreement || r.validity === false) process.exitCode = 1;
+      if (!r.agreement || r.validity === false) process.exitCode = 4;
     });
 }
 

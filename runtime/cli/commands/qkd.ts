@@ -1,15 +1,16 @@
 // `hetqn qkd <A> <B> [--seconds T | --bits k] [--protocol auto|bb84|mdi|bbm92] [--relay auto|<node>]
-//  [--key-kind secret|imperfect] [--scale s] [--json]`: ask a running network (`hetqn up`) for QKD
-// between two nodes, follow the request on tasks.<requestId> (queued / planned / stages / detections
-// / bits on stderr) until the keys land in both pools (the `secret` pools, or with --key-kind
-// imperfect the `imperfect` ones: reconciled, verified key before PA), and print the result.
+//  [--key-kind secret|imperfect] [--scale s] [--force] [--timeout s] [--json]`: ask a running network
+// (`hetqn up`) for QKD between two nodes, follow the request on tasks.<requestId> (queued / planned /
+// stages / detections / bits on stderr) until the keys land in both pools (the `secret` pools, or with
+// --key-kind imperfect the `imperfect` ones: reconciled, verified key before PA), and print the result.
+// A run whose prediction gives no secret key is refused at once with the shortest run that gives one.
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import '../../../actors/server/orchestration.messages.ts';
-import '../../../actors/sessions/session.messages.ts';
-import { taskSubject } from '../../../actors/sessions/session.messages.ts';
-import { CliError, parseNumber, printResult, progress } from '../output.ts';
-import { clientHost, resolveTarget } from '../target.ts';
+import { CliError, parseNumber, printResult, stageLogger, timeoutOption } from '../output.ts';
+import { withExample } from '../help.ts';
+import { clientHost, requestError, resolveTarget } from '../target.ts';
+import { runQkd, type QkdAsk, type QkdOutcome } from '../../qkd-client.ts';
+import type { ActorHost } from '../../host.ts';
 
 const fmt = (x: unknown, d = 4) => (typeof x === 'number' ? (Math.abs(x) >= 1e5 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(3) : Number(x.toFixed(d)).toString()) : String(x));
 
@@ -28,27 +29,62 @@ function human(r: Record<string, any>): string {
   return lines.join('\n');
 }
 
+const ARG_FIELDS: Record<string, string> = { a: 'A', b: 'B', relay: 'relay' };
+
+/** Stage lines of one request on stderr. */
+export function qkdStages(stage: (s: string) => void) {
+  return (name: string, detail?: Record<string, unknown>, body?: Record<string, any>) => {
+    if (name === 'accepted') stage('accepted by the platform; planning');
+    else if (name === 'queued') stage(`queued: ${body?.reason}`);
+    else if (name === 'planned') stage(`planned ${body?.plan.protocol} ${body?.plan.sessionId}, relay ${JSON.stringify(body?.plan.relay)}, ${fmt(body?.plan.pulses / 1e9)} s, predicted l_sec ${Math.round(body?.plan.prediction?.secretBits ?? 0)}`);
+    else if (name === 'refused') stage(`refused: ${body?.reason}`);
+    else stage(`${name}${detail ? ' ' + Object.entries(detail).map(([k, v]) => `${k}=${v}`).join(' ') : ''}`);
+  };
+}
+
+/** A QKD outcome that is not `done` as the CliError of the convention. */
+export function qkdError(o: QkdOutcome, ask: QkdAsk, net: string): CliError {
+  const pair = `QKD ${ask.a}-${ask.b}`;
+  if (o.status === 'rejected') {
+    const e = requestError(o.error, 'platform', net);
+    return new CliError(e.message, e.code, { field: ARG_FIELDS[e.field ?? ''] ?? e.field });
+  }
+  if (o.status === 'refused') return new CliError(`${pair} ${o.reason}`, 'refused');
+  if (o.status === 'timeout') return new CliError(`--timeout: ${pair}: ${o.reason}`, 'timeout');
+  return new CliError(`${pair} failed: ${o.reason}`, 'failed');
+}
+
+/** Run one QKD request with stage lines on stderr; throws the convention's CliError unless keys landed. */
+export async function qkdRun(host: ActorHost, net: string, ask: QkdAsk, timeoutMs: number, stage = stageLogger()): Promise<Record<string, any>> {
+  stage(`asking network ${net} for QKD ${ask.a}-${ask.b} (${ask.seconds !== undefined ? `${ask.seconds} s` : `${ask.bits} bits`}${ask.keyKind === 'imperfect' ? ', imperfect key' : ''}); deadline ${timeoutMs / 1000} s`);
+  const o = await runQkd(host, ask, qkdStages(stage), timeoutMs);
+  if (!o.ok) throw qkdError(o, ask, net);
+  return { ...o.result!, wallMs: o.wallMs };
+}
+
 export function register(program: Command): void {
-  program.command('qkd')
+  withExample(program.command('qkd')
     .description('run a QKD session between two nodes of a running network and wait until the keys land in both pools')
     .argument('<A>', 'first node')
     .argument('<B>', 'second node')
-    .option('--seconds <T>', 'acquisition time at the source rate (1 GHz)')
-    .option('--bits <k>', 'run until about k secret bits (T sized by the prediction)')
+    .option('--seconds <T>', 'acquisition time at the source rate (1 GHz), up to 1e6 (default 1)')
+    .option('--bits <k>', 'run until about k secret bits (T sized by the finite-key prediction)')
     .option('--protocol <p>', 'auto | bb84 | mdi | bbm92', 'auto')
     .option('--relay <node>', "auto, a relay node, or two D nodes for a joint BSM ('George+Henry')", 'auto')
     .option('--key-kind <k>', "secret (privacy-amplified, default) | imperfect (error-corrected and verified, no PA: QDS imperfect-key pools)", 'secret')
-    .option('--scale <s>', 'run s x T of acquisition (e.g. 0.01 to rehearse a long run)', '1')
-    .option('--timeout <s>', 'give up after this many seconds', '3600')
-    .option('--net <name>', 'network name (default: the running one)')
-    .option('--nats <url>', 'NATS url (default: from .hetqn/<net>.json, NATS_URL, or nats://127.0.0.1:4222)')
-    .option('--json', 'print one JSON object (the session result)')
+    .option('--scale <s>', 'run s x T of acquisition (e.g. 0.01 to rehearse a long run; implies --force)', '1')
+    .option('--force', 'run even when the prediction gives no secret key (refused otherwise, with the shortest run that gives one)')
+    .option('--timeout <s>', 'give up waiting after this many seconds', '3600')
+    .option('--net <name>', 'network name (default: HETQN_NET, else the only running one)')
+    .option('--nats <url>', 'NATS url (default: from the network\'s state file, else NATS_URL)')
+    .option('--json', 'print one JSON object (the session result)'),
+  ['hetqn qkd David Alice --seconds 1             # BB84, ~2.5 Mbit in 7 s', 'hetqn qkd Alice Bob --bits 20000             # MDI via David, T sized by the prediction (~220 s)', 'hetqn qkd Alice Bob --seconds 60             # refused: no key predicted; says the shortest run that gives one'])
     .action(async (a: string, b: string, o) => {
       const seconds = parseNumber('seconds', o.seconds, { min: 1e-9, max: 1e6 });
-      const bits = parseNumber('bits', o.bits, { min: 1, integer: true });
+      const bits = parseNumber('bits', o.bits, { min: 1, max: 1e12, integer: true });
       const scale = parseNumber('scale', o.scale, { min: 1e-9, max: 1 })!;
-      const timeoutS = parseNumber('timeout', o.timeout, { min: 1 })!;
-      if (seconds !== undefined && bits !== undefined) throw new CliError('--seconds and --bits: give one of them');
+      const timeoutMs = timeoutOption(o.timeout);
+      if (seconds !== undefined && bits !== undefined) throw new CliError('--seconds: give --seconds or --bits, not both');
       if (!['auto', 'bb84', 'mdi', 'bbm92'].includes(o.protocol)) throw new CliError(`--protocol: expected auto, bb84, mdi or bbm92, got "${o.protocol}"`);
       if (!['secret', 'imperfect'].includes(o.keyKind)) throw new CliError(`--key-kind: expected secret or imperfect, got "${o.keyKind}"`);
       if (!/^(auto|[A-Za-z0-9_-]+(\+[A-Za-z0-9_-]+)?)$/.test(o.relay)) throw new CliError(`--relay: expected auto, a node name or A+B, got "${o.relay}"`);
@@ -57,36 +93,13 @@ export function register(program: Command): void {
       if (a === b) throw new CliError('B: must differ from A');
       const { net, natsUrl } = resolveTarget(o);
       const host = await clientHost(net, natsUrl);
-      const id = `cli${randomBytes(6).toString('hex')}`;
-      const t0 = Date.now();
-      const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+      const ask: QkdAsk = {
+        id: `cli${randomBytes(6).toString('hex')}`, a, b,
+        ...(bits !== undefined ? { bits } : { seconds: (seconds ?? 1) * scale }),
+        protocol: o.protocol, relay: o.relay, keyKind: o.keyKind, force: !!o.force || scale < 1,
+      };
       try {
-        const outcome = await new Promise<{ ok: boolean; reason?: string; result?: Record<string, any> }>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new CliError(`--timeout: no result within ${timeoutS} s (request ${id})`)), timeoutS * 1000);
-          host.subscribe(taskSubject(id), (env) => {
-            const body = env.body as Record<string, any>;
-            if (env.type === 'task.notice') {
-              if (body.status === 'queued') progress(`[${elapsed()}] queued: ${body.reason}`);
-              else if (body.status === 'planned') progress(`[${elapsed()}] planned ${body.plan.protocol} ${body.plan.sessionId}, relay ${JSON.stringify(body.plan.relay)}, predicted l_sec ${Math.round(body.plan.prediction?.secretBits ?? 0)}`);
-              else if (body.status === 'refused') progress(`[${elapsed()}] refused: ${body.reason}`);
-            } else if (env.type === 'qkd.progress') {
-              const d = body.detail ? ' ' + Object.entries(body.detail).map(([k, v]) => `${k}=${v}`).join(' ') : '';
-              progress(`[${elapsed()}] ${body.stage}${d}`);
-            } else if (env.type === 'qkd.result') {
-              clearTimeout(timer);
-              resolve(body as never);
-            }
-          });
-          host.bus.flush().then(() => host.request('platform.request', 'platform.request', {
-            id, kind: 'qkd', a, b,
-            ...(seconds !== undefined ? { seconds: seconds * scale } : {}),
-            ...(bits !== undefined ? { bits } : {}),
-            ...(seconds === undefined && bits === undefined ? { seconds: 1 * scale } : {}),
-            protocol: o.protocol, relay: o.relay, keyKind: o.keyKind,
-          }, { timeoutMs: 10_000 })).catch((e) => { clearTimeout(timer); reject(new CliError(`no platform answered for network "${net}" at ${natsUrl}: ${(e as Error).message}`)); });
-        });
-        if (!outcome.ok) throw new CliError(`QKD ${a}-${b} failed: ${outcome.reason}`, 3);
-        const result = { ...outcome.result!, scale, wallMs: Date.now() - t0 };
+        const result = { ...await qkdRun(host, net, ask, timeoutMs), scale };
         printResult(o, result, () => human(result));
       } finally {
         await host.stop();

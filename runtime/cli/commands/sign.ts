@@ -1,12 +1,15 @@
 // `hetqn sign --signer S --receiver A [--third-party B] [--variant secret|imperfect] --file F [--json]`:
 // one OTUH-QDS signature across the running network (signer, forwarder = receiver, verifier = third
 // party), keys from the pools; the control plane picks the variant and third party when not given.
+// The platform checks every pool the signature draws from first; --fill runs the QKD sessions that
+// would fill the short ones, then signs.
 import type { Command } from 'commander';
 import { CliError, parseNumber, printResult } from '../output.ts';
+import { withExample } from '../help.ts';
 import { nodeOption, readFileOption, runTaskCommand } from '../task-client.ts';
 
 export function register(program: Command): void {
-  program.command('sign')
+  withExample(program.command('sign')
     .description('sign a file with quantum digital signatures (OTUH-QDS) between three nodes of the running network')
     .option('--signer <node>', 'the signer (e.g. the merchant)')
     .option('--receiver <node>', 'the receiver, who forwards the signature to the third party')
@@ -15,10 +18,12 @@ export function register(program: Command): void {
     .option('--file <path>', 'the message to sign')
     .option('--eps <x>', 'forgery probability of the secret-key variant', '1e-10')
     .option('--imperfect-bits <n>', 'string length of the imperfect-key variant', '900')
-    .option('--net <name>', 'network name (default: the running one)')
-    .option('--nats <url>', 'NATS url')
-    .option('--timeout <ms>', 'how long to wait for the result', '600000')
-    .option('--json', 'print one JSON object')
+    .option('--fill', 'when pools are short, run the QKD sessions that fill them first')
+    .option('--net <name>', 'network name (default: HETQN_NET, else the only running one)')
+    .option('--nats <url>', 'NATS url (default: from the network\'s state file, else NATS_URL)')
+    .option('--timeout <s>', 'seconds to wait for the result (with --fill: for the sessions too)', '600')
+    .option('--json', 'print one JSON object'),
+  ['echo "pay 100 to Alice" > msg.txt', 'hetqn sign --signer David --receiver Alice --file msg.txt          # refused at once if a pool is short: lists the qkd runs', 'hetqn sign --signer David --receiver Alice --file msg.txt --fill   # runs them first'])
     .action(async (o) => {
       const variant = o.variant;
       if (variant !== undefined && variant !== 'secret' && variant !== 'imperfect') throw new CliError(`--variant: expected secret or imperfect, got "${variant}"`);
@@ -33,6 +38,6 @@ export function register(program: Command): void {
         `  key bits: ${Object.entries(r.keyBitsPerPool).map(([k, v]) => `${k} ${v}`).join(', ')} (${r.variant}); authentication ${Object.entries(r.authBitsPerPool).map(([k, v]) => `${k} ${v}`).join(', ')} (secret)`,
         `  ${r.wallMs} ms`,
       ].join('\n'));
-      if (!r.agree) process.exitCode = 1;
+      if (!r.agree) process.exitCode = 4;
     });
 }

@@ -2,26 +2,28 @@
 import type { Command } from 'commander';
 import type { HypervisorView } from '../../../actors/server/registry.messages.ts';
 import '../../../actors/server/registry.messages.ts';
-import { CliError, printResult } from '../output.ts';
+import { printResult, timeoutOption } from '../output.ts';
 import { renderNetwork } from '../network-table.ts';
-import { clientHost, resolveTarget } from '../target.ts';
+import { withExample } from '../help.ts';
+import { clientHost, requestError, resolveTarget } from '../target.ts';
 
 export function register(program: Command): void {
-  program.command('status')
+  withExample(program.command('status')
     .description("print the hypervisor's view of a running network: nodes, their machines' states, links, heartbeats")
-    .option('--net <name>', 'network name (default: the running one)')
-    .option('--nats <url>', 'NATS url (default: from .hetqn/<net>.json, NATS_URL, or nats://127.0.0.1:4222)')
+    .option('--net <name>', 'network name (default: HETQN_NET, else the only running one)')
+    .option('--nats <url>', 'NATS url (default: from the network\'s state file, else NATS_URL)')
     .option('--topology <file>', 'take the network name from this topology')
-    .option('--timeout <ms>', 'reply timeout', '3000')
-    .option('--json', 'print one JSON object')
+    .option('--timeout <s>', 'seconds to wait for the hypervisor', '3')
+    .option('--json', 'print one JSON object'), ['hetqn status', 'hetqn status --net reference --json | jq \'.nodes[] | {name, state}\''])
     .action(async (o) => {
+      const timeoutMs = timeoutOption(o.timeout);
       const { net, natsUrl } = resolveTarget(o);
       const host = await clientHost(net, natsUrl);
       try {
-        const view = await host.request<HypervisorView>('actor.hypervisor', 'hypervisor.status', {}, { timeoutMs: Number(o.timeout) });
+        const view = await host.request<HypervisorView>('actor.hypervisor', 'hypervisor.status', {}, { timeoutMs });
         printResult(o, view.body, () => renderNetwork(view.body));
       } catch (e) {
-        throw new CliError(`no hypervisor answered for network "${net}" at ${natsUrl}: ${(e as Error).message}`);
+        throw requestError(e, 'hypervisor', net);
       } finally {
         await host.stop();
       }

@@ -1,0 +1,31 @@
+// The server's read-only view of pool levels for the task pre-checks: the statistics hash of one lane
+// (infra/keypool/store.ts parseStats), read with the server's Redis user (HETQN_SERVER_REDIS_USER /
+// PASSWORD: statistics only, never key material). Connected on first use.
+import { Redis } from 'ioredis';
+import { parseStats } from '../../infra/keypool/store.ts';
+import { statsKey } from '../../infra/keypool/names.ts';
+import type { NodeId, PoolKind } from '../../protocols/types.ts';
+
+export interface PoolLevels {
+  /** Bits `owner` can withdraw by size from its pool with `peer`. */
+  available(owner: NodeId, peer: NodeId, kind: PoolKind): Promise<number>;
+  close(): void;
+}
+
+export function poolLevels(net: string, url = process.env.REDIS_URL): PoolLevels {
+  let redis: Redis | undefined;
+  const open = (): Redis => {
+    if (!url) throw new Error('no Redis for pool statistics (REDIS_URL not set)');
+    if (!redis) {
+      redis = new Redis(url, { username: process.env.HETQN_SERVER_REDIS_USER, password: process.env.HETQN_SERVER_REDIS_PASSWORD, enableReadyCheck: false, maxRetriesPerRequest: 2, connectTimeout: 3000 });
+      redis.on('error', () => undefined); // each read reports its own failure
+    }
+    return redis;
+  };
+  return {
+    async available(owner, peer, kind) {
+      return parseStats(owner, peer, kind, await open().hgetall(statsKey(net, owner, peer, kind))).available;
+    },
+    close() { redis?.disconnect(); },
+  };
+}
