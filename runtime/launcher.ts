@@ -132,6 +132,7 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
     if (opts.heartbeatMs) serverArgs.push('--heartbeat-ms', String(opts.heartbeatMs));
     if (opts.downAfterMs) serverArgs.push('--down-after-ms', String(opts.downAfterMs));
     // The server's own Redis user: session decisions only, no key material (infra/keypool/acl.ts).
+    log(`starting the server process of network ${t.network}`);
     track('server', 'server', spawnTs('runtime/processes/server-main.ts', serverArgs, { ...env, HETQN_SERVER_REDIS_USER: poolUsers?.server.username, HETQN_SERVER_REDIS_PASSWORD: poolUsers?.server.password }));
     const bus = await NatsBus.connect(endpoints.natsUrl, `hetqn-${t.network}-launcher`);
     client = new ActorHost({ bus, net: t.network, processId: `launcher-${process.pid}`, logFrameErrors: false });
@@ -153,6 +154,7 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
       }
     };
     const initial = t.nodes.filter((n) => !n.attachLater);
+    log(`starting ${initial.length} node processes (${initial.map((n) => n.name).join(', ')}); waiting for them to register`);
     for (const n of initial) startNode(n);
     await waitUp(initial.map((n) => n.name));
     return {

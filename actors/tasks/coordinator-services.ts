@@ -66,7 +66,7 @@ export async function checkPools(deps: CoordinatorDeps, task: string, draws: Dra
   if (short.length === 0) return;
   const fill = fillRuns(deps, short);
   const lines = [
-    `${task}: not enough key in ${short.length} pool lane(s) it draws from:`,
+    `not enough key in ${short.length} pool lane(s) it draws from:`,
     ...short.map((x) => `  ${x.owner}->${x.peer} ${x.kind}: ${x.bits} bits needed, ${x.available} available`),
     'fill them first (or run the task again with --fill):',
     ...fill.map((f) => f.command ? `  ${f.command}   # ${f.protocol}, predicted ${f.predictedBits} bits` : `  ${f.a}-${f.b} ${f.kind}: no QKD run can fill it (${f.reason})`),

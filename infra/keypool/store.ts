@@ -36,6 +36,7 @@
 //   again (and be handed out a second time). Use `always` wherever that matters.
 // * Redis must not evict: run without maxmemory or with maxmemory-policy noeviction.
 import type { Redis } from 'ioredis';
+import { quietErrors } from '../redis-errors.ts';
 import { randomUUID } from 'node:crypto';
 import type { NodeId, PoolKind, SessionId } from '../../protocols/types.ts';
 import { POOL_KINDS } from '../../protocols/types.ts';
@@ -236,7 +237,7 @@ export class KeyPoolStore {
    * (tools and tests that run as the URL's user on purpose).
    */
   static connect(url: string, opts: KeyPoolStoreOptions & RedisConnectOptions): KeyPoolStore {
-    return new KeyPoolStore(openOwnRedis(url, opts, `key pool of ${opts.owner}`), opts, true);
+    return new KeyPoolStore(quietErrors(openOwnRedis(url, opts, `key pool of ${opts.owner}`), `key pools of ${opts.owner}`), opts, true);
   }
 
   async close(): Promise<void> {

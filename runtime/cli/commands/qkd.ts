@@ -47,7 +47,8 @@ export function qkdError(o: QkdOutcome, ask: QkdAsk, net: string): CliError {
   const pair = `QKD ${ask.a}-${ask.b}`;
   if (o.status === 'rejected') {
     const e = requestError(o.error, 'platform', net);
-    return new CliError(e.message, e.code, { field: ARG_FIELDS[e.field ?? ''] ?? e.field });
+    const field = ARG_FIELDS[e.field ?? ''] ?? e.field;
+    return new CliError(e.field && field ? e.message.replace(`${e.field}: `, `${field}: `) : e.message, e.code, { field });
   }
   if (o.status === 'refused') return new CliError(`${pair} ${o.reason}`, 'refused');
   if (o.status === 'timeout') return new CliError(`--timeout: ${pair}: ${o.reason}`, 'timeout');

@@ -93,7 +93,7 @@ async function detach(topologyFile: string, net: string, timeoutMs: number, o: {
   let relayed = 0;
   const relay = () => {
     const lines = fs.readFileSync(logFile, 'utf8').split('\n');
-    for (const l of lines.slice(relayed, -1)) if (!l.startsWith('{')) progress(l);
+    for (const l of lines.slice(relayed, -1)) if (l.startsWith('[')) progress(l);
     relayed = Math.max(relayed, lines.length - 1);
   };
   for (;;) {
