@@ -25,7 +25,7 @@ export interface CoordinatorDeps {
   /** Nodes that take part in tasks by default (registered, not attach-later relays). */
   nodes(): NodeId[];
   /** Why `node` (named by request field `field`) cannot take part now: unknown, not attached, down. */
-  admission(field: string, node: NodeId): AdmissionError | undefined;
+  admission(field: string, node: NodeId): Promise<AdmissionError | undefined>;
   /** Bits `owner` can withdraw by size from its pool with `peer` (pool statistics, no key material). */
   available(owner: NodeId, peer: NodeId, kind: PoolKind): Promise<number>;
   /** The QKD run that puts `bits` bits into `owner`'s lane of its pool with `peer`. */
@@ -42,9 +42,9 @@ export class TaskRefusal extends Error {
 const need = (r: RoleDone): RoleDone => { if (!r.ok) throw new Error(`${r.node} (${r.role}): ${r.error}`); return r; };
 
 /** Every named node must be known and up. */
-function admit(deps: CoordinatorDeps, named: Array<[string, NodeId]>): void {
+async function admit(deps: CoordinatorDeps, named: Array<[string, NodeId]>): Promise<void> {
   for (const [field, node] of named) {
-    const e = deps.admission(field, node);
+    const e = await deps.admission(field, node);
     if (e) throw new TaskRefusal(e.message, e.code, e.field);
   }
 }
@@ -78,8 +78,10 @@ export async function checkPools(deps: CoordinatorDeps, task: string, draws: Dra
 
 export async function chooseSignature(deps: CoordinatorDeps, _taskId: string, req: SignRequest): Promise<QdsChoice> {
   deps.stage(req.requestId, 'checking the nodes and every pool the signature draws from');
-  admit(deps, [['signer', req.signer], ['receiver', req.receiver], ...(req.thirdParty ? [['third-party', req.thirdParty] as [string, NodeId]] : [])]);
-  const candidates = deps.nodes().filter((n) => n !== req.signer && n !== req.receiver && !deps.admission('third-party', n));
+  await admit(deps, [['signer', req.signer], ['receiver', req.receiver], ...(req.thirdParty ? [['third-party', req.thirdParty] as [string, NodeId]] : [])]);
+  const others = deps.nodes().filter((n) => n !== req.signer && n !== req.receiver);
+  const up = await Promise.all(others.map(async (n) => !(await deps.admission('third-party', n))));
+  const candidates = others.filter((_, k) => up[k]);
   const verifiers = req.thirdParty ? [req.thirdParty] : candidates;
   const levels = async (owner: NodeId, peers: NodeId[], kind: PoolKind) => Object.fromEntries(await Promise.all(peers.map(async (p) => [p, await deps.available(owner, p, kind)] as const)));
   const [secret, imperfect, auth] = await Promise.all([
@@ -125,7 +127,7 @@ export async function runQds(deps: CoordinatorDeps, taskId: string, c: { signer:
 export async function checkConference(deps: CoordinatorDeps, req: ConferenceRequest): Promise<NodeId[]> {
   deps.stage(req.requestId, 'checking the nodes and every pool the conference key draws from');
   const participants = req.participants ?? deps.nodes().filter((n) => n !== req.sponsor);
-  admit(deps, [['sponsor', req.sponsor], ...participants.map((p) => ['participants', p] as [string, NodeId])]);
+  await admit(deps, [['sponsor', req.sponsor], ...participants.map((p) => ['participants', p] as [string, NodeId])]);
   await checkPools(deps, 'conference', conferenceDraws(req.sponsor, participants, req.bits));
   return participants;
 }
@@ -163,7 +165,7 @@ export interface QbaPlan {
 export async function planQba(deps: CoordinatorDeps, taskId: string, req: QbaRequest): Promise<QbaPlan> {
   deps.stage(req.requestId, 'checking the nodes and every pool the broadcast draws from');
   const nodes = req.nodes ?? deps.nodes();
-  admit(deps, [['primary', req.primary], ...nodes.map((n) => ['nodes', n] as [string, NodeId])]);
+  await admit(deps, [['primary', req.primary], ...nodes.map((n) => ['nodes', n] as [string, NodeId])]);
   if (!nodes.includes(req.primary)) throw new Error(`primary: ${req.primary} is not among the nodes (${nodes.join(', ')})`);
   const plan = qbaPlanOf(taskId, req, nodes);
   await checkPools(deps, 'qba', qbaDraws(plan.root, plan.n));

@@ -27,5 +27,5 @@ export function startServerActors(host: ActorHost, topology: Topology, opts: Ser
     ],
   });
   const sessions = startSessionServer(host, topology);
-  startTaskCoordinator(host, topology, sessions.view);
+  startTaskCoordinator(host, topology, sessions);
 }

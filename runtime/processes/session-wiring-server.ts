@@ -37,6 +37,9 @@ import '../../actors/sessions/decision.messages.ts';
 import { qkdAdmission } from '../../actors/server/admission.ts';
 import { MAX_TIMER_MS, processingBudgetMs } from '../../actors/sessions/session-budget.ts';
 
+/** The control plane's network view, and a way to re-read the hypervisor's states into it now. */
+export interface NetworkState { view(): NetworkView; refresh(): Promise<void> }
+
 export interface SessionServerOptions {
   /** How often the hypervisor's view is read, ms. */
   viewEveryMs?: number;
@@ -76,7 +79,7 @@ const FABRIC_IN_FLIGHT = 4;
 
 const STAGE_FOR_TM: Record<string, string> = { switching: 'switching', calibrating: 'calibrating', running: 'running', 'post-processing': 'running', staged: 'staging', committing: 'committing', aborting: 'releasing' };
 
-export function startSessionServer(host: ActorHost, topology: Topology, opts: SessionServerOptions = {}): { view(): NetworkView; stop(): void } {
+export function startSessionServer(host: ActorHost, topology: Topology, opts: SessionServerOptions = {}): NetworkState & { stop(): void } {
   const calibration = topology.calibrationData as CalibrationData | undefined;
   // The MDI rows' calibration sits next to the topology (reference network).
   const mdiFile = topology.file ? path.join(path.dirname(topology.file), `${topology.network}-calibration-mdi.json`) : undefined;
@@ -247,7 +250,7 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
   const poll = setInterval(refresh, opts.viewEveryMs ?? 500);
   poll.unref();
 
-  return { view: () => view, stop() { clearInterval(poll); decisionService.stop(); decisionRedis?.disconnect(); } };
+  return { view: () => view, refresh, stop() { clearInterval(poll); decisionService.stop(); decisionRedis?.disconnect(); } };
 }
 
 /** The session's result as the requester sees it (hetqn qkd --json). */

@@ -16,23 +16,31 @@ import '../../actors/tasks/tasks.messages.ts';
 import { taskSubject } from '../../actors/sessions/session.messages.ts';
 import { nodeAdmission } from '../../actors/server/admission.ts';
 import { fillRun } from '../../actors/server/fill-plan.ts';
-import type { NetworkView } from '../../actors/server/orchestration-types.ts';
 import type { ActorHost } from '../host.ts';
+import type { NetworkState } from './session-wiring-server.ts';
 import { poolLevels, type PoolLevels } from './pool-levels.ts';
 
 /** How long one role may take (QBA roles hash 0.1 MB payloads on a busy machine). */
 const ROLE_TIMEOUT_MS = 300_000;
 
-export function coordinatorDeps(host: ActorHost, topology: Topology, view: () => NetworkView, levels: PoolLevels): CoordinatorDeps {
+export function coordinatorDeps(host: ActorHost, topology: Topology, network: NetworkState, levels: PoolLevels): CoordinatorDeps {
   const names = topology.nodes.map((n) => n.name);
+  // A task right after a node attached may beat the view's next poll: re-read it (at most every 250 ms).
+  let readAt = 0;
+  const fresh = async () => {
+    if (Date.now() - readAt < 250) return network.view();
+    await network.refresh();
+    readAt = Date.now();
+    return network.view();
+  };
   return {
     async requestRole(node: string, body: TaskRole): Promise<RoleDone> {
       const r = await host.request<RoleDone>(`actor.${taskAgentId(node)}`, 'task.role', body, { timeoutMs: ROLE_TIMEOUT_MS });
       return r.body;
     },
     nodes: () => topology.nodes.filter((n) => !n.attachLater).map((n) => n.name),
-    admission(field, node) {
-      const v = view().nodes.find((n) => n.id === node);
+    async admission(field, node) {
+      const v = (await fresh()).nodes.find((n) => n.id === node);
       return nodeAdmission(topology.network, field, node, names, v ? (v.state === 'down' ? 'down' : 'up') : 'expected');
     },
     async available(owner, peer, kind) {
@@ -40,7 +48,7 @@ export function coordinatorDeps(host: ActorHost, topology: Topology, view: () =>
         throw new TaskRefusal(`pool statistics of network ${topology.network} unavailable: ${(e as Error).message}`, 'unavailable');
       }
     },
-    fillRun: (owner, peer, kind, bits) => fillRun(view(), owner, peer, kind, bits),
+    fillRun: (owner, peer, kind, bits) => fillRun(network.view(), owner, peer, kind, bits),
     stage(requestId, text) {
       if (!requestId) return;
       try { host.publish(taskSubject(requestId), 'task.progress', { requestId, stage: text.slice(0, 2000) }); } catch { /* best effort */ }
@@ -48,9 +56,9 @@ export function coordinatorDeps(host: ActorHost, topology: Topology, view: () =>
   };
 }
 
-export function startTaskCoordinator(host: ActorHost, topology: Topology, view: () => NetworkView): void {
+export function startTaskCoordinator(host: ActorHost, topology: Topology, network: NetworkState): void {
   const levels = poolLevels(topology.network);
-  const deps = coordinatorDeps(host, topology, view, levels);
+  const deps = coordinatorDeps(host, topology, network, levels);
   // Close the statistics connection with the host, so the process can exit.
   const hostStop = host.stop.bind(host);
   host.stop = async (opts) => { levels.close(); return hostStop(opts); };

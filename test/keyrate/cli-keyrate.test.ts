@@ -29,10 +29,11 @@ test('keyrate mdi with asymmetric lengths and bbm92 run', async t => {
 
 test('bad arguments give an error naming the argument', async t => {
   const r = await cli(['keyrate', 'bb84', '--length-km', 'abc', '--json']);
-  t.not(r.code, 0);
-  t.regex(JSON.parse(r.stdout).error, /--length-km/);
+  t.is(r.code, 2);
+  t.like(JSON.parse(r.stdout).error, { code: 'bad-input', field: 'length-km' });
+  t.regex(JSON.parse(r.stdout).error.message, /--length-km/);
   const r2 = await cli(['keyrate', 'bb84', '--length-km', '10', '--eta-det', '2', '--json']);
-  t.regex(JSON.parse(r2.stdout).error, /--eta-det/);
+  t.like(JSON.parse(r2.stdout).error, { code: 'bad-input', field: 'eta-det' });
   const r3 = await cli(['keyrate', 'mdi', '--json']);
-  t.regex(JSON.parse(r3.stdout).error, /--length-km/);
+  t.like(JSON.parse(r3.stdout).error, { code: 'bad-input', field: 'length-km' });
 });

@@ -82,7 +82,8 @@ test.serial('a node with a wrong credential is refused with a clear error', asyn
   const r = await run(['node', '--name', 'Henry', '--topology', referenceTopologyPath(), '--credential', 'definitely-not-henrys', '--nats', nats.url, '--json']);
   t.is(r.code, 2);
   t.regex(r.stderr, /credential.*Henry refused by the platform: wrong credential for node Henry/);
-  t.regex(JSON.parse(r.stdout).error, /wrong credential/);
+  t.like(JSON.parse(r.stdout).error, { code: 'bad-input', field: 'credential' });
+  t.regex(JSON.parse(r.stdout).error.message, /wrong credential/);
   t.is((await nodeState('Henry')).state, 'expected');
 });
 

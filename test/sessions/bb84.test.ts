@@ -58,7 +58,8 @@ test.serial('hetqn qkd --json against the running cluster prints one result obje
   t.regex(r.stderr, /post-processing/);
   const bad = await cli(['qkd', 'Alice', 'Alice', '--json', ...target]);
   t.is(bad.code, 2);
-  t.regex(JSON.parse(bad.stdout.trim()).error, /^B:/);
+  t.like(JSON.parse(bad.stdout.trim()).error, { code: 'bad-input', field: 'B' });
+  t.regex(JSON.parse(bad.stdout.trim()).error.message, /^B:/);
   const bad2 = await cli(['qkd', 'Alice', 'Bob', '--protocol', 'e91', ...target]);
   t.regex(bad2.stderr, /--protocol/);
 });

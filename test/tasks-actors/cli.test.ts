@@ -51,10 +51,11 @@ test('hetqn qba --json with two malicious nodes; hetqn conference --json', async
 test('bad arguments are named', async (t) => {
   const a = await hetqn(['sign', '--signer', 'Charlie', '--receiver', 'Alice', '--variant', 'bogus', '--file', path.join(dir, 'contract.bin'), '--json']);
   t.is(a.code, 2);
-  t.regex(oneObject(a.stdout).error, /--variant/);
+  t.like(oneObject(a.stdout).error, { code: 'bad-input', field: 'variant' });
+  t.regex(oneObject(a.stdout).error.message, /--variant/);
   const b = await hetqn(['qba', '--primary', 'Alice', '--file', path.join(dir, 'trade.txt'), '--malicious', 'Frank', '--strategy', 'sneaky', '--json']);
   t.is(b.code, 2);
-  t.regex(oneObject(b.stdout).error, /--strategy/);
+  t.like(oneObject(b.stdout).error, { code: 'bad-input', field: 'strategy' });
 });
 
 test('hetqn qba refuses what it cannot guarantee and names the bound: N = 3 with a malicious backup, d = f', async (t) => {

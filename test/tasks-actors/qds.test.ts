@@ -73,10 +73,23 @@ test.serial('a forwarder forging a signature on another message is rejected by t
   t.not(r.verifierReason, 'ok');
 });
 
-test.serial('a request the pools cannot serve is refused, naming the pool', async (t) => {
+test.serial('a request the pools cannot serve is refused before it starts, naming every short lane and the runs that fill them', async (t) => {
+  const before = await consumption(env.stores);
   const r = await request(env.cluster, { kind: 'sign', signer: 'Charlie', receiver: 'Alice', thirdParty: 'Frank', variant: 'imperfect', message: contract, imperfectBits: 50_000 });
-  t.regex(String(r.error), /not enough imperfect key between Charlie and Alice/);
   t.is(qdsStringLength('imperfect', { messageBytes: 1, imperfectStringBits: 50_000 }), 50_000);
+  t.is(r.code, 'refused');
+  // 2n = 100 000 bits from each of Charlie's imperfect lanes, which hold half of the 60 000 filled bits each.
+  t.deepEqual(r.short.map((x: Record<string, unknown>) => [x.owner, x.peer, x.kind, x.bits, x.available]), [
+    ['Charlie', 'Alice', 'imperfect', 100_000, 30_000],
+    ['Charlie', 'Frank', 'imperfect', 100_000, 30_000],
+  ]);
+  t.regex(r.error, /Charlie->Alice imperfect: 100000 bits needed, 30000 available/);
+  t.deepEqual(r.fill.map((f: { command: string }) => f.command.replace(/--seconds [\d.e+-]+/, '--seconds T')), [
+    'hetqn qkd Charlie Alice --seconds T --key-kind imperfect',
+    'hetqn qkd Charlie Frank --seconds T --key-kind imperfect',
+  ]);
+  // Nothing was withdrawn.
+  t.deepEqual(await consumption(env.stores), before);
 });
 
 test.serial('a malformed request is refused by the codec, naming the field', async (t) => {
