@@ -4,7 +4,14 @@
 // --json the error is the one object on stdout.
 import { Command, CommanderError } from 'commander';
 import { CliError, errorObject } from './output.ts';
-import { examples } from './help.ts';
+import { examples, withExample } from './help.ts';
+
+/** Worked examples of commands whose modules define none themselves (and of command groups). */
+const PARENT_EXAMPLES: Record<string, string[]> = {
+  inspect: ['hetqn inspect                                # live actor table; Stately inspector on ws://127.0.0.1:8080', 'hetqn inspect --duration 5 --port 0 --json', 'hetqn inspect --export machines/'],
+  keyrate: ['hetqn keyrate bb84 --length-km 35.3 --seconds 2 --optimise', 'hetqn keyrate sweep --protocols bb84,mdi --to-km 200'],
+  params: ['hetqn params calibrate --out /tmp/calibration.json'],
+};
 
 type Register = (program: Command) => void;
 const commandModules: Array<() => Promise<{ register: Register }>> = [
@@ -43,6 +50,10 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError()
     .exitOverride();
   for (const load of commandModules) (await load()).register(program);
+  for (const [name, lines] of Object.entries(PARENT_EXAMPLES)) {
+    const cmd = program.commands.find((c) => c.name() === name);
+    if (cmd) withExample(cmd, lines);
+  }
   program.addHelpText('after', examples([
     'hetqn up -d                                  # the reference network, in the background',
     'hetqn status                                 # nodes, states, heartbeats',
