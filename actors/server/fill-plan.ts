@@ -1,7 +1,8 @@
 // The QKD run that fills a short pool lane: what `hetqn qkd A B --seconds T` would put `bits` bits into
 // `owner`'s lane of its pool with `peer`. A session's key is split between the two ends' lanes (half
-// each, infra/keypool/README.md "Lanes"), so it must yield twice the bits, plus 10 % for the finite-size
-// fluctuation of what a run yields around its prediction. Secret keys: T from the finite-key prediction
+// each, infra/keypool/README.md "Lanes"), so it must yield twice the bits, plus 10 %, and at least
+// FILL_MIN_BITS: what a small block yields scatters widely around its finite-key prediction (BB84 D-A runs
+// predicted at 242 bits gave 32 and 262), a larger one much less. Secret keys: T from the finite-key prediction
 // (planRequest sized "until k bits"); imperfect keys (the reconciled key, about l_sift less the <= 1 %
 // QBER sample): T from the predicted sifted bits per second.
 import type { NodeId } from '../../protocols/types.ts';
@@ -22,8 +23,11 @@ export interface FillRun {
   command?: string;
 }
 
+/** The smallest yield a fill run is sized for. */
+export const FILL_MIN_BITS = 20_000;
+
 export function fillRun(view: NetworkView, owner: NodeId, peer: NodeId, kind: 'secret' | 'imperfect', bits: number): FillRun {
-  const target = Math.ceil(2 * bits * 1.1);
+  const target = Math.max(FILL_MIN_BITS, Math.ceil(2 * bits * 1.1));
   const base = { a: owner, b: peer, kind };
   const outcome = kind === 'secret'
     ? planRequest({ id: 'fill', kind: 'qkd', a: owner, b: peer, bits: target }, view, emptyPool())

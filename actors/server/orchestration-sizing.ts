@@ -11,7 +11,10 @@ export type KeyAt = (pulses: number) => number;
 export interface Sized { pulses: number; bits: number }
 
 /** x rounded up to two significant digits. */
-export const roundUp2 = (x: number): number => { const p = 10 ** (Math.floor(Math.log10(x)) - 1); return Math.ceil(x / p) * p; };
+export const roundUp2 = (x: number): number => {
+  const p = 10 ** (Math.floor(Math.log10(x)) - 1);
+  return Number((Math.ceil(x / p - 1e-9) * p).toPrecision(2));
+};
 
 /** Smallest pulses in [from, max] with keyAt(pulses) >= target, or undefined when even `max` falls short. */
 export function smallestPulses(keyAt: KeyAt, target: number, from: number, max: number): Sized | undefined {

@@ -14,6 +14,9 @@ import { CliError, stageLogger, timeoutOption, type ErrorCode } from './output.t
 import { clientHost, requestError, resolveTarget, type TargetOptions } from './target.ts';
 import { qkdRun } from './commands/qkd.ts';
 
+/** How often --fill fills and asks again. */
+const FILL_ROUNDS = 2;
+
 /** Request fields as the CLI options that set them. */
 const OPTION_OF: Record<string, string> = { thirdParty: 'third-party', message: 'file', value: 'file', participants: 'participants' };
 const optionOf = (field: string | undefined) => (field ? OPTION_OF[field.split('.')[0]!] ?? field.split('.')[0] : undefined);
@@ -61,7 +64,8 @@ export async function runTaskCommand(o: TargetOptions & { timeout: string; fill?
     await host.bus.flush();
     stage(`asking network ${net} for ${body.kind} (deadline ${timeoutMs / 1000} s)`);
     let r = await taskRequest(host, { ...body, requestId }, left());
-    if (r.error && r.code === 'refused' && r.fill && o.fill) {
+    // A run may yield less than predicted: a second round fills what the first left short.
+    for (let round = 0; round < FILL_ROUNDS && r.error && r.code === 'refused' && r.fill && o.fill; round++) {
       stage(`refused: ${String(r.error).split('\n')[0]}`);
       await fill(host, r.fill, left(), stage);
       stage(`pools filled; asking again for ${body.kind}`);
