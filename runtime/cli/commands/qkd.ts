@@ -57,7 +57,7 @@ export function qkdError(o: QkdOutcome, ask: QkdAsk, net: string): CliError {
 
 /** Run one QKD request with stage lines on stderr; throws the convention's CliError unless keys landed. */
 export async function qkdRun(host: ActorHost, net: string, ask: QkdAsk, timeoutMs: number, stage = stageLogger()): Promise<Record<string, any>> {
-  stage(`asking network ${net} for QKD ${ask.a}-${ask.b} (${ask.seconds !== undefined ? `${ask.seconds} s` : `${ask.bits} bits`}${ask.keyKind === 'imperfect' ? ', imperfect key' : ''}); deadline ${timeoutMs / 1000} s`);
+  stage(`asking network ${net} for QKD ${ask.a}-${ask.b} (${ask.seconds !== undefined ? `${ask.seconds} s` : `${ask.bits} bits`}${ask.keyKind === 'imperfect' ? ', imperfect key' : ''}); deadline ${Math.round(timeoutMs / 1000)} s`);
   const o = await runQkd(host, ask, qkdStages(stage), timeoutMs);
   if (!o.ok) throw qkdError(o, ask, net);
   return { ...o.result!, wallMs: o.wallMs };
