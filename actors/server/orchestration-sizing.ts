@@ -1,7 +1,8 @@
 // Sizing a run by the key-rate engine's finite-key prediction. The secret key of a finite block grows
 // with the block size N at fixed channel and parameters (the statistical fluctuation terms of the
 // finite-key bounds shrink like 1/sqrt(N): Lim et al., PRA 89, 022307 (2014), Eqs. (2)-(5) for decoy
-// BB84; Zhou, Yu, Wang, PRA 93, 042324 (2016) for four-intensity MDI), so the smallest N whose predicted
+// BB84; Zhou, Yu, Wang, PRA 93, 042324 (2016) with the key length of Jiang et al., PRA 103, 012402
+// (2021) for four-intensity MDI; Ma, Fung, Lo, PRA 76, 012307 (2007) for BBM92), so the smallest N whose predicted
 // key reaches a target is found by a monotone search: grow N fourfold until the target is reached,
 // then bisect in log N to within 5 %, and round up to two significant digits.
 

@@ -12,7 +12,7 @@ import type { FillRun } from '../../actors/server/fill-plan.ts';
 import type { ActorHost } from '../host.ts';
 import { CliError, stageLogger, timeoutOption, type ErrorCode } from './output.ts';
 import { clientHost, requestError, resolveTarget, type TargetOptions } from './target.ts';
-import { qkdRun } from './commands/qkd.ts';
+import { qkdRun } from './qkd-run.ts';
 
 /** How often --fill fills and asks again. */
 const FILL_ROUNDS = 2;

@@ -43,7 +43,7 @@ export function watchNetwork(host: ActorHost, onGone: (reason: string) => void, 
     const url = host.bus instanceof NatsBus ? host.bus.url : 'NATS';
     if (disconnectedAt !== undefined && now - disconnectedAt > natsGraceMs) gone(`network ${host.net} is gone: ${url} unreachable for ${Math.round((now - disconnectedAt) / 1000)} s`);
     else if (now - lastAnswer > serverGraceMs) gone(`network ${host.net} is gone: its server has not answered for ${Math.round((now - lastAnswer) / 1000)} s`);
-  }, o.everyMs ?? 1000);
+  }, o.everyMs ?? 2000);
   timer.unref();
   return { stop() { done = true; clearInterval(timer); } };
 }
