@@ -14,7 +14,7 @@ import { machineCatalog } from '../../machine-catalog.ts';
 import { exportMachine } from '../../inspector/export.ts';
 import { subject } from '../../subjects.ts';
 import { stateString } from '../../inspection.ts';
-import { CliError, parseNumber, printResult, progress } from '../output.ts';
+import { CliError, MAX_TIMEOUT_S, parseNumber, printResult, progress } from '../output.ts';
 import { clientHost, resolveTarget } from '../target.ts';
 import { randomBytes } from 'node:crypto';
 import { startInspector } from '../../inspector/inspector.ts';
@@ -41,7 +41,7 @@ export function register(program: Command): void {
       if (o.export) return exportDefinitions(o.export, o);
       if (o.web) return serveWeb(o);
       const port = parseNumber('port', o.port, { min: 0, max: 65535, integer: true })!;
-      const duration = parseNumber('duration', o.duration, { min: 0 });
+      const duration = parseNumber('duration', o.duration, { min: 0, max: MAX_TIMEOUT_S });
       const { net, natsUrl } = resolveTarget(o);
       const host = await clientHost(net, natsUrl);
 
