@@ -15,7 +15,7 @@ export function qkdStages(stage: (s: string) => void) {
     if (name === 'accepted') stage('accepted by the platform; planning');
     else if (name === 'queued') stage(`queued: ${body?.reason}`);
     else if (name === 'planned') stage(`planned ${body?.plan.protocol} ${body?.plan.sessionId}, relay ${JSON.stringify(body?.plan.relay)}, ${fmt(body?.plan.pulses / 1e9)} s, predicted l_sec ${Math.round(body?.plan.prediction?.secretBits ?? 0)}`);
-    else if (name === 'refused') stage(`refused: ${body?.reason}`);
+    else if (name === 'refused') stage('refused by the planner');
     else stage(`${name}${detail ? ' ' + Object.entries(detail).map(([k, v]) => `${k}=${v}`).join(' ') : ''}`);
   };
 }
