@@ -31,7 +31,7 @@ export interface CoordinatorDeps {
   /** The QKD run that puts `bits` bits into `owner`'s lane of its pool with `peer`. */
   fillRun(owner: NodeId, peer: NodeId, kind: 'secret' | 'imperfect', bits: number): FillRun;
   /** A stage line for whoever follows the request. */
-  stage(requestId: string | undefined, text: string): void;
+  progress(requestId: string | undefined, text: string): void;
 }
 
 /** A task the platform will not start: `code` says why (unknown-node, unavailable, refused). */
@@ -77,7 +77,7 @@ export async function checkPools(deps: CoordinatorDeps, task: string, draws: Dra
 // ---- QDS ----------------------------------------------------------------------------------------
 
 export async function chooseSignature(deps: CoordinatorDeps, _taskId: string, req: SignRequest): Promise<QdsChoice> {
-  deps.stage(req.requestId, 'checking the nodes and every pool the signature draws from');
+  deps.progress(req.requestId, 'checking the nodes and every pool the signature draws from');
   await admit(deps, [['signer', req.signer], ['receiver', req.receiver], ...(req.thirdParty ? [['third-party', req.thirdParty] as [string, NodeId]] : [])]);
   const others = deps.nodes().filter((n) => n !== req.signer && n !== req.receiver);
   const up = await Promise.all(others.map(async (n) => !(await deps.admission('third-party', n))));
@@ -125,7 +125,7 @@ export async function runQds(deps: CoordinatorDeps, taskId: string, c: { signer:
 
 /** The conference pre-check: sponsor and participants up, L + authentication bits on every link. */
 export async function checkConference(deps: CoordinatorDeps, req: ConferenceRequest): Promise<NodeId[]> {
-  deps.stage(req.requestId, 'checking the nodes and every pool the conference key draws from');
+  deps.progress(req.requestId, 'checking the nodes and every pool the conference key draws from');
   const participants = req.participants ?? deps.nodes().filter((n) => n !== req.sponsor);
   await admit(deps, [['sponsor', req.sponsor], ...participants.map((p) => ['participants', p] as [string, NodeId])]);
   await checkPools(deps, 'conference', conferenceDraws(req.sponsor, participants, req.bits));
@@ -134,7 +134,7 @@ export async function checkConference(deps: CoordinatorDeps, req: ConferenceRequ
 
 export async function runConference(deps: CoordinatorDeps, taskId: string, req: ConferenceRequest) {
   const participants = req.participants ?? deps.nodes().filter((n) => n !== req.sponsor);
-  deps.stage(req.requestId, `delivering: ${req.sponsor} pads a ${req.bits}-bit key to ${participants.join(', ')}`);
+  deps.progress(req.requestId, `delivering: ${req.sponsor} pads a ${req.bits}-bit key to ${participants.join(', ')}`);
   const base = { taskId, sponsor: req.sponsor, participants, bits: req.bits, tamper: req.tamper };
   const [s, ...ps] = await Promise.all([
     deps.requestRole(req.sponsor, { ...base, role: 'conf.sponsor' }),
@@ -163,7 +163,7 @@ export interface QbaPlan {
 
 /** The broadcast's plan, once every node is up and every pool lane of every round holds its bits. */
 export async function planQba(deps: CoordinatorDeps, taskId: string, req: QbaRequest): Promise<QbaPlan> {
-  deps.stage(req.requestId, 'checking the nodes and every pool the broadcast draws from');
+  deps.progress(req.requestId, 'checking the nodes and every pool the broadcast draws from');
   const nodes = req.nodes ?? deps.nodes();
   await admit(deps, [['primary', req.primary], ...nodes.map((n) => ['nodes', n] as [string, NodeId])]);
   if (!nodes.includes(req.primary)) throw new Error(`primary: ${req.primary} is not among the nodes (${nodes.join(', ')})`);
@@ -183,7 +183,7 @@ function qbaPlanOf(taskId: string, req: QbaRequest, nodes: NodeId[]): QbaPlan {
   const f = Object.keys(strategies).length;
   const depth = req.depth ?? qbaDepthFor(f);
   const refusal = qbaRefusal(nodes.length, f, depth);
-  if (refusal) throw new Error(refusal);
+  if (refusal) throw new TaskRefusal(refusal, 'refused');
   const root = planMulticastRound(req.primary, nodes.filter((x) => x !== req.primary), depth);
   return {
     qbaId: taskId, requestId: req.requestId, nodes, primary: req.primary, depth, n: qbaStringLength(value.length, nodes.length, req.eps),
@@ -207,7 +207,7 @@ export interface RegistryEntry { signer: NodeId; item: Item }
  *  (signer, item) pairs signed in it, which the sub-rounds need to check relayed chains. */
 export async function runRound(deps: CoordinatorDeps, plan: QbaPlan, spec: RoundSpec, registry: RegistryEntry[]): Promise<{ report: RoundReport; signed: RegistryEntry[] }> {
   const round: MulticastRoundPlan = planChild(spec);
-  deps.stage(plan.requestId, `multicast round ${round.id} (d = ${round.depth}): ${round.runs.length} QDS runs signed by ${round.signer}`);
+  deps.progress(plan.requestId, `multicast round ${round.id} (d = ${round.depth}): ${round.runs.length} QDS runs signed by ${round.signer}`);
   const ctx = (node: NodeId) => ({
     qbaId: plan.qbaId, round: { ...spec, backups: [...spec.backups], path: [...spec.path] },
     registry: registry.map((e) => ({ signer: e.signer, item: { value: registryDigest(e.item.value), chain: [...e.item.chain] } })), strategy: plan.strategies[node], members: plan.members, primary: plan.primary,

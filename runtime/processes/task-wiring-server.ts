@@ -49,7 +49,7 @@ export function coordinatorDeps(host: ActorHost, topology: Topology, network: Ne
       }
     },
     fillRun: (owner, peer, kind, bits) => fillRun(network.view(), owner, peer, kind, bits),
-    stage(requestId, text) {
+    progress(requestId, text) {
       if (!requestId) return;
       try { host.publish(taskSubject(requestId), 'task.progress', { requestId, stage: text.slice(0, 2000) }); } catch { /* best effort */ }
     },
@@ -73,7 +73,7 @@ export function startTaskCoordinator(host: ActorHost, topology: Topology, networ
             'qds.sign': fromPromise(async ({ input }) => {
               const t0 = Date.now();
               const c = input.choice;
-              deps.stage(input.request.requestId, `signing: ${input.request.signer} signs ${input.request.message.length} bytes for ${c.forwarder}, third party ${c.verifier} (${c.variant} keys, n = ${c.n})`);
+              deps.progress(input.request.requestId, `signing: ${input.request.signer} signs ${input.request.message.length} bytes for ${c.forwarder}, third party ${c.verifier} (${c.variant} keys, n = ${c.n})`);
               const r = await runQds(deps, input.taskId, { signer: input.request.signer, ...input.choice }, { message: input.request.message, attack: input.request.attack });
               const { signerResult: _s, ...rest } = r;
               return { ...rest, messageBytes: input.request.message.length, bitsPerLink: input.choice.bitsPerLink, chosen: input.choice.chosen, attack: input.request.attack ?? null, runMs: Date.now() - t0 };

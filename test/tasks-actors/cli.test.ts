@@ -58,14 +58,17 @@ test('bad arguments are named', async (t) => {
   t.like(oneObject(b.stdout).error, { code: 'bad-input', field: 'strategy' });
 });
 
-test('hetqn qba refuses what it cannot guarantee and names the bound: N = 3 with a malicious backup, d = f', async (t) => {
+test('hetqn qba refuses what it cannot guarantee (exit 3) and names the bound: N = 3 with a malicious backup, d = f', async (t) => {
   const trade = path.join(dir, 'trade.txt');
   for (const depth of ['1', '2']) {
     const r = await hetqn(['qba', '--primary', 'David', '--nodes', 'David,Alice,Bob', '--depth', depth, '--malicious', 'Bob', '--file', trade, '--json']);
-    t.is(r.code, 2, r.stderr);
-    t.regex(oneObject(r.stdout).error, /B2 N - f >= 3/);
+    t.is(r.code, 3, r.stderr);
+    t.is(oneObject(r.stdout).error.code, 'refused');
+    t.regex(oneObject(r.stdout).error.message, /B2 N - f >= 3/);
   }
+  // Without --nodes the server checks the bounds: refused the same way.
   const d = await hetqn(['qba', '--primary', 'Alice', '--depth', '2', '--malicious', 'Alice,Bob', '--strategy', 'split', '--file', trade, '--json']);
-  t.not(d.code, 0);
-  t.regex(oneObject(d.stdout).error, /B3 d >= f \+ 1/);
+  t.is(d.code, 3, d.stderr);
+  t.is(oneObject(d.stdout).error.code, 'refused');
+  t.regex(oneObject(d.stdout).error.message, /B3 d >= f \+ 1/);
 });
