@@ -1,7 +1,8 @@
 // The server's read-only view of pool levels for the task pre-checks: the statistics hash of one lane
 // (infra/keypool/store.ts parseStats), read with the server's Redis user (HETQN_SERVER_REDIS_USER /
-// PASSWORD: statistics only, never key material). Connected on first use.
-import { Redis } from 'ioredis';
+// PASSWORD, TLS from HETQN_REDIS_CA...: statistics only, never key material). Connected on first use.
+import type { Redis } from 'ioredis';
+import { openOwnRedis, redisOptionsFromEnv } from '../../infra/keypool/connect.ts';
 import { parseStats } from '../../infra/keypool/store.ts';
 import { statsKey } from '../../infra/keypool/names.ts';
 import type { NodeId, PoolKind } from '../../protocols/types.ts';
@@ -17,7 +18,8 @@ export function poolLevels(net: string, url = process.env.REDIS_URL): PoolLevels
   const open = (): Redis => {
     if (!url) throw new Error('no Redis for pool statistics (REDIS_URL not set)');
     if (!redis) {
-      redis = new Redis(url, { username: process.env.HETQN_SERVER_REDIS_USER, password: process.env.HETQN_SERVER_REDIS_PASSWORD, enableReadyCheck: false, maxRetriesPerRequest: 2, connectTimeout: 3000 });
+      const env = redisOptionsFromEnv('server');
+      redis = openOwnRedis(url, { ...env, redis: { maxRetriesPerRequest: 2, connectTimeout: 3000 } }, 'server (pool statistics)');
       redis.on('error', () => undefined); // each read reports its own failure
     }
     return redis;
