@@ -78,9 +78,10 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
   // The MDI rows' calibration sits next to the topology (reference network).
   const mdiFile = topology.file ? path.join(path.dirname(topology.file), `${topology.network}-calibration-mdi.json`) : undefined;
   const mdiCalibration = mdiFile && fs.existsSync(mdiFile) ? JSON.parse(fs.readFileSync(mdiFile, 'utf8')) as MdiCalibrationData : undefined;
-  // The planner sees the MDI calibration (links, fitted constants and the calibrated pairs' source
-  // parameters), so its plan carries the parameters the session runs with.
-  const viewFrom = (st: Record<string, HypervisorNodeState>) => networkViewFromTopology(topology as never, st, undefined, mdiCalibration as never);
+  // The planner sees the calibrations the fabric samples with (BB84 links: fitted length, loss and
+  // misalignment; MDI links: fitted constants and the calibrated pairs' source parameters), so its
+  // prediction is of the run the fabric will emulate and its plan carries the session's parameters.
+  const viewFrom = (st: Record<string, HypervisorNodeState>) => networkViewFromTopology(topology as never, st, calibration as never, mdiCalibration as never);
   const fullView = viewFrom(Object.fromEntries(topology.nodes.map((n) => [n.name, 'up'])) as Record<string, HypervisorNodeState>);
   // Fix every node's switch ports from the full topology, so ports do not depend on attach order.
   const portsOf = new Map<string, number[]>();
