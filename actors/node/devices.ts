@@ -40,6 +40,11 @@ export function expectedResidual(type: NodeType, dof: Dof, ownConverter: boolean
   return devicesOf(type, dof, ownConverter).reduce((s, d) => s + d.residualSigma, 0) * Math.sqrt(2 / Math.PI);
 }
 
+/** The expected residual summed over the participants of a session. */
+export function expectedResidualOf(nodes: ReadonlyArray<{ type: NodeType; dof: Dof; ownConverter?: boolean }>): number {
+  return nodes.reduce((s, n) => s + expectedResidual(n.type, n.dof, !!n.ownConverter), 0);
+}
+
 /** Standard normal by Box-Muller. */
 function gauss(rng: Rng): number {
   const u = Math.max(rng.nextDouble(), 1e-300), v = rng.nextDouble();

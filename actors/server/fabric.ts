@@ -18,6 +18,7 @@ import type { Bbm92Link } from '../../protocols/keyrate/bbm92.ts';
 import { sampleBbm92Frames } from '../../protocols/physics/sampler-bbm92.ts';
 import type { NetworkView, NodeView, Plan } from './orchestration-types.ts';
 import { jointBsmOptics } from './joint-bsm-optics.ts';
+import { expectedResidualOf } from '../node/devices.ts';
 import { REFERENCE_DEFAULTS } from './orchestration.ts';
 import { resourceId } from './resources.ts';
 
@@ -74,7 +75,8 @@ export function bb84LinkFor(plan: Plan, env: FabricEnv): { link: Bb84Link; tx: s
   const alpha = a.alphaDbPerKm ?? env.view.fibreDbPerKm ?? 0.2;
   const lossDb = cal?.fittedTo?.lengthKm !== undefined ? alpha * cal.fittedTo.lengthKm + cal.extraLossDb : leg.lossDb;
   const intrinsic = cal?.misalignment ?? txView?.misalignment ?? REFERENCE_DEFAULTS.misalignmentBb84;
-  const residual = sum(Object.values(env.residual));
+  // A calibrated link's fitted misalignment is the published total: the residuals deviate from their expectation.
+  const residual = sum(Object.values(env.residual)) - (cal ? expectedResidualOf([txView, rxView].filter((v): v is NodeView => !!v)) : 0);
   return {
     tx, rx,
     link: {
@@ -83,7 +85,7 @@ export function bb84LinkFor(plan: Plan, env: FabricEnv): { link: Bb84Link; tx: s
       pDark: rxView?.darkCount ?? a.pDark ?? REFERENCE_DEFAULTS.darkCount,
       pAfterpulse: a.pAfterpulse ?? 0,
       // Misalignments add to first order (each is a small probability of a wrong detector).
-      eMis: Math.min(0.5, intrinsic + residual),
+      eMis: Math.min(0.5, Math.max(0, intrinsic + residual)),
     },
   };
 }
@@ -129,7 +131,9 @@ export function mdiLinkFor(plan: Plan, env: FabricEnv): MdiLink {
   const row = REFERENCE_MDI_ROWS.find((r) => r.pair === key);
   const cal = env.mdiCalibration?.mdi?.links?.[key];
   if (row && cal) {
-    const l = calibratedLink(row, { extraLossDb: cal.extraLossDb, eMis: Math.min(0.5, cal.eMis + residual), visibility: env.mdiCalibration?.mdi?.hom?.visibility ?? 1 });
+    // The fitted e_d is the published total: the residuals deviate from their expectation.
+    const expected = expectedResidualOf([plan.a, plan.b, ...(plan.relay.kind === 'single' ? [plan.relay.node] : [])].flatMap((id) => env.view.nodes.filter((n) => n.id === id)));
+    const l = calibratedLink(row, { extraLossDb: cal.extraLossDb, eMis: Math.min(0.5, Math.max(0, cal.eMis + residual - expected)), visibility: env.mdiCalibration?.mdi?.hom?.visibility ?? 1 });
     return swapped ? { ...l, etaA: l.etaB, etaB: l.etaA } : l;
   }
   const r = plan.relay;
@@ -179,7 +183,9 @@ export function jointBsmConfigFor(plan: Plan, env: FabricEnv): JointBsmConfig {
     outCrossConnectDb: [xLoss(r.nodes[0]), xLoss(r.nodes[1])],
     bsLossDb: bs?.lossDb ?? 0,
     conversionsAtNodes: plan.conversions.every((c) => c.at === 'node'),
-    extraMisalignment: serverMis + sum(Object.values(env.residual)),
+    serverMisalignment: serverMis,
+    residual: sum(Object.values(env.residual)),
+    expectedResidual: expectedResidualOf([plan.a, plan.b, ...r.nodes].map(node)),
     defaults: REFERENCE_DEFAULTS,
   });
 }

@@ -25,8 +25,13 @@ export interface JointBsmInputs {
   bsLossDb: number;
   /** True when every DoF conversion happens at the nodes' own converters (the calibrated case). */
   conversionsAtNodes: boolean;
-  /** Misalignment of server converters on the path, plus the calibration residuals (or their expectation). */
-  extraMisalignment: number;
+  /** Misalignment of the server converters on the path. */
+  serverMisalignment: number;
+  /** The participants' calibration residuals (the fabric: as reported; the planner: their expectation)
+   *  and their expectation: a calibrated pair's fitted e_d is the published total, so there only the
+   *  deviation from the expectation is added. */
+  residual: number;
+  expectedResidual: number;
   view: NetworkView;
   defaults: JointBsmDevices;
 }
@@ -45,7 +50,7 @@ export function jointBsmOptics(x: JointBsmInputs): JointBsmConfig {
       { beamSplitterLossDb: x.bsLossDb, outputCrossConnectDb: [p0.xc, p1.xc], couplerExcessDb: x.bsLossDb },
       [p0, p1], view.fibreDbPerKm ?? 0.2,
     );
-    return { ...cfg, eMis: Math.min(0.5, cfg.eMis + x.extraMisalignment) };
+    return { ...cfg, eMis: Math.min(0.5, Math.max(0, cfg.eMis + x.serverMisalignment + x.residual - x.expectedResidual)) };
   }
   const split = { couplerExcessDb: x.bsLossDb };
   return {
@@ -56,7 +61,7 @@ export function jointBsmOptics(x: JointBsmInputs): JointBsmConfig {
       { fibreKm: p0.fibreKm, etaDet: p0.etaDet, pDark: p0.pDark, extraLossDb: p0.extraLossDb + p0.xc, passiveBinSplit: split },
       { fibreKm: p1.fibreKm, etaDet: p1.etaDet, pDark: p1.pDark, extraLossDb: p1.extraLossDb + p1.xc, passiveBinSplit: split },
     ],
-    eMis: Math.min(0.5, Math.max(a.misalignment ?? d.misalignmentMdi, b.misalignment ?? d.misalignmentMdi) + x.extraMisalignment),
+    eMis: Math.min(0.5, Math.max(a.misalignment ?? d.misalignmentMdi, b.misalignment ?? d.misalignmentMdi) + x.serverMisalignment + x.residual),
     visibility: d.visibility,
     alphaDbPerKm: view.fibreDbPerKm ?? 0.2,
   };

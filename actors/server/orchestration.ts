@@ -35,7 +35,7 @@ import { mdiLinkFromFibres, type MdiLink } from '../../protocols/physics/mdi-mod
 import type { MdiParams } from '../../protocols/keyrate/mdi.ts';
 import { jointBsmToMdiLink } from '../../protocols/physics/joint-bsm.ts';
 import { cascadeEfficiency } from '../../protocols/postprocessing/cascade-efficiency.ts';
-import { expectedResidual } from '../node/devices.ts';
+import { expectedResidualOf } from '../node/devices.ts';
 import { jointBsmOptics } from './joint-bsm-optics.ts';
 import { dbToTransmittance } from '../../protocols/physics/channel.ts';
 import type { NetworkView, NodeView, Plan, PlanOutcome, QkdRequest, Relay, SessionProtocol } from './orchestration-types.ts';
@@ -146,8 +146,10 @@ function routeLegs(ctx: RoutingContext, specs: Array<(c: RoutingContext) => Plan
   return legs;
 }
 
-/** What the participants' calibration is expected to leave (the fabric adds the reported residuals). */
-const residualOf = (...nodes: NodeView[]): number => nodes.reduce((s, n) => s + expectedResidual(n.type, n.dof, !!n.ownConverter), 0);
+/** What the participants' calibration is expected to leave (the fabric adds the reported residuals;
+ *  on a calibrated link, whose fitted misalignment already is the published total, only their
+ *  deviation from this expectation). */
+const residualOf = (...nodes: NodeView[]): number => expectedResidualOf(nodes);
 
 const serverMisalignment = (view: NetworkView, legs: PlannedLeg[]): number =>
   legs
@@ -175,7 +177,7 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
         // Calibrated pair (direct route only): the fitted effective channel replaces the nominal one.
         const direct = legs[0]!.conversions.every((c) => c.at === 'node');
         const lossDb = cal && direct ? (view.fibreDbPerKm ?? 0.2) * cal.lengthKm + cal.extraLossDb : legs[0]!.lossDb;
-        const eMis = (cal && direct ? cal.misalignment : (tx.misalignment ?? d.misalignmentBb84) + serverMisalignment(view, legs)) + residualOf(tx, rx);
+        const eMis = cal && direct ? cal.misalignment : (tx.misalignment ?? d.misalignmentBb84) + serverMisalignment(view, legs) + residualOf(tx, rx);
         return {
           kind: 'bb84',
           link: {
@@ -261,7 +263,7 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
               lengthBKm: flip ? cal.lengthAKm : cal.lengthBKm,
               etaDet: eta,
               pDark: r.darkCount ?? d.darkCount,
-              eMis: cal.eMis + residualOf(a, b, r),
+              eMis: cal.eMis,
               visibility: cal.visibility,
               alphaDbPerKm: view.fibreDbPerKm ?? 0.2,
               extraLossADb: cal.extraLossDb / 2,
@@ -313,7 +315,9 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
                 outCrossConnectDb: [xLoss(legs[2]!), xLoss(legs[3]!)],
                 bsLossDb: bs.lossDb,
                 conversionsAtNodes: legs.every((l) => l.conversions.every((c) => c.at === 'node')),
-                extraMisalignment: serverMisalignment(view, legs) + residualOf(a, b, g, hN),
+                serverMisalignment: serverMisalignment(view, legs),
+                residual: residualOf(a, b, g, hN),
+                expectedResidual: residualOf(a, b, g, hN),
               });
               return { kind: 'mdi', link: jointBsmToMdiLink(bsm).link, f: d.fMdi };
             },
@@ -459,7 +463,7 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
     params: r.params,
     paramsSource: final.paramsSource,
     pulses,
-    prediction: { secretBits: r.secretBits, secretBitsPerPulse: r.secretBitsPerPulse, siftedBits: r.siftedBits, qber: r.qber, engine: final.engine, ...(r.reason ? { reason: r.reason } : {}) },
+    prediction: { secretBits: r.secretBits, secretBitsPerPulse: r.secretBitsPerPulse, siftedBits: r.siftedBits, qber: r.qber, leakEC: r.leakEC, engine: final.engine, ...(r.reason ? { reason: r.reason } : {}) },
     switchTimeMs: fabric.switchTimeMs,
     considered,
   };
