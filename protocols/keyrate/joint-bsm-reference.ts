@@ -18,7 +18,10 @@
 //     (1/2 and the coupler's excess) and the SPDs (efficiency, dark counts).
 // e_d is the pair's (the sources' encoders and time-bin references do not change), and so is the
 // two-photon mode overlap (HOM visibility): the same photons interfere on another beam splitter.
-import { SINGLE_RELAY_TBP_PATTERNS, type DetectorNode, type JointBsmConfig } from '../physics/joint-bsm.ts';
+import { jointBsmToMdiLink, SINGLE_RELAY_TBP_PATTERNS, type DetectorNode, type JointBsmConfig } from '../physics/joint-bsm.ts';
+import { mdiOptimise, mdiPredict, type MdiParams } from './mdi.ts';
+import { paramsOf } from './mdi-reference.ts';
+import { cascadeEfficiency, effectiveEfficiency } from '../postprocessing/cascade-efficiency.ts';
 
 export interface CalibratedPair {
   /** Effective lengths of each side to the calibration's relay (its fibre included), km. */
@@ -78,4 +81,19 @@ export function calibratedJointBsm(cal: CalibratedPair, spools: JointBsmSpools, 
     visibility: cal.visibility,
     alphaDbPerKm,
   };
+}
+
+/** The derived joint BSM's key at other server-to-node fibres (the one parameter the paper does not
+ *  publish): both ports at `portKm` (common part, channel) and port 1 longer by `deltaKm`
+ *  (asymmetric part, detection efficiency), optimised parameters, leak of the sessions' Cascade. */
+export interface JointBsmSensitivityRow { portKm: number; deltaKm: number; etaA: number; etaB: number; siftedBits: number; qber: number; secretBits: number }
+
+export function jointBsmSensitivity(base: JointBsmConfig, cases: Array<{ portKm: number; deltaKm: number }>, pulses: number, start?: MdiParams): JointBsmSensitivityRow[] {
+  return cases.map(({ portKm, deltaKm }) => {
+    const cfg: JointBsmConfig = { ...base, ports: [{ ...base.ports[0], fibreKm: portKm }, { ...base.ports[1], fibreKm: portKm + deltaKm }] };
+    const link = jointBsmToMdiLink(cfg).link;
+    const opt = mdiOptimise({ link, pulses, f: cascadeEfficiency(0.02, 2 ** 20), symmetric: false, maxEvals: 800, ...(start ? { start } : {}) });
+    const r = mdiPredict({ link, pulses, params: paramsOf(opt), f: effectiveEfficiency(opt.siftedBits, opt.qber, 'sample') });
+    return { portKm, deltaKm, etaA: link.etaA, etaB: link.etaB, siftedBits: r.siftedBits, qber: r.qber, secretBits: r.secretBits };
+  });
 }

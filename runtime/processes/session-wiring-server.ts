@@ -265,7 +265,7 @@ export function sessionResult(ctx: CoordinatorContext): Record<string, unknown> 
     dof: plan.dof, conversions: plan.conversions.map((c) => ({ node: c.node, from: c.from, to: c.to, at: c.at, lossDb: c.lossDb })),
     relay: plan.relay, params: plan.params, paramsSource: plan.paramsSource, pulses: plan.pulses, seconds: plan.pulses / 1e9,
     keyId: st?.blockId, detections: ctx.fabric?.detections, l_sift: st?.stats.siftedBits, qber: st?.stats.qber, l_sec: (plan.keyKind ?? 'secret') === 'imperfect' ? st?.stats.secretBits : st?.bits,
-    disclosedBits: st?.stats.disclosedBits, f: st?.stats.f, phaseErrorBound: st?.stats.phaseErrorBound, authKeyBits: st?.stats.authKeyBits,
+    disclosedBits: st?.stats.disclosedBits, sampleBits: st?.stats.sampleBits, f: st?.stats.f, phaseErrorBound: st?.stats.phaseErrorBound, authKeyBits: st?.stats.authKeyBits,
     link: ctx.fabric?.link, prediction: plan.prediction,
     residualMisalignment: Object.fromEntries(Object.entries(ctx.ready).map(([n, r]) => [n, r.residualMisalignment])),
     stageAt: t,

@@ -18,6 +18,7 @@ import { conferenceStep, qbaBeyondStep, qbaStep, qdsStep } from '../../demo/task
 import { DemoProgress } from '../../demo/progress.ts';
 import { renderReport } from '../../demo/report.ts';
 import { writePlots } from '../../demo/plots.ts';
+import { keyRateCurves } from '../../../protocols/keyrate/curves.ts';
 import { QDS_RUNS } from '../../demo/published.ts';
 
 export interface DemoContext extends PaperContext {
@@ -99,7 +100,7 @@ export function register(program: Command): void {
     .option('--topology <file>', 'topology file', referenceTopologyPath())
     .option('--scale <s>', 'scale every acquisition time (1 = full size)', '1')
     .option('--json [file]', 'write the whole report as JSON to FILE (without FILE: print one JSON object on stdout)')
-    .option('--out <dir>', 'also write SVG plots (key length per pair, signature rate vs fibre length)')
+    .option('--out <dir>', 'also write the figures as SVG and PNG (Fig. 3 key length per pair, Fig. 4 signature rate vs fibre length, key rate vs distance for every protocol)')
     .option('--no-bars', 'no progress bars')
     .action(async (name: string, o) => {
       if (name !== 'paper') throw new CliError(`<name>: unknown demo "${name}" (available: paper)`);
@@ -107,8 +108,11 @@ export function register(program: Command): void {
       const { results, lines, failures, wallMs } = await runDemo(paperSteps, o.topology, { scale, bars: o.bars });
       const report = { demo: name, scale, wallMs, failures, network: results.network, qkd: results.qkd, jointBsm: results.jointBsm, qds: results.qds, qba: results.qba, conference: results.conference, qbaBeyond: results.qbaBeyond };
       if (o.out && results.qkd?.rows) {
-        const files = writePlots(o.out, results.qkd.rows, scale, 2 * QDS_RUNS[1]!.bits, 2 * QDS_RUNS[0]!.bits);
-        progress(`demo: plots written: ${files.join(', ')}`);
+        progress('demo: model curves (key-rate engine)...');
+        const j = results.jointBsm, cfg = j?.derivation?.config;
+        const joint = cfg ? { L: cfg.lengthAKm + cfg.lengthBKm, lSec: j.lSec, seconds: (j.pulses ?? 0) / 1e9, sd: j.spread?.lSec?.sd } : undefined;
+        const files = writePlots(o.out, { rows: results.qkd.rows, scale, secretBits: 2 * QDS_RUNS[1]!.bits, imperfectBits: 2 * QDS_RUNS[0]!.bits, curves: keyRateCurves(), joint });
+        progress(`demo: figures written: ${files.join(', ')}`);
       }
       const human = () => [...lines, '', renderReport(report)].join('\n');
       if (typeof o.json === 'string') {
