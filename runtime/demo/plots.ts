@@ -54,7 +54,7 @@ export function signatureRateSvg(rows: QkdRow[], secretBits: number, imperfectBi
   return lineChart({
     title: 'Fig. 4: QDS signature rate of one link vs fibre length',
     xLabel: 'effective fibre length L between the two nodes (km)', yLabel: 'signatures per second (one link)',
-    series, xRange: [0, 120], legendAt: 'bottom-left',
+    series, xRange: [0, 120],
     notes: ['model: key-rate engine with the reference hardware (BB84: T = 2 s, e_mis 0.9 %; MDI: T = 1000 s, e_d 2.5 %, V 0.945), Cascade leak'],
   });
 }

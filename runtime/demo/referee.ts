@@ -12,7 +12,7 @@ import { DEFAULT_SERVER } from '../../actors/server/orchestration-view.ts';
 import { keySpread, type KeySpread } from '../../protocols/keyrate/spread.ts';
 import { keyAtLeak, leakAtEfficiency } from '../../protocols/keyrate/restate.ts';
 import { diagnoseVisibility, type VisibilityDiagnosis } from '../../protocols/keyrate/referee.ts';
-import { REFERENCE_MDI_ROWS, REFERENCE_RELAY_KM, type MdiRowCalibration } from '../../protocols/keyrate/mdi-reference.ts';
+import { calibratedLink, REFERENCE_MDI_ROWS, REFERENCE_RELAY_KM, type MdiRowCalibration } from '../../protocols/keyrate/mdi-reference.ts';
 import { calibratedJointBsm, jointBsmSensitivity, type JointBsmSensitivityRow } from '../../protocols/keyrate/joint-bsm-reference.ts';
 import { jointBsmToMdiLink, type JointBsmConfig } from '../../protocols/physics/joint-bsm.ts';
 import type { Bb84Link } from '../../protocols/physics/bb84-model.ts';
@@ -77,6 +77,8 @@ export interface JointBsmDerivation {
   deltaKm: number;
   etaDeltaL: number;
   equivalent: MdiLink;
+  /** The same pair's calibrated link through David, for comparison. */
+  viaDavid: MdiLink;
   sensitivity: JointBsmSensitivityRow[];
 }
 
@@ -99,6 +101,7 @@ export function jointBsmDerivation(topology: Topology, pulses: number): JointBsm
     config,
     sideLossDb: [alpha * config.lengthAKm + config.extraLossADb!, alpha * config.lengthBKm + config.extraLossBDb!],
     portEfficiency: eq.portEfficiency, commonKm: eq.commonKm, deltaKm: eq.deltaKm, etaDeltaL: eq.etaDeltaL, equivalent: eq.link,
+    viaDavid: calibratedLink(REFERENCE_MDI_ROWS.find((r) => r.pair === 'B-C')!, { extraLossDb: c.extraLossDb, eMis: c.eMis, visibility: config.visibility ?? 1 }),
     sensitivity: jointBsmSensitivity(config, cases, pulses, c.params),
   };
 }

@@ -6,17 +6,23 @@ export type Marker = 'circle' | 'square' | 'triangle' | 'diamond' | 'none';
 export interface Point { x: number; y: number; /** one standard deviation, drawn as an error bar */ err?: number }
 export interface Series { label: string; color: string; points: Point[]; line?: boolean; dash?: string; marker?: Marker; hollow?: boolean }
 
-const W = 900, H = 560, M = { l: 90, r: 30, t: 56, b: 70 };
+const W = 1240, H = 620, M = { l: 90, r: 30, t: 56, b: 100 };
 const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function frame(title: string, xLabel: string, yLabel: string, inner: string): string {
+/** Width of the plot area's right edge from the figure's: the legend sits outside, on the right. */
+let R = M.r;
+const legendWidth = (labels: string[]) => 44 + Math.max(...labels.map((l) => l.length)) * 7.4;
+
+function frame(title: string, xLabel: string, yLabel: string, inner: string, notes: string[] = []): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="${FONT}" font-size="14">
 <rect width="100%" height="100%" fill="white"/>
+<defs><clipPath id="plot"><rect x="${M.l}" y="${M.t}" width="${W - M.l - R}" height="${H - M.t - M.b}"/></clipPath></defs>
 <text x="${W / 2}" y="28" text-anchor="middle" font-size="18" font-weight="bold">${esc(title)}</text>
 <text x="22" y="${(M.t + H - M.b) / 2}" transform="rotate(-90 22 ${(M.t + H - M.b) / 2})" text-anchor="middle">${esc(yLabel)}</text>
-<text x="${(M.l + W - M.r) / 2}" y="${H - 18}" text-anchor="middle">${esc(xLabel)}</text>
-<rect x="${M.l}" y="${M.t}" width="${W - M.l - M.r}" height="${H - M.t - M.b}" fill="none" stroke="black"/>
+<text x="${(M.l + W - R) / 2}" y="${H - M.b + 48}" text-anchor="middle">${esc(xLabel)}</text>
+${notes.map((n, i) => `<text x="${M.l}" y="${H - M.b + 72 + i * 14}" font-size="11" fill="#444">${esc(n)}</text>`).join('')}
+<rect x="${M.l}" y="${M.t}" width="${W - M.l - R}" height="${H - M.t - M.b}" fill="none" stroke="black"/>
 ${inner}
 </svg>\n`;
 }
@@ -33,7 +39,7 @@ function logY(min: number, max: number) {
   let ticks = '';
   for (let e = lo; e <= hi; e++) {
     const yy = y(10 ** e);
-    ticks += `<line x1="${M.l}" y1="${yy}" x2="${W - M.r}" y2="${yy}" stroke="#ddd"/><line x1="${M.l - 5}" y1="${yy}" x2="${M.l}" y2="${yy}" stroke="black"/>`;
+    ticks += `<line x1="${M.l}" y1="${yy}" x2="${W - R}" y2="${yy}" stroke="#ddd"/><line x1="${M.l - 5}" y1="${yy}" x2="${M.l}" y2="${yy}" stroke="black"/>`;
     ticks += `<text x="${M.l - 8}" y="${yy + 5}" text-anchor="end">10<tspan dy="-7" font-size="11">${e}</tspan></text>`;
     if (e < hi) for (let k = 2; k < 10; k++) { const ym = y(k * 10 ** e); ticks += `<line x1="${M.l - 3}" y1="${ym}" x2="${M.l}" y2="${ym}" stroke="black"/>`; }
   }
@@ -59,7 +65,7 @@ function marker(m: Marker, x: number, y: number, color: string, hollow: boolean)
 }
 
 function legend(series: Array<Pick<Series, 'label' | 'color' | 'line' | 'dash' | 'marker' | 'hollow'>>, x0: number, y0: number): string {
-  const width = 18 + 8 + Math.max(...series.map((s) => s.label.length)) * 7.6 + 10;
+  const width = legendWidth(series.map((s) => s.label));
   let g = `<rect x="${x0}" y="${y0}" width="${width}" height="${series.length * 20 + 8}" fill="white" fill-opacity="0.9" stroke="#999"/>`;
   series.forEach((s, i) => {
     const y = y0 + 16 + i * 20;
@@ -70,35 +76,35 @@ function legend(series: Array<Pick<Series, 'label' | 'color' | 'line' | 'dash' |
   return g;
 }
 
-export interface LineChart { title: string; xLabel: string; yLabel: string; series: Series[]; xRange: [number, number]; notes?: string[]; legendAt?: 'top-right' | 'bottom-left' }
+export interface LineChart { title: string; xLabel: string; yLabel: string; series: Series[]; xRange: [number, number]; notes?: string[] }
 
 export function lineChart(c: LineChart): string {
+  R = legendWidth(c.series.map((s) => s.label)) + 30;
   const ys = c.series.flatMap((s) => s.points.map((p) => p.y)).filter((v) => v > 0 && Number.isFinite(v));
   const { y, ticks, clamp } = logY(Math.min(...ys), Math.max(...ys));
   const [x0, x1] = c.xRange;
-  const x = (v: number) => M.l + ((v - x0) / (x1 - x0)) * (W - M.l - M.r);
+  const x = (v: number) => M.l + ((v - x0) / (x1 - x0)) * (W - M.l - R);
   let g = ticks;
   for (const v of niceTicks(x0, x1)) g += `<line x1="${x(v)}" y1="${H - M.b}" x2="${x(v)}" y2="${H - M.b + 5}" stroke="black"/><text x="${x(v)}" y="${H - M.b + 22}" text-anchor="middle">${v}</text>`;
   for (const s of c.series) {
-    const pts = s.points.filter((p) => p.y > 0 && Number.isFinite(p.y));
-    if (s.line && pts.length > 1) g += `<path d="${pts.map((p, i) => `${i ? 'L' : 'M'}${x(p.x).toFixed(1)} ${y(p.y).toFixed(1)}`).join('')}" fill="none" stroke="${s.color}" stroke-width="2.5"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`;
+    const pts = s.points.filter((p) => p.y > 0 && Number.isFinite(p.y) && (s.line || (p.x >= x0 && p.x <= x1)));
+    if (s.line && pts.length > 1) g += `<path clip-path="url(#plot)" d="${pts.map((p, i) => `${i ? 'L' : 'M'}${x(p.x).toFixed(1)} ${y(p.y).toFixed(1)}`).join('')}" fill="none" stroke="${s.color}" stroke-width="2.5"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`;
     for (const p of pts) {
       if (p.err && p.err > 0) g += `<line x1="${x(p.x)}" y1="${y(clamp(p.y + p.err))}" x2="${x(p.x)}" y2="${y(clamp(Math.max(p.y - p.err, p.y / 100)))}" stroke="${s.color}" stroke-width="1.5"/>`;
       g += marker(s.marker ?? 'none', x(p.x), y(p.y), s.color, !!s.hollow);
     }
   }
-  const lg = c.legendAt === 'bottom-left' ? legend(c.series, M.l + 10, H - M.b - 10 - c.series.length * 20 - 8) : legend(c.series, W - M.r - 10 - (18 + 8 + Math.max(...c.series.map((s) => s.label.length)) * 7.6 + 10), M.t + 10);
-  g += lg;
-  (c.notes ?? []).forEach((n, i) => { g += `<text x="${M.l}" y="${H - 38 + i * 14}" font-size="11" fill="#444">${esc(n)}</text>`; });
-  return frame(c.title, c.xLabel, c.yLabel, g);
+  g += legend(c.series, W - R + 14, M.t);
+  return frame(c.title, c.xLabel, c.yLabel, g, c.notes);
 }
 
 export interface BarChart { title: string; yLabel: string; xLabel: string; groups: Array<{ label: string; sub?: string; values: Array<{ v: number; err?: number }> }>; bars: Array<{ label: string; color: string; hatch?: boolean }>; notes?: string[] }
 
 export function barChart(c: BarChart): string {
+  R = legendWidth(c.bars.map((b) => b.label)) + 30;
   const vs = c.groups.flatMap((g) => g.values.map((v) => v.v)).filter((v) => v > 0);
   const { y, ticks, clamp } = logY(Math.min(...vs), Math.max(...vs));
-  const bw = (W - M.l - M.r) / c.groups.length, inner = (bw - 14) / c.bars.length;
+  const bw = (W - M.l - R) / c.groups.length, inner = (bw - 14) / c.bars.length;
   let g = `<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="white"/><line x1="0" y1="0" x2="0" y2="6" stroke="black" stroke-width="2.5"/></pattern></defs>` + ticks;
   const base = H - M.b;
   c.groups.forEach((grp, i) => {
@@ -118,7 +124,6 @@ export function barChart(c: BarChart): string {
     if (grp.sub) g += `<text x="${M.l + i * bw + bw / 2}" y="${base + 36}" text-anchor="middle" font-size="11" fill="#555">${esc(grp.sub)}</text>`;
   });
   const ls = c.bars.map((b) => ({ label: b.label, color: b.color, marker: 'square' as Marker }));
-  g += legend(ls, W - M.r - 10 - (26 + Math.max(...ls.map((s) => s.label.length)) * 7.6 + 10), M.t + 10);
-  (c.notes ?? []).forEach((n, i) => { g += `<text x="${M.l}" y="${H - 12 - ((c.notes?.length ?? 1) - 1 - i) * 14 - 14}" font-size="11" fill="#444">${esc(n)}</text>`; });
-  return frame(c.title, c.xLabel, c.yLabel, g);
+  g += legend(ls, W - R + 14, M.t);
+  return frame(c.title, c.xLabel, c.yLabel, g, c.notes);
 }
