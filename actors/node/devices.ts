@@ -45,6 +45,12 @@ export function expectedResidualOf(nodes: ReadonlyArray<{ type: NodeType; dof: D
   return nodes.reduce((s, n) => s + expectedResidual(n.type, n.dof, !!n.ownConverter), 0);
 }
 
+/** Standard deviation of that sum: each device's |N(0, s^2)| has variance s^2 (1 - 2/pi). */
+export function residualSdOf(nodes: ReadonlyArray<{ type: NodeType; dof: Dof; ownConverter?: boolean }>): number {
+  const v = nodes.flatMap((n) => devicesOf(n.type, n.dof, !!n.ownConverter)).reduce((s, d) => s + d.residualSigma ** 2 * (1 - 2 / Math.PI), 0);
+  return Math.sqrt(v);
+}
+
 /** Standard normal by Box-Muller. */
 function gauss(rng: Rng): number {
   const u = Math.max(rng.nextDouble(), 1e-300), v = rng.nextDouble();

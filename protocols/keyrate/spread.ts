@@ -4,7 +4,8 @@
 // draws per-class counts that are jointly Multinomial(N; p_c); each class is marginally
 // Binomial(N, p_c) and the covariances (-N p_c p_d) are negligible at p_c << 1, so each class count
 // is drawn as Binomial(N, n_c/N) from the expected counts n_c of the model the sampler draws from,
-// and its errors as Binomial(n, m_c/n_c). A parametric bootstrap of the estimator: it gives the
+// and its errors as Binomial(n, m_c/n_c); optionally the misalignment varies from run to run too
+// (calibration residuals). A parametric bootstrap of the estimator: it gives the
 // spread of repeated runs (checked against seeded pipeline runs in test/keyrate/spread.test.ts).
 import type { Rng } from '../rng.ts';
 import { createRng } from '../rng.ts';
@@ -30,7 +31,15 @@ function draw(rng: Rng, pulses: number, n: number, m: number): [number, number] 
   return [k, k > 0 && m > 0 ? sampleBinomial(rng, k, Math.min(1, m / n)) : 0];
 }
 
-function oneDraw(x: SpreadInput, rng: Rng): { lSift: number; eB: number; lSec: number } {
+/** The link of one run when the misalignment itself varies from run to run (calibration residuals). */
+function jitter<T extends { eMis: number }>(link: T, sd: number, rng: Rng): T {
+  if (!(sd > 0)) return link;
+  const u = Math.max(rng.nextDouble(), 1e-300), v = rng.nextDouble();
+  return { ...link, eMis: Math.min(0.5, Math.max(0, link.eMis + sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v))) };
+}
+
+function oneDraw(x0: SpreadInput, rng: Rng, eMisSd: number): { lSift: number; eB: number; lSec: number } {
+  const x = { ...x0, link: jitter(x0.link, eMisSd, rng) } as SpreadInput;
   if (x.protocol === 'bb84') {
     const e = bb84ExpectedCounts(x.source, x.link, x.pulses);
     const c: Bb84Counts = { nX: {} as Record<Intensity, number>, mX: {} as Record<Intensity, number>, nZ: {} as Record<Intensity, number>, mZ: {} as Record<Intensity, number>, pulses: x.pulses };
@@ -63,9 +72,11 @@ const moments = (xs: number[]): Moments => {
   return { mean, sd: xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0 };
 };
 
-/** Mean and standard deviation over `draws` runs of the same session (seeded: reproducible). */
-export function keySpread(x: SpreadInput, draws = 40, seed: number | string = 'key-spread'): KeySpread {
+/** Mean and standard deviation over `draws` runs of the same session (seeded: reproducible).
+ *  `eMisSd`: run-to-run standard deviation of the misalignment (the participants' calibration
+ *  residuals, actors/node/devices.ts residualSdOf), drawn as a normal deviation per run. */
+export function keySpread(x: SpreadInput, draws = 40, seed: number | string = 'key-spread', eMisSd = 0): KeySpread {
   const rng = createRng(seed);
-  const out = Array.from({ length: draws }, () => oneDraw(x, rng));
+  const out = Array.from({ length: draws }, () => oneDraw(x, rng, eMisSd));
   return { draws, lSift: moments(out.map((o) => o.lSift)), eB: moments(out.map((o) => o.eB)), lSec: moments(out.map((o) => o.lSec)) };
 }

@@ -40,14 +40,14 @@ export interface QkdRow {
   note?: string;
 }
 
-export function qkdRow(p: PublishedQkd, scale: number, o: QkdOutcome | undefined, why?: string, visibility?: RowReferee['visibility']): QkdRow {
+export function qkdRow(p: PublishedQkd, scale: number, o: QkdOutcome | undefined, why?: string, visibility?: RowReferee['visibility'], topology?: Topology): QkdRow {
   const base: QkdRow = { pair: p.pair, protocol: p.protocol, dof: p.dof, T: p.T * scale, L: p.L, published: p, ...(visibility ? { referee: { visibility } } : {}) };
   if (!o) return { ...base, note: `not available: ${why}` };
   if (!o.ok || !o.result) return { ...base, note: `not available: ${o.reason ?? 'session failed'}` };
   const r = o.result;
   const ours = { seconds: Number(r.seconds), lSift: Number(r.l_sift ?? 0), eB: Number(r.qber ?? NaN), lSec: Number(r.l_sec ?? 0), f: Number(r.f ?? NaN), protocol: String(r.protocol), wallMs: o.wallMs };
   const rel = (x: number, y: number) => (y > 0 ? (x - y) / y : NaN);
-  return { ...base, ours, deviation: { lSift: rel(ours.lSift, p.lSift * scale), lSec: rel(ours.lSec, p.lSec * scale), eB: ours.eB - p.eB, f: ours.f - p.f }, referee: refereeOf(p, r, visibility) };
+  return { ...base, ours, deviation: { lSift: rel(ours.lSift, p.lSift * scale), lSec: rel(ours.lSec, p.lSec * scale), eB: ours.eB - p.eB, f: ours.f - p.f }, referee: refereeOf(p, r, visibility, topology) };
 }
 
 export async function qkdPairsStep(ctx: PaperContext): Promise<{ available: boolean; reason?: string; rows: QkdRow[] }> {
@@ -64,7 +64,7 @@ export async function qkdPairsStep(ctx: PaperContext): Promise<{ available: bool
     bar.done(o.ok ? `l_sec ${o.result?.l_sec} bits (${(o.wallMs / 1000).toFixed(0)} s)` : `failed: ${o.reason}`);
     return o;
   }));
-  return { available: true, rows: PUBLISHED_QKD.map((p, i) => qkdRow(p, ctx.scale, outcomes[i], undefined, visibility[i])) };
+  return { available: true, rows: PUBLISHED_QKD.map((p, i) => qkdRow(p, ctx.scale, outcomes[i], undefined, visibility[i], ctx.topology)) };
 }
 
 /** Generous wall-clock budget for an acquisition of `seconds` at 1 GHz. */
@@ -98,7 +98,7 @@ export async function jointBsmStep(ctx: PaperContext): Promise<Record<string, un
     available: o.ok, reason: o.ok ? undefined : o.reason, pulses,
     relay: o.result?.relay, lSift: o.result?.l_sift, eB: o.result?.qber, lSec: o.result?.l_sec, wallMs: o.wallMs,
     predicted: pr ? { lSift: pr.siftedBits, eB: pr.qber, lSec: pr.secretBits, reason: pr.reason } : undefined,
-    spread: o.ok && o.result ? spreadOf(o.result) : undefined,
+    spread: o.ok && o.result ? spreadOf(o.result, ctx.topology) : undefined,
     link: o.result?.link, derivation,
     davidBusyRun: davidBusy.ok ? { lSec: davidBusy.result?.l_sec } : { reason: davidBusy.reason },
   };

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Topology } from '../../infra/topology.ts';
 import { bb84SourceParams, mdiSourceParams } from '../../actors/server/fabric.ts';
+import { residualSdOf } from '../../actors/node/devices.ts';
 import { DEFAULT_SERVER } from '../../actors/server/orchestration-view.ts';
 import { keySpread, type KeySpread } from '../../protocols/keyrate/spread.ts';
 import { keyAtLeak, leakAtEfficiency } from '../../protocols/keyrate/restate.ts';
@@ -48,19 +49,23 @@ export function visibilityOf(p: PublishedQkd, cal: MdiCalFile | undefined): Visi
   return row && c ? diagnoseVisibility(row, c) : undefined;
 }
 
-/** Spread at the run's own link, parameters and size. */
-export function spreadOf(r: Record<string, any>): KeySpread | undefined {
+/** Spread at the run's own link, parameters and size; with the topology, the participants'
+ *  calibration residuals vary from run to run as well. */
+export function spreadOf(r: Record<string, any>, topology?: Topology): KeySpread | undefined {
   if (!r.link || !r.params || !(r.pulses > 0)) return undefined;
-  if (r.protocol === 'bb84') return keySpread({ protocol: 'bb84', link: r.link as Bb84Link, source: bb84SourceParams(r.params), pulses: r.pulses });
-  if (r.protocol === 'mdi' || r.protocol === 'mdi-joint') return keySpread({ protocol: 'mdi', link: r.link as MdiLink, params: mdiSourceParams(r.params), pulses: r.pulses });
+  const names: string[] = [r.a, r.b, ...(r.relay?.kind === 'single' || r.relay?.kind === 'source' ? [r.relay.node] : r.relay?.kind === 'joint' ? r.relay.nodes : [])];
+  const nodes = topology ? names.flatMap((n) => topology.nodes.filter((x) => x.name === n)).map((n) => ({ type: n.type, dof: n.dof, ownConverter: n.type === 'C' })) : [];
+  const sd = residualSdOf(nodes);
+  if (r.protocol === 'bb84') return keySpread({ protocol: 'bb84', link: r.link as Bb84Link, source: bb84SourceParams(r.params), pulses: r.pulses }, 40, 'key-spread', sd);
+  if (r.protocol === 'mdi' || r.protocol === 'mdi-joint') return keySpread({ protocol: 'mdi', link: r.link as MdiLink, params: mdiSourceParams(r.params), pulses: r.pulses }, 40, 'key-spread', sd);
   return undefined;
 }
 
-export function refereeOf(p: PublishedQkd, r: Record<string, any>, visibility?: VisibilityDiagnosis): RowReferee {
+export function refereeOf(p: PublishedQkd, r: Record<string, any>, visibility?: VisibilityDiagnosis, topology?: Topology): RowReferee {
   const out: RowReferee = {};
   const pr = r.prediction;
   if (pr) out.predicted = { lSift: pr.siftedBits, eB: pr.qber, lSec: pr.secretBits };
-  try { out.spread = spreadOf(r); } catch { /* a result without a usable link: no spread */ }
+  try { out.spread = spreadOf(r, topology); } catch { /* a result without a usable link: no spread */ }
   const lSec = Number(r.l_sec ?? 0), lSift = Number(r.l_sift ?? 0), eB = Number(r.qber);
   const leak = Number(r.disclosedBits ?? 0) + Number(r.sampleBits ?? 0);
   if (lSec > 0 && lSift > 0 && Number.isFinite(eB)) out.lSecAtPublishedF = keyAtLeak(lSec, leak, leakAtEfficiency(p.f, lSift, eB));
