@@ -47,10 +47,11 @@ export function signatureRateSvg(rows: QkdRow[], secretBits: number, imperfectBi
     const bits = kind === 'secret' ? secretBits : imperfectBits;
     return { x: r.L, y: perSecond(kind === 'secret' ? r.ours!.lSec : r.ours!.lSift, r.ours!.seconds) / bits, ...(sd ? { err: sd / r.ours!.seconds / bits } : {}) };
   });
-  series.push({ label: `published, imperfect keys (${imperfectBits} bits/signature)`, color: '#222', marker: 'circle', hollow: true, points: pub('imperfect') });
-  series.push({ label: `published, secret keys (${secretBits} bits/signature)`, color: '#222', marker: 'triangle', hollow: true, points: pub('secret') });
+  // ours first, the hollow published markers drawn over them stay visible where they coincide
   series.push({ label: 'hetqn, imperfect keys', color: C.ours, marker: 'square', points: ours('imperfect') });
   series.push({ label: 'hetqn, secret keys', color: C.ours, marker: 'diamond', points: ours('secret') });
+  series.push({ label: `published, imperfect keys (${imperfectBits} bits/signature)`, color: '#222', marker: 'circle', hollow: true, points: pub('imperfect') });
+  series.push({ label: `published, secret keys (${secretBits} bits/signature)`, color: '#222', marker: 'triangle', hollow: true, points: pub('secret') });
   return lineChart({
     title: 'Fig. 4: QDS signature rate of one link vs fibre length',
     xLabel: 'effective fibre length L between the two nodes (km)', yLabel: 'signatures per second (one link)',
@@ -63,8 +64,8 @@ export function signatureRateSvg(rows: QkdRow[], secretBits: number, imperfectBi
 export function keyRateSvg(rows: QkdRow[], curves: KeyRateCurve[], joint?: { L: number; lSec?: number; seconds: number; sd?: number }): string {
   const color: Record<string, string> = { bb84: C.bb84, mdi: C.mdi, 'mdi-joint': C.joint, bbm92: C.bbm92 };
   const series: Series[] = curves.map((c) => ({ label: `model: ${c.label}`, color: color[c.protocol]!, line: true, ...(c.protocol === 'mdi-joint' ? { dash: '7 4' } : {}), points: c.points.map((p) => ({ x: p.lengthKm, y: p.secretPerSecond })) }));
-  series.push({ label: 'published rows (BB84: D–x, MDI: C–C)', color: '#222', marker: 'circle', hollow: true, points: rows.map((r) => ({ x: r.L, y: r.published.lSec / r.published.T })) });
   series.push({ label: 'hetqn runs (± run-to-run s)', color: C.ours, marker: 'square', points: rows.filter((r) => r.ours && r.ours.lSec > 0).map((r) => ({ x: r.L, y: r.ours!.lSec / r.ours!.seconds, ...(r.referee?.spread ? { err: r.referee.spread.lSec.sd / r.ours!.seconds } : {}) })) });
+  series.push({ label: 'published rows (BB84: D–x, MDI: C–C)', color: '#222', marker: 'circle', hollow: true, points: rows.map((r) => ({ x: r.L, y: r.published.lSec / r.published.T })) });
   if (joint?.lSec) series.push({ label: 'hetqn joint BSM run (Bob–Charlie)', color: C.joint, marker: 'diamond', points: [{ x: joint.L, y: joint.lSec / joint.seconds, ...(joint.sd ? { err: joint.sd / joint.seconds } : {}) }] });
   return lineChart({
     title: 'Secret key rate vs distance, every protocol of the network',
