@@ -33,6 +33,24 @@ export function devicesOf(type: NodeType, dof: Dof, ownConverter: boolean): Devi
   return out;
 }
 
+/** Expected summed residual of a node's devices after calibration: E|N(0, s^2)| = s sqrt(2/pi) per
+ *  device (folded normal). The planner adds it to the link's misalignment, as the fabric adds the
+ *  residuals the parties report. */
+export function expectedResidual(type: NodeType, dof: Dof, ownConverter: boolean): number {
+  return devicesOf(type, dof, ownConverter).reduce((s, d) => s + d.residualSigma, 0) * Math.sqrt(2 / Math.PI);
+}
+
+/** The expected residual summed over the participants of a session. */
+export function expectedResidualOf(nodes: ReadonlyArray<{ type: NodeType; dof: Dof; ownConverter?: boolean }>): number {
+  return nodes.reduce((s, n) => s + expectedResidual(n.type, n.dof, !!n.ownConverter), 0);
+}
+
+/** Standard deviation of that sum: each device's |N(0, s^2)| has variance s^2 (1 - 2/pi). */
+export function residualSdOf(nodes: ReadonlyArray<{ type: NodeType; dof: Dof; ownConverter?: boolean }>): number {
+  const v = nodes.flatMap((n) => devicesOf(n.type, n.dof, !!n.ownConverter)).reduce((s, d) => s + d.residualSigma ** 2 * (1 - 2 / Math.PI), 0);
+  return Math.sqrt(v);
+}
+
 /** Standard normal by Box-Muller. */
 function gauss(rng: Rng): number {
   const u = Math.max(rng.nextDouble(), 1e-300), v = rng.nextDouble();

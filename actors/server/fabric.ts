@@ -16,7 +16,9 @@ import { jointBsmToMdiLink, type JointBsmConfig } from '../../protocols/physics/
 import { sampleJointBsmFrames } from '../../protocols/physics/sampler-joint-bsm.ts';
 import type { Bbm92Link } from '../../protocols/keyrate/bbm92.ts';
 import { sampleBbm92Frames } from '../../protocols/physics/sampler-bbm92.ts';
-import type { NetworkView, Plan } from './orchestration-types.ts';
+import type { NetworkView, NodeView, Plan } from './orchestration-types.ts';
+import { jointBsmOptics } from './joint-bsm-optics.ts';
+import { expectedResidualOf } from '../node/devices.ts';
 import { REFERENCE_DEFAULTS } from './orchestration.ts';
 import { resourceId } from './resources.ts';
 
@@ -73,7 +75,8 @@ export function bb84LinkFor(plan: Plan, env: FabricEnv): { link: Bb84Link; tx: s
   const alpha = a.alphaDbPerKm ?? env.view.fibreDbPerKm ?? 0.2;
   const lossDb = cal?.fittedTo?.lengthKm !== undefined ? alpha * cal.fittedTo.lengthKm + cal.extraLossDb : leg.lossDb;
   const intrinsic = cal?.misalignment ?? txView?.misalignment ?? REFERENCE_DEFAULTS.misalignmentBb84;
-  const residual = sum(Object.values(env.residual));
+  // A calibrated link's fitted misalignment is the published total: the residuals deviate from their expectation.
+  const residual = sum(Object.values(env.residual)) - (cal ? expectedResidualOf([txView, rxView].filter((v): v is NodeView => !!v)) : 0);
   return {
     tx, rx,
     link: {
@@ -82,7 +85,7 @@ export function bb84LinkFor(plan: Plan, env: FabricEnv): { link: Bb84Link; tx: s
       pDark: rxView?.darkCount ?? a.pDark ?? REFERENCE_DEFAULTS.darkCount,
       pAfterpulse: a.pAfterpulse ?? 0,
       // Misalignments add to first order (each is a small probability of a wrong detector).
-      eMis: Math.min(0.5, intrinsic + residual),
+      eMis: Math.min(0.5, Math.max(0, intrinsic + residual)),
     },
   };
 }
@@ -128,7 +131,9 @@ export function mdiLinkFor(plan: Plan, env: FabricEnv): MdiLink {
   const row = REFERENCE_MDI_ROWS.find((r) => r.pair === key);
   const cal = env.mdiCalibration?.mdi?.links?.[key];
   if (row && cal) {
-    const l = calibratedLink(row, { extraLossDb: cal.extraLossDb, eMis: Math.min(0.5, cal.eMis + residual), visibility: env.mdiCalibration?.mdi?.hom?.visibility ?? 1 });
+    // The fitted e_d is the published total: the residuals deviate from their expectation.
+    const expected = expectedResidualOf([plan.a, plan.b, ...(plan.relay.kind === 'single' ? [plan.relay.node] : [])].flatMap((id) => env.view.nodes.filter((n) => n.id === id)));
+    const l = calibratedLink(row, { extraLossDb: cal.extraLossDb, eMis: Math.min(0.5, Math.max(0, cal.eMis + residual - expected)), visibility: env.mdiCalibration?.mdi?.hom?.visibility ?? 1 });
     return swapped ? { ...l, etaA: l.etaB, etaB: l.etaA } : l;
   }
   const r = plan.relay;
@@ -157,31 +162,32 @@ function* mdiDeliveries(plan: Plan, env: FabricEnv, link: MdiLink, counter: { n:
 }
 
 /** The joint-BSM optics of a plan (orchestration.ts joint candidate): legs 0/1 carry the sources
- *  to the server's beam splitter, legs 2/3 its outputs to the two D nodes; e_d from the pair's
- *  reference calibration when it has one, plus the calibration residuals. */
+ *  to the server's beam splitter, legs 2/3 its outputs to the two D nodes; the same construction
+ *  as the planner's (joint-bsm-optics.ts), with the calibration residuals the parties reported. */
 export function jointBsmConfigFor(plan: Plan, env: FabricEnv): JointBsmConfig {
   const r = plan.relay;
   if (r.kind !== 'joint') throw new Error('not a joint-BSM plan');
-  const residual = sum(Object.values(env.residual));
   const bs = env.view.server.beamSplitters.find((b) => b.id === r.beamSplitter);
+  const node = (id: string): NodeView => {
+    const v = env.view.nodes.find((n) => n.id === id);
+    if (!v) throw new Error(`plan ${plan.sessionId}: ${id} is not in the network view`);
+    return v;
+  };
   const legTo = (from: string) => plan.legs.find((l) => l.from === from && l.to.startsWith('bs:'));
-  const legOut = (node: string) => plan.legs.find((l) => l.to === node);
-  const port = (node: string) => {
-    const v = env.view.nodes.find((n) => n.id === node);
-    const xLoss = (legOut(node)?.hops ?? []).filter((h) => h.kind === 'xconnect').reduce((x, h) => x + h.lossDb, 0);
-    return { fibreKm: v?.linkKm ?? 0, etaDet: v?.etaDet ?? REFERENCE_DEFAULTS.etaDet, pDark: v?.darkCount ?? REFERENCE_DEFAULTS.darkCount, extraLossDb: (v?.extraLossDb ?? 0) + xLoss };
-  };
-  const { key } = mdiRowKey(plan.a, plan.b);
-  const cal = env.mdiCalibration?.mdi?.links?.[key];
-  return {
-    lengthAKm: 0, lengthBKm: 0,
-    extraLossADb: (legTo(plan.a)?.lossDb ?? 0) + (bs?.lossDb ?? 0),
-    extraLossBDb: (legTo(plan.b)?.lossDb ?? 0) + (bs?.lossDb ?? 0),
-    ports: [port(r.nodes[0]), port(r.nodes[1])],
-    eMis: Math.min(0.5, (cal?.eMis ?? REFERENCE_DEFAULTS.misalignmentMdi) + residual),
-    visibility: env.mdiCalibration?.mdi?.hom?.visibility ?? REFERENCE_DEFAULTS.visibility,
-    alphaDbPerKm: env.view.fibreDbPerKm ?? 0.2,
-  };
+  const xLoss = (to: string) => (plan.legs.find((l) => l.to === to)?.hops ?? []).filter((h) => h.kind === 'xconnect').reduce((x, h) => x + h.lossDb, 0);
+  const serverMis = plan.conversions.filter((c) => c.at === 'server')
+    .reduce((x, c) => x + (env.view.server.converters.find((v) => resourceId.serverConverter(v.id) === c.converter)?.misalignment ?? 0), 0);
+  return jointBsmOptics({
+    a: node(plan.a), b: node(plan.b), ports: [node(r.nodes[0]), node(r.nodes[1])], channelDof: plan.dof.channel, view: env.view,
+    inLossDb: [legTo(plan.a)?.lossDb ?? 0, legTo(plan.b)?.lossDb ?? 0],
+    outCrossConnectDb: [xLoss(r.nodes[0]), xLoss(r.nodes[1])],
+    bsLossDb: bs?.lossDb ?? 0,
+    conversionsAtNodes: plan.conversions.every((c) => c.at === 'node'),
+    serverMisalignment: serverMis,
+    residual: sum(Object.values(env.residual)),
+    expectedResidual: expectedResidualOf([plan.a, plan.b, ...r.nodes].map(node)),
+    defaults: REFERENCE_DEFAULTS,
+  });
 }
 
 function* jointDeliveries(plan: Plan, env: FabricEnv, bsm: JointBsmConfig, counter: { n: number }): Generator<Delivery> {

@@ -22,6 +22,7 @@ import { bbm92Optimise, bbm92Predict } from '../../protocols/keyrate/bbm92.ts';
 import { lookupParams, type ParamTable } from '../../protocols/keyrate/param-table.ts';
 import { binaryEntropy } from '../../protocols/keyrate/entropy.ts';
 import { transmittanceToDb } from '../../protocols/physics/channel.ts';
+import { effectiveEfficiency, type SampleDisclosure } from '../../protocols/postprocessing/cascade-efficiency.ts';
 import type { Bb84SourceParams } from '../../protocols/physics/bb84-model.ts';
 
 export interface EnginePrediction {
@@ -252,4 +253,36 @@ export function asymptoticBbm92(etaA: number, etaB: number, pDark: number, eMis:
 
 export function fallbackBbm92(etaA: number, etaB: number, pDark: number, eMis: number, pulses: number, f: number): EnginePrediction {
   return { result: asymptoticBbm92(etaA, etaB, pDark, eMis, pulses, f), paramsSource: 'fallback', engine: 'fallback-asymptotic' };
+}
+
+/** The chosen candidate's channel, as orchestration.ts ChannelModel. */
+export type SettleChannel =
+  | { kind: 'bb84'; link: Bb84Link }
+  | { kind: 'mdi'; link: MdiLink }
+  | { kind: 'bbm92'; etaA: number; etaB: number; pDark: number; eMis: number };
+
+const DISCLOSURE: Record<SettleChannel['kind'], SampleDisclosure> = { bb84: 'none', mdi: 'sample', bbm92: 'sample' };
+
+/**
+ * The prediction at the chosen parameters with the leak the session will have: Cascade's expected
+ * disclosed bits on the corrected key plus the disclosed QBER sample (cascade-efficiency.ts),
+ * charged as an effective f. l_sift and e_b do not depend on f at fixed parameters, so one
+ * re-evaluation of the same estimator on the same expected counts is exact.
+ */
+export function settleLeak(ch: SettleChannel, pred: EnginePrediction, pulses: number): EnginePrediction {
+  const r = pred.result, p = r.params;
+  const f = effectiveEfficiency(r.siftedBits, r.qber, DISCLOSURE[ch.kind]);
+  if (!Number.isFinite(f) || !(r.siftedBits > 0)) return pred;
+  let result: KeyRateResult;
+  if (ch.kind === 'bb84') {
+    const source: Bb84SourceParams = { qX: p.qX!, mu1: p.mu1!, mu2: p.mu2!, mu3: p.mu3!, pMu1: p.pMu1!, pMu2: p.pMu2!, ...(p.qXBob !== undefined ? { qXBob: p.qXBob } : {}) };
+    result = bb84Predict({ link: ch.link, source, pulses, f });
+  } else if (ch.kind === 'mdi') {
+    const params = mdiParamsFromRow(p);
+    if (!params) return pred;
+    result = mdiPredict({ link: ch.link, pulses, params, f });
+  } else {
+    result = bbm92Predict({ link: { etaA: ch.etaA, etaB: ch.etaB, pDark: ch.pDark, eMis: ch.eMis }, lambda: p.lambda!, qX: p.qX ?? 0.5, pulses, f });
+  }
+  return { ...pred, result: { ...result, terms: { ...result.terms, effectiveF: f } }, engine: `${pred.engine}; leak: the sessions' Cascade + QBER sample (f_eff ${f.toFixed(3)})` };
 }

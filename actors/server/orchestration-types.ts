@@ -174,6 +174,9 @@ export interface Prediction {
   secretBitsPerPulse: number;
   siftedBits: number;
   qber: number;
+  /** Bits the prediction charges for error correction (the sessions' Cascade and QBER sample,
+   *  cascade-efficiency.ts), so the key can be restated at another leak: l' = l + leakEC - leak'. */
+  leakEC?: number;
   /** Which engine produced it (finite-key optimiser, or 'fallback-asymptotic' when planning fast). */
   engine: string;
   /** Why no key, when secretBits is 0. */

@@ -34,9 +34,12 @@ import type { Bb84Link } from '../../protocols/physics/bb84-model.ts';
 import { mdiLinkFromFibres, type MdiLink } from '../../protocols/physics/mdi-model.ts';
 import type { MdiParams } from '../../protocols/keyrate/mdi.ts';
 import { jointBsmToMdiLink } from '../../protocols/physics/joint-bsm.ts';
+import { cascadeEfficiency } from '../../protocols/postprocessing/cascade-efficiency.ts';
+import { expectedResidualOf } from '../node/devices.ts';
+import { jointBsmOptics } from './joint-bsm-optics.ts';
 import { dbToTransmittance } from '../../protocols/physics/channel.ts';
 import type { NetworkView, NodeView, Plan, PlanOutcome, QkdRequest, Relay, SessionProtocol } from './orchestration-types.ts';
-import { finiteEngine, rankingEngine, type EnginePrediction, type FiniteEngine, type KeyRateEngine } from './orchestration-keyrate.ts';
+import { finiteEngine, rankingEngine, settleLeak, type EnginePrediction, type FiniteEngine, type KeyRateEngine } from './orchestration-keyrate.ts';
 import { detectorCount, measurable, protocolFamily, type Family } from './orchestration-selection.ts';
 import { holderOf, resourceId, type ResourceId, type ResourcePool } from './resources.ts';
 import { planBsOutput, planLeg, type PlannedLeg, type RoutingContext } from './routing.ts';
@@ -45,7 +48,10 @@ import { roundUp2, smallestPulses } from './orchestration-sizing.ts';
 import { MAX_TIMER_MS, maxBudgetPulses, processingBudgetMs } from '../sessions/session-budget.ts';
 
 /** Device constants when the view does not give them: the reference network (reference-network.md)
- *  with misalignments near its published QBERs (BB84 ~0.9 %, MDI 1.6-3.4 %). */
+ *  with misalignments near its published QBERs (BB84 ~0.9 %, MDI 1.6-3.4 %). The f values are
+ *  what the sessions' Cascade reaches at typical QBERs on Mbit keys (cascade-efficiency.ts); they
+ *  rank candidates and seed the finite-key optimiser; the plan's prediction then charges the
+ *  leak the session will have (settleLeak), never the published f (1.13-1.18). */
 export interface PhysicsDefaults {
   etaDet: number;
   darkCount: number;
@@ -65,9 +71,9 @@ export const REFERENCE_DEFAULTS: PhysicsDefaults = {
   misalignmentBb84: 0.009,
   misalignmentMdi: 0.015,
   visibility: 0.95,
-  fBb84: 1.138,
-  fMdi: 1.16,
-  fBbm92: 1.16,
+  fBb84: cascadeEfficiency(0.009, 2 ** 22),
+  fMdi: cascadeEfficiency(0.025, 2 ** 22),
+  fBbm92: cascadeEfficiency(0.02, 2 ** 20),
   rateHz: 1e9,
   seconds: 1,
 };
@@ -142,6 +148,11 @@ function routeLegs(ctx: RoutingContext, specs: Array<(c: RoutingContext) => Plan
   return legs;
 }
 
+/** What the participants' calibration is expected to leave (the fabric adds the reported residuals;
+ *  on a calibrated link, whose fitted misalignment already is the published total, only their
+ *  deviation from this expectation). */
+const residualOf = (...nodes: NodeView[]): number => expectedResidualOf(nodes);
+
 const serverMisalignment = (view: NetworkView, legs: PlannedLeg[]): number =>
   legs
     .flatMap((l) => l.conversions)
@@ -151,7 +162,6 @@ const serverMisalignment = (view: NetworkView, legs: PlannedLeg[]): number =>
 function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkView, d: PhysicsDefaults): { list: Candidate[]; notes: string[] } {
   const notes: string[] = [];
   const list: Candidate[] = [];
-  const alpha = view.fibreDbPerKm ?? 0.2;
   if (family === 'pm') {
     const [tx, rx] = a.type === 'D' ? [b, a] : [a, b];
     list.push({
@@ -169,7 +179,7 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
         // Calibrated pair (direct route only): the fitted effective channel replaces the nominal one.
         const direct = legs[0]!.conversions.every((c) => c.at === 'node');
         const lossDb = cal && direct ? (view.fibreDbPerKm ?? 0.2) * cal.lengthKm + cal.extraLossDb : legs[0]!.lossDb;
-        const eMis = cal && direct ? cal.misalignment : (tx.misalignment ?? d.misalignmentBb84) + serverMisalignment(view, legs);
+        const eMis = cal && direct ? cal.misalignment : (tx.misalignment ?? d.misalignmentBb84) + serverMisalignment(view, legs) + residualOf(tx, rx);
         return {
           kind: 'bb84',
           link: {
@@ -212,7 +222,7 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
           etaA: dbToTransmittance(legs[0]!.lossDb) * (a.etaDet ?? d.etaDet),
           etaB: dbToTransmittance(legs[1]!.lossDb) * (b.etaDet ?? d.etaDet),
           pDark: a.darkCount ?? d.darkCount,
-          eMis: (e.misalignment ?? d.misalignmentMdi) + serverMisalignment(view, legs),
+          eMis: (e.misalignment ?? d.misalignmentMdi) + serverMisalignment(view, legs) + residualOf(e, a, b),
           f: d.fBbm92,
           // Both D nodes choose their basis passively at a 50:50 beam splitter (David's, as for BB84).
           qX: 0.5,
@@ -262,13 +272,13 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
               extraLossBDb: cal.extraLossDb / 2,
             });
             const params = cal.params && (flip ? { a: cal.params.b, b: cal.params.a } : cal.params);
-            return { kind: 'mdi', link, f: cal.f, ...(params ? { params } : {}) };
+            return { kind: 'mdi', link, f: d.fMdi, ...(params ? { params } : {}) };
           }
           const link: MdiLink = {
             etaA: dbToTransmittance(legs[0]!.lossDb) * eta,
             etaB: dbToTransmittance(legs[1]!.lossDb) * eta,
             pDark: r.darkCount ?? d.darkCount,
-            eMis: eMis() + serverMisalignment(view, legs),
+            eMis: eMis() + serverMisalignment(view, legs) + residualOf(a, b, r),
             visibility: d.visibility,
           };
           return { kind: 'mdi', link, f: d.fMdi };
@@ -300,21 +310,18 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
                 (c) => planBsOutput(c, bs.id, 'out1', hN),
               ]),
             channel: (legs) => {
-              const xLoss = (l: PlannedLeg) => l.hops.filter((h) => h.kind === 'xconnect').reduce((s, h) => s + h.lossDb, 0);
-              const eq = jointBsmToMdiLink({
-                lengthAKm: 0,
-                lengthBKm: 0,
-                extraLossADb: legs[0]!.lossDb + bs.lossDb,
-                extraLossBDb: legs[1]!.lossDb + bs.lossDb,
-                ports: [
-                  { fibreKm: g.linkKm, etaDet: g.etaDet ?? d.etaDet, pDark: g.darkCount ?? d.darkCount, extraLossDb: (g.extraLossDb ?? 0) + xLoss(legs[2]!) },
-                  { fibreKm: hN.linkKm, etaDet: hN.etaDet ?? d.etaDet, pDark: hN.darkCount ?? d.darkCount, extraLossDb: (hN.extraLossDb ?? 0) + xLoss(legs[3]!) },
-                ],
-                eMis: eMis() + serverMisalignment(view, legs),
-                visibility: d.visibility,
-                alphaDbPerKm: alpha,
+              const xLoss = (l: PlannedLeg) => l.hops.filter((h) => h.kind === 'xconnect').reduce((t, h) => t + h.lossDb, 0);
+              const bsm = jointBsmOptics({
+                a, b, ports: [g, hN], channelDof: dof, view, defaults: d,
+                inLossDb: [legs[0]!.lossDb, legs[1]!.lossDb],
+                outCrossConnectDb: [xLoss(legs[2]!), xLoss(legs[3]!)],
+                bsLossDb: bs.lossDb,
+                conversionsAtNodes: legs.every((l) => l.conversions.every((c) => c.at === 'node')),
+                serverMisalignment: serverMisalignment(view, legs),
+                residual: residualOf(a, b, g, hN),
+                expectedResidual: residualOf(a, b, g, hN),
               });
-              return { kind: 'mdi', link: eq.link, f: d.fMdi };
+              return { kind: 'mdi', link: jointBsmToMdiLink(bsm).link, f: d.fMdi };
             },
           });
         }
@@ -438,8 +445,12 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
       final = finaliseWith(finite, best.ch, pulses);
     }
   }
+  // The session charges the bits Cascade discloses (and the QBER sample), not f n h(e): predict
+  // (and size the run) with that leak.
+  const predictAt = (n: number) => settleLeak(best.ch, finaliseWith(finite!, best.ch, n), n);
+  if (pulses > 0 && finite) final = settleLeak(best.ch, final, pulses);
   if (finite) {
-    const sized = sizeForKey(request, a.id, b.id, best.c.label, (n) => finaliseWith(finite, best.ch, n), pulses, final, d.rateHz);
+    const sized = sizeForKey(request, a.id, b.id, best.c.label, predictAt, pulses, final, d.rateHz);
     if (typeof sized === 'string') return refused(sized);
     ({ pulses, final } = sized);
   }
@@ -466,7 +477,7 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
     params: r.params,
     paramsSource: final.paramsSource,
     pulses,
-    prediction: { secretBits: r.secretBits, secretBitsPerPulse: r.secretBitsPerPulse, siftedBits: r.siftedBits, qber: r.qber, engine: final.engine, ...(r.reason ? { reason: r.reason } : {}) },
+    prediction: { secretBits: r.secretBits, secretBitsPerPulse: r.secretBitsPerPulse, siftedBits: r.siftedBits, qber: r.qber, leakEC: r.leakEC, engine: final.engine, ...(r.reason ? { reason: r.reason } : {}) },
     switchTimeMs: fabric.switchTimeMs,
     considered,
   };

@@ -147,7 +147,7 @@ export async function runMdiSourceParty(start: SessionStart, frames: PpMessage[]
   const s = r.stats;
   return depositKey(start, io, cp, confirmKey, t0, r, { protocol: 'mdi', relay }, {
     detections: s.successes, siftedBits: s.siftedBits, qber: s.qber, secretBits: s.secretBits, disclosedBits: s.disclosedBits,
-    f: Number.isFinite(s.f) ? s.f : null, testBits: s.testBits, phaseErrorBound: s.phaseErrorBound, authKeyBits: cp.keyBitsUsed + cr.keyBitsUsed,
+    f: Number.isFinite(s.f) ? s.f : null, testBits: s.testBits, sampleBits: s.sampleBits, phaseErrorBound: s.phaseErrorBound, authKeyBits: cp.keyBitsUsed + cr.keyBitsUsed,
   });
 }
 

@@ -47,6 +47,8 @@ export const partyStatsSchema = z.object({
   disclosedBits: z.number(),
   f: z.number().nullable(),
   testBits: z.number().optional(),
+  /** Bits of the disclosed QBER sample (MDI), public like the EC parities: leak = disclosedBits + sampleBits. */
+  sampleBits: z.number().optional(),
   phaseErrorBound: z.number().optional(),
   authKeyBits: z.number().optional(),
   cascadeRounds: z.number().optional(),

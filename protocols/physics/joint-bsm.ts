@@ -16,6 +16,20 @@
 // equally populated for phase-randomised inputs) is again eta^2, only the psi+/psi- split moves by
 // the relative amount (d/eta)^2 (5 % for a 10 km port asymmetry). We therefore use the arithmetic-
 // mean efficiency and the mean dark-count probability; `mismatch` reports (d/eta)^2.
+//
+// Time-bin demultiplexing at the D nodes (reference hardware): the SPDs are gated once per pulse
+// period (1 GHz) and the two time bins are 500 ps apart, so one SPD sees one bin. A node that
+// reports early and late clicks of one port therefore splits the port on a passive 50:50 coupler
+// onto an early-gated and a late-gated SPD: a photon reaches the SPD gated on its own bin with
+// probability 1/2. Every click pattern of the joint BSM (psi-: one photon per port, different bins;
+// psi+: both photons in one port, different bins) needs each photon on its own bin's SPD, so all
+// two-photon coincidences scale by 1/4: exactly a per-photon efficiency of 1/2 at each port
+// (`passiveBinSplit`, plus the coupler's excess loss).
+//
+// For comparison, a single relay measuring time bins with one SPD per beam-splitter output, one
+// gated early and one late (David's SPD1/SPD3, reference-network.md), registers only one of the
+// four patterns (port 1 early with port 2 late: half of psi-), also 1/4 of the coincidences Xu
+// 2013 App. B counts: SINGLE_RELAY_TBP_PATTERNS.
 
 import type { MdiLink } from './mdi-model.ts';
 
@@ -28,7 +42,16 @@ export interface DetectorNode {
   pDark: number;
   /** Extra loss between beam splitter and detectors (switch, connectors), dB. */
   extraLossDb?: number;
+  /** The node's two SPDs are gated on one time bin each behind a passive 50:50 coupler (see
+   *  header): efficiency x 1/2 x the coupler's excess loss. */
+  passiveBinSplit?: { couplerExcessDb: number };
 }
+
+/** Fraction of a photon's detections kept by the passive early/late split of a D node (header). */
+export const PASSIVE_BIN_SPLIT = 0.5;
+/** Fraction of the Xu 2013 two-photon coincidences a single relay registers when it measures time
+ *  bins with one early-gated and one late-gated SPD on the two beam-splitter outputs (header). */
+export const SINGLE_RELAY_TBP_PATTERNS = 0.25;
 
 export interface JointBsmConfig {
   /** Source A to the server's beam splitter, km. */
@@ -74,7 +97,8 @@ export function jointBsmToMdiLink(cfg: JointBsmConfig): JointBsmEquivalent {
   const longerPort: 0 | 1 = p1.fibreKm > p0.fibreKm ? 1 : 0;
   const etaDeltaL = db(alpha * deltaKm);
   // Each port: its detectors, its own extra loss, and the asymmetric fibre if it is the longer one.
-  const portEff = (p: DetectorNode, i: 0 | 1) => p.etaDet * db(p.extraLossDb ?? 0) * (i === longerPort ? etaDeltaL : 1);
+  const split = (p: DetectorNode) => (p.passiveBinSplit ? PASSIVE_BIN_SPLIT * db(p.passiveBinSplit.couplerExcessDb) : 1);
+  const portEff = (p: DetectorNode, i: 0 | 1) => p.etaDet * split(p) * db(p.extraLossDb ?? 0) * (i === longerPort ? etaDeltaL : 1);
   const portEfficiency: [number, number] = [portEff(p0, 0), portEff(p1, 1)];
   const etaDetEq = (portEfficiency[0] + portEfficiency[1]) / 2;
   const common = db(alpha * commonKm);

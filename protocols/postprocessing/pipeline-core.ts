@@ -8,6 +8,7 @@
 // authentication, the systematic QBER sample of a sifted key.
 //   A->B <p>.sample {offset, stride, count, bits}   systematic sample of the sifted key (p: bbm92, mdi)
 //   B->A <p>.sampleResult {errors}
+import { defaultQberSampleBits } from './cascade-efficiency.ts';
 import { type BitString, getBit, zeros } from '../bits.ts';
 import type { Rng } from '../rng.ts';
 import type { KeyRateResult } from '../keyrate/types.ts';
@@ -83,7 +84,7 @@ export async function sampleQber(ch: ClassicalChannel, key: BitString, opts: { t
   const n = key.length;
   if (opts.role === 'a') {
     if (!opts.random) throw new RangeError(`${opts.who}: role a needs a random source`);
-    const count = Math.min(n, opts.sampleBits ?? Math.min(Math.floor(n / 100), 4000));
+    const count = Math.min(n, opts.sampleBits ?? defaultQberSampleBits(n));
     const stride = count > 0 ? Math.floor(n / count) : 1, offset = count > 0 ? opts.random.nextInt(stride) : 0;
     const bits = new Uint8Array(count);
     for (let i = 0; i < count; i++) bits[i] = getBit(key, offset + i * stride);

@@ -9,6 +9,7 @@ import { qkdAvailable, runQkd, type QkdOutcome } from '../qkd-client.ts';
 import type { DemoProgress } from './progress.ts';
 import { JOINT_BSM, PUBLISHED_QKD, type PublishedQkd } from './published.ts';
 import type { KeyPoolStore } from '../../infra/keypool/store.ts';
+import { jointBsmDerivation, loadMdiCalibration, refereeOf, spreadOf, visibilityOf, type RowReferee } from './referee.ts';
 
 export interface PaperContext {
   cluster: Cluster;
@@ -34,22 +35,26 @@ export interface QkdRow {
   ours?: { seconds: number; lSift: number; eB: number; lSec: number; f: number; protocol: string; wallMs: number };
   /** (ours - published x scale) / (published x scale) for l_sift and l_sec; e_b and f absolute. */
   deviation?: { lSift: number; lSec: number; eB: number; f: number };
+  /** Prediction, spread, l_sec at the published f, HOM visibility explaining the published row (MDI). */
+  referee?: RowReferee;
   note?: string;
 }
 
-export function qkdRow(p: PublishedQkd, scale: number, o: QkdOutcome | undefined, why?: string): QkdRow {
-  const base: QkdRow = { pair: p.pair, protocol: p.protocol, dof: p.dof, T: p.T * scale, L: p.L, published: p };
+export function qkdRow(p: PublishedQkd, scale: number, o: QkdOutcome | undefined, why?: string, visibility?: RowReferee['visibility'], topology?: Topology): QkdRow {
+  const base: QkdRow = { pair: p.pair, protocol: p.protocol, dof: p.dof, T: p.T * scale, L: p.L, published: p, ...(visibility ? { referee: { visibility } } : {}) };
   if (!o) return { ...base, note: `not available: ${why}` };
   if (!o.ok || !o.result) return { ...base, note: `not available: ${o.reason ?? 'session failed'}` };
   const r = o.result;
   const ours = { seconds: Number(r.seconds), lSift: Number(r.l_sift ?? 0), eB: Number(r.qber ?? NaN), lSec: Number(r.l_sec ?? 0), f: Number(r.f ?? NaN), protocol: String(r.protocol), wallMs: o.wallMs };
   const rel = (x: number, y: number) => (y > 0 ? (x - y) / y : NaN);
-  return { ...base, ours, deviation: { lSift: rel(ours.lSift, p.lSift * scale), lSec: rel(ours.lSec, p.lSec * scale), eB: ours.eB - p.eB, f: ours.f - p.f } };
+  return { ...base, ours, deviation: { lSift: rel(ours.lSift, p.lSift * scale), lSec: rel(ours.lSec, p.lSec * scale), eB: ours.eB - p.eB, f: ours.f - p.f }, referee: refereeOf(p, r, visibility, topology) };
 }
 
 export async function qkdPairsStep(ctx: PaperContext): Promise<{ available: boolean; reason?: string; rows: QkdRow[] }> {
   const missing = await qkdAvailable();
-  if (missing) return { available: false, reason: missing, rows: PUBLISHED_QKD.map((p) => qkdRow(p, ctx.scale, undefined, missing)) };
+  const cal = loadMdiCalibration(ctx.topology);
+  const visibility = PUBLISHED_QKD.map((p) => (p.protocol === 'MDI' ? visibilityOf(p, cal) : undefined));
+  if (missing) return { available: false, reason: missing, rows: PUBLISHED_QKD.map((p, i) => qkdRow(p, ctx.scale, undefined, missing, visibility[i])) };
   // All ten at once: the task manager queues the ones that need a busy detector or relay.
   // `force`: a scaled-down rehearsal runs the published runs as sized even where no key is predicted.
   const outcomes = await Promise.all(PUBLISHED_QKD.map(async (p, i) => {
@@ -60,7 +65,7 @@ export async function qkdPairsStep(ctx: PaperContext): Promise<{ available: bool
     bar.done(o.ok ? `l_sec ${o.result?.l_sec} bits (${(o.wallMs / 1000).toFixed(0)} s)` : `failed: ${o.reason}`);
     return o;
   }));
-  return { available: true, rows: PUBLISHED_QKD.map((p, i) => qkdRow(p, ctx.scale, outcomes[i])) };
+  return { available: true, rows: PUBLISHED_QKD.map((p, i) => qkdRow(p, ctx.scale, outcomes[i], undefined, visibility[i], ctx.topology)) };
 }
 
 /** Generous wall-clock budget for an acquisition of `seconds` at 1 GHz. */
@@ -85,9 +90,17 @@ export async function jointBsmStep(ctx: PaperContext): Promise<Record<string, un
     (stage) => bar.update(stageIndex(stage), stage), timeoutMs(JOINT_BSM.T * ctx.scale));
   const davidBusy = await busy;
   bar.done(o.ok ? `l_sec ${o.result?.l_sec} bits` : `failed: ${o.reason}`);
+  const pulses = JOINT_BSM.T * ctx.scale * 1e9;
+  // The physics of the prediction (derived optics, no parameter fitted to a joint-BSM key) and its
+  // dependence on the one unpublished quantity, the server-to-node fibres.
+  const derivation = jointBsmDerivation(ctx.topology, pulses);
+  const pr = o.result?.prediction;
   return {
-    available: o.ok, reason: o.ok ? undefined : o.reason, pulses: JOINT_BSM.T * ctx.scale * 1e9,
+    available: o.ok, reason: o.ok ? undefined : o.reason, pulses,
     relay: o.result?.relay, lSift: o.result?.l_sift, eB: o.result?.qber, lSec: o.result?.l_sec, wallMs: o.wallMs,
+    predicted: pr ? { lSift: pr.siftedBits, eB: pr.qber, lSec: pr.secretBits, reason: pr.reason } : undefined,
+    spread: o.ok && o.result ? spreadOf(o.result, ctx.topology) : undefined,
+    link: o.result?.link, derivation,
     davidBusyRun: davidBusy.ok ? { lSec: davidBusy.result?.l_sec } : { reason: davidBusy.reason },
   };
 }

@@ -1,78 +1,100 @@
-// Hand-written SVG plots for `hetqn demo paper --out DIR`: key length per pair (ours next to the
-// published) and signature rate vs fibre length for both QDS variants.
+// The paper's figures for `hetqn demo paper --out DIR`, as SVG and PNG (rendered by resvg):
+//   Fig. 3  key length per pair: published l_sec (x scale), ours ± run-to-run s, ours at the published f;
+//   Fig. 4  QDS signature rate of one link vs effective fibre length, both variants (secret keys:
+//           l_sec / T / 106 bits; imperfect keys: l_sift / T / 1800 bits): model curves from the
+//           key-rate engine (BB84 and MDI), the published rows and ours;
+//   key rate vs distance for every protocol (BB84, MDI, MDI joint BSM, BBM92): model curves, the
+//           published rows and ours (secret key per second).
 import fs from 'node:fs';
 import path from 'node:path';
+import { Resvg } from '@resvg/resvg-js';
 import type { QkdRow } from './paper.ts';
+import { barChart, lineChart, type Series } from './svg-plot.ts';
+import type { KeyRateCurve } from '../../protocols/keyrate/curves.ts';
 
-const W = 760, H = 420, M = { l: 70, r: 20, t: 40, b: 60 };
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-
-function frame(title: string, yLabel: string, xLabel: string, inner: string): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">
-<rect width="100%" height="100%" fill="white"/>
-<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${esc(title)}</text>
-<text x="16" y="${H / 2}" transform="rotate(-90 16 ${H / 2})" text-anchor="middle">${esc(yLabel)}</text>
-<text x="${W / 2}" y="${H - 12}" text-anchor="middle">${esc(xLabel)}</text>
-<line x1="${M.l}" y1="${H - M.b}" x2="${W - M.r}" y2="${H - M.b}" stroke="black"/><line x1="${M.l}" y1="${M.t}" x2="${M.l}" y2="${H - M.b}" stroke="black"/>
-${inner}
-</svg>\n`;
-}
-
-function logAxis(min: number, max: number) {
-  const lo = Math.floor(Math.log10(min)), hi = Math.ceil(Math.log10(max));
-  const y = (v: number) => H - M.b - ((Math.log10(v) - lo) / Math.max(1, hi - lo)) * (H - M.t - M.b);
-  let ticks = '';
-  for (let e = lo; e <= hi; e++) ticks += `<line x1="${M.l - 4}" y1="${y(10 ** e)}" x2="${W - M.r}" y2="${y(10 ** e)}" stroke="#ddd"/><text x="${M.l - 6}" y="${y(10 ** e) + 4}" text-anchor="end">1e${e}</text>`;
-  return { y, ticks };
-}
+const C = { published: '#6a8caf', ours: '#d2542c', atF: '#e8a23a', bb84: '#2a7f3f', mdi: '#3557c9', joint: '#8e44ad', bbm92: '#b8860b' };
 
 export function keyLengthSvg(rows: QkdRow[], scale: number): string {
-  const vals = rows.flatMap((r) => [r.published.lSec * scale, r.ours?.lSec ?? 0]).filter((v) => v > 0);
-  const { y, ticks } = logAxis(Math.min(...vals), Math.max(...vals));
-  const bw = (W - M.l - M.r) / rows.length;
-  let bars = ticks;
-  rows.forEach((r, i) => {
-    const x = M.l + i * bw;
-    const pub = r.published.lSec * scale, ours = r.ours?.lSec ?? 0;
-    bars += `<rect x="${x + 6}" y="${y(pub)}" width="${bw / 2 - 8}" height="${H - M.b - y(pub)}" fill="#9ab"/>`;
-    if (ours > 0) bars += `<rect x="${x + bw / 2}" y="${y(ours)}" width="${bw / 2 - 8}" height="${H - M.b - y(ours)}" fill="#d62"/>`;
-    else bars += `<text x="${x + bw * 0.72}" y="${H - M.b - 6}" text-anchor="middle" fill="#d62">n/a</text>`;
-    bars += `<text x="${x + bw / 2}" y="${H - M.b + 16}" text-anchor="middle">${esc(r.pair)}</text><text x="${x + bw / 2}" y="${H - M.b + 30}" text-anchor="middle" fill="#666">${r.protocol}</text>`;
+  return barChart({
+    title: 'Fig. 3: secret key length per pair (l_sec)',
+    yLabel: 'secret key length l_sec (bits)', xLabel: 'pair (protocol)',
+    bars: [
+      { label: `published (Lu et al. 2025)${scale !== 1 ? ` x ${scale}` : ''}`, color: C.published },
+      { label: 'hetqn (± run-to-run s)', color: C.ours },
+      { label: 'hetqn at the published f', color: C.atF, hatch: true },
+    ],
+    groups: rows.map((r) => ({
+      label: r.pair, sub: r.protocol,
+      values: [{ v: r.published.lSec * scale }, { v: r.ours?.lSec ?? 0, err: r.referee?.spread?.lSec.sd }, { v: r.referee?.lSecAtPublishedF ?? 0 }],
+    })),
+    notes: [`T = published T${scale !== 1 ? ` x ${scale}` : ''} at 1 GHz; hetqn at the published f: the same counts with the leak f_pub l_sift h(e_b)`],
   });
-  bars += `<rect x="${W - 190}" y="${M.t}" width="12" height="12" fill="#9ab"/><text x="${W - 172}" y="${M.t + 10}">published${scale !== 1 ? ` x ${scale}` : ''}</text><rect x="${W - 190}" y="${M.t + 18}" width="12" height="12" fill="#d62"/><text x="${W - 172}" y="${M.t + 28}">hetqn</text>`;
-  return frame('Secret key length per pair (l_sec)', 'bits', 'pair', bars);
 }
 
-/** Single-link signature rates: secret (l_sec / T / 106) and imperfect (l_sift / T / 1800). */
-export function signatureRateSvg(rows: QkdRow[], secretBits: number, imperfectBits: number): string {
-  type P = { L: number; v: number; kind: 'secret' | 'imperfect'; src: 'published' | 'ours' };
-  const pts: P[] = [];
-  for (const r of rows) {
-    pts.push({ L: r.L, v: r.published.lSec / r.published.T / secretBits, kind: 'secret', src: 'published' });
-    pts.push({ L: r.L, v: r.published.lSift / r.published.T / imperfectBits, kind: 'imperfect', src: 'published' });
-    if (r.ours && r.ours.seconds > 0) {
-      if (r.ours.lSec > 0) pts.push({ L: r.L, v: r.ours.lSec / r.ours.seconds / secretBits, kind: 'secret', src: 'ours' });
-      if (r.ours.lSift > 0) pts.push({ L: r.L, v: r.ours.lSift / r.ours.seconds / imperfectBits, kind: 'imperfect', src: 'ours' });
-    }
+const perSecond = (bits: number, seconds: number) => (seconds > 0 ? bits / seconds : 0);
+
+/** Single-link QDS signature rates: secret (l_sec / T / secretBits) and imperfect (l_sift / T / imperfectBits). */
+export function signatureRateSvg(rows: QkdRow[], secretBits: number, imperfectBits: number, curves: KeyRateCurve[] = []): string {
+  const series: Series[] = [];
+  for (const c of curves.filter((k) => k.protocol === 'bb84' || k.protocol === 'mdi')) {
+    const color = c.protocol === 'bb84' ? C.bb84 : C.mdi, name = c.protocol === 'bb84' ? 'BB84' : 'MDI';
+    series.push({ label: `model, imperfect keys, ${name}`, color, line: true, dash: '7 4', points: c.points.map((p) => ({ x: p.lengthKm, y: p.siftedPerSecond / imperfectBits })) });
+    series.push({ label: `model, secret keys, ${name}`, color, line: true, points: c.points.map((p) => ({ x: p.lengthKm, y: p.secretPerSecond / secretBits })) });
   }
-  const { y, ticks } = logAxis(Math.min(...pts.map((p) => p.v)), Math.max(...pts.map((p) => p.v)));
-  const x = (L: number) => M.l + ((L - 20) / 55) * (W - M.l - M.r);
-  let g = ticks;
-  for (let L = 20; L <= 75; L += 5) g += `<text x="${x(L)}" y="${H - M.b + 16}" text-anchor="middle">${L}</text>`;
-  const color = { secret: '#2a6', imperfect: '#26c' };
-  for (const p of pts) {
-    g += p.src === 'published'
-      ? `<circle cx="${x(p.L)}" cy="${y(p.v)}" r="5" fill="none" stroke="${color[p.kind]}" stroke-width="2"/>`
-      : `<rect x="${x(p.L) - 4}" y="${y(p.v) - 4}" width="8" height="8" fill="${color[p.kind]}"/>`;
-  }
-  g += `<text x="${W - 330}" y="${M.t + 10}" fill="${color.imperfect}">imperfect keys (${imperfectBits} bits/link/signature)</text><text x="${W - 330}" y="${M.t + 26}" fill="${color.secret}">secret keys (${secretBits} bits/link/signature)</text><text x="${W - 330}" y="${M.t + 42}">circles: published rates, squares: hetqn</text>`;
-  return frame('QDS signature rate of one link vs effective fibre length', 'signatures per second', 'L (km)', g);
+  const pub = (kind: 'secret' | 'imperfect') => rows.map((r) => ({ x: r.L, y: perSecond(kind === 'secret' ? r.published.lSec : r.published.lSift, r.published.T) / (kind === 'secret' ? secretBits : imperfectBits) }));
+  const ours = (kind: 'secret' | 'imperfect') => rows.filter((r) => r.ours && r.ours.seconds > 0).map((r) => {
+    const sd = kind === 'secret' ? r.referee?.spread?.lSec.sd : r.referee?.spread?.lSift.sd;
+    const bits = kind === 'secret' ? secretBits : imperfectBits;
+    return { x: r.L, y: perSecond(kind === 'secret' ? r.ours!.lSec : r.ours!.lSift, r.ours!.seconds) / bits, ...(sd ? { err: sd / r.ours!.seconds / bits } : {}) };
+  });
+  // ours first, the hollow published markers drawn over them stay visible where they coincide
+  series.push({ label: 'hetqn, imperfect keys', color: C.ours, marker: 'square', points: ours('imperfect') });
+  series.push({ label: 'hetqn, secret keys', color: C.ours, marker: 'diamond', points: ours('secret') });
+  series.push({ label: `published, imperfect keys (${imperfectBits} bits/signature)`, color: '#222', marker: 'circle', hollow: true, points: pub('imperfect') });
+  series.push({ label: `published, secret keys (${secretBits} bits/signature)`, color: '#222', marker: 'triangle', hollow: true, points: pub('secret') });
+  return lineChart({
+    title: 'Fig. 4: QDS signature rate of one link vs fibre length',
+    xLabel: 'effective fibre length L between the two nodes (km)', yLabel: 'signatures per second (one link)',
+    series, xRange: [0, 120],
+    notes: ['model: key-rate engine with the reference hardware (BB84: T = 2 s, e_mis 0.9 %; MDI: T = 1000 s, e_d 2.5 %, V 0.945), Cascade leak'],
+  });
 }
 
-export function writePlots(dir: string, rows: QkdRow[], scale: number, secretBits: number, imperfectBits: number): string[] {
+/** Secret key per second vs distance for every protocol: model curves, the published rows and ours. */
+export function keyRateSvg(rows: QkdRow[], curves: KeyRateCurve[], joint?: { L: number; lSec?: number; seconds: number; sd?: number }): string {
+  const color: Record<string, string> = { bb84: C.bb84, mdi: C.mdi, 'mdi-joint': C.joint, bbm92: C.bbm92 };
+  const series: Series[] = curves.map((c) => ({ label: `model: ${c.label}`, color: color[c.protocol]!, line: true, ...(c.protocol === 'mdi-joint' ? { dash: '7 4' } : {}), points: c.points.map((p) => ({ x: p.lengthKm, y: p.secretPerSecond })) }));
+  series.push({ label: 'hetqn runs (± run-to-run s)', color: C.ours, marker: 'square', points: rows.filter((r) => r.ours && r.ours.lSec > 0).map((r) => ({ x: r.L, y: r.ours!.lSec / r.ours!.seconds, ...(r.referee?.spread ? { err: r.referee.spread.lSec.sd / r.ours!.seconds } : {}) })) });
+  series.push({ label: 'published rows (BB84: D–x, MDI: C–C)', color: '#222', marker: 'circle', hollow: true, points: rows.map((r) => ({ x: r.L, y: r.published.lSec / r.published.T })) });
+  if (joint?.lSec) series.push({ label: 'hetqn joint BSM run (Bob–Charlie)', color: C.joint, marker: 'diamond', points: [{ x: joint.L, y: joint.lSec / joint.seconds, ...(joint.sd ? { err: joint.sd / joint.seconds } : {}) }] });
+  return lineChart({
+    title: 'Secret key rate vs distance, every protocol of the network',
+    xLabel: 'fibre length between the two key holders (km)', yLabel: 'secret key rate (bits per second, 1 GHz)',
+    series, xRange: [0, 200],
+    notes: ['model: reference hardware (SPD 20 %, dark 1e-6, 0.2 dB/km), optimised parameters, the sessions\' Cascade leak; BBM92 e_d 1.5 %'],
+  });
+}
+
+export function svgToPng(svg: string): Buffer {
+  return new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'width', value: 1800 } }).render().asPng();
+}
+
+export interface FigureInputs { rows: QkdRow[]; scale: number; secretBits: number; imperfectBits: number; curves: KeyRateCurve[]; joint?: { L: number; lSec?: number; seconds: number; sd?: number } }
+
+/** Writes every figure as NAME.svg and NAME.png into `dir`; returns the paths. */
+export function writePlots(dir: string, x: FigureInputs): string[] {
   fs.mkdirSync(dir, { recursive: true });
-  const files = [path.join(dir, 'key-length-per-pair.svg'), path.join(dir, 'signature-rate-vs-length.svg')];
-  fs.writeFileSync(files[0]!, keyLengthSvg(rows, scale));
-  fs.writeFileSync(files[1]!, signatureRateSvg(rows, secretBits, imperfectBits));
+  const figs: Array<[string, string]> = [
+    ['fig3-key-length-per-pair', keyLengthSvg(x.rows, x.scale)],
+    ['fig4-signature-rate-vs-length', signatureRateSvg(x.rows, x.secretBits, x.imperfectBits, x.curves)],
+    ['key-rate-vs-distance', keyRateSvg(x.rows, x.curves, x.joint)],
+  ];
+  const files: string[] = [];
+  for (const [name, svg] of figs) {
+    const f = path.join(dir, `${name}.svg`);
+    fs.writeFileSync(f, svg);
+    fs.writeFileSync(path.join(dir, `${name}.png`), svgToPng(svg));
+    files.push(f, path.join(dir, `${name}.png`));
+  }
   return files;
 }

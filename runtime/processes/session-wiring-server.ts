@@ -84,9 +84,10 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
   // The MDI rows' calibration sits next to the topology (reference network).
   const mdiFile = topology.file ? path.join(path.dirname(topology.file), `${topology.network}-calibration-mdi.json`) : undefined;
   const mdiCalibration = mdiFile && fs.existsSync(mdiFile) ? JSON.parse(fs.readFileSync(mdiFile, 'utf8')) as MdiCalibrationData : undefined;
-  // The planner sees the MDI calibration (links, fitted constants and the calibrated pairs' source
-  // parameters), so its plan carries the parameters the session runs with.
-  const viewFrom = (st: Record<string, HypervisorNodeState>) => networkViewFromTopology(topology as never, st, undefined, mdiCalibration as never);
+  // The planner sees the calibrations the fabric samples with (BB84 links: fitted length, loss and
+  // misalignment; MDI links: fitted constants and the calibrated pairs' source parameters), so its
+  // prediction is of the run the fabric will emulate and its plan carries the session's parameters.
+  const viewFrom = (st: Record<string, HypervisorNodeState>) => networkViewFromTopology(topology as never, st, calibration as never, mdiCalibration as never);
   const fullView = viewFrom(Object.fromEntries(topology.nodes.map((n) => [n.name, 'up'])) as Record<string, HypervisorNodeState>);
   // Fix every node's switch ports from the full topology, so ports do not depend on attach order.
   const portsOf = new Map<string, number[]>();
@@ -270,7 +271,7 @@ export function sessionResult(ctx: CoordinatorContext): Record<string, unknown> 
     dof: plan.dof, conversions: plan.conversions.map((c) => ({ node: c.node, from: c.from, to: c.to, at: c.at, lossDb: c.lossDb })),
     relay: plan.relay, params: plan.params, paramsSource: plan.paramsSource, pulses: plan.pulses, seconds: plan.pulses / 1e9,
     keyId: st?.blockId, detections: ctx.fabric?.detections, l_sift: st?.stats.siftedBits, qber: st?.stats.qber, l_sec: (plan.keyKind ?? 'secret') === 'imperfect' ? st?.stats.secretBits : st?.bits,
-    disclosedBits: st?.stats.disclosedBits, f: st?.stats.f, phaseErrorBound: st?.stats.phaseErrorBound, authKeyBits: st?.stats.authKeyBits,
+    disclosedBits: st?.stats.disclosedBits, sampleBits: st?.stats.sampleBits, f: st?.stats.f, phaseErrorBound: st?.stats.phaseErrorBound, authKeyBits: st?.stats.authKeyBits,
     link: ctx.fabric?.link, prediction: plan.prediction,
     residualMisalignment: Object.fromEntries(Object.entries(ctx.ready).map(([n, r]) => [n, r.residualMisalignment])),
     stageAt: t,

@@ -11,10 +11,10 @@ import '../../actors/server/orchestration.messages.ts';
 
 export interface Env { nats: ManagedServer; redis: ManagedServer; cluster: Cluster; stores: Map<string, KeyPoolStore> }
 
-export async function startEnv(): Promise<Env> {
+export async function startEnv(topologyFile = referenceTopologyPath()): Promise<Env> {
   const nats = await startNats({ jetstream: false });
   const redis = await startRedis();
-  const topology = loadTopology(referenceTopologyPath());
+  const topology = loadTopology(topologyFile);
   const cluster = await launchCluster({ topology, natsUrl: nats.url, redisUrl: redis.url, forwardChildLogs: !!process.env.HETQN_TEST_LOGS });
   return { nats, redis, cluster, stores: new Map() };
 }

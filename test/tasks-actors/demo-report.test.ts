@@ -4,7 +4,9 @@ import test from 'ava';
 import { qkdRow } from '../../runtime/demo/paper.ts';
 import { PUBLISHED_QKD } from '../../runtime/demo/published.ts';
 import { renderQkd } from '../../runtime/demo/report.ts';
-import { keyLengthSvg, signatureRateSvg } from '../../runtime/demo/plots.ts';
+import { keyLengthSvg, keyRateSvg, signatureRateSvg, svgToPng } from '../../runtime/demo/plots.ts';
+import type { KeyRateCurve } from '../../protocols/keyrate/curves.ts';
+import { binaryEntropy } from '../../protocols/keyrate/entropy.ts';
 
 const da = PUBLISHED_QKD[0]!;
 
@@ -29,4 +31,37 @@ test('the text table carries published and our values side by side; plots are SV
   t.regex(text, /D–A\s+BB84\s+pol\s+2\s+35\.3\s+1\.138\s+1\.050\s+16 387 303\s+16 000 000\s+-2\.4%/);
   t.regex(text, /A–B: not available: not run/);
   for (const svg of [keyLengthSvg(rows, 1), signatureRateSvg(rows, 106, 1800)]) t.regex(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*<\/svg>\n$/);
+});
+
+test('referee columns: l_sec restated at the published f from the same counts; the spread at the run\'s parameters', (t) => {
+  // A D–A run with Cascade's leak of 1.05 n h(e): at the published f = 1.138 the same counts leak
+  // (1.138 - 1.05) n h(e) more bits, so l_sec drops by exactly that much.
+  const n = 16_000_000, e = 0.009, lSec = 5_000_000, disclosed = Math.round(1.05 * n * binaryEntropy(e));
+  const link = { etaCh: 10 ** (-0.02 * 35.3 - 0.00639), etaDet: 0.2, pDark: 1e-6, pAfterpulse: 0, eMis: 0.00874 };
+  const params = { qX: 0.9, qXBob: 0.5, mu1: 0.5, mu2: 0.15, mu3: 2e-4, pMu1: 0.7, pMu2: 0.2 };
+  const r = qkdRow(da, 1, { ok: true, status: 'done', wallMs: 1, result: { seconds: 2, pulses: 2e9, l_sift: n, qber: e, l_sec: lSec, f: 1.05, disclosedBits: disclosed, protocol: 'bb84', link, params, prediction: { siftedBits: n, qber: e, secretBits: lSec } } });
+  const expected = Math.floor(lSec + disclosed - 1.138 * n * binaryEntropy(e));
+  t.true(Math.abs(r.referee!.lSecAtPublishedF! - expected) <= 1);
+  const s = r.referee!.spread!;
+  // l_sift is a sum of ~1.6e7 Bernoulli detections: its spread is close to sqrt(l_sift)
+  t.true(s.lSift.sd > 0.7 * Math.sqrt(s.lSift.mean) && s.lSift.sd < 1.3 * Math.sqrt(s.lSift.mean), `${s.lSift.sd}`);
+  const text = renderQkd([r], 1);
+  t.regex(text, /l_sec @ f pub/);
+  t.regex(text, /± /);
+});
+
+test('figures: log axes with 10^n decade ticks, axis labels with units, legends, and a PNG rendering', (t) => {
+  const rows = PUBLISHED_QKD.map((p) => qkdRow(p, 1, undefined, 'not run'));
+  const curves: KeyRateCurve[] = [
+    { protocol: 'bb84', label: 'BB84', seconds: 2, points: [{ lengthKm: 0, secretPerSecond: 1e7, siftedPerSecond: 3e7 }, { lengthKm: 100, secretPerSecond: 1e4, siftedPerSecond: 1e5 }] },
+    { protocol: 'mdi', label: 'MDI', seconds: 1000, points: [{ lengthKm: 0, secretPerSecond: 1e5, siftedPerSecond: 1e6 }, { lengthKm: 100, secretPerSecond: 10, siftedPerSecond: 1e3 }] },
+  ];
+  for (const svg of [keyLengthSvg(rows, 1), signatureRateSvg(rows, 106, 1800, curves), keyRateSvg(rows, curves)]) {
+    t.regex(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*<\/svg>\n$/);
+    t.regex(svg, />10<tspan dy="-7" font-size="11">\d+<\/tspan>/, 'decade ticks as 10^n');
+    const png = svgToPng(svg);
+    t.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
+  }
+  t.regex(signatureRateSvg(rows, 106, 1800, curves), /signatures per second[\s\S]*effective fibre length L between the two nodes \(km\)[\s\S]*model, secret keys, BB84/);
+  t.regex(keyRateSvg(rows, curves), /secret key rate \(bits per second, 1 GHz\)/);
 });

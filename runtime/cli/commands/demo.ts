@@ -19,6 +19,7 @@ import { conferenceStep, qbaBeyondStep, qbaStep, qdsStep } from '../../demo/task
 import { DemoProgress } from '../../demo/progress.ts';
 import { renderReport } from '../../demo/report.ts';
 import { writePlots } from '../../demo/plots.ts';
+import { keyRateCurves } from '../../../protocols/keyrate/curves.ts';
 import { QDS_RUNS } from '../../demo/published.ts';
 
 export interface DemoContext extends PaperContext {
@@ -93,6 +94,15 @@ export async function runDemo(steps: DemoStep[], topologyFile: string, opts: Dem
   return { results, lines, failures, wallMs: Date.now() - t0 };
 }
 
+/** The figures of a demo report (its QKD rows and joint-BSM run) with the key-rate engine's curves. */
+function figures(dir: string, report: Record<string, any>): void {
+  progress('demo: model curves (key-rate engine)...');
+  const j = report.jointBsm, cfg = j?.derivation?.config;
+  const joint = cfg ? { L: cfg.lengthAKm + cfg.lengthBKm, lSec: j.lSec, seconds: (j.pulses ?? 0) / 1e9, sd: j.spread?.lSec?.sd } : undefined;
+  const files = writePlots(dir, { rows: report.qkd.rows, scale: report.scale ?? 1, secretBits: 2 * QDS_RUNS[1]!.bits, imperfectBits: 2 * QDS_RUNS[0]!.bits, curves: keyRateCurves(), joint });
+  progress(`demo: figures written: ${files.join(', ')}`);
+}
+
 export function register(program: Command): void {
   withExample(program.command('demo')
     .description('run a scripted demonstration; `paper` runs the reference network of the paper end to end')
@@ -100,18 +110,24 @@ export function register(program: Command): void {
     .option('--topology <file>', 'topology file', referenceTopologyPath())
     .option('--scale <s>', 'scale every acquisition time (1 = full size)', '1')
     .option('--json [file]', 'write the whole report as JSON to FILE (without FILE: print one JSON object on stdout)')
-    .option('--out <dir>', 'also write SVG plots (key length per pair, signature rate vs fibre length)')
-    .option('--no-bars', 'no progress bars'),
-  ['hetqn demo paper --scale 0.01               # a quick look (about a minute)', 'hetqn demo paper --json report.json --out plots   # full size, about 2 minutes on two idle cores'])
+    .option('--out <dir>', 'also write the figures as SVG and PNG (Fig. 3 key length per pair, Fig. 4 signature rate vs fibre length, key rate vs distance for every protocol)')
+    .option('--no-bars', 'no progress bars')
+    .option('--from <report>', 'render the report and (with --out) the figures from a saved --json report instead of running the network'),
+  ['hetqn demo paper --scale 0.01               # a quick look', 'hetqn demo paper --json report.json --out plots   # full size, figures as SVG and PNG'])
     .action(async (name: string, o) => {
       if (name !== 'paper') throw new CliError(`<name>: unknown demo "${name}" (available: paper)`);
+      if (o.from) {
+        let saved: Record<string, any>;
+        try { saved = JSON.parse(fs.readFileSync(o.from, 'utf8')); } catch (e) { throw new CliError(`--from: cannot read ${o.from}: ${(e as Error).message}`); }
+        if (!saved.qkd?.rows) throw new CliError(`--from: ${o.from} is not a demo report (no qkd.rows)`);
+        if (o.out) figures(o.out, saved);
+        printResult({ json: o.json === true }, saved, () => renderReport(saved));
+        return;
+      }
       const scale = parseNumber('scale', o.scale, { min: 1e-6, max: 10 })!;
       const { results, lines, failures, wallMs } = await runDemo(paperSteps, o.topology, { scale, bars: o.bars });
       const report = { demo: name, scale, wallMs, failures, network: results.network, qkd: results.qkd, jointBsm: results.jointBsm, qds: results.qds, qba: results.qba, conference: results.conference, qbaBeyond: results.qbaBeyond };
-      if (o.out && results.qkd?.rows) {
-        const files = writePlots(o.out, results.qkd.rows, scale, 2 * QDS_RUNS[1]!.bits, 2 * QDS_RUNS[0]!.bits);
-        progress(`demo: plots written: ${files.join(', ')}`);
-      }
+      if (o.out && results.qkd?.rows) figures(o.out, report);
       const human = () => [...lines, '', renderReport(report)].join('\n');
       if (typeof o.json === 'string') {
         fs.mkdirSync(path.dirname(path.resolve(o.json)), { recursive: true });

@@ -11,7 +11,16 @@ import { withExample } from '../help.ts';
 import { clientHost, resolveTarget } from '../target.ts';
 import { fmt, qkdRun } from '../qkd-run.ts';
 import type { QkdAsk } from '../../qkd-client.ts';
+import { spreadOf } from '../../demo/referee.ts';
 
+
+/** Run-to-run spread of l_sec at this run's parameters (protocols/keyrate/spread.ts). */
+function spread(r: Record<string, any>): string {
+  try {
+    const s = spreadOf(r);
+    return s ? `; run-to-run s of l_sec ${fmt(s.lSec.sd, 0)}` : '';
+  } catch { return ''; }
+}
 
 function human(r: Record<string, any>): string {
   const conv = (r.conversions ?? []).map((c: any) => `${c.node} ${c.from}->${c.to} at ${c.at}`).join(', ') || 'none';
@@ -22,7 +31,8 @@ function human(r: Record<string, any>): string {
     `detections ${r.detections}  l_sift ${r.l_sift}  QBER ${fmt(r.qber * 100, 3)} %  disclosed ${r.disclosedBits}  f ${fmt(r.f, 3)}  l_sec ${r.l_sec}`,
     r.keyKind === 'imperfect'
       ? `key ${r.keyId} (${r.keyBits} bits, reconciled and verified, not privacy-amplified) committed in both imperfect pools; nothing in the secret pools`
-      : `key ${r.keyId} committed in both secret pools; predicted l_sec ${fmt(r.prediction?.secretBits, 0)}`,
+      : `key ${r.keyId} committed in both secret pools`,
+    `predicted (the planner's expectation of this run): l_sift ${fmt(r.prediction?.siftedBits, 0)}  QBER ${fmt((r.prediction?.qber ?? NaN) * 100, 3)} %  l_sec ${fmt(r.prediction?.secretBits, 0)}${spread(r)}`,
     `stage ms: ${Object.entries(r.stageMs ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}`,
   ];
   return lines.join('\n');
