@@ -68,13 +68,13 @@ test.serial('the server and the five reference nodes register (six processes)', 
 });
 
 test.serial('George attaches at runtime with `hetqn node` and `hetqn status` sees him', async (t) => {
-  const { line } = await startCli(['node', '--name', 'George', '--type', 'D', '--dof', 'tbp', '--link-km', '12',
+  const { line } = await startCli(['node', '--name', 'George', '--type', 'D', '--dof', 'tbp', '--link-km', '25',
     '--credential', topology.nodes.find((n) => n.name === 'George')!.credential, '--net', 'reference', '--nats', nats.url, '--json']);
   t.like(JSON.parse(line), { node: 'George', registered: true, network: 'reference' });
   const st = await run(['status', '--json', '--net', 'reference', '--nats', nats.url]);
   t.is(st.code, 0, st.stderr);
   const view = JSON.parse(st.stdout);
-  t.like(view.nodes.find((n: { name: string }) => n.name === 'George'), { state: 'up', type: 'D', dof: 'tbp', linkKm: 12 });
+  t.like(view.nodes.find((n: { name: string }) => n.name === 'George'), { state: 'up', type: 'D', dof: 'tbp', linkKm: 25 });
   t.is(view.nodes.filter((n: { state: string }) => n.state === 'up').length, 6);
 });
 

@@ -8,6 +8,7 @@ import { loadTopology, referenceTopologyPath } from '../../infra/topology.ts';
 import { bbm92GainQber } from '../../protocols/keyrate/bbm92.ts';
 import type { ChildProcess } from 'node:child_process';
 import { spawnTs, stopChild } from '../../runtime/launcher.ts';
+import { redisAddress } from '../../infra/keypool/connect.ts';
 import { startEnv, stopEnv, submit, sameKeyBothEnds, cli, waitUntil, type Env } from './helpers.ts';
 
 let env: Env | undefined;
@@ -18,7 +19,10 @@ test.after.always(async () => { if (ivy) await stopChild(ivy); await stopEnv(env
 /** `hetqn node --name Ivy --topology reference.json`: the E node attaches as its own process, from the CLI. */
 async function attachIvyWithCli(): Promise<Record<string, unknown>> {
   const target = ['--nats', env!.cluster.natsUrl, '--net', env!.cluster.net];
-  ivy = spawnTs('runtime/cli/main.ts', ['node', '--name', 'Ivy', '--topology', referenceTopologyPath(), '--json', ...target], { HETQN_PSK_SECRET: env!.cluster.pskSecret });
+  ivy = spawnTs('runtime/cli/main.ts', ['node', '--name', 'Ivy', '--topology', referenceTopologyPath(), '--json', ...target], {
+    HETQN_PSK_SECRET: env!.cluster.pskSecret, REDIS_URL: redisAddress(env!.cluster.redisUrl),
+    HETQN_REDIS_USER: env!.cluster.poolUsers!.nodes.Ivy!.username, HETQN_REDIS_PASSWORD: env!.cluster.poolUsers!.nodes.Ivy!.password,
+  });
   let out = '', err = '';
   ivy.stderr!.on('data', (d) => { err += d; });
   return new Promise((resolve, reject) => {

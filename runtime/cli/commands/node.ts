@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .option('--timeout <s>', 'seconds to wait for the platform to admit the node', '30')
     .option('--json', 'print one JSON object once registered'),
   ['hetqn node --name George                     # a D node of the reference topology, attached later', 'hetqn qkd Bob Charlie --relay George+Henry     # (with Henry attached too) a joint BSM'],
-  'George (D, tbp, 12 km) attached to network reference; Ctrl-C to detach')
+  'George (D, tbp, 25 km) attached to network reference; Ctrl-C to detach')
     .action(async (o) => {
       const timeoutMs = timeoutOption(o.timeout);
       if (!/^[A-Za-z0-9_-]+$/.test(o.name)) throw new CliError(`--name: "${o.name}" must be letters, digits, _ or -`);
