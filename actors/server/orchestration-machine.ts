@@ -13,7 +13,7 @@ import type { SessionId } from '../../protocols/types.ts';
 import { planParticipants, planRequest, type PlanDeps } from './orchestration.ts';
 import type { NetworkView, Plan, QkdRequest } from './orchestration-types.ts';
 import type { FiniteEngine, KeyRateEngine } from './orchestration-keyrate.ts';
-import { emptyPool, release, reserve, type ResourcePool } from './resources.ts';
+import { emptyPool, release, reserve, type ResourceId, type ResourcePool } from './resources.ts';
 import { addPorts, connect, createFabric, layoutFromView, releaseSession, type FabricState } from './switch-fabric.ts';
 
 /** Where a session is in its lifecycle (reported by the session layer with SESSION_PROGRESS). */
@@ -34,7 +34,8 @@ export type OrchestrationReply =
   | { type: 'PLANNED'; requestId: string; plan: Plan }
   | { type: 'QUEUED'; requestId: string; reason: string; waitingFor: string[] }
   | { type: 'REFUSED'; requestId: string; reason: string }
-  | { type: 'CAPACITY_CHANGED'; cause: 'released' | 'view'; sessionId?: SessionId };
+  /** `freed`: what the released session held (a queued request waiting for none of it stays as it is). */
+  | { type: 'CAPACITY_CHANGED'; cause: 'released' | 'view'; sessionId?: SessionId; freed?: ResourceId[] };
 
 export interface OrchestrationContext {
   view: NetworkView;
@@ -140,7 +141,7 @@ export const orchestrationMachine = setup({
           // Finished and aborted sessions free their resources alike (see the lifecycle in orchestration.ts).
           guard: ({ context, event }) => context.sessions[event.sessionId] !== undefined,
           actions: enqueueActions(({ context, event, enqueue }) => {
-            const { [event.sessionId]: _gone, ...rest } = context.sessions;
+            const { [event.sessionId]: gone, ...rest } = context.sessions;
             enqueue.assign({
               pool: release(context.pool, event.sessionId),
               fabric: releaseSession(context.fabric, event.sessionId),
@@ -148,7 +149,7 @@ export const orchestrationMachine = setup({
               log: [...context.log, { sessionId: event.sessionId, outcome: event.outcome, ...(event.reason ? { reason: event.reason } : {}) }],
             });
             enqueue({ type: 'releaseSwitches', params: { sessionId: event.sessionId } });
-            const note: OrchestrationReply = { type: 'CAPACITY_CHANGED', cause: 'released', sessionId: event.sessionId };
+            const note: OrchestrationReply = { type: 'CAPACITY_CHANGED', cause: 'released', sessionId: event.sessionId, freed: gone!.plan.resources };
             enqueue(emit(note));
             for (const c of context.clients) enqueue.sendTo(c, note);
           }),
@@ -160,8 +161,9 @@ export const orchestrationMachine = setup({
             // Resources stay reserved until the session layer confirms the abort (SESSION_ENDED):
             // releasing earlier could hand a detector to a new session while the old one still runs.
             const down = new Set(event.view.nodes.filter((n) => n.state === 'down').map((n) => n.id));
+            const present = new Set(event.view.nodes.map((n) => n.id));
             for (const [sessionId, s] of Object.entries(context.sessions)) {
-              const lost = planParticipants(s.plan).filter((n) => down.has(n) || !event.view.nodes.some((v) => v.id === n));
+              const lost = planParticipants(s.plan).filter((n) => down.has(n) || !present.has(n));
               if (lost.length > 0) enqueue({ type: 'abortSession', params: { sessionId, reason: `${lost.join(', ')} down` } });
             }
             const note: OrchestrationReply = { type: 'CAPACITY_CHANGED', cause: 'view' };

@@ -13,8 +13,12 @@ export interface NodeView {
   type: NodeType;
   /** The DoF the node's encoder (C/E) or its native decoder (D) works in. */
   dof: Dof;
-  /** Fibre from the node to the server's switch, km. */
+  /** Fibre from the node to its site's switch, km. */
   linkKm: number;
+  /** The switch site the node's fibres land on (multi-site views; absent: the first site, or the one server). */
+  site?: string;
+  /** A relay (D) or source (E) the server operates: it helps others' sessions but never holds a key. */
+  serverOwned?: boolean;
   state: NodeState;
   /** The node has its own DoF converter (placed before its attenuator, so its loss is free). */
   ownConverter: boolean;
@@ -39,6 +43,8 @@ export interface NodeView {
 
 export interface ServerConverterView {
   id: string;
+  /** The site whose switch it is plugged into (multi-site views; absent: the first site). */
+  site?: string;
   /** Insertion loss, dB (passive pol<->x converter: 3 dB). */
   lossDb: number;
   /** Extra misalignment it adds (PBS extinction, interferometer visibility). */
@@ -47,6 +53,8 @@ export interface ServerConverterView {
 
 export interface BeamSplitterView {
   id: string;
+  /** The site whose switch it is plugged into (multi-site views; absent: the first site). */
+  site?: string;
   /** Insertion loss of the server's beam splitter, dB. */
   lossDb: number;
 }
@@ -58,6 +66,26 @@ export interface ServerView {
   switchTimeMs: number;
   converters: ServerConverterView[];
   beamSplitters: BeamSplitterView[];
+}
+
+/** One switch site of a multi-site network (a server with its own MEMS switch, converters,
+ *  beam splitters and relays). Its converters and beam splitters are listed in `server` with `site`. */
+export interface SiteView {
+  id: string;
+  /** Insertion loss of one of its switch ports, dB (default: server.portLossDb). */
+  portLossDb?: number;
+}
+
+/** A fibre bundle between two sites' switches: `fibres` strands, each carries one signal and lands
+ *  on one port at each end. */
+export interface SiteLinkView {
+  id: string;
+  a: string;
+  b: string;
+  km: number;
+  fibres: number;
+  /** Splices, patch panels, beyond alpha*km, dB. */
+  extraLossDb?: number;
 }
 
 /** A pair's calibrated end-to-end channel (infra/topologies/reference-calibration.json: extra loss
@@ -89,7 +117,13 @@ export interface MdiPairCalibration {
 
 export interface NetworkView {
   nodes: NodeView[];
+  /** Shared device settings; in a multi-site view its converters and beam splitters are those of
+   *  every site (each names its `site`). */
   server: ServerView;
+  /** Switch sites, when there is more than one server; absent: one server switch (the reference network). */
+  sites?: SiteView[];
+  /** Inter-site fibre bundles. */
+  links?: SiteLinkView[];
   /** Calibrated channels by "Receiver-Transmitter" pair name (e.g. "David-Alice"), when known:
    *  the prediction uses them instead of the route's nominal loss and the default misalignment. */
   calibration?: Record<string, PairCalibration>;
@@ -142,8 +176,9 @@ export interface Conversion {
 }
 
 export interface Hop {
-  /** 'fibre' node<->switch port, 'xconnect' inside the switch, 'converter' a server converter, 'bs' the server beam splitter. */
-  kind: 'fibre' | 'xconnect' | 'converter' | 'bs';
+  /** 'fibre' node<->switch port, 'xconnect' inside a switch, 'trunk' a fibre between two sites' switches,
+   *  'converter' a server converter, 'bs' the server beam splitter. */
+  kind: 'fibre' | 'xconnect' | 'trunk' | 'converter' | 'bs';
   from: string;
   to: string;
   lossDb: number;
@@ -216,7 +251,8 @@ export interface Queued {
   kind: 'queued';
   requestId: string;
   reason: string;
-  /** Resources whose release may make the request servable. */
+  /** Resources whose release may make the request servable; every such resource is listed, so a
+   *  release of others cannot change the answer. Empty: any change may (re-plan on every release). */
   waitingFor: ResourceId[];
 }
 

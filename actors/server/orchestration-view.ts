@@ -27,6 +27,8 @@ export interface TopologyNode {
   dof: Dof;
   linkKm: number;
   attachLater?: boolean;
+  site?: string;
+  owner?: 'user' | 'server';
   ownConverter?: boolean;
   measures?: Dof[];
   bsm?: boolean;
@@ -39,9 +41,19 @@ export interface TopologyNode {
   misalignment?: number;
 }
 
+/** A switch site of infra/topology.ts (`sites[]`): its devices are listed under it. */
+export interface TopologySite {
+  name: string;
+  portLossDb?: number;
+  converters?: Array<{ id: string; lossDb: number; misalignment?: number }>;
+  beamSplitters?: Array<{ id: string; lossDb: number }>;
+}
+
 export interface TopologyLike {
   network?: string;
   server?: Partial<ServerView> & Record<string, unknown>;
+  sites?: TopologySite[];
+  links?: Array<{ a: string; b: string; km: number; fibres: number; extraLossDb?: number }>;
   nodes: TopologyNode[];
   fibreDbPerKm?: number;
   rateHz?: number;
@@ -94,11 +106,13 @@ export function networkViewFromTopology(
       // Reference network: every C node has its own converter; elsewhere the topology must say so.
       ownConverter: hw.ownConverter ?? (reference && t.type === 'C'),
     };
-    for (const k of ['measures', 'bsm', 'detectors', 'fibres', 'ports', 'extraLossDb', 'etaDet', 'darkCount', 'misalignment'] as const)
+    for (const k of ['site', 'measures', 'bsm', 'detectors', 'fibres', 'ports', 'extraLossDb', 'etaDet', 'darkCount', 'misalignment'] as const)
       if (hw[k] !== undefined) (n as unknown as Record<string, unknown>)[k] = hw[k];
+    if (hw.owner === 'server') n.serverOwned = true;
     nodes.push(n);
   }
   const s = topology.server ?? {};
+  const sited = sitesFrom(topology);
   const calibration: Record<string, PairCalibration> = {};
   for (const [pair, c] of Object.entries(calibrationFile?.links ?? {}))
     if (c.fittedTo?.lengthKm !== undefined) calibration[pair] = { lengthKm: c.fittedTo.lengthKm, extraLossDb: c.extraLossDb, misalignment: c.misalignment };
@@ -110,11 +124,23 @@ export function networkViewFromTopology(
     server: {
       portLossDb: typeof s.portLossDb === 'number' ? s.portLossDb : DEFAULT_SERVER.portLossDb,
       switchTimeMs: typeof s.switchTimeMs === 'number' ? s.switchTimeMs : DEFAULT_SERVER.switchTimeMs,
-      converters: Array.isArray(s.converters) ? s.converters : DEFAULT_SERVER.converters,
-      beamSplitters: Array.isArray(s.beamSplitters) ? s.beamSplitters : DEFAULT_SERVER.beamSplitters,
+      converters: sited?.converters ?? (Array.isArray(s.converters) ? s.converters : DEFAULT_SERVER.converters),
+      beamSplitters: sited?.beamSplitters ?? (Array.isArray(s.beamSplitters) ? s.beamSplitters : DEFAULT_SERVER.beamSplitters),
     },
+    ...(sited ? { sites: sited.sites, links: sited.links } : {}),
     fibreDbPerKm: topology.fibreDbPerKm ?? 0.2,
     rateHz: topology.rateHz ?? 1e9,
+  };
+}
+
+/** A multi-site topology's sites, links and their devices (each device names its site). */
+function sitesFrom(topology: TopologyLike): Pick<NetworkView, 'sites' | 'links'> & Pick<ServerView, 'converters' | 'beamSplitters'> | undefined {
+  if (!topology.sites?.length) return undefined;
+  return {
+    sites: topology.sites.map((x) => ({ id: x.name, ...(x.portLossDb !== undefined ? { portLossDb: x.portLossDb } : {}) })),
+    links: (topology.links ?? []).map((l) => ({ id: `${l.a}~${l.b}`, a: l.a, b: l.b, km: l.km, fibres: l.fibres, ...(l.extraLossDb !== undefined ? { extraLossDb: l.extraLossDb } : {}) })),
+    converters: topology.sites.flatMap((x) => (x.converters ?? []).map((c) => ({ ...c, site: x.name }))),
+    beamSplitters: topology.sites.flatMap((x) => (x.beamSplitters ?? []).map((b) => ({ ...b, site: x.name }))),
   };
 }
 

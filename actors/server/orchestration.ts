@@ -41,11 +41,14 @@ import { dbToTransmittance } from '../../protocols/physics/channel.ts';
 import type { NetworkView, NodeView, Plan, PlanOutcome, QkdRequest, Relay, SessionProtocol } from './orchestration-types.ts';
 import { finiteEngine, rankingEngine, settleLeak, type EnginePrediction, type FiniteEngine, type KeyRateEngine } from './orchestration-keyrate.ts';
 import { detectorCount, measurable, protocolFamily, type Family } from './orchestration-selection.ts';
-import { holderOf, resourceId, type ResourceId, type ResourcePool } from './resources.ts';
+import { holderOf, isFree, resourceId, type ResourceId, type ResourcePool } from './resources.ts';
 import { planBsOutput, planLeg, type PlannedLeg, type RoutingContext } from './routing.ts';
-import { createFabric, layoutFromView, type FabricState } from './switch-fabric.ts';
 import { roundUp2, smallestPulses } from './orchestration-sizing.ts';
 import { MAX_TIMER_MS, maxBudgetPulses, processingBudgetMs } from '../sessions/session-budget.ts';
+import { connectionOf, createFabric, layoutFromView, type FabricState } from './switch-fabric.ts';
+import { jointCombinations, MAX_EXAMINED, mdiRateBound, NEAREST_HELPERS, nearestFirst, sharedHardwareHeld, shortlist, structuralRoute } from './relay-choice.ts';
+import { cachedEngine } from './prediction-cache.ts';
+import { viewIndex } from './sites.ts';
 
 /** Device constants when the view does not give them: the reference network (reference-network.md)
  *  with misalignments near its published QBERs (BB84 ~0.9 %, MDI 1.6-3.4 %). The f values are
@@ -159,7 +162,8 @@ const serverMisalignment = (view: NetworkView, legs: PlannedLeg[]): number =>
     .filter((c) => c.at === 'server')
     .reduce((s, c) => s + (view.server.converters.find((v) => resourceId.serverConverter(v.id) === c.converter)?.misalignment ?? 0), 0);
 
-function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkView, d: PhysicsDefaults): { list: Candidate[]; notes: string[] } {
+/** `pick`: which of the helpers, nearest first, get candidates (default all). */
+function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkView, d: PhysicsDefaults, pick: (nearest: NodeView[]) => NodeView[] = (h) => h): { list: Candidate[]; notes: string[] } {
   const notes: string[] = [];
   const list: Candidate[] = [];
   if (family === 'pm') {
@@ -200,7 +204,8 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
   const helperType = family === 'mdi' ? 'D' : 'E';
   const helpers = view.nodes.filter((n) => n.type === helperType && n.id !== a.id && n.id !== b.id);
   for (const n of helpers) if (n.state === 'down') notes.push(`${n.id} is down`);
-  const up = helpers.filter((n) => n.state !== 'down');
+  const upInViewOrder = helpers.filter((n) => n.state !== 'down');
+  const up = pick(nearestFirst(view, a, b, upInViewOrder));
   if (family === 'eb') {
     for (const e of up) {
       list.push({
@@ -288,44 +293,41 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
   }
   // Joint BSM: the server's beam splitter interferes the two signals; its outputs go to two D
   // nodes that each gate two detectors on early/late bins (physics/joint-bsm.ts).
-  for (let i = 0; i < up.length; i++)
-    for (let j = i + 1; j < up.length; j++) {
-      const g = up[i]!, hN = up[j]!;
-      for (const bs of view.server.beamSplitters)
-        for (const dof of intersect(measurable(g), measurable(hN))) {
-          list.push({
-            label: `MDI ${dof} joint BSM ${g.id}+${hN.id} on ${bs.id}`,
-            tier: 2,
-            protocol: 'mdi-joint',
-            relay: { kind: 'joint', nodes: [g.id, hN.id], beamSplitter: bs.id },
-            channelDof: dof,
-            helpers: [g, hN],
-            devices: [...deviceOf(a), ...deviceOf(b), ...detectorsOf(g).slice(0, 2), ...detectorsOf(hN).slice(0, 2), resourceId.beamSplitter(bs.id)],
-            nativeDof: dof === g.dof && dof === hN.dof,
-            route: (ctx) =>
-              routeLegs(ctx, [
-                (c) => planLeg(c, a, { kind: 'bs', id: bs.id }, [dof]),
-                (c) => planLeg(c, b, { kind: 'bs', id: bs.id }, [dof]),
-                (c) => planBsOutput(c, bs.id, 'out0', g),
-                (c) => planBsOutput(c, bs.id, 'out1', hN),
-              ]),
-            channel: (legs) => {
-              const xLoss = (l: PlannedLeg) => l.hops.filter((h) => h.kind === 'xconnect').reduce((t, h) => t + h.lossDb, 0);
-              const bsm = jointBsmOptics({
-                a, b, ports: [g, hN], channelDof: dof, view, defaults: d,
-                inLossDb: [legs[0]!.lossDb, legs[1]!.lossDb],
-                outCrossConnectDb: [xLoss(legs[2]!), xLoss(legs[3]!)],
-                bsLossDb: bs.lossDb,
-                conversionsAtNodes: legs.every((l) => l.conversions.every((c) => c.at === 'node')),
-                serverMisalignment: serverMisalignment(view, legs),
-                residual: residualOf(a, b, g, hN),
-                expectedResidual: residualOf(a, b, g, hN),
-              });
-              return { kind: 'mdi', link: jointBsmToMdiLink(bsm).link, f: d.fMdi };
-            },
+  for (const { g, h: hN, bs } of jointCombinations(view, a, b, upInViewOrder)) {
+    for (const dof of intersect(measurable(g), measurable(hN))) {
+      list.push({
+        label: `MDI ${dof} joint BSM ${g.id}+${hN.id} on ${bs.id}`,
+        tier: 2,
+        protocol: 'mdi-joint',
+        relay: { kind: 'joint', nodes: [g.id, hN.id], beamSplitter: bs.id },
+        channelDof: dof,
+        helpers: [g, hN],
+        devices: [...deviceOf(a), ...deviceOf(b), ...detectorsOf(g).slice(0, 2), ...detectorsOf(hN).slice(0, 2), resourceId.beamSplitter(bs.id)],
+        nativeDof: dof === g.dof && dof === hN.dof,
+        route: (ctx) =>
+          routeLegs(ctx, [
+            (c) => planLeg(c, a, { kind: 'bs', id: bs.id }, [dof]),
+            (c) => planLeg(c, b, { kind: 'bs', id: bs.id }, [dof]),
+            (c) => planBsOutput(c, bs.id, 'out0', g),
+            (c) => planBsOutput(c, bs.id, 'out1', hN),
+          ]),
+        channel: (legs) => {
+          const xLoss = (l: PlannedLeg) => l.hops.filter((h) => h.kind === 'xconnect').reduce((t, h) => t + h.lossDb, 0);
+          const bsm = jointBsmOptics({
+            a, b, ports: [g, hN], channelDof: dof, view, defaults: d,
+            inLossDb: [legs[0]!.lossDb, legs[1]!.lossDb],
+            outCrossConnectDb: [xLoss(legs[2]!), xLoss(legs[3]!)],
+            bsLossDb: bs.lossDb,
+            conversionsAtNodes: legs.every((l) => l.conversions.every((c) => c.at === 'node')),
+            serverMisalignment: serverMisalignment(view, legs),
+            residual: residualOf(a, b, g, hN),
+            expectedResidual: residualOf(a, b, g, hN),
           });
-        }
+          return { kind: 'mdi', link: jointBsmToMdiLink(bsm).link, f: d.fMdi };
+        },
+      });
     }
+  }
   return { list, notes };
 }
 
@@ -333,6 +335,139 @@ function relayMatches(c: Candidate, relay: string): boolean {
   const names = relay.split('+');
   return names.every((n) => c.helpers.some((h) => h.id === n));
 }
+
+/** The ranking engine with its predictions memoised per channel (the default). */
+const cachedRanking = cachedEngine(rankingEngine);
+
+interface Examined {
+  c: Candidate;
+  legs: PlannedLeg[];
+  ch: ChannelModel;
+  pred: EnginePrediction;
+  pulses: number;
+  resources: ResourceId[];
+  /** Its place in `considered` (candidate order). */
+  slot: number;
+}
+
+interface Waiting {
+  c: Candidate;
+  reason: string;
+  /** Would it give a key once its hardware is free (its structural route, predicted)? */
+  wouldGiveKey: () => boolean;
+}
+
+interface ExamineInput {
+  request: QkdRequest;
+  view: NetworkView;
+  pool: ResourcePool;
+  fabric: FabricState;
+  engine: KeyRateEngine;
+  d: PhysicsDefaults;
+  tol: number;
+  list: Candidate[];
+  a: NodeView;
+  b: NodeView;
+}
+
+/**
+ * Route and predict the candidates worth it, nearest helpers first: those of at most
+ * NEAREST_HELPERS idle helpers (MAX_EXAMINED feasible ones in all), joint BSMs only when no single
+ * relay gives a key (or when there are few of them), and no finite prediction of an MDI
+ * candidate whose highest possible rate is below the best one found (relay-choice.ts).
+ */
+function examineCandidates(x: ExamineInput) {
+  const { request, view, pool, fabric, engine, d, tol, a, b } = x;
+  const emptyCtx = (ignoreOccupancy: boolean): RoutingContext => ({ view, fabric, pool, usedPorts: new Set(), usedResources: new Set(), ignoreOccupancy });
+  const structural = (c: Candidate) => structuralRoute(view, fabric.ports, `${a.id}|${b.id}|${c.label}`, () => c.route(emptyCtx(true)));
+  const held = (rs: readonly ResourceId[]) => rs.flatMap((r) => { const s = holderOf(pool, r); return s === undefined ? [] : [[r, s] as const]; });
+  const endsHeld = held([...deviceOf(a), ...deviceOf(b)]).map(([r]) => r);
+  const basePulses = Math.round((request.seconds ?? (request.bits ? 0 : d.seconds)) * d.rateHz);
+  const bounded = engine === cachedRanking || engine === rankingEngine;
+  const considered: Plan['considered'] = [];
+  const blockedBy = new Set<ResourceId>();
+  const waiting: Waiting[] = [];
+  const feasible: Candidate[] = [];
+  const ok: Examined[] = [];
+  const idleHelpers = new Set<NodeId>();
+  let portBlocked = false;
+  let best = 0;
+  const waitFor = (c: Candidate, legs: PlannedLeg[], reason: string) =>
+    waiting.push({ c, reason, wouldGiveKey: () => predictWith(engine, c.channel(legs), basePulses || 1e12).result.secretBitsPerPulse > 0 });
+  const examine = (cands: readonly Candidate[]) => {
+    const routed: Array<{ c: Candidate; legs: PlannedLeg[]; ch: ChannelModel; slot: number }> = [];
+    for (const c of cands) {
+      const fresh = c.tier === 1 && c.helpers.length > 0 && !c.helpers.some((h) => idleHelpers.has(h.id));
+      if (fresh && (idleHelpers.size >= NEAREST_HELPERS || feasible.length >= MAX_EXAMINED)) continue;
+      const legs0 = structural(c);
+      if (!legs0) continue;
+      feasible.push(c);
+      const busy = held(c.devices);
+      if (busy.length > 0) {
+        busy.forEach(([r]) => blockedBy.add(r));
+        const who = [...new Set(busy.map(([r, s]) => `${r.replace(/^(source|detector):/, '').replace(/\/\d+$/, '')} busy (session ${s})`))];
+        considered.push({ label: c.label, rejected: who.join(', ') });
+        waitFor(c, legs0, 'no key even when free');
+        continue;
+      }
+      c.helpers.forEach((h) => idleHelpers.add(h.id));
+      // The least-loss route over all the hardware is the least-loss free one when all of it is free.
+      const free = legs0.every((l) => l.ports.every((p) => isFree(pool, resourceId.port(p)) && connectionOf(fabric, p) === undefined) && l.converters.every((r) => isFree(pool, r)));
+      const legs = free ? legs0 : c.route(emptyCtx(false));
+      if (!legs) {
+        considered.push({ label: c.label, rejected: 'no free switch ports / converter on the path' });
+        legs0.forEach((l) => l.ports.forEach((p) => blockedBy.add(resourceId.port(p))));
+        portBlocked = true;
+        waitFor(c, legs0, 'no key even on a free path');
+        continue;
+      }
+      const slot = considered.push({ label: c.label }) - 1;
+      routed.push({ c, legs, ch: c.channel(legs), slot });
+    }
+    // Predict the most promising first, so that candidates that cannot win are skipped.
+    const bound = (r: (typeof routed)[number]) => (bounded && r.ch.kind === 'mdi' ? mdiRateBound(r.ch.link) : Infinity);
+    const order = routed.map((r) => ({ r, u: bound(r) })).sort((p, q) => q.u - p.u);
+    const done: Examined[] = [];
+    for (const { r, u } of order) {
+      const { c, legs, ch, slot } = r;
+      if (c.tier === 1 && best > 0 && u < best * (1 - tol)) {
+        considered[slot] = { label: c.label, rejected: 'not predicted: its highest possible rate is below the best found' };
+        continue;
+      }
+      let pulses = basePulses;
+      let pred = predictWith(engine, ch, pulses || 1e12);
+      if (!request.seconds && request.bits) {
+        // "until k bits": size N from the asymptotic rate; finalisation below corrects for finite size.
+        const perPulse = pred.result.secretBitsPerPulse;
+        pulses = perPulse > 0 ? Math.ceil(request.bits / perPulse) : 0;
+        if (pulses > 0) pred = predictWith(engine, ch, pulses);
+      }
+      const resources = [...new Set([...c.devices, ...legs.flatMap((l) => l.converters), ...legs.flatMap((l) => l.ports.map(resourceId.port))])].sort();
+      considered[slot] = { label: c.label, secretBitsPerPulse: pred.result.secretBitsPerPulse };
+      done.push({ c, legs, ch, pred, pulses, resources, slot });
+      if (c.tier === 1) best = Math.max(best, pred.result.secretBitsPerPulse);
+    }
+    // Back in candidate order: ties go to the nearer helper.
+    ok.push(...done.sort((p, q) => p.slot - q.slot));
+  };
+  const joint = x.list.filter((c) => c.tier === 2);
+  const eager = joint.length <= EAGER_JOINT;
+  examine(eager ? x.list : x.list.filter((c) => c.tier === 1));
+  if (!eager && !ok.some((o) => o.pred.result.secretBitsPerPulse > 0)) examine(joint);
+  return {
+    considered,
+    ok,
+    feasible,
+    waiting,
+    /** Both ends are needed by every candidate: while one is busy only its release matters. When
+     *  no free path was left, any other path would need a server converter, a strand or a beam
+     *  splitter port that is taken now: those too. */
+    waitingFor: (): ResourceId[] => (endsHeld.length > 0 ? endsHeld.sort() : [...new Set([...blockedBy, ...(portBlocked ? sharedHardwareHeld(pool, fabric) : [])])].sort()),
+  };
+}
+
+/** Joint-BSM candidates are routed together with the single relays when there are at most this many. */
+const EAGER_JOINT = 12;
 
 const familyOfProtocol: Record<string, Family> = { bb84: 'pm', mdi: 'mdi', bbm92: 'eb' };
 
@@ -342,17 +477,20 @@ const familyOfProtocol: Record<string, Family> = { bb84: 'pm', mdi: 'mdi', bbm92
  */
 export function planRequest(request: QkdRequest, view: NetworkView, pool: ResourcePool, deps: PlanDeps = {}): PlanOutcome {
   const d: PhysicsDefaults = { ...REFERENCE_DEFAULTS, ...(view.rateHz ? { rateHz: view.rateHz } : {}), ...deps.defaults };
-  const engine = deps.engine ?? rankingEngine;
+  const engine = deps.engine ?? cachedRanking;
   const finite = deps.finite === undefined ? finiteEngine : deps.finite;
   const fabric = deps.fabric ?? createFabric(layoutFromView(view), view.server.switchTimeMs);
   const tol = deps.tieTolerance ?? 0.01;
   const requestId = request.id;
   const refused = (reason: string): PlanOutcome => ({ kind: 'refused', requestId, reason });
 
-  const a = view.nodes.find((n) => n.id === request.a);
-  const b = view.nodes.find((n) => n.id === request.b);
+  const vx = viewIndex(view);
+  const a = vx.node.get(request.a);
+  const b = vx.node.get(request.b);
   if (!a) return refused(`unknown node ${request.a}`);
   if (!b) return refused(`unknown node ${request.b}`);
+  const relayOnly = [a, b].find((n) => n.serverOwned);
+  if (relayOnly) return refused(`${relayOnly.id} is a ${relayOnly.type === 'E' ? 'source' : 'relay'} the server operates: it never holds a key`);
   if (a.id === b.id) return refused(`a QKD session needs two different nodes (got ${a.id} twice)`);
   const fam = protocolFamily(a, b, view);
   if (!fam.ok) return refused(fam.reason);
@@ -362,61 +500,33 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
   const relayWanted = request.relay ?? 'auto';
   if (fam.family === 'pm' && relayWanted !== 'auto') return refused(`BB84 between ${a.id} and ${b.id} uses no relay (relay ${relayWanted} given)`);
 
-  const { list: all, notes } = candidatesFor(fam.family, a, b, view, d);
+  const helperIdle = (h: NodeView) => (h.type === 'D' ? detectorsOf(h) : deviceOf(h)).every((r) => holderOf(pool, r) === undefined);
+  const named = relayWanted === 'auto' ? undefined : new Set(relayWanted.split('+'));
+  const { list: all, notes } = candidatesFor(fam.family, a, b, view, d, (nearest) => (named ? nearest.filter((h) => named.has(h.id)) : shortlist(view, nearest.filter((h) => h.type === 'E' || h.bsm), helperIdle)));
   const list = relayWanted === 'auto' ? all : all.filter((c) => relayMatches(c, relayWanted));
-  if (relayWanted !== 'auto' && !view.nodes.some((n) => relayWanted.split('+').includes(n.id))) return refused(`unknown relay ${relayWanted}`);
+  if (relayWanted !== 'auto' && !relayWanted.split('+').some((n) => vx.node.has(n))) return refused(`unknown relay ${relayWanted}`);
 
   const down = [a, b].filter((n) => n.state === 'down');
   if (down.length > 0) return { kind: 'queued', requestId, reason: `${down.map((n) => n.id).join(' and ')} down`, waitingFor: [] };
 
-  const emptyCtx = (ignoreOccupancy: boolean): RoutingContext => ({ view, fabric, pool, usedPorts: new Set(), usedResources: new Set(), ignoreOccupancy });
-  // Structural feasibility first: a candidate no free hardware could ever route is not a reason to wait.
-  const feasible = list.filter((c) => c.route(emptyCtx(true)) !== undefined);
-  if (feasible.length === 0) {
+  const s = examineCandidates({ request, view, pool, fabric, engine, d, tol, list, a, b });
+  if (s.feasible.length === 0) {
+    // Structural feasibility first: a candidate no free hardware could ever route is not a reason to wait.
     const helperWord = fam.helper === 'D' ? 'D node for the BSM' : fam.helper === 'E' ? 'E node as entangled source' : 'route';
     const why = list.length === 0 ? `no ${helperWord} in the network${notes.length ? ' (' + notes.join('; ') + ')' : ''}` : `no DoF-compatible path (${list.map((c) => c.label).join(', ')})`;
     if (notes.length > 0 && list.length === 0) return { kind: 'queued', requestId, reason: why, waitingFor: [] };
     return refused(why);
   }
-
-  const considered: Plan['considered'] = [];
-  const blockedBy = new Set<ResourceId>();
-  type Ok = { c: Candidate; legs: PlannedLeg[]; ch: ChannelModel; pred: EnginePrediction; pulses: number; resources: ResourceId[] };
-  const ok: Ok[] = [];
-  for (const c of feasible) {
-    const busy = c.devices.map((r) => [r, holderOf(pool, r)] as const).filter(([, s]) => s !== undefined);
-    if (busy.length > 0) {
-      busy.forEach(([r]) => blockedBy.add(r));
-      const who = [...new Set(busy.map(([r, s]) => `${r.replace(/^(source|detector):/, '').replace(/\/\d+$/, '')} busy (session ${s})`))];
-      considered.push({ label: c.label, rejected: who.join(', ') });
-      continue;
-    }
-    const legs = c.route(emptyCtx(false));
-    if (!legs) {
-      considered.push({ label: c.label, rejected: 'no free switch ports / converter on the path' });
-      c.route(emptyCtx(true))!.forEach((l) => l.ports.forEach((p) => blockedBy.add(resourceId.port(p))));
-      continue;
-    }
-    const ch = c.channel(legs);
-    let pulses = Math.round((request.seconds ?? (request.bits ? 0 : d.seconds)) * d.rateHz);
-    let pred = predictWith(engine, ch, pulses || 1e12);
-    if (!request.seconds && request.bits) {
-      // "until k bits": size N from the asymptotic rate; finalisation below corrects for finite size.
-      const perPulse = pred.result.secretBitsPerPulse;
-      pulses = perPulse > 0 ? Math.ceil(request.bits / perPulse) : 0;
-      if (pulses > 0) pred = predictWith(engine, ch, pulses);
-    }
-    const resources = [...new Set([...c.devices, ...legs.flatMap((l) => l.converters), ...legs.flatMap((l) => l.ports.map(resourceId.port))])].sort();
-    considered.push({ label: c.label, secretBitsPerPulse: pred.result.secretBitsPerPulse });
-    ok.push({ c, legs, ch, pred, pulses, resources });
-  }
+  const { considered, ok } = s;
 
   const withKey = ok.filter((o) => o.pred.result.secretBitsPerPulse > 0);
   if (withKey.length === 0) {
     const reasons = [...new Set(considered.flatMap((c) => (c.rejected ? [c.rejected] : [])))];
-    if (ok.length > 0 && reasons.length === 0) return refused(`no secret key on any route (${ok.map((o) => `${o.c.label}: ${o.pred.result.reason ?? '0 bits'}`).join('; ')})`);
+    // Waiting only helps when some candidate that is busy now would give a key once free.
+    const noKey = [...ok.map((o) => `${o.c.label}: ${o.pred.result.reason ?? '0 bits'}`), ...s.waiting.filter((w) => !w.wouldGiveKey()).map((w) => `${w.c.label}: ${w.reason}`)];
+    if (!s.waiting.some((w) => w.wouldGiveKey())) return refused(`no secret key on any route (${noKey.join('; ')})`);
     const missing = notes.length ? `; ${notes.join('; ')}` : '';
-    return { kind: 'queued', requestId, reason: `waiting: ${reasons.join('; ')}${missing}`, waitingFor: [...blockedBy].sort() };
+    return { kind: 'queued', requestId, reason: `waiting: ${reasons.join('; ')}${missing}`, waitingFor: s.waitingFor() };
   }
 
   // Rank: tier (single relay before joint BSM), then rate; within the tie tolerance prefer fewer
@@ -474,7 +584,7 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
     legs: best.legs.map(({ conversions: _c, ports: _p, ...leg }) => leg),
     crossConnects: best.legs.flatMap((l) => l.crossConnects),
     resources: best.resources,
-    params: r.params,
+    params: { ...r.params },
     paramsSource: final.paramsSource,
     pulses,
     prediction: { secretBits: r.secretBits, secretBitsPerPulse: r.secretBitsPerPulse, siftedBits: r.siftedBits, qber: r.qber, leakEC: r.leakEC, engine: final.engine, ...(r.reason ? { reason: r.reason } : {}) },

@@ -3,6 +3,9 @@
 // on a port; a session's light path is a set of port-to-port cross-connects. A port carries
 // at most one cross-connect (a MEMS mirror points one way), so two sessions can never meet
 // in the fabric. Pure functions over immutable state; `switch-fabric-machine.ts` wraps them.
+// A multi-site network has one switch per site; each strand of an inter-site fibre bundle lands
+// on one port at each end ('trunk'). Port numbers are global, every port names its site, and a
+// cross-connect joins two ports of the same switch.
 import type { NodeId, SessionId } from '../../protocols/types.ts';
 import type { NetworkView } from './orchestration-types.ts';
 
@@ -10,6 +13,7 @@ export type PortOwner =
   | { kind: 'node'; node: NodeId; fibre: number }
   | { kind: 'converter'; id: string; side: 'in' | 'out' }
   | { kind: 'bs'; id: string; side: 'in0' | 'in1' | 'out0' | 'out1' }
+  | { kind: 'trunk'; link: string; fibre: number; end: 'a' | 'b' }
   | { kind: 'spare' };
 
 export interface PortInfo {
@@ -17,6 +21,8 @@ export interface PortInfo {
   owner: PortOwner;
   /** Insertion loss of this port, dB. */
   lossDb: number;
+  /** The site whose switch the port belongs to (multi-site views only). */
+  site?: string;
 }
 
 export interface CrossConnect {
@@ -42,7 +48,11 @@ export type ConnectResult =
  * appends ports. A node's explicit `ports` win.
  */
 export function layoutFromView(view: NetworkView, sparePorts = 0): PortInfo[] {
-  const loss = view.server.portLossDb;
+  const first = view.sites?.[0]?.id;
+  const siteLoss = new Map((view.sites ?? []).map((s) => [s.id, s.portLossDb ?? view.server.portLossDb]));
+  // Single-server views carry no site (their layout is what it always was).
+  const at = (site: string | undefined): { lossDb: number; site?: string } =>
+    first === undefined ? { lossDb: view.server.portLossDb } : { lossDb: siteLoss.get(site ?? first) ?? view.server.portLossDb, site: site ?? first };
   const ports: PortInfo[] = [];
   const taken = new Set<number>();
   for (const n of view.nodes) for (const p of n.ports ?? []) taken.add(p);
@@ -53,20 +63,25 @@ export function layoutFromView(view: NetworkView, sparePorts = 0): PortInfo[] {
     return next++;
   };
   for (const c of view.server.converters) {
-    ports.push({ port: alloc(), owner: { kind: 'converter', id: c.id, side: 'in' }, lossDb: loss });
-    ports.push({ port: alloc(), owner: { kind: 'converter', id: c.id, side: 'out' }, lossDb: loss });
+    ports.push({ port: alloc(), owner: { kind: 'converter', id: c.id, side: 'in' }, ...at(c.site) });
+    ports.push({ port: alloc(), owner: { kind: 'converter', id: c.id, side: 'out' }, ...at(c.site) });
   }
   for (const b of view.server.beamSplitters)
     for (const side of ['in0', 'in1', 'out0', 'out1'] as const)
-      ports.push({ port: alloc(), owner: { kind: 'bs', id: b.id, side }, lossDb: loss });
+      ports.push({ port: alloc(), owner: { kind: 'bs', id: b.id, side }, ...at(b.site) });
+  for (const l of view.links ?? [])
+    for (let f = 0; f < l.fibres; f++) {
+      ports.push({ port: alloc(), owner: { kind: 'trunk', link: l.id, fibre: f, end: 'a' }, ...at(l.a) });
+      ports.push({ port: alloc(), owner: { kind: 'trunk', link: l.id, fibre: f, end: 'b' }, ...at(l.b) });
+    }
   for (const n of view.nodes) {
     const count = nodeFibres(n);
     for (let f = 0; f < count; f++) {
       const explicit = n.ports?.[f];
-      ports.push({ port: explicit ?? alloc(), owner: { kind: 'node', node: n.id, fibre: f }, lossDb: loss });
+      ports.push({ port: explicit ?? alloc(), owner: { kind: 'node', node: n.id, fibre: f }, ...at(n.site) });
     }
   }
-  for (let i = 0; i < sparePorts; i++) ports.push({ port: alloc(), owner: { kind: 'spare' }, lossDb: loss });
+  for (let i = 0; i < sparePorts; i++) ports.push({ port: alloc(), owner: { kind: 'spare' }, ...at(undefined) });
   return ports.sort((x, y) => x.port - y.port);
 }
 
@@ -80,8 +95,15 @@ export function createFabric(ports: PortInfo[], switchTimeMs: number): FabricSta
   return { ports: [...ports].sort((x, y) => x.port - y.port), switchTimeMs, crossConnects: [] };
 }
 
+// Lookups by port, built once per (immutable) ports / cross-connects array: a fabric of a
+// thousand nodes is asked about its ports thousands of times per plan.
+const portMaps = new WeakMap<readonly PortInfo[], Map<number, PortInfo>>();
+const connectionMaps = new WeakMap<readonly CrossConnect[], Map<number, CrossConnect>>();
+
 export function portInfo(state: FabricState, port: number): PortInfo | undefined {
-  return state.ports.find((p) => p.port === port);
+  let m = portMaps.get(state.ports);
+  if (!m) portMaps.set(state.ports, (m = new Map(state.ports.map((p) => [p.port, p]))));
+  return m.get(port);
 }
 
 export function nodePorts(state: FabricState, node: NodeId): number[] {
@@ -90,7 +112,13 @@ export function nodePorts(state: FabricState, node: NodeId): number[] {
 
 /** The cross-connect a port is part of, if any. */
 export function connectionOf(state: FabricState, port: number): CrossConnect | undefined {
-  return state.crossConnects.find((c) => c.a === port || c.b === port);
+  let m = connectionMaps.get(state.crossConnects);
+  if (!m) {
+    m = new Map();
+    for (const c of state.crossConnects) m.set(c.a, c).set(c.b, c);
+    connectionMaps.set(state.crossConnects, m);
+  }
+  return m.get(port);
 }
 
 /** Where light entering `port` leaves the switch (undefined if the port is dark). */
@@ -120,6 +148,8 @@ export function connect(state: FabricState, sessionId: SessionId, pairs: Readonl
       if (seen.has(p)) return bad(`port ${p} appears twice in the request`, [p]);
       seen.add(p);
     }
+    const sa = portInfo(state, a)!.site, sb = portInfo(state, b)!.site;
+    if (sa !== sb) return bad(`ports ${a} (site ${sa}) and ${b} (site ${sb}) are on different switches`, [a, b]);
   }
   const busy = [...seen].filter((p) => connectionOf(state, p) !== undefined).sort((x, y) => x - y);
   if (busy.length > 0) {

@@ -2,7 +2,8 @@
 // (priority, then FIFO), and walks the queue asking the orchestration core to plan each one.
 // Planned requests leave the queue (the orchestration core has reserved and started them);
 // queued ones stay with their reason; refused ones leave with theirs. Whenever capacity
-// changes (a session released its resources, a node attached) the queue is walked again.
+// changes (a session released its resources, a node attached) the queue is walked again: the
+// entries waiting for what was released (or for anything), all of them when the network changed.
 // The orchestration core is an invoked child (`orchestrationMachine` by default; the runtime
 // host can provide a NATS proxy actor under the same name). Agent notification is an
 // injected action. One PLAN is outstanding at a time, so the walk sees every earlier
@@ -10,7 +11,7 @@
 import { assign, enqueueActions, setup, type ActorRefFrom } from 'xstate';
 import type { NetworkView, Plan, QkdRequest } from './orchestration-types.ts';
 import { orchestrationMachine, type OrchestrationEvent, type OrchestrationInput, type OrchestrationReply } from './orchestration-machine.ts';
-import { enqueue as enqueueEntry, markWaiting, ordered, removeEntry, type QueueEntry } from './task-manager.ts';
+import { blockedAgain, enqueue as enqueueEntry, markWaiting, ordered, releaseHeld, removeEntry, sleep, wake, type QueueEntry } from './task-manager.ts';
 import type { FiniteEngine, KeyRateEngine } from './orchestration-keyrate.ts';
 
 export type AgentNotice =
@@ -38,6 +39,9 @@ export interface TaskManagerContext {
   /** requestId -> sessionId of everything this manager got planned. */
   planned: Record<string, string>;
   refused: Record<string, string>;
+  /** What the sessions planned here hold now (resource -> session): an entry all of whose
+   *  `waitingFor` is held again is not planned (a release woke it, another entry took it first). */
+  held: Record<string, string>;
   /** The input the orchestration core starts from (later views arrive as VIEW events). */
   init: TaskManagerInput;
 }
@@ -57,7 +61,7 @@ export const taskManagerMachine = setup({
   actors: { orchestration: orchestrationMachine },
   actions: {
     notifyAgent: (_, _notice: AgentNotice) => {},
-    startWalk: assign(({ context }) => ({ walk: ordered(context.queue).map((e) => e.request.id), cursor: 0, dirty: false })),
+    startWalk: assign(({ context }) => ({ walk: ordered(context.queue).filter((e) => e.ready !== false).map((e) => e.request.id), cursor: 0, dirty: false })),
   },
   delays: {
     // A remote orchestration core that never answers must not stall the queue.
@@ -68,7 +72,7 @@ export const taskManagerMachine = setup({
   },
 }).createMachine({
   id: 'taskManager',
-  context: ({ input }) => ({ queue: [], seq: 0, walk: [], cursor: 0, dirty: false, planned: {}, refused: {}, init: input }),
+  context: ({ input }) => ({ queue: [], seq: 0, walk: [], cursor: 0, dirty: false, planned: {}, refused: {}, held: {}, init: input }),
   invoke: {
     src: 'orchestration',
     id: 'orchestration',
@@ -88,7 +92,13 @@ export const taskManagerMachine = setup({
       }),
     },
     CANCEL: { actions: assign(({ context, event }) => ({ queue: removeEntry(context.queue, event.requestId) })) },
-    CAPACITY_CHANGED: { actions: assign({ dirty: true }) },
+    CAPACITY_CHANGED: {
+      actions: assign(({ context, event }) => ({
+        queue: wake(context.queue, event.cause === 'released' ? event.freed : undefined),
+        held: event.cause === 'released' && event.sessionId !== undefined ? releaseHeld(context.held, event.sessionId, event.freed) : context.held,
+        dirty: true,
+      })),
+    },
     SESSION_ENDED: { actions: enqueueActions(({ event, enqueue }) => enqueue.sendTo('orchestration', event)) },
     SESSION_PROGRESS: { actions: enqueueActions(({ event, enqueue }) => enqueue.sendTo('orchestration', event)) },
     VIEW: { actions: enqueueActions(({ event, enqueue }) => enqueue.sendTo('orchestration', event)) },
@@ -103,6 +113,10 @@ export const taskManagerMachine = setup({
         { guard: ({ context }) => context.cursor >= context.walk.length && context.dirty && context.queue.length > 0, target: 'walking', reenter: true, actions: 'startWalk' },
         { guard: 'walkDone', target: 'idle', actions: assign({ dirty: false }) },
         { guard: ({ context }) => !context.queue.some((e) => e.request.id === context.walk[context.cursor]), actions: assign({ cursor: ({ context }) => context.cursor + 1 }) },
+        {
+          guard: ({ context }) => blockedAgain(context.queue.find((e) => e.request.id === context.walk[context.cursor])!, context.held),
+          actions: assign(({ context }) => ({ queue: sleep(context.queue, context.walk[context.cursor]!), cursor: context.cursor + 1 })),
+        },
         { target: 'awaitingPlan' },
       ],
     },
@@ -119,6 +133,7 @@ export const taskManagerMachine = setup({
             enqueue.assign({
               queue: removeEntry(context.queue, event.requestId),
               planned: { ...context.planned, [event.requestId]: event.plan.sessionId },
+              held: { ...context.held, ...Object.fromEntries(event.plan.resources.map((r) => [r, event.plan.sessionId])) },
               cursor: context.cursor + 1,
             });
             enqueue({ type: 'notifyAgent', params: { requestId: event.requestId, status: 'planned', plan: event.plan } });

@@ -29,6 +29,8 @@ const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/qba.ts'),
   () => import('./commands/conference.ts'),
   () => import('./commands/qkd.ts'),
+  () => import('./commands/topology.ts'),
+  () => import('./commands/scenario.ts'),
 ];
 
 const EXIT_TEXT = `
