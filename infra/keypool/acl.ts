@@ -13,9 +13,11 @@
 //   read/write qn:<net>:decision:* (the sessions' commit/abort decisions, decisions.ts) with GET/SET and FCALL.
 // admin user qn-<net>-admin: everything (for the launcher; the default user is off).
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { NodeId } from '../../protocols/types.ts';
+import type { RedisClient } from './connect.ts';
 import { checkId } from './names.ts';
+import { eachDataNode } from './nodes.ts';
+import { formatRedisTarget, parseRedisTarget } from './target.ts';
 
 export interface RedisCredential { username: string; password: string; rules: string[] }
 
@@ -33,13 +35,16 @@ export const FUNCTION_COMMANDS = [
   'hget', 'hmget', 'hset', 'hsetnx', 'hdel', 'hincrby',
   'zadd', 'zrem', 'zrange', 'zrangebyscore', 'zscore', 'sadd', 'publish',
 ];
+/** What a client needs on a replicated Redis: WAIT for replicas (durable.ts), and on a Redis Cluster the slot
+ *  map and state (ioredis Cluster) and ASKING for a slot in migration. Harmless on one Redis. */
+export const HA_COMMANDS = ['wait', 'cluster|slots', 'cluster|info', 'asking'];
 /** Connection upkeep, the function calls, store.ts's direct reads of its own keys, and its low-water channel. */
 export const NODE_COMMANDS = [
   'ping', 'quit', 'acl|whoami', 'fcall', 'fcall_ro', 'hgetall', 'smembers', 'mget', 'subscribe', 'unsubscribe',
-  ...FUNCTION_COMMANDS,
+  ...FUNCTION_COMMANDS, ...HA_COMMANDS,
 ];
 export const SERVER_COMMANDS = ['ping', 'quit', 'acl|whoami', 'hgetall', 'hget', 'smembers', 'scan', 'subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe',
-  'get', 'set', 'fcall'];
+  'get', 'set', 'pexpire', 'fcall', ...HA_COMMANDS];
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const newPassword = () => randomBytes(24).toString('hex');
@@ -79,31 +84,33 @@ export function generatePoolUsers(net: string, nodes: NodeId[], opts: { disableD
 
 /**
  * Create or replace the users on a running Redis (the connection needs ACL SETUSER rights) and save them to
- * its ACL file; `persisted` is false when the Redis has none (users set then are lost on its restart).
+ * its ACL file; `persisted` is false when a node has none (users set then are lost on its restart).
+ * ACLs are per server, so on a Redis Cluster this runs on every master and replica, and behind Sentinel on the
+ * master and every replica it reports (a promoted replica must know the users); a node it cannot reach fails it.
  * `include` limits it, e.g. ['nodes'] to add nodes to a network without replacing the server/admin passwords.
  */
-export async function applyPoolUsers(admin: Redis, users: PoolUsers, include: ('nodes' | 'server' | 'admin')[] = ['nodes', 'server', 'admin']): Promise<{ persisted: boolean }> {
+export async function applyPoolUsers(admin: RedisClient, users: PoolUsers, include: ('nodes' | 'server' | 'admin')[] = ['nodes', 'server', 'admin']): Promise<{ persisted: boolean; nodes: number }> {
   const list = [
     ...(include.includes('nodes') ? Object.values(users.nodes) : []),
     ...(include.includes('server') ? [users.server] : []),
     ...(include.includes('admin') ? [users.admin] : []),
   ];
-  for (const u of list) {
-    await admin.call('ACL', 'SETUSER', u.username, 'reset', 'on', `#${sha256(u.password)}`, ...u.rules);
-  }
-  try {
-    await admin.call('ACL', 'SAVE');
-    return { persisted: true };
-  } catch (e) {
-    if (/not configured to use an ACL file/i.test((e as Error).message)) return { persisted: false };
-    throw e;
-  }
+  let persisted = true;
+  const nodes = await eachDataNode(admin, 'all', async (node) => {
+    for (const u of list) {
+      await node.call('ACL', 'SETUSER', u.username, 'reset', 'on', `#${sha256(u.password)}`, ...u.rules);
+    }
+    try {
+      await node.call('ACL', 'SAVE');
+    } catch (e) {
+      if (!/not configured to use an ACL file/i.test((e as Error).message)) throw e;
+      persisted = false;
+    }
+  });
+  return { persisted, nodes };
 }
 
-/** A redis:// URL with the credential embedded (for processes that take one URL). */
+/** A Redis URL (any target.ts form) with the credential embedded (for processes that take one URL). */
 export function credentialUrl(baseUrl: string, c: RedisCredential): string {
-  const u = new URL(baseUrl);
-  u.username = encodeURIComponent(c.username);
-  u.password = encodeURIComponent(c.password);
-  return u.toString();
+  return formatRedisTarget({ ...parseRedisTarget(baseUrl), username: c.username, password: c.password }, { credentials: true });
 }

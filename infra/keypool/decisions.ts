@@ -9,7 +9,8 @@
 // happen, and a commit stays visible to a node that comes back later. Records live `ttlMs` (default
 // 1 day: much longer than a staged block, store.ts stageTtlMs 10 min, so a staged block never outlives
 // its decision).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect.ts';
+import { durableCall, retrying } from './durable.ts';
 import { FN } from './lua.ts';
 import { checkBlockId, checkId } from './names.ts';
 
@@ -23,15 +24,26 @@ export function decisionKey(net: string, sessionId: string): string {
 const stateOf = (v: string | null): DecisionState => (v ? (v.split(':')[0] as DecisionState) : 'none');
 
 export class SessionDecisions {
-  constructor(private readonly redis: Redis, readonly net: string, private readonly ttlMs = 86_400_000) {}
+  constructor(private readonly redis: RedisClient, readonly net: string, private readonly ttlMs = 86_400_000) {}
+
+  /** On a replicated Redis, a step is acknowledged once its replicas have the record (durable.ts); the fence,
+   *  refreshing the record's ttl, is a write that propagates even when the step itself wrote nothing. */
+  private step(key: string, args: (string | number)[]): Promise<unknown> {
+    return durableCall(this.redis, args, { fence: ['PEXPIRE', key, this.ttlMs] });
+  }
 
   private async decideCall(sessionId: string, want: Decision, owner: string): Promise<string> {
-    return String(await this.redis.call('FCALL', FN.decide, 1, decisionKey(this.net, sessionId), want, owner, this.ttlMs));
+    const key = decisionKey(this.net, sessionId);
+    return String(await retrying(this.redis, () => this.step(key, ['FCALL', FN.decide, 1, key, want, owner, this.ttlMs])));
   }
 
   /** A coordinator takes the session: false when the id already has a record (a reused session id). */
   async open(sessionId: string, nonce: string): Promise<boolean> {
-    return (await this.redis.set(decisionKey(this.net, sessionId), `open:${checkId('nonce', nonce)}`, 'PX', this.ttlMs, 'NX')) === 'OK';
+    const key = decisionKey(this.net, sessionId);
+    const mine = `open:${checkId('nonce', nonce)}`;
+    // A retry after a lost reply finds its own record: still this coordinator's.
+    return retrying(this.redis, async () => (await this.step(key, ['SET', key, mine, 'PX', this.ttlMs, 'NX'])) === 'OK'
+      || (await this.redis.get(key)) === mine);
   }
 
   /** The coordinator `nonce` decides; true when the record now holds its decision (idempotent). */
@@ -47,6 +59,6 @@ export class SessionDecisions {
   }
 
   async get(sessionId: string): Promise<DecisionState> {
-    return stateOf(await this.redis.get(decisionKey(this.net, sessionId)));
+    return stateOf(await retrying(this.redis, () => this.redis.get(decisionKey(this.net, sessionId))));
   }
 }

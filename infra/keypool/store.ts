@@ -35,13 +35,14 @@
 //   and, the dangerous case for one-time pads, bits handed out by a withdrawal may become available
 //   again (and be handed out a second time). Use `always` wherever that matters.
 // * Redis must not evict: run without maxmemory or with maxmemory-policy noeviction.
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { quietErrors } from '../redis-errors.ts';
 import { randomUUID } from 'node:crypto';
 import type { NodeId, PoolKind, SessionId } from '../../protocols/types.ts';
 import { POOL_KINDS } from '../../protocols/types.ts';
 import { FN } from './lua.ts';
-import { openOwnRedis, type RedisConnectOptions } from './connect.ts';
+import { openOwnRedis, type RedisClient, type RedisConnectOptions } from './connect.ts';
+import { durableCall, retrying } from './durable.ts';
 import {
   checkBlockId, checkId, checkKind, keyIdKey, laneOf, lowWaterChannel, poolPrefix, statsIndexKey, statsKey,
 } from './names.ts';
@@ -154,8 +155,6 @@ function toPoolError(err: unknown): unknown {
   return err;
 }
 
-const LOADING_RETRY_MS = 200;
-const LOADING_MAX_MS = 60_000;
 /** Attempts of a withdrawal whose blocks changed under it (each retry declares the blocks the function asked for). */
 const MAX_PLAN_ROUNDS = 8;
 
@@ -210,7 +209,7 @@ export interface WithdrawOptions {
 export class KeyPoolStore {
   readonly net: string;
   readonly owner: NodeId;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   private readonly stageTtlMs: number;
   private readonly receiptTtlMs: number;
   private readonly keyIdTtlMs: number;
@@ -220,7 +219,7 @@ export class KeyPoolStore {
   /** Per pool, the block the last withdrawal ended in: most likely the queue head of the next one. */
   private readonly headHint = new Map<string, string[]>();
 
-  constructor(redis: Redis, opts: KeyPoolStoreOptions, ownsConnection = false) {
+  constructor(redis: RedisClient, opts: KeyPoolStoreOptions, ownsConnection = false) {
     this.net = checkId('net', opts.net);
     this.owner = checkId('owner', opts.owner);
     this.redis = redis;
@@ -250,23 +249,21 @@ export class KeyPoolStore {
     return { P, S: statsKey(this.net, this.owner, peer, kind), lane: laneOf(this.owner, peer), chan: lowWaterChannel(this.net, this.owner) };
   }
 
-  /** Run a Redis step, mapping refusals to PoolError; a Redis still loading its AOF after a restart is waited for. */
+  /** Run a Redis step, mapping refusals to PoolError; a Redis still loading its AOF after a restart, or failing
+   *  over (durable.ts), is waited for: every step is idempotent, so it is retried whole. */
   private async run<T>(f: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + LOADING_MAX_MS;
-    for (;;) {
-      try { return await f(); } catch (err) {
-        if (!(err instanceof Error && err.message.startsWith('LOADING') && Date.now() < deadline)) throw toPoolError(err);
-      }
-      await new Promise((r) => setTimeout(r, LOADING_RETRY_MS));
-    }
+    try { return await retrying(this.redis, f); } catch (err) { throw toPoolError(err); }
   }
 
-  private fcall(fn: string, keys: string[], args: (string | number | Buffer)[]): Promise<unknown> {
-    return this.run(() => this.redis.call('FCALL', fn, keys.length, ...keys, ...args));
+  /** A state-changing function call of pool `P` (durable.ts: on a replicated Redis, acknowledged once on the
+   *  replicas; `P:f` is the pool's fence key). Without P (the stats index), a plain call. */
+  private fcall(fn: string, keys: string[], args: (string | number | Buffer)[], P?: string): Promise<unknown> {
+    const call = ['FCALL', fn, keys.length, ...keys, ...args];
+    return this.run(() => (P ? durableCall(this.redis, call, { fence: ['SET', `${P}:f`, '1'] }) : this.redis.call('FCALL', fn, keys.length, ...keys, ...args)));
   }
 
-  private fcallBuffer(fn: string, keys: string[], args: (string | number)[]): Promise<Reply> {
-    return this.run(() => this.redis.callBuffer('FCALL', fn, keys.length, ...keys, ...args) as Promise<Reply>);
+  private fcallBuffer(P: string, fn: string, keys: string[], args: (string | number)[]): Promise<Reply> {
+    return this.run(() => durableCall(this.redis, ['FCALL', fn, keys.length, ...keys, ...args], { fence: ['SET', `${P}:f`, '1'], buffer: true }) as Promise<Reply>);
   }
 
   /** KEYS and ARGV tail that declare blocks to a function: P:b:<id>, P:d:<id> for each, and the ids. */
@@ -298,7 +295,7 @@ export class KeyPoolStore {
     const [status, stale] = await this.fcall(FN.stage, [`${P}:b:${block.id}`, `${P}:d:${block.id}`, `${P}:st`, S], [
       block.id, bytes, len, c, e, ps, pe, Math.round(block.createdAt), JSON.stringify(block.meta ?? {}),
       block.sessionId ?? '', opts.ttlMs ?? this.stageTtlMs,
-    ]) as ['staged' | 'already', number];
+    ], P) as ['staged' | 'already', number];
     // Stages of dead sessions are expired here rather than inside the stage call, which may touch only its own block.
     if (Number(stale) > 0) await this.sweep(peer, kind).catch(() => undefined);
     return status;
@@ -309,14 +306,14 @@ export class KeyPoolStore {
     const { P, S, chan } = this.pool(peer, kind);
     checkBlockId(blockId);
     return await this.fcall(FN.commit, [`${P}:b:${blockId}`, `${P}:d:${blockId}`, `${P}:st`, `${P}:q`, `${P}:all`, S],
-      [blockId, this.owner, peer, kind, chan]) as 'committed' | 'already';
+      [blockId, this.owner, peer, kind, chan], P) as 'committed' | 'already';
   }
 
   /** Discard a staged block (or pre-empt one not yet staged). Fails with COMMITTED for a committed block. */
   async abort(peer: NodeId, kind: PoolKind, blockId: string): Promise<'aborted' | 'already'> {
     const { P, S } = this.pool(peer, kind);
     checkBlockId(blockId);
-    return await this.fcall(FN.abort, [`${P}:b:${blockId}`, `${P}:d:${blockId}`, `${P}:st`, S], [blockId]) as 'aborted' | 'already';
+    return await this.fcall(FN.abort, [`${P}:b:${blockId}`, `${P}:d:${blockId}`, `${P}:st`, S], [blockId], P) as 'aborted' | 'already';
   }
 
   /**
@@ -336,7 +333,7 @@ export class KeyPoolStore {
     const refKeys = keyIds.map((id) => keyIdKey(this.net, this.owner, peer, kind, id));
     let ids = this.headHint.get(P) ?? [];
     for (let round = 0; ; round++) {
-      const reply = await this.fcallBuffer(FN.withdraw, [`${P}:q`, `${P}:all`, S, `${P}:r:w:${requestId}`, ...refKeys, ...KeyPoolStore.blockKeys(P, ids)], [
+      const reply = await this.fcallBuffer(P, FN.withdraw, [`${P}:q`, `${P}:all`, S, `${P}:r:w:${requestId}`, ...refKeys, ...KeyPoolStore.blockKeys(P, ids)], [
         P, bits, count, this.receiptTtlMs, this.owner, peer, kind, chan, this.keyIdTtlMs, refKeys.length, ids.length, ...ids,
       ]);
       const meta = JSON.parse(reply[0].toString('utf8')) as Meta;
@@ -364,7 +361,7 @@ export class KeyPoolStore {
     const ids = [...new Set(refs.flat().map((r) => r[0]))];
     const requestId = opts.requestId ?? randomUUID();
     checkBlockId(requestId);
-    const reply = await this.fcallBuffer(FN.take, [S, `${P}:r:t:${requestId}`, `${P}:q`, `${P}:all`, ...KeyPoolStore.blockKeys(P, ids)],
+    const reply = await this.fcallBuffer(P, FN.take, [S, `${P}:r:t:${requestId}`, `${P}:q`, `${P}:all`, ...KeyPoolStore.blockKeys(P, ids)],
       [P, this.receiptTtlMs, JSON.stringify(refs), ids.length, ...ids]);
     const d = decodeKeys(JSON.parse(reply[0].toString('utf8')) as Meta, reply);
     return { keys: d.keys, available: d.avail, lowWater: false, replayed: Number(reply[2]) === 1, requestId };
@@ -418,7 +415,7 @@ export class KeyPoolStore {
     const ids = [...new Set([...stages, ...old])];
     if (ids.length === 0) return { expiredStages: 0, expiredKeyBits: 0 };
     const [expiredStages, expiredKeyBits] = await this.fcall(FN.sweep, [`${P}:st`, `${P}:all`, `${P}:q`, S, ...KeyPoolStore.blockKeys(P, ids)],
-      [P, ids.length, ...ids]) as [number, number];
+      [P, ids.length, ...ids], P) as [number, number];
     return { expiredStages: Number(expiredStages), expiredKeyBits: Number(expiredKeyBits) };
   }
 
@@ -427,7 +424,7 @@ export class KeyPoolStore {
     const { S } = this.pool(peer, kind);
     const v = (x?: number) => (x === undefined ? '' : Math.max(0, Math.floor(x)));
     await this.register(peer, kind);
-    await this.fcall(FN.configure, [S], [v(cfg.lowWaterBits), v(cfg.keyTtlMs)]);
+    await this.fcall(FN.configure, [S], [v(cfg.lowWaterBits), v(cfg.keyTtlMs)], poolPrefix(this.net, this.owner, peer, kind));
   }
 
   async stats(peer: NodeId, kind: PoolKind): Promise<PoolStats> {
@@ -444,7 +441,7 @@ export class KeyPoolStore {
 
   /** Every pool of this owner. */
   async listStats(): Promise<PoolStats[]> {
-    return readOwnerStats(this.redis, this.net, this.owner);
+    return this.run(() => readOwnerStats(this.redis, this.net, this.owner));
   }
 
   /** Resolve key ids that node `from` published for this node (withdraw opts.keyIds) into references. */
@@ -484,7 +481,7 @@ export function parseStats(owner: NodeId, peer: NodeId, kind: PoolKind, h: Recor
 }
 
 /** Stats of every pool of `owner` (needs read access to qn:<net>:stats:<owner>:*; no key material is read). */
-export async function readOwnerStats(redis: Redis, net: string, owner: NodeId): Promise<PoolStats[]> {
+export async function readOwnerStats(redis: RedisClient, net: string, owner: NodeId): Promise<PoolStats[]> {
   const members = (await redis.smembers(statsIndexKey(net, owner))).sort();
   const out: PoolStats[] = [];
   for (const m of members) {
@@ -495,14 +492,16 @@ export async function readOwnerStats(redis: Redis, net: string, owner: NodeId): 
   return out;
 }
 
-/** Owners that have pools in `net` (SCAN over the stats index keys; names only). */
-export async function listOwners(redis: Redis, net: string): Promise<NodeId[]> {
+/** Owners that have pools in `net` (SCAN over the stats index keys; names only; on a cluster, of every master). */
+export async function listOwners(redis: RedisClient, net: string): Promise<NodeId[]> {
   const owners = new Set<NodeId>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `qn:${net}:stats:*:_index`, 'COUNT', 500);
-    cursor = next;
-    for (const k of keys) owners.add(k.split(':')[3]);
-  } while (cursor !== '0');
+  for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `qn:${net}:stats:*:_index`, 'COUNT', 500);
+      cursor = next;
+      for (const k of keys) owners.add(k.split(':')[3]);
+    } while (cursor !== '0');
+  }
   return [...owners].sort();
 }

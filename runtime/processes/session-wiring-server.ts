@@ -29,8 +29,7 @@ import type { Topology } from '../../infra/topology.ts';
 import { fromPromise } from 'xstate';
 import type { ActorHost } from '../host.ts';
 import { StreamSender } from './session-wiring-stream.ts';
-import type { Redis } from 'ioredis';
-import { openOwnRedis, redisOptionsFromEnv } from '../../infra/keypool/connect.ts';
+import { openOwnRedis, redisOptionsFromEnv, type RedisClient } from '../../infra/keypool/connect.ts';
 import { SessionDecisions } from '../../infra/keypool/decisions.ts';
 import { serveDecisions } from './session-recovery.ts';
 import '../../actors/sessions/decision.messages.ts';
@@ -107,7 +106,7 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
   };
 
   // Durable commit/abort decisions (infra/keypool/decisions.ts); connected on first use.
-  let decisionRedis: Redis | undefined;
+  let decisionRedis: RedisClient | undefined;
   let decisionStore: SessionDecisions | undefined;
   const decisions = (): SessionDecisions => {
     const url = opts.redisUrl ?? process.env.REDIS_URL;

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { startRedis, type ManagedServer } from '../../infra/servers.ts';
 import { KeyPoolStore, readOwnerStats, listOwners } from '../../infra/keypool/store.ts';
 import { applyPoolUsers, generatePoolUsers, type PoolUsers } from '../../infra/keypool/acl.ts';
-import { openRedis, redisAcceptsAnonymous } from '../../infra/keypool/connect.ts';
+import { openRedis, redisAcceptsAnonymous, type RedisClient } from '../../infra/keypool/connect.ts';
 import { keyIdKey, poolPrefix, statsKey } from '../../infra/keypool/names.ts';
 import { LIBRARY_NAME } from '../../infra/keypool/lua.ts';
 import { installPoolUsers } from '../../runtime/pool-users.ts';
@@ -16,7 +16,7 @@ import { blockOf, deposit } from './helpers.ts';
 const net = 'acl';
 let srv: ManagedServer;
 let users: PoolUsers;
-const conns: Redis[] = [];
+const conns: RedisClient[] = [];
 const stores: KeyPoolStore[] = [];
 
 const as = (u: { username: string; password: string }) => {
@@ -178,7 +178,7 @@ test.serial('users (also those added at run time) and the functions survive kill
   const admin = openRedis(srv.url, { allowUrlCredentials: true });
   conns.push(admin);
   const more = generatePoolUsers(net, ['Dave']);
-  t.deepEqual(await applyPoolUsers(admin, more, ['nodes']), { persisted: true });
+  t.deepEqual(await applyPoolUsers(admin, more, ['nodes']), { persisted: true, nodes: 1 });
   const dave = new KeyPoolStore(as(more.nodes.Dave), { net, owner: 'Dave' });
   stores.push(dave);
   await dave.configure('Alice', 'secret', { lowWaterBits: 10 });

@@ -3,16 +3,15 @@
 // the same slot"), so running every store operation there proves that each call stays in its pair's slot.
 // Also checks the slot arithmetic of the key names against an independent CRC16 (Redis Cluster spec).
 import test from 'ava';
-import type { Redis } from 'ioredis';
 import { startRedis, type ManagedServer } from '../../infra/servers.ts';
 import { KeyPoolStore, PoolError } from '../../infra/keypool/store.ts';
 import { SessionDecisions } from '../../infra/keypool/decisions.ts';
-import { openRedis } from '../../infra/keypool/connect.ts';
+import { openRedis, type RedisClient } from '../../infra/keypool/connect.ts';
 import { keyIdKey, poolPrefix, statsKey } from '../../infra/keypool/names.ts';
 import { blockOf, deposit, expectedBytes } from './helpers.ts';
 
 let srv: ManagedServer;
-let admin: Redis;
+let admin: RedisClient;
 const stores: KeyPoolStore[] = [];
 
 /** CRC16/XMODEM of the hash tag, mod 16384 (Redis Cluster specification, "Keys distribution model"). */
