@@ -51,7 +51,7 @@ export function findBinary(name: string): string | undefined {
   return undefined;
 }
 
-interface LaunchSpec {
+export interface LaunchSpec {
   argsFor: (port: number, dir: string) => string[];
   /** Resolves once the server serves requests (after the port opens). */
   ready?: (port: number) => Promise<void>;
@@ -61,7 +61,8 @@ interface LaunchSpec {
   caFile?: string;
 }
 
-async function launch(kind: 'nats' | 'redis', spec: LaunchSpec, port?: number, dir?: string): Promise<ManagedServer> {
+/** Start a server process (nats-server, or redis-server also as a sentinel) and restart it on demand. */
+export async function launch(kind: 'nats' | 'redis', spec: LaunchSpec, port?: number, dir?: string): Promise<ManagedServer> {
   const bin = findBinary(kind === 'nats' ? 'nats-server' : 'redis-server');
   if (!bin) throw new Error(INSTALL_HINT[kind]);
   const thePort = port ?? (await freePort());
@@ -180,8 +181,10 @@ export async function startRedis(opts: RedisOptions = {}): Promise<ManagedServer
         'maxmemory-policy noeviction',
         ...extra.filter((l) => !/^user\s/.test(l)),
       ];
+      // Written at the first start only too: a restart keeps what Redis rewrote since (a Sentinel's
+      // CONFIG REWRITE after a failover makes the old master a replica of the new one).
       const confPath = path.join(dir, 'redis.conf');
-      fs.writeFileSync(confPath, conf.join('\n') + '\n', { mode: 0o600 });
+      if (!fs.existsSync(confPath)) fs.writeFileSync(confPath, conf.join('\n') + '\n', { mode: 0o600 });
       return [confPath];
     },
     ready: async (port) => {
@@ -210,7 +213,7 @@ export function binaryVersion(name: string): string | undefined {
 
 /** Resolve once redis-server answers the admin's PING with PONG rather than -LOADING (it accepts
  *  connections while it still replays its AOF). */
-async function waitForRedisReady(url: string, tls: ServerTls | undefined, timeoutMs: number): Promise<void> {
+export async function waitForRedisReady(url: string, tls: ServerTls | undefined, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
