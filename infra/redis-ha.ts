@@ -157,6 +157,9 @@ export async function startRedisCluster(opts: RedisHaOptions & { masters?: numbe
       await until('a healthy cluster (state ok, every master with an online replica)', timeoutMs, async () => {
         for (const n of nodes.filter((x) => x.pid() !== undefined)) {
           if (!/cluster_state:ok/.test(String(await withAdmin(n, (r) => r.call('CLUSTER', 'INFO'))))) return false;
+          // every node's slot map names a master and a replica for every range (gossip has spread the roles)
+          const slots = await withAdmin(n, (r) => r.call('CLUSTER', 'SLOTS') as Promise<unknown[][]>);
+          if (slots.length !== masterCount || slots.some((s) => s.length < 4)) return false;
         }
         const m = await masters();
         return m.length === masterCount && replicationHealthy(nodes, m, 1);
