@@ -232,7 +232,9 @@ export async function startRedisSentinel(opts: RedisHaOptions & { replicas?: num
     throw e;
   }
   const hosts = sentinels.map((s) => ({ host: '127.0.0.1', port: s.port }));
-  const target = { mode: 'sentinel' as const, tls: false, hosts, name: SENTINEL_MASTER_NAME, db: 0, replicas: 1, waitMs: 1000, retryMs: 30_000 };
+  // Every replica must hold a step (wait = all replicas): a SENTINEL FAILOVER promotes one replica while the
+  // old master still serves, and a step acknowledged by the other replica alone would be lost.
+  const target = { mode: 'sentinel' as const, tls: false, hosts, name: SENTINEL_MASTER_NAME, db: 0, replicas: replicaCount, waitMs: 1000, retryMs: 30_000 };
   const askSentinels = async <T>(f: (r: Redis) => Promise<T>): Promise<T[]> => Promise.all(sentinels.filter((s) => s.pid() !== undefined).map((s) => withAdmin(s, f)));
   const masters = async () => {
     const ports = new Set((await askSentinels(async (r) => (await r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_MASTER_NAME) as string[])[1])).map(Number));

@@ -13,7 +13,8 @@ import { KeyPoolStore } from '../infra/keypool/store.ts';
 
 export async function installPoolUsers(redisUrl: string, net: string, nodes: string[], log: (line: string) => void,
   opts: { tls?: RedisConnectOptions['tls']; insecure?: boolean } = {}): Promise<PoolUsers | undefined> {
-  const admin = openRedis(redisUrl, { allowUrlCredentials: true, tls: opts.tls, redis: { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000 } });
+  // A short-lived connection: a few reconnects, then (also for sentinels and cluster seeds) it gives up.
+  const admin = openRedis(redisUrl, { allowUrlCredentials: true, tls: opts.tls, redis: { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: (n) => (n > 3 ? null : 300) } });
   admin.on('error', () => undefined);
   try {
     try {

@@ -70,6 +70,9 @@ export function redisOptions(url: string, opts: RedisConnectOptions = {}): Redis
   return {
     sentinels: t.hosts, name: t.name, role: 'master', ...sentinelAuth(opts),
     enableTLSForSentinelMode: t.tls, sentinelTLS: tls,
+    // A caller that wants no reconnects (a probe) asks each sentinel once; otherwise ioredis keeps asking them
+    // (giving up would end the connection for good).
+    ...(opts.redis?.retryStrategy === undefined ? {} : { sentinelRetryStrategy: () => null }),
     // A master demoted by a failover answers READONLY: reconnect (asking the sentinels again) and resend.
     reconnectOnError: (err) => (/^READONLY/.test(err.message) ? 2 : false),
     ...common, ...opts.redis,
@@ -145,9 +148,9 @@ async function pingsAnonymously(r: Redis): Promise<boolean> {
  * password): anyone who reaches the port reads every pool. A hetqn launcher refuses such a Redis unless told
  * --insecure. Rejects when Redis cannot be reached.
  */
-export async function redisAcceptsAnonymous(url: string, tls?: RedisConnectOptions['tls']): Promise<boolean> {
+export async function redisAcceptsAnonymous(url: string, tls?: RedisConnectOptions['tls'], sentinel?: RedisConnectOptions['sentinel']): Promise<boolean> {
   const t = parseRedisTarget(url);
-  if (t.mode !== 'cluster') return pingsAnonymously(new Redis(redisOptions(url, { tls, redis: PROBE })));
+  if (t.mode !== 'cluster') return pingsAnonymously(new Redis(redisOptions(url, { tls, sentinel, redis: PROBE })));
   let lastError: Error | undefined, reached = false;
   for (const h of t.hosts) {
     const single = formatRedisTarget({ ...t, mode: 'single', hosts: [h], replicas: 0, retryMs: 0 });

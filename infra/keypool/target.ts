@@ -7,7 +7,9 @@
 // nodes' credentials, used only where a caller allows the URL's user (admin tools); processes bring their own.
 // Query parameters (all optional):
 //   wait=N        replicas that must acknowledge every pool step before it is acknowledged (Redis WAIT);
-//                 default 1 for sentinel and cluster, 0 for one Redis. See README "Replication and failover".
+//                 default 1 for sentinel and cluster, 0 for one Redis. Set it to the number of replicas of a
+//                 master: only then does every replica a failover may promote hold every acknowledged step
+//                 (README "Replication and failover").
 //   waitMs=T      how long one WAIT may block (default 1000 ms); a step not acknowledged in time is retried.
 //   retryMs=T     how long a pool step is retried across a failover before it fails (default 30000 ms for
 //                 sentinel and cluster; 0 for one Redis, where ioredis's own reconnect and resend apply).
@@ -109,4 +111,10 @@ export function formatRedisTarget(t: RedisTarget, opts: { credentials?: boolean 
   if (t.retryMs !== (ha ? 30_000 : 0)) q.set('retryMs', String(t.retryMs));
   const qs = q.toString();
   return `${scheme}://${cred}${t.hosts.map(hostString).join(',')}${path ? `/${path}` : ''}${qs ? `?${qs}` : ''}`;
+}
+
+/** The same target with some query parameters changed (e.g. { retryMs: 90000 }). */
+export function withTargetParams(url: string, p: { wait?: number; waitMs?: number; retryMs?: number }): string {
+  const t = parseRedisTarget(url);
+  return formatRedisTarget({ ...t, replicas: p.wait ?? t.replicas, waitMs: p.waitMs ?? t.waitMs, retryMs: p.retryMs ?? t.retryMs }, { credentials: true });
 }

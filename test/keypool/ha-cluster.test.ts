@@ -11,6 +11,7 @@ import { applyPoolUsers, generatePoolUsers, type PoolUsers } from '../../infra/k
 import { loadPoolLibrary } from '../../infra/keypool/library.ts';
 import { openRedis, type RedisClient } from '../../infra/keypool/connect.ts';
 import { KeyPoolStore } from '../../infra/keypool/store.ts';
+import { withTargetParams } from '../../infra/keypool/target.ts';
 import { LIBRARY_NAME } from '../../infra/keypool/lua.ts';
 import { poolPrefix, statsKey } from '../../infra/keypool/names.ts';
 import { blockOf } from './helpers.ts';
@@ -37,8 +38,8 @@ test.after.always(async () => {
 });
 
 /** A node's store through the cluster URL, as the node's own user; extra URL parameters for the test. */
-const storeOf = (owner: string, query = 'retryMs=90000') => {
-  const s = KeyPoolStore.connect(`${ha.address}?${query}`, { net, owner, ...users.nodes[owner] });
+const storeOf = (owner: string, params: Parameters<typeof withTargetParams>[1] = { retryMs: 90_000 }) => {
+  const s = KeyPoolStore.connect(withTargetParams(ha.address, params), { net, owner, ...users.nodes[owner] });
   s.redis.on('error', () => undefined);
   stores.push(s);
   return s;
@@ -113,7 +114,7 @@ test.serial('a pool step is acknowledged only once a replica holds it', async (t
   const p = pairs[2];
   const { master, replica } = await shardOf(p);
   if (!replica) throw new Error('no replica');
-  const erin = storeOf(p.a, 'retryMs=1500&waitMs=300');
+  const erin = storeOf(p.a, { retryMs: 1500, waitMs: 300 });
   const blk = blockOf('held-back', 256, 7);
   process.kill(replica.pid()!, 'SIGSTOP');
   let err: unknown;
