@@ -2,11 +2,11 @@
 // inspection lease (hosts stream while it is renewed), converts the inspection events, polls the
 // hypervisor's view, follows request notices (tasks.<requestId>), and reads pool levels (counts
 // only) from Redis when it can. `raw` sees each inspection event for the Stately relay.
-import { Redis } from 'ioredis';
 import type { ActorHost } from '../host.ts';
 import type { Subscription } from '../bus.ts';
 import { subject } from '../subjects.ts';
 import { listOwners, readOwnerStats } from '../../infra/keypool/store.ts';
+import { openRedis, redisTlsFromEnv, type RedisClient } from '../../infra/keypool/connect.ts';
 import type { HypervisorView } from '../../actors/server/registry.messages.ts';
 import '../../actors/server/registry.messages.ts';
 import '../../actors/server/orchestration.messages.ts';
@@ -67,9 +67,10 @@ export function startFeed(o: FeedOptions): NetworkFeed {
   void pollNetwork();
   timers.push(setInterval(() => void pollNetwork(), o.networkEveryMs ?? 1000));
 
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   if (o.redisUrl) {
-    redis = new Redis(o.redisUrl, { lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0 });
+    // The URL's own user (the launcher's URL, or one given to hetqn inspect); any target form (target.ts).
+    redis = openRedis(o.redisUrl, { allowUrlCredentials: true, tls: redisTlsFromEnv(), redis: { lazyConnect: true, maxRetriesPerRequest: 0 } });
     redis.on('error', () => undefined);
     let lastPools = '';
     let warned = false;

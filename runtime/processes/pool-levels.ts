@@ -1,8 +1,8 @@
 // The server's read-only view of pool levels for the task pre-checks: the statistics hash of one lane
 // (infra/keypool/store.ts parseStats), read with the server's Redis user (HETQN_SERVER_REDIS_USER /
 // PASSWORD, TLS from HETQN_REDIS_CA...: statistics only, never key material). Connected on first use.
-import type { Redis } from 'ioredis';
-import { openOwnRedis, redisOptionsFromEnv } from '../../infra/keypool/connect.ts';
+import { openOwnRedis, redisOptionsFromEnv, type RedisClient } from '../../infra/keypool/connect.ts';
+import { retrying } from '../../infra/keypool/durable.ts';
 import { parseStats } from '../../infra/keypool/store.ts';
 import { statsKey } from '../../infra/keypool/names.ts';
 import type { NodeId, PoolKind } from '../../protocols/types.ts';
@@ -14,8 +14,8 @@ export interface PoolLevels {
 }
 
 export function poolLevels(net: string, url = process.env.REDIS_URL): PoolLevels {
-  let redis: Redis | undefined;
-  const open = (): Redis => {
+  let redis: RedisClient | undefined;
+  const open = (): RedisClient => {
     if (!url) throw new Error('no Redis for pool statistics (REDIS_URL not set)');
     if (!redis) {
       const env = redisOptionsFromEnv('server');
@@ -26,7 +26,8 @@ export function poolLevels(net: string, url = process.env.REDIS_URL): PoolLevels
   };
   return {
     async available(owner, peer, kind) {
-      return parseStats(owner, peer, kind, await open().hgetall(statsKey(net, owner, peer, kind))).available;
+      const r = open();
+      return parseStats(owner, peer, kind, await retrying(r, () => r.hgetall(statsKey(net, owner, peer, kind)))).available;
     },
     close() { redis?.disconnect(); },
   };

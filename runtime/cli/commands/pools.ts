@@ -2,15 +2,14 @@
 // consumption, read from the pools' statistics hashes (never key material; the server's Redis user
 // suffices: put its credentials in the URL, redis://user:pass@host:port).
 import type { Command } from 'commander';
-import type { Redis } from 'ioredis';
-import { openRedis, redisTlsFromEnv } from '../../../infra/keypool/connect.ts';
+import { openRedis, redisTlsFromEnv, type RedisClient } from '../../../infra/keypool/connect.ts';
+import { redact } from '../../../infra/keypool/target.ts';
 import { listOwners, readOwnerStats, type PoolStats } from '../../../infra/keypool/store.ts';
 import { checkId } from '../../../infra/keypool/names.ts';
 import { CliError, printResult, timeoutOption, withDeadline } from '../output.ts';
 import { withExample } from '../help.ts';
 import { loadTopologyOption, resolveNet } from '../target.ts';
 
-const redact = (url: string) => { try { const u = new URL(url); if (u.password) u.password = '***'; return u.toString(); } catch { return url; } };
 const bits = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} Mb` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kb` : `${n} b`);
 const rate = (n: number) => (n >= 1e3 ? `${(n / 1e3).toFixed(1)} kb/s` : `${n.toFixed(1)} b/s`);
 
@@ -64,7 +63,7 @@ export function register(program: Command): void {
     });
 }
 
-async function readPools(redis: Redis, net: string, node: string | undefined): Promise<PoolStats[]> {
+async function readPools(redis: RedisClient, net: string, node: string | undefined): Promise<PoolStats[]> {
   const owners = node ? [node] : await listOwners(redis, net);
   const pools: PoolStats[] = [];
   for (const owner of owners) pools.push(...await readOwnerStats(redis, net, owner));
