@@ -1,6 +1,6 @@
 // Low-water events from Redis pub/sub (published by the withdraw script, see lua.ts), validated because
 // they cross a process boundary. The server's Redis user may listen to every node; a node to its own.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect.ts';
 import { z } from 'zod';
 import type { NodeId } from '../../protocols/types.ts';
 import { POOL_KINDS } from '../../protocols/types.ts';
@@ -17,10 +17,12 @@ export type LowWaterEvent = z.infer<typeof lowWaterEventSchema>;
 
 /**
  * Call `onEvent` for every low-water event of `owner` (or of every node when owner is omitted).
- * `subscriber` must be a connection dedicated to pub/sub. Malformed messages go to `onInvalid`, naming the field.
+ * `subscriber` must be a connection dedicated to pub/sub. On a Redis Cluster PUBLISH reaches every node, so a
+ * subscriber on any node hears the pools of every master (plain, not sharded, pub/sub: the channel is per owner,
+ * not per pair, so it has no slot of its own). Malformed messages go to `onInvalid`, naming the field.
  * Returns a function that unsubscribes.
  */
-export async function subscribeLowWater(subscriber: Redis, net: string, onEvent: (e: LowWaterEvent) => void,
+export async function subscribeLowWater(subscriber: RedisClient, net: string, onEvent: (e: LowWaterEvent) => void,
   opts: { owner?: NodeId; onInvalid?: (reason: string) => void } = {}): Promise<() => Promise<void>> {
   checkId('net', net);
   const handle = (raw: string) => {

@@ -14,7 +14,8 @@ import { KeyPoolStore } from '../../infra/keypool/store.ts';
 import { withTargetParams } from '../../infra/keypool/target.ts';
 import { LIBRARY_NAME } from '../../infra/keypool/lua.ts';
 import { poolPrefix, statsKey } from '../../infra/keypool/names.ts';
-import { blockOf } from './helpers.ts';
+import { blockOf, deposit } from './helpers.ts';
+import { subscribeLowWater, type LowWaterEvent } from '../../infra/keypool/events.ts';
 import { runPoolWorkload, type Pair } from './ha-workload.ts';
 
 const net = 'hac';
@@ -108,6 +109,22 @@ test.serial('a node user reaches only its own pools, on every master (NOPERM els
   }
   await noperm(t, r.call('FUNCTION', 'FLUSH') as Promise<unknown>, 'FUNCTION FLUSH');
   await noperm(t, r.call('CLUSTER', 'NODES') as Promise<unknown>, 'CLUSTER NODES');
+});
+
+test.serial('low-water events of pools on every master reach one cluster subscriber (the server\'s user)', async (t) => {
+  const sub = openRedis(ha.address, { ...users.server });
+  sub.on('error', () => undefined);
+  conns.push(sub);
+  const events: LowWaterEvent[] = [];
+  await subscribeLowWater(sub, net, (e) => events.push(e));
+  for (const p of pairs.slice(1)) {
+    const [a, b] = [storeOf(p.a), storeOf(p.b)];
+    await deposit(a, b, 'psk', blockOf(`lw-${p.a}`, 1000, 11));
+    await a.configure(p.b, 'psk', { lowWaterBits: 400 });
+    t.true((await a.withdraw(p.b, 'psk', 200)).lowWater);
+  }
+  await waitFor('both low-water events', async () => events.length >= 2, 10_000);
+  t.deepEqual(events.map((e) => [e.owner, e.peer, e.kind, e.available, e.threshold]).sort(), [['Carol', 'Dave', 'psk', 300, 400], ['Erin', 'Judy', 'psk', 300, 400]]);
 });
 
 test.serial('a pool step is acknowledged only once a replica holds it', async (t) => {
