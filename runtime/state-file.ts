@@ -18,7 +18,11 @@ export interface ClusterState {
   ready: boolean;
   /** Secrets for attaching nodes later (`hetqn node`): the pre-shared-key installation secret and
    *  each node's Redis user. The file is written owner-only (0600). */
-  secrets?: { pskSecret: string; redisUsers?: Record<string, { username: string; password: string }> };
+  secrets?: {
+    pskSecret: string; redisUsers?: Record<string, { username: string; password: string }>;
+    /** The sentinels' client user of a Sentinel-managed Redis (HETQN_REDIS_SENTINEL_USER/PASSWORD). */
+    redisSentinel?: { username: string; password: string };
+  };
 }
 
 export function stateDir(): string {

@@ -35,6 +35,9 @@
 //   and, the dangerous case for one-time pads, bits handed out by a withdrawal may become available
 //   again (and be handed out a second time). Use `always` wherever that matters.
 // * Redis must not evict: run without maxmemory or with maxmemory-policy noeviction.
+// * Replicated Redis (Sentinel, Redis Cluster): a step is acknowledged once `wait` replicas hold it and is
+//   retried whole across a failover (durable.ts); with wait = every replica, a failover loses no acknowledged
+//   step (README "Replication and failover").
 import { Cluster } from 'ioredis';
 import { quietErrors } from '../redis-errors.ts';
 import { randomUUID } from 'node:crypto';

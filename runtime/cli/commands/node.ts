@@ -54,6 +54,8 @@ export function register(program: Command): void {
       if (state?.redisUrl) process.env.REDIS_URL ??= state.redisUrl; // (assigning undefined would set the string 'undefined')
       if (state?.secrets?.pskSecret) process.env.HETQN_PSK_SECRET ??= state.secrets.pskSecret;
       if (redisUser) { process.env.HETQN_REDIS_USER ??= redisUser.username; process.env.HETQN_REDIS_PASSWORD ??= redisUser.password; }
+      const sentinel = state?.secrets?.redisSentinel;
+      if (sentinel) { process.env.HETQN_REDIS_SENTINEL_USER ??= sentinel.username; process.env.HETQN_REDIS_SENTINEL_PASSWORD ??= sentinel.password; }
       const stage = stageLogger();
       stage(`${o.name}: registering with network ${net} at ${natsUrl} (up to ${timeoutMs / 1000} s)`);
       let gone: (reason: string) => void = () => undefined;

@@ -47,7 +47,7 @@ export function register(program: Command): void {
       const url = o.redisUrl ?? found.state?.redisUrl ?? process.env.REDIS_URL;
       if (!url) throw new CliError(`--redis-url: network ${net} is not running on this host and no Redis was given (--redis-url or REDIS_URL)`, 'unavailable');
       // The URL's own user (the server's statistics user suffices); TLS trusts HETQN_REDIS_CA.
-      const redis = openRedis(url, { allowUrlCredentials: true, tls: redisTlsFromEnv(), redis: { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs } });
+      const redis = openRedis(url, { allowUrlCredentials: true, tls: redisTlsFromEnv(), sentinel: process.env.HETQN_REDIS_SENTINEL_USER ? undefined : found.state?.secrets?.redisSentinel, redis: { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs } });
       redis.on('error', () => undefined);
       try {
         try { await redis.connect(); } catch (e) { throw new CliError(`--redis-url: cannot reach Redis at ${redact(url)}: ${(e as Error).message}`, 'unavailable'); }

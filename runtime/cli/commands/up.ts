@@ -13,6 +13,7 @@ import { CliError, parseNumber, printResult, progress, stageLogger, timeoutOptio
 import { startInspector } from '../../inspector/inspector.ts';
 import { renderNetwork } from '../network-table.ts';
 import { redisAddress } from '../../../infra/keypool/connect.ts';
+import { REDIS_MODES } from '../../servers-resolve.ts';
 import { withExample } from '../help.ts';
 import { loadTopologyOption } from '../target.ts';
 
@@ -24,14 +25,20 @@ export function register(program: Command): void {
     .option('--inspect', 'also serve the inspector page (`hetqn inspect --web`) on 127.0.0.1')
     .option('--inspect-port <port>', 'port for --inspect (0: any free port)', '8080')
     .option('--timeout <s>', 'seconds to wait for every node to register', '90')
+    .option('--redis-mode <mode>', `the private Redis started when REDIS_URL is not set: ${REDIS_MODES.join(', ')} (3 masters + 3 replicas; or 1 master, 2 replicas, 3 sentinels)`, 'single')
     .option('--json', 'print one JSON object once the network is up'),
   ['hetqn up -d                                   # the reference network (infra/topologies/reference.json)', 'hetqn up --topology my-net.yaml               # in the foreground; Ctrl-C stops it'])
     .action(async (o) => {
       const timeoutMs = timeoutOption(o.timeout);
+      if (!REDIS_MODES.includes(o.redisMode)) throw new CliError(`--redis-mode: "${o.redisMode}" must be one of ${REDIS_MODES.join(', ')}`);
+      if (o.redisMode !== 'single' && process.env.REDIS_URL && process.env.HETQN_PRIVATE_SERVERS !== '1') {
+        throw new CliError(`--redis-mode: REDIS_URL is set, so no private Redis is started; give a redis-sentinel:// or redis-cluster:// REDIS_URL instead, or unset it`);
+      }
+      process.env.HETQN_REDIS_MODE = o.redisMode;
       const topology = loadTopologyOption(o.topology);
       const existing = readState(topology.network);
       if (existing && pidAlive(existing.pid)) throw new CliError(`--topology: network "${topology.network}" is already running (pid ${existing.pid}); \`hetqn down --net ${topology.network}\` first`, 'refused');
-      if (o.detach) return detach(o.topology, topology.network, timeoutMs, o, o.inspect ? ['--inspect', '--inspect-port', String(o.inspectPort)] : []);
+      if (o.detach) return detach(o.topology, topology.network, timeoutMs, o, [...(o.inspect ? ['--inspect', '--inspect-port', String(o.inspectPort)] : []), '--redis-mode', o.redisMode]);
 
       const inspectPort = o.inspect ? parseNumber('inspect-port', o.inspectPort, { min: 0, max: 65535, integer: true })! : undefined;
 
@@ -55,6 +62,8 @@ export function register(program: Command): void {
         secrets: {
           pskSecret: started.pskSecret,
           redisUsers: started.poolUsers && Object.fromEntries(Object.entries(started.poolUsers.nodes).map(([n, c]) => [n, { username: c.username, password: c.password }])),
+          ...(process.env.HETQN_REDIS_SENTINEL_USER
+            ? { redisSentinel: { username: process.env.HETQN_REDIS_SENTINEL_USER, password: process.env.HETQN_REDIS_SENTINEL_PASSWORD ?? '' } } : {}),
         },
       });
       save(true);

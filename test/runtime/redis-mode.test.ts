@@ -1,0 +1,71 @@
+// `hetqn up --redis-mode sentinel` as a user runs it: the launcher starts a private Sentinel setup (one master,
+// two replicas, three sentinels), the nodes find the master through the sentinels with their own users, a
+// QKD session commits, `hetqn pools` reads the pools through the sentinel URL with the sentinels' client user
+// from the state file, and `hetqn down` stops every Redis and sentinel it started. A bad mode is refused
+// naming the option.
+import test from 'ava';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnTs } from '../../runtime/launcher.ts';
+import { pidAlive } from '../../runtime/state-file.ts';
+import { isPortOpen } from '../../infra/free-port.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hetqn-redis-mode-'));
+// HETQN_PRIVATE_SERVERS: private NATS and Redis whatever NATS_URL/REDIS_URL say.
+const env = { HETQN_STATE_DIR: path.join(dir, 'state'), HETQN_PRIVATE_SERVERS: '1' };
+const topo = path.join(dir, 'pair.json');
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const c = spawnTs('runtime/cli/main.ts', args, env);
+  let stdout = '', stderr = '';
+  c.stdout!.on('data', (d) => { stdout += d; });
+  c.stderr!.on('data', (d) => { stderr += d; });
+  return new Promise((resolve) => c.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+test.before(() => {
+  fs.writeFileSync(topo, JSON.stringify({
+    network: 'rmode',
+    nodes: [
+      { name: 'Ann', type: 'C', dof: 'pol', linkKm: 3, credential: 'ann-secret-1' },
+      { name: 'Dee', type: 'D', dof: 'pol', linkKm: 7, credential: 'dee-secret-1' },
+    ],
+  }));
+});
+test.after.always(async () => {
+  await run(['down', '--net', 'rmode']).catch(() => undefined);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test.serial('an unknown --redis-mode is refused, naming the option', async (t) => {
+  const r = await run(['up', '--topology', topo, '--redis-mode', 'replicated', '--json']);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /--redis-mode: "replicated" must be one of single, cluster, sentinel/);
+});
+
+test.serial('up --redis-mode sentinel: a session commits, pools are read through the sentinels, down stops every Redis', async (t) => {
+  const up = await run(['up', '-d', '--topology', topo, '--redis-mode', 'sentinel', '--json']);
+  t.is(up.code, 0, up.stderr);
+  const address = JSON.parse(up.stdout).redisUrl as string;
+  t.regex(address, /^redis-sentinel:\/\/127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\/hetqn\?wait=2$/, 'three sentinels, both replicas to wait for');
+  const sentinelPorts = [...address.matchAll(/:(\d+)[,/]/g)].map((m) => Number(m[1]));
+  const state = JSON.parse(fs.readFileSync(path.join(dir, 'state', 'rmode.json'), 'utf8'));
+  t.truthy(state.secrets.redisSentinel?.password, 'the sentinels\' client user is kept for hetqn node / pools');
+  for (const port of sentinelPorts) t.true(await isPortOpen(port), `sentinel on ${port}`);
+
+  const q = await run(['qkd', 'Dee', 'Ann', '--seconds', '0.01', '--json']);
+  t.is(q.code, 0, q.stderr);
+  const bits = JSON.parse(q.stdout).keyBits as number;
+  t.true(bits > 0);
+  const p = await run(['pools', '--net', 'rmode', '--node', 'Dee', '--json']);
+  t.is(p.code, 0, p.stderr);
+  const pools = JSON.parse(p.stdout);
+  t.regex(pools.redisUrl, /^redis-sentinel:\/\/hetqn-admin:\*\*\*@/);
+  t.is(pools.pools.find((x: { peer: string; kind: string }) => x.peer === 'Ann' && x.kind === 'secret')?.bitsIn, bits);
+
+  const down = await run(['down', '--net', 'rmode', '--json']);
+  t.is(down.code, 0, down.stderr);
+  t.false(pidAlive(state.pid));
+  for (const port of sentinelPorts) t.false(await isPortOpen(port), `sentinel on ${port} stopped`);
+});
