@@ -58,6 +58,13 @@ const SENTINEL_CLIENT_RULES = 'resetkeys resetchannels -@all +ping +client|setna
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Start a server, again on a fresh port if it fails (a free port taken by someone else meanwhile). */
+async function startWithRetry(start: () => Promise<ManagedServer>): Promise<ManagedServer> {
+  for (let attempt = 1; ; attempt++) {
+    try { return await start(); } catch (e) { if (attempt >= 3) throw e; }
+  }
+}
+
 async function until(what: string, timeoutMs: number, ok: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
@@ -125,7 +132,7 @@ export async function startRedisCluster(opts: RedisHaOptions & { masters?: numbe
   const nodes: ManagedServer[] = [];
   try {
     for (let i = 0; i < 2 * masterCount; i++) {
-      nodes.push(await startRedis({ admin, users, appendfsync: opts.appendfsync, extraConfig: clusterConfig(repl) }));
+      nodes.push(await startWithRetry(() => startRedis({ admin, users, appendfsync: opts.appendfsync, extraConfig: clusterConfig(repl) })));
     }
     const ids = await Promise.all(nodes.map((n) => withAdmin(n, async (r) => String(await r.call('CLUSTER', 'MYID')))));
     for (let i = 0; i < masterCount; i++) {
@@ -221,12 +228,12 @@ export async function startRedisSentinel(opts: RedisHaOptions & { replicas?: num
   const sentinels: ManagedServer[] = [];
   const stopAll = async () => { for (const s of [...sentinels, ...nodes]) await s.stop().catch(() => undefined); };
   try {
-    const master = await startRedis({ admin, users, appendfsync: opts.appendfsync, extraConfig: replConf });
+    const master = await startWithRetry(() => startRedis({ admin, users, appendfsync: opts.appendfsync, extraConfig: replConf }));
     nodes.push(master);
     for (let i = 0; i < replicaCount; i++) {
-      nodes.push(await startRedis({ admin, users, appendfsync: opts.appendfsync, poolLibrary: false, extraConfig: [...replConf, `replicaof 127.0.0.1 ${master.port}`] }));
+      nodes.push(await startWithRetry(() => startRedis({ admin, users, appendfsync: opts.appendfsync, poolLibrary: false, extraConfig: [...replConf, `replicaof 127.0.0.1 ${master.port}`] })));
     }
-    for (let i = 0; i < 3; i++) sentinels.push(await startSentinel(master, onData, peer, client));
+    for (let i = 0; i < 3; i++) sentinels.push(await startWithRetry(() => startSentinel(master, onData, peer, client)));
   } catch (e) {
     await stopAll();
     throw e;

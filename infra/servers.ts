@@ -82,7 +82,18 @@ export async function launch(kind: 'nats' | 'redis', spec: LaunchSpec, port?: nu
     if (!c || c.exitCode !== null || c.signalCode !== null) return resolve();
     c.once('exit', () => resolve());
   });
-  await start();
+  try {
+    await start();
+  } catch (e) {
+    // A first start that failed leaves no process and, if the directory was ours, no directory behind.
+    child?.kill('SIGKILL');
+    await waitExit(child);
+    if (dir) throw e;
+    let tail = '';
+    try { tail = fs.readFileSync(path.join(theDir, `${kind}.log`), 'utf8').trim().split('\n').slice(-3).join(' | '); } catch { /* no log */ }
+    fs.rmSync(theDir, { recursive: true, force: true });
+    throw new Error(`${(e as Error).message}${tail ? ` (log: ${tail})` : ''}`);
+  }
   return {
     kind, port: thePort, dir: theDir, url: spec.url(thePort), address: spec.address(thePort), admin: spec.admin, caFile: spec.caFile,
     pid: () => child?.pid,

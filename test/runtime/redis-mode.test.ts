@@ -1,8 +1,9 @@
-// `hetqn up --redis-mode sentinel` as a user runs it: the launcher starts a private Sentinel setup (one master,
-// two replicas, three sentinels), the nodes find the master through the sentinels with their own users, a
-// QKD session commits, `hetqn pools` reads the pools through the sentinel URL with the sentinels' client user
-// from the state file, and `hetqn down` stops every Redis and sentinel it started. A bad mode is refused
-// naming the option.
+// `hetqn up --redis-mode sentinel|cluster` as a user runs it: the launcher starts a private Sentinel setup (one
+// master, two replicas, three sentinels) or Redis Cluster (3 masters, 3 replicas), installs the node users on
+// every data node, the nodes reach their pools with their own users (through the sentinels, or the cluster's
+// slot map), a QKD session commits, `hetqn pools` reads the pools through the same URL (for Sentinel with the
+// sentinels' client user from the state file), and `hetqn down` stops every Redis it started. A bad mode is
+// refused naming the option.
 import test from 'ava';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,28 +45,37 @@ test.serial('an unknown --redis-mode is refused, naming the option', async (t) =
   t.regex(r.stderr, /--redis-mode: "replicated" must be one of single, cluster, sentinel/);
 });
 
-test.serial('up --redis-mode sentinel: a session commits, pools are read through the sentinels, down stops every Redis', async (t) => {
-  const up = await run(['up', '-d', '--topology', topo, '--redis-mode', 'sentinel', '--json']);
-  t.is(up.code, 0, up.stderr);
-  const address = JSON.parse(up.stdout).redisUrl as string;
-  t.regex(address, /^redis-sentinel:\/\/127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\/hetqn\?wait=2$/, 'three sentinels, both replicas to wait for');
-  const sentinelPorts = [...address.matchAll(/:(\d+)[,/]/g)].map((m) => Number(m[1]));
-  const state = JSON.parse(fs.readFileSync(path.join(dir, 'state', 'rmode.json'), 'utf8'));
-  t.truthy(state.secrets.redisSentinel?.password, 'the sentinels\' client user is kept for hetqn node / pools');
-  for (const port of sentinelPorts) t.true(await isPortOpen(port), `sentinel on ${port}`);
+const EXPECT = {
+  sentinel: /^redis-sentinel:\/\/127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\/hetqn\?wait=2$/, // three sentinels, both replicas to wait for
+  cluster: /^redis-cluster:\/\/127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+$/, // the three masters as seeds, wait=1 (the default)
+};
 
-  const q = await run(['qkd', 'Dee', 'Ann', '--seconds', '0.01', '--json']);
-  t.is(q.code, 0, q.stderr);
-  const bits = JSON.parse(q.stdout).keyBits as number;
-  t.true(bits > 0);
-  const p = await run(['pools', '--net', 'rmode', '--node', 'Dee', '--json']);
-  t.is(p.code, 0, p.stderr);
-  const pools = JSON.parse(p.stdout);
-  t.regex(pools.redisUrl, /^redis-sentinel:\/\/hetqn-admin:\*\*\*@/);
-  t.is(pools.pools.find((x: { peer: string; kind: string }) => x.peer === 'Ann' && x.kind === 'secret')?.bitsIn, bits);
+for (const mode of ['sentinel', 'cluster'] as const) {
+  test.serial(`up --redis-mode ${mode}: a session commits, pools are read through the ${mode} URL, down stops every Redis`, async (t) => {
+    const up = await run(['up', '-d', '--topology', topo, '--redis-mode', mode, '--json']);
+    const log = () => { try { return fs.readFileSync(path.join(dir, 'state', 'rmode.log'), 'utf8').split('\n').slice(-30).join('\n'); } catch { return ''; } };
+    t.is(up.code, 0, `${up.stderr}\n${log()}`);
+    const address = JSON.parse(up.stdout).redisUrl as string;
+    t.regex(address, EXPECT[mode]);
+    const ports = [...address.matchAll(/:(\d+)(?=[,/]|$)/g)].map((m) => Number(m[1]));
+    t.is(ports.length, 3);
+    const state = JSON.parse(fs.readFileSync(path.join(dir, 'state', 'rmode.json'), 'utf8'));
+    if (mode === 'sentinel') t.truthy(state.secrets.redisSentinel?.password, 'the sentinels\' client user is kept for hetqn node / pools');
+    for (const port of ports) t.true(await isPortOpen(port), `${mode} node on ${port}`);
 
-  const down = await run(['down', '--net', 'rmode', '--json']);
-  t.is(down.code, 0, down.stderr);
-  t.false(pidAlive(state.pid));
-  for (const port of sentinelPorts) t.false(await isPortOpen(port), `sentinel on ${port} stopped`);
-});
+    const q = await run(['qkd', 'Dee', 'Ann', '--seconds', '0.01', '--json']);
+    t.is(q.code, 0, q.stderr);
+    const bits = JSON.parse(q.stdout).keyBits as number;
+    t.true(bits > 0);
+    const p = await run(['pools', '--net', 'rmode', '--node', 'Dee', '--json']);
+    t.is(p.code, 0, p.stderr);
+    const pools = JSON.parse(p.stdout);
+    t.regex(pools.redisUrl, new RegExp(`^redis-${mode}://hetqn-admin:\\*\\*\\*@`));
+    t.is(pools.pools.find((x: { peer: string; kind: string }) => x.peer === 'Ann' && x.kind === 'secret')?.bitsIn, bits);
+
+    const down = await run(['down', '--net', 'rmode', '--json']);
+    t.is(down.code, 0, down.stderr);
+    t.false(pidAlive(state.pid));
+    for (const port of ports) t.false(await isPortOpen(port), `${mode} node on ${port} stopped`);
+  });
+}
