@@ -261,8 +261,8 @@ export class KeyPoolStore {
   /** A state-changing function call of pool `P` (durable.ts: on a replicated Redis, acknowledged once on the
    *  replicas; `P:f` is the pool's fence key). Without P (the stats index), a plain call. */
   private fcall(fn: string, keys: string[], args: (string | number | Buffer)[], P?: string): Promise<unknown> {
-    const call = ['FCALL', fn, keys.length, ...keys, ...args];
-    return this.run(() => (P ? durableCall(this.redis, call, { fence: ['SET', `${P}:f`, '1'] }) : this.redis.call('FCALL', fn, keys.length, ...keys, ...args)));
+    return this.run(() => (P ? durableCall(this.redis, ['FCALL', fn, keys.length, ...keys, ...args], { fence: ['SET', `${P}:f`, '1'] })
+      : this.redis.call('FCALL', fn, keys.length, ...keys, ...args)));
   }
 
   private fcallBuffer(P: string, fn: string, keys: string[], args: (string | number)[]): Promise<Reply> {

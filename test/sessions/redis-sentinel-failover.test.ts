@@ -1,7 +1,8 @@
 // Real QKD sessions (one process per node, the launcher, real nats-server) on key pools behind Redis
 // Sentinel (one master, two replicas, three sentinels; infra/redis-ha.ts), with the Redis master failing
 // over in the middle of a session, before its ends stage the key: killed with SIGKILL, or moved by
-// SENTINEL FAILOVER, when post-processing starts (both logs show the staging and commit after the fault). Each session commits on both ends or aborts on both (the
+// SENTINEL FAILOVER, once the detections are in (so staging, the decision and the commits run after the fault,
+// while the sentinels fail over or the new master still waits for its replicas). Each session commits on both ends or aborts on both (the
 // block is committed at both ends or at neither, and both ends hold the same committed bits), and the next
 // session commits with no manual step: every process found the new master through the sentinels.
 import test from 'ava';
@@ -98,11 +99,11 @@ async function checkBothOrNeither(t: import('ava').ExecutionContext, a: string, 
   }
 }
 
-test.serial('kill -9 of the Redis master during post-processing (before the key is staged): committed on both ends or aborted on both; the next session commits', async (t) => {
+test.serial('kill -9 of the Redis master once the detections are in (before the ends stage the key): committed on both ends or aborted on both; the next session commits', async (t) => {
   const first = await master();
   const h = await submit(env(), 'David', 'Alice', { seconds: 0.01 }, 150_000);
-  await waitUntil(() => h.notices.some((n) => n.type === 'qkd.progress' && n.body.stage === 'post-processing') || h.notices.some((n) => n.type === 'qkd.result'),
-    'post-processing to start', 120_000);
+  await waitUntil(() => h.notices.some((n) => n.type === 'qkd.progress' && n.body.stage === 'detections') || h.notices.some((n) => n.type === 'qkd.result'),
+    'the detections', 120_000);
   const since = afterFault(h);
   await first.kill();
   await waitUntil(async () => (await master().catch(() => first)) !== first, 'the sentinels to promote a replica', 60_000);
@@ -113,11 +114,11 @@ test.serial('kill -9 of the Redis master during post-processing (before the key 
   t.true(next.ok, next.reason);
 });
 
-test.serial('SENTINEL FAILOVER during post-processing: committed on both ends or aborted on both; the next session commits', async (t) => {
+test.serial('SENTINEL FAILOVER once the detections are in: committed on both ends or aborted on both; the next session commits', async (t) => {
   const before = await master();
   const h = await submit(env(), 'David', 'Bob', { seconds: 0.01 }, 150_000);
-  await waitUntil(() => h.notices.some((n) => n.type === 'qkd.progress' && n.body.stage === 'post-processing') || h.notices.some((n) => n.type === 'qkd.result'),
-    'post-processing to start', 120_000);
+  await waitUntil(() => h.notices.some((n) => n.type === 'qkd.progress' && n.body.stage === 'detections') || h.notices.some((n) => n.type === 'qkd.result'),
+    'the detections', 120_000);
   const since = afterFault(h);
   const r = ha!.adminOf(ha!.sentinels[0]);
   try { await r.call('SENTINEL', 'FAILOVER', SENTINEL_MASTER_NAME); } finally { r.disconnect(); }
