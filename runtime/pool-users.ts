@@ -12,7 +12,7 @@ import { loadPoolLibrary } from '../infra/keypool/library.ts';
 import { KeyPoolStore } from '../infra/keypool/store.ts';
 
 export async function installPoolUsers(redisUrl: string, net: string, nodes: string[], log: (line: string) => void,
-  opts: { tls?: RedisConnectOptions['tls']; insecure?: boolean } = {}): Promise<PoolUsers | undefined> {
+  opts: { tls?: RedisConnectOptions['tls']; insecure?: boolean; users?: PoolUsers } = {}): Promise<PoolUsers | undefined> {
   const admin = openRedis(redisUrl, { allowUrlCredentials: true, tls: opts.tls, redis: { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000 } });
   admin.on('error', () => undefined);
   try {
@@ -28,7 +28,8 @@ export async function installPoolUsers(redisUrl: string, net: string, nodes: str
       log(`warning: ${why} (insecure)`);
     }
     await loadPoolLibrary(admin);
-    const users = generatePoolUsers(net, nodes);
+    // The issuer's users when it has them (their passwords are in the nodes' bundles), else fresh ones.
+    const users = opts.users ?? generatePoolUsers(net, nodes);
     const { persisted } = await applyPoolUsers(admin, users, ['nodes', 'server']);
     if (!persisted) log(`warning: ${redisAddress(redisUrl)} has no ACL file: the per-node Redis users are lost when it restarts (set aclfile in its redis.conf)`);
     return users;
