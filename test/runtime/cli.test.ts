@@ -53,9 +53,10 @@ test.serial('a bad topology is refused naming the field', async (t) => {
 
 test.serial('a NATS without authentication is refused with the reason, unless --insecure', async (t) => {
   const r = await run(['up', '--topology', topo, '--nats', nats.url, '--json']);
-  t.is(r.code, 2);
+  t.is(r.code, 3);
   t.regex(r.stderr, /--nats: NATS at nats:\/\/127\.0\.0\.1:\d+ accepts connections without credentials.*--insecure/);
-  t.regex(JSON.parse(r.stdout).error, /without credentials/);
+  t.like(JSON.parse(r.stdout).error, { code: 'refused', field: 'nats' });
+  t.regex(JSON.parse(r.stdout).error.message, /without credentials/);
   t.false(fs.existsSync(path.join(dir, 'state', 'clitest.json')));
 });
 

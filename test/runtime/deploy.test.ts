@@ -120,8 +120,8 @@ test.serial('a node added to the topology gets its identity at issue time and th
 test.serial('creds issue names what is wrong: an unknown node, a reserved name as --node', async (t) => {
   const r = await run(['creds', 'issue', '--node', 'Mallory', '--out', path.join(dir, 'm.json'), '--json']);
   t.is(r.code, 2);
-  t.regex(JSON.parse(r.stdout).error, /--node: Mallory is not a node of network deploy/);
+  t.regex(JSON.parse(r.stdout).error.message, /--node: Mallory is not a node of network deploy/);
   const s = await run(['creds', 'issue', '--node', 'server', '--out', path.join(dir, 's.json'), '--json']);
-  t.regex(JSON.parse(s.stdout).error, /--node: server is a reserved identity; use --identity server/);
+  t.regex(JSON.parse(s.stdout).error.message, /--node: server is a reserved identity; use --identity server/);
   t.false(fs.existsSync(path.join(dir, 'm.json')));
 });

@@ -20,6 +20,9 @@ const REFUSAL_FIELDS: Record<string, string> = { linkKm: 'link-km' };
 function fromIssuer(o: { name: string; topology?: string; net?: string; nats?: string }): Bundle {
   const { net, topology: given, state } = resolveTarget(o);
   const topology = given ?? (state?.topology ? loadTopologyOption(state.topology) : undefined);
+  if (topology && !topology.nodes.some((n) => n.name === o.name)) {
+    throw new CliError(`--name: ${o.name} is not a node of network ${net} (its topology has ${topology.nodes.map((n) => n.name).join(', ')})`, 'unknown-node');
+  }
   const file = state?.issuer ?? issuerFile(stateDir(), net);
   try {
     return issueBundle(loadIssuer(file), o.name, topology);
