@@ -20,7 +20,8 @@ export interface ClusterState {
   natsServers?: string[];
   /** The issuer file (admin secrets, 0600) of the network, on this host. */
   issuer?: string;
-  /** identity -> its bundle file (0600), for the CLI (`client`, `inspector`). No secret is in this file. */
+  /** identity -> its bundle file (0600), for the CLI (`client`, `inspector`; `server` for `hetqn pools`).
+   *  No secret is in this file. */
   bundles?: Record<string, string>;
   /** The private nats-server's pid (`hetqn creds issue` reloads it when identities change). */
   natsPid?: number;

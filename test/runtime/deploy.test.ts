@@ -66,6 +66,10 @@ test.serial('hetqn server runs the server alone; its issuer file is 0600 on the 
   const st = await run(['status', '--net', 'deploy', '--json']);
   t.is(st.code, 0, st.stderr);
   t.deepEqual(JSON.parse(st.stdout).nodes.map((n: { state: string }) => n.state), ['expected', 'expected', 'expected']);
+  // pool statistics with the server's Redis user, from its bundle on this host
+  const pools = await run(['pools', '--net', 'deploy', '--json']);
+  t.is(pools.code, 0, pools.stderr);
+  t.like(JSON.parse(pools.stdout), { net: 'deploy', pools: [] });
 });
 
 test.serial('creds issue writes a 0600 bundle with exactly one node\'s secrets, and node --join runs it with nothing else', async (t) => {

@@ -13,7 +13,7 @@ import { referenceTopologyPath, type Topology } from '../../../infra/topology.ts
 import { launchCluster, PROJECT_ROOT, type Cluster } from '../../launcher.ts';
 import { InsecureServerError } from '../../servers-resolve.ts';
 import { serverList } from '../../nats-bus.ts';
-import { CLIENT, INSPECTOR } from '../../subjects.ts';
+import { CLIENT, INSPECTOR, SERVER } from '../../subjects.ts';
 import { pidAlive, readState, removeState, stateDir, writeState } from '../../state-file.ts';
 import { CliError, parseNumber, printResult, progress, stageLogger, timeoutOption } from '../output.ts';
 import { startInspector } from '../../inspector/inspector.ts';
@@ -86,7 +86,8 @@ export async function runNetwork(o: NetworkOptions, how: { startNodes: boolean; 
     : await startInspector({ host: await cluster.connect(INSPECTOR, `inspector-${process.pid}`), net: cluster.net, port: inspectPort, redisUrl: cluster.redisUrl, log: progress })
       .catch(async (e) => { await cluster.stop(); throw new CliError(`--inspect-port: cannot serve the inspector on ${inspectPort}: ${(e as Error).message}`); });
   const view = await cluster.status();
-  saveState(cluster, topology, { [CLIENT]: cluster.bundleFile(CLIENT), [INSPECTOR]: cluster.bundleFile(INSPECTOR) });
+  // The CLI's bundles; the server's for `hetqn pools` (its Redis user reads statistics only).
+  saveState(cluster, topology, { [CLIENT]: cluster.bundleFile(CLIENT), [INSPECTOR]: cluster.bundleFile(INSPECTOR), [SERVER]: cluster.bundleFile(SERVER) });
   printResult(o, { ...view, natsUrl: cluster.natsUrl, natsServers: cluster.natsServers, redisUrl: redisAddress(cluster.redisUrl), issuer: cluster.issuerFile, pid: process.pid, ...(inspector ? { inspectorUrl: inspector.url } : {}) },
     () => `${renderNetwork(view)}\nissuer (admin secrets, keep on this host): ${cluster.issuerFile}\nbundle for a node on another host: hetqn creds issue --node NAME --out FILE`);
   progress(`network ${cluster.net} is up (NATS ${cluster.natsServers.join(', ')}); Ctrl-C to stop`);
