@@ -11,6 +11,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { resolveCredential } from './credentials.ts';
+import { RESERVED_IDENTITIES } from '../runtime/subjects.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only');
 const dof = z.enum(['pol', 'tbp', 'pha']);
@@ -81,6 +82,8 @@ export const topologySchema = z.object({
   const seen = new Set<string>();
   t.nodes.forEach((n, i) => {
     if (seen.has(n.name)) issue(['nodes', i, 'name'], `duplicate node name "${n.name}"`);
+    // A node's name is its bus identity: it may not take one of the fixed roles' names.
+    if ((RESERVED_IDENTITIES as readonly string[]).includes(n.name)) issue(['nodes', i, 'name'], `"${n.name}" is reserved (${RESERVED_IDENTITIES.join(', ')} are bus identities)`);
     seen.add(n.name);
   });
   const sites = new Set<string>();

@@ -11,12 +11,22 @@ export interface BusMessage {
 
 export interface Subscription { unsubscribe(): void }
 
+export interface SubscribeOptions {
+  /** Subscribers sharing a queue name split the messages (one gets each). */
+  queue?: string;
+  /** The server refused or ended the subscription (e.g. a permissions violation). */
+  onError?: (err: Error) => void;
+}
+
 export interface Bus {
   publish(subject: string, data: Uint8Array, opts?: { reply?: string }): void;
-  /** `queue`: subscribers sharing a queue name split the messages (one gets each). */
-  subscribe(subject: string, handler: (msg: BusMessage) => void, opts?: { queue?: string }): Subscription;
-  /** Send and wait for one reply; rejects with BusTimeoutError or NoRespondersError. */
-  request(subject: string, data: Uint8Array, opts: { timeoutMs: number }): Promise<Uint8Array>;
+  subscribe(subject: string, handler: (msg: BusMessage) => void, opts?: SubscribeOptions): Subscription;
+  /** Send and wait for one reply; rejects with BusTimeoutError or NoRespondersError. The reply comes
+   *  to an inbox under `replyPrefix` (the requester's identity, subjects.ts inboxPrefix); a bus
+   *  connected as one identity (NatsBus) always uses that identity's prefix. */
+  request(subject: string, data: Uint8Array, opts: { timeoutMs: number; replyPrefix?: string }): Promise<Uint8Array>;
+  /** The identity this connection authenticated as, when it is bound to one (NatsBus with credentials). */
+  readonly identity?: string;
   /** Largest payload the transport accepts. */
   readonly maxPayload: number;
   /** Resolve once everything published so far has reached the server. */

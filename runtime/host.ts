@@ -9,30 +9,33 @@
 //      setup({ actions: { ...busActionStubs, myEffect: () => {} }, actors: { 'bus.request': busRequestStub } })
 //    Inbound messages arrive as events `{ type, body, meta }` (BusEvent). To answer a request:
 //      { type: 'bus.reply', params: ({ event }) => ({ meta: event.meta, type: 'foo.done', body: {...} }) }
-//    To message another actor anywhere: { type: 'bus.send', params: () => ({ to: 'hypervisor', type, body }) }
-//    To ask and wait: invoke: { src: 'bus.request', input: { subject: 'actor.bar', type, body }, onDone, onError }
+//    To message another actor anywhere: { type: 'bus.send', params: () => ({ to: actorAddress('server', 'hypervisor'), type, body }) }
+//    (a bare system id addresses an actor of the host's own identity).
+//    To ask and wait: invoke: { src: 'bus.request', input: { subject: 'actor.<owner>.bar', type, body }, onDone, onError }
 // 3. Spawn it on a host; the host provides the bus actions/actor and any services you inject:
-//      const host = new ActorHost({ bus, net, processId: 'server' });
+//      const host = new ActorHost({ bus, net, processId: 'server', identity: 'server' });
 //      host.spawn(fooMachine, { systemId: 'foo', input: {...},
 //        provide: (port) => ({ actions: { myEffect: () => ... }, actors: { store: fromPromise(...) } }),
 //        routes: [{ subject: 'platform.request', queue: 'platform' }] });
-//    The actor's inbox is `qn.<net>.actor.<systemId>`; `routes` bind extra subjects to it (queue
-//    groups for services). Outside an actor: host.send / host.publish / host.request / host.serve.
+//    The actor's inbox is `qn.<net>.actor.<identity>.<systemId>.<sender>`; `routes` bind extra relative
+//    subjects to it (queue groups for services). Outside an actor: host.send / publish / request / serve.
 // 4. Add the machine to runtime/machine-catalog.ts so `hetqn inspect --export` writes its definition.
 //
 // Bad frames (not msgpack, wrong version, unknown type, body failing its schema, oversized) are
 // dropped before reaching the actor; the host counts them, emits a FrameErrorEvent naming the field,
 // and answers runtime.error when the sender was waiting for a reply. Inspection events stream to
 // `inspect.<processId>` only while some `hetqn inspect` holds a lease, so they cost nothing otherwise.
-// Trust: node admission is authenticated (HMAC over a platform nonce, infra/credentials.ts), but the
-// bus itself is not per-sender authenticated: `envelope.from` is what the sender says. Deployments
-// beyond one trusted host need NATS users/TLS per process; session messages carry their own MACs.
+// Trust: every subject ends in the publisher's bus identity (subjects.ts), and the NATS server lets an
+// identity publish only subjects ending in its own token (infra/nats-config.ts). So `meta.from` is
+// taken from the subject, authenticated by the transport; `envelope.from` (the process id) is for logs
+// only. Replies go only to the inbox of the identity that asked (allow_responses would let a responder
+// publish on any reply subject a requester names, so the host checks it).
 import { createActor, type AnyActorLogic, type AnyActorRef, type AnyStateMachine, type InputFrom, type InspectionEvent } from 'xstate';
 import { randomUUID } from 'node:crypto';
 import { BusTimeoutError, type Bus, type BusMessage, type Subscription } from './bus.ts';
 import { DEFAULT_MAX_FRAME_BYTES, decodeFrame, encodeFrame, FrameError, PROTOCOL_VERSION, type Envelope } from './codec.ts';
 import { busActions, busRequestActor, type BusPort, type InboundMeta, type RequestOptions } from './port.ts';
-import { fullSubject, subject as subj, token } from './subjects.ts';
+import { fullSubject, inboxPrefix, INSPECTOR, parseAddress, senderOf, subject as subj, token } from './subjects.ts';
 import { convertInspectionEvent, jsonSafe, qualify, stateString } from './inspection.ts';
 
 export { BusTimeoutError };
@@ -49,6 +52,8 @@ export interface HostOptions {
   net: string;
   /** Unique per process, e.g. "server" or "node-Alice". */
   processId: string;
+  /** The bus identity this host publishes as (default: the bus's, else the process id). */
+  identity?: string;
   /** Default request timeout. */
   requestTimeoutMs?: number;
   /** Log frame errors to stderr (rate-limited). Default true. */
@@ -61,8 +66,10 @@ export interface SpawnOptions<M extends AnyStateMachine> {
   /** Implementations to inject (actions, actors, guards, delays), built from the host's port.
    * Passed to machine.provide(); names must match those declared in the machine's setup(). */
   provide?: (port: BusPort, host: ActorHost) => Provided;
-  /** Extra relative subjects delivered to this actor's inbox. */
-  routes?: Array<{ subject: string; queue?: string }>;
+  /** Extra relative subjects delivered to this actor's inbox (from any sender, or only `from`). */
+  routes?: Array<{ subject: string; queue?: string; from?: string }>;
+  /** Sees every valid inbound message before the actor does (e.g. to note who asked for what). */
+  tap?: (env: Envelope, meta: InboundMeta) => void;
 }
 
 /** Loosely typed on purpose: xstate checks names and shapes when the machine is provided. */
@@ -75,15 +82,20 @@ export interface Provided {
 
 export type ServeHandler = (env: Envelope, meta: InboundMeta) => Promise<{ type: string; body: unknown }> | { type: string; body: unknown };
 
-interface Hosted { systemId: string; actor: AnyActorRef; subs: Subscription[] }
+interface Hosted { systemId: string; actor: AnyActorRef; subs: Subscription[]; tap?: SpawnOptions<AnyStateMachine>['tap'] }
 
 export class ActorHost {
   readonly bus: Bus;
   readonly net: string;
   readonly processId: string;
+  readonly identity: string;
   readonly port: BusPort;
+  /** Where this host's requests get their replies. */
+  readonly inbox: string;
   readonly startedAt = Date.now();
   frameErrors = 0;
+  /** Replies refused because the reply subject was not the asker's inbox. */
+  misdirected = 0;
   private readonly maxFrame: number;
   private readonly requestTimeoutMs: number;
   private readonly logFrameErrors: boolean;
@@ -103,6 +115,9 @@ export class ActorHost {
     this.bus = opts.bus;
     this.net = token('network', opts.net);
     this.processId = token('processId', opts.processId);
+    this.identity = token('identity', opts.identity ?? opts.bus.identity ?? opts.processId);
+    if (opts.bus.identity && opts.bus.identity !== this.identity) throw new Error(`host ${this.processId}: identity ${this.identity}, but its bus is connected as ${opts.bus.identity}`);
+    this.inbox = inboxPrefix(this.net, this.identity);
     this.maxFrame = Math.min(DEFAULT_MAX_FRAME_BYTES, opts.bus.maxPayload);
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 5000;
     this.logFrameErrors = opts.logFrameErrors ?? true;
@@ -110,12 +125,13 @@ export class ActorHost {
     this.port = {
       net: this.net,
       processId: this.processId,
+      identity: this.identity,
       send: (to, type, body) => host.send(to, type, body),
       publish: (s, type, body) => host.publish(s, type, body),
       request: (s, type, body, o) => host.request(s, type, body, o) as never,
       reply: (meta, type, body) => host.reply(meta, type, body),
     };
-    this.serve(subj.process(this.processId), () => ({
+    this.serve(subj.process(this.identity, this.processId), () => ({
       type: 'runtime.pong',
       body: { processId: this.processId, actors: this.actorStates(), frameErrors: this.frameErrors, uptimeMs: Date.now() - this.startedAt },
     }));
@@ -126,7 +142,7 @@ export class ActorHost {
       this.streamUntil = Math.max(this.streamUntil, Date.now() + Math.min(60_000, Math.max(0, untilMs)));
       // Every new inspector gets the burst, also when another one already holds a lease.
       if (!this.inspectors.has(requester)) { this.inspectors.add(requester); this.emitCatchUp(); }
-    });
+    }, { from: INSPECTOR });
   }
 
   // ---- actors ------------------------------------------------------------------------------------
@@ -144,11 +160,11 @@ export class ActorHost {
     actor.subscribe({
       error: (err) => process.stderr.write(`[${this.processId}] actor ${systemId} failed: ${(err as Error)?.stack ?? err}\n`),
     });
-    const h: Hosted = { systemId, actor, subs: [] };
+    const h: Hosted = { systemId, actor, subs: [], tap: opts.tap };
     this.hosted.set(systemId, h);
     const deliver = (m: BusMessage) => this.deliver(h, m);
-    h.subs.push(this.bus.subscribe(fullSubject(this.net, subj.actor(systemId)), deliver));
-    for (const r of opts.routes ?? []) h.subs.push(this.bus.subscribe(fullSubject(this.net, r.subject), deliver, { queue: r.queue }));
+    h.subs.push(this.bus.subscribe(fullSubject(this.net, subj.actor(this.identity, systemId), '*'), deliver));
+    for (const r of opts.routes ?? []) h.subs.push(this.bus.subscribe(fullSubject(this.net, r.subject, r.from ?? '*'), deliver, { queue: r.queue }));
     actor.start();
     return actor;
   }
@@ -181,6 +197,7 @@ export class ActorHost {
       this.reply(meta, 'runtime.error', { message: `actor ${h.systemId} on ${this.processId} is not running`, code: 'not-running' });
       return;
     }
+    h.tap?.(env, meta);
     h.actor.send({ type: env.type, body: env.body, meta });
   }
 
@@ -191,22 +208,32 @@ export class ActorHost {
   }
 
   send(to: string, type: string, body: unknown): void {
-    this.bus.publish(fullSubject(this.net, subj.actor(to)), encodeFrame(this.envelope(type, body, { to }), this.maxFrame));
+    const a = parseAddress(to, this.identity);
+    this.bus.publish(fullSubject(this.net, subj.actor(a.owner, a.systemId), this.identity), encodeFrame(this.envelope(type, body, { to: a.systemId }), this.maxFrame));
   }
 
   publish(relSubject: string, type: string, body: unknown): void {
-    this.bus.publish(fullSubject(this.net, relSubject), encodeFrame(this.envelope(type, body), this.maxFrame));
+    this.bus.publish(fullSubject(this.net, relSubject, this.identity), encodeFrame(this.envelope(type, body), this.maxFrame));
   }
 
   reply(meta: InboundMeta, type: string, body: unknown): void {
-    if (!meta.replyTo) return;
+    if (!meta.replyTo || !this.repliesTo(meta.from, meta.replyTo)) return;
     this.bus.publish(meta.replyTo, encodeFrame(this.envelope(type, body, { id: meta.id }), this.maxFrame));
+  }
+
+  /** Answer only into the asking identity's own inbox: a reply subject elsewhere would let the asker
+   *  make this host publish, under allow_responses, on a subject that names this host as sender. */
+  private repliesTo(from: string, replyTo: string): boolean {
+    if (replyTo.startsWith(`${inboxPrefix(this.net, from)}.`)) return true;
+    this.misdirected++;
+    if (this.logFrameErrors) process.stderr.write(`[${this.processId}] no reply to ${replyTo}: not the inbox of ${from}, who asked\n`);
+    return false;
   }
 
   async request<B = unknown>(relSubject: string, type: string, body: unknown, opts: RequestOptions = {}): Promise<Envelope<B>> {
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
     const data = encodeFrame(this.envelope(type, body, { id: randomUUID() }), this.maxFrame);
-    const replyBytes = await this.bus.request(fullSubject(this.net, relSubject), data, { timeoutMs });
+    const replyBytes = await this.bus.request(fullSubject(this.net, relSubject, this.identity), data, { timeoutMs, replyPrefix: this.inbox });
     const env = decodeFrame(replyBytes, this.maxFrame) as Envelope<B>;
     if (env.type === 'runtime.error') {
       const b = env.body as { message: string; field?: string; code?: string };
@@ -216,7 +243,7 @@ export class ActorHost {
   }
 
   /** Answer requests on a relative subject with a function (for services that need no machine). */
-  serve(relSubject: string, handler: ServeHandler, opts: { queue?: string } = {}): Subscription {
+  serve(relSubject: string, handler: ServeHandler, opts: { queue?: string; from?: string } = {}): Subscription {
     return this.subscribe(relSubject, async (env, meta) => {
       try {
         const r = await handler(env, meta);
@@ -228,21 +255,21 @@ export class ActorHost {
     }, opts);
   }
 
-  /** Receive validated envelopes on a relative subject (wildcards allowed). */
-  subscribe(relSubject: string, handler: (env: Envelope, meta: InboundMeta) => void, opts: { queue?: string } = {}): Subscription {
-    const sub = this.bus.subscribe(fullSubject(this.net, relSubject), (m) => {
+  /** Receive validated envelopes on a relative subject (wildcards allowed), from any sender or only `from`. */
+  subscribe(relSubject: string, handler: (env: Envelope, meta: InboundMeta) => void, opts: { queue?: string; from?: string } = {}): Subscription {
+    const sub = this.bus.subscribe(fullSubject(this.net, relSubject, opts.from ?? '*'), (m) => {
       const env = this.decode(m);
       if (!env) return;
       try { handler(env, this.metaOf(env, m)); } catch (err) {
         process.stderr.write(`[${this.processId}] handler for ${m.subject} failed: ${(err as Error).message}\n`);
       }
-    }, opts);
+    }, { queue: opts.queue });
     this.subs.push(sub);
     return sub;
   }
 
   private metaOf(env: Envelope, m: BusMessage): InboundMeta {
-    return { from: env.from, subject: m.subject, ts: env.ts, id: env.id, replyTo: m.reply ?? env.replyTo };
+    return { from: senderOf(m.subject), subject: m.subject, ts: env.ts, id: env.id, replyTo: m.reply };
   }
 
   // ---- frame errors ------------------------------------------------------------------------------
@@ -261,7 +288,7 @@ export class ActorHost {
     this.frameErrors++;
     const ev: FrameErrorEvent = { subject: m.subject, field: fe.field, reason: fe.reason, processId: this.processId };
     for (const l of this.frameErrorListeners) l(ev);
-    if (m.reply) {
+    if (m.reply && this.repliesTo(senderOf(m.subject), m.reply)) {
       try { this.bus.publish(m.reply, encodeFrame(this.envelope('runtime.error', { field: fe.field, message: `rejected frame on ${m.subject}: ${fe.message}`, code: 'bad-frame' }))); } catch { /* reply subject itself bad */ }
     }
     if (!this.logFrameErrors) return;

@@ -1,8 +1,13 @@
-// Start a whole network from a topology: the server process, then one process per node (those
-// with attachLater are left out), and wait until the hypervisor reports every started node up.
-// `stop()` asks node processes to leave (SIGTERM), then the server, then private NATS/Redis.
+// Start a whole network from a topology on one host: the issuer's secrets (infra/issuer.ts), the
+// private secured NATS/Redis (servers-resolve.ts), the server process, then one process per node
+// (those with attachLater are left out), and wait until the hypervisor reports every started node up.
+// Each child gets only the path of its own 0600 bundle (infra/bundle.ts) on its command line: no
+// secret in any process's environment or argv. `stop()` asks node processes to leave (SIGTERM), then
+// the server, then the private servers, and removes a temporary issuer directory.
+// The launcher itself talks on the bus as the `client` identity (tests may connect as others).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NodeSpec, Topology } from '../infra/topology.ts';
@@ -11,9 +16,12 @@ import '../actors/server/registry.messages.ts';
 import { ActorHost } from './host.ts';
 import { NatsBus } from './nats-bus.ts';
 import { resolveEndpoints, type Endpoints } from './servers-resolve.ts';
-import { installPoolUsers } from './pool-users.ts';
+import { CLIENT, SERVER, subject } from './subjects.ts';
+import { issueBundle, saveIssuer, type Issuer } from '../infra/issuer.ts';
+import { writeBundle, type Bundle } from '../infra/bundle.ts';
+import { installRedisUsers, issuerForPrivateNats, issuerForUserNats, readRedisTls, type PreparedIssuer } from './network-issuer.ts';
 import { stateDir } from './state-file.ts';
-import { redisAddress, redisTlsFromEnv } from '../infra/keypool/connect.ts';
+import { redisTlsFromEnv } from '../infra/keypool/connect.ts';
 import type { PoolUsers } from '../infra/keypool/acl.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,45 +35,75 @@ export interface LaunchOptions {
   log?: (line: string) => void;
   /** Forward children's stderr lines to log (prefixed). Default true. */
   forwardChildLogs?: boolean;
-  /** Use these instead of resolving NATS/Redis. */
-  natsUrl?: string;
+  /** The user's NATS servers / Redis; default: private secured servers started here. */
+  natsUrls?: string[];
   redisUrl?: string;
-  forcePrivateServers?: boolean;
+  /** Accept a NATS or Redis that lets anyone in. */
+  insecure?: boolean;
+  /** Address the private servers bind to and nodes reach them at (default 127.0.0.1). */
+  listen?: string;
+  /** TLS to the private nats-server, its certificate signed by a CA the issuer makes (bundles carry the CA). */
+  tls?: boolean;
+  /** PEM CA of the user's own NATS servers (natsUrls): clients then require TLS and trust this CA. */
+  ca?: string;
+  /** Where the issuer file, NATS config and bundles live (default: a private temporary directory,
+   *  removed by stop()). An issuer found there is reused, so pair keys stay the same across runs. */
+  dir?: string;
+  /** Start the topology's nodes (default true; `hetqn server` starts the server only). */
+  startNodes?: boolean;
   heartbeatMs?: number;
   downAfterMs?: number;
   startTimeoutMs?: number;
-  /** Secret the pairs' pre-shared authentication keys are installed from. Default: HETQN_PSK_SECRET,
-   *  else 32 fresh random bytes per launch (so no two networks share pre-shared keys). */
-  pskSecret?: string;
   /** Give every node its own Redis ACL user limited to its own pools (default true). */
   poolAcl?: boolean;
 }
 
 export interface Cluster {
   net: string;
+  /** The first NATS URL (all of them: natsServers). */
   natsUrl: string;
+  natsServers: string[];
   redisUrl: string;
   privateServers: boolean;
-  /** The pre-shared-key installation secret handed to node processes (kept in the 0600 state file). */
-  pskSecret: string;
-  /** Per-node Redis users, when the Redis accepted ACL SETUSER. */
+  /** The private servers this launcher runs (tests kill and restart them). */
+  servers: Endpoints['private'];
+  /** Where the issuer, NATS config and bundles are. */
+  dir: string;
+  issuerFile: string;
+  /** The per-node and server Redis users (the issuer's), when they are installed in Redis. */
   poolUsers?: PoolUsers;
   children: ChildInfo[];
-  /** A client host (no actors) in the launcher process, for requests. */
+  /** A client host (identity `client`, no actors) in the launcher process, for requests. */
   client: ActorHost;
+  /** The bundle of one identity, as issued to its process. */
+  bundle(identity: string): Bundle;
+  /** Where that bundle's file is (written on first call). */
+  bundleFile(identity: string): string;
+  /** A host in this process on the bus as `identity` (tests: the inspector, an attacker node). */
+  connect(identity: string, processId?: string): Promise<ActorHost>;
   status(timeoutMs?: number): Promise<HypervisorView>;
   /** Start a node process (e.g. an attachLater node); resolves once the hypervisor sees it up. */
   attach(spec: NodeSpec): Promise<ChildInfo>;
+  /** Start a (new) server process with the server's bundle. */
+  startServer(): ChildInfo;
   /** Wait until the named nodes are up. */
   waitUp(names: string[], timeoutMs?: number): Promise<HypervisorView>;
   stop(): Promise<void>;
 }
 
-/** Spawn a TypeScript entry point of this project as a child process. */
-export function spawnTs(script: string, args: string[], env: Record<string, string | undefined>): ChildProcess {
+/** Spawn a TypeScript entry point of this project as a child process (`env` added to this process's). */
+export function spawnTs(script: string, args: string[], env: Record<string, string | undefined> = {}, base: NodeJS.ProcessEnv = process.env): ChildProcess {
   return spawn(process.execPath, ['--import', TSX, path.join(PROJECT_ROOT, script), ...args], {
-    cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: PROJECT_ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+const PASSED_ON = /^(PATH|HOME|USER|LOGNAME|SHELL|TMPDIR|TMP|TEMP|LANG|LANGUAGE|TZ|TERM|LC_\w+|NODE_OPTIONS|NODE_ENV|NODE_EXTRA_CA_CERTS|HETQN_(STATE_DIR|KME_CONFIG|FAULT|DEBUG|TEST_LOGS))$/;
+
+/** The environment the network's processes start with: only what a process needs to run, never the
+ *  launcher's URLs or credentials (NATS_URL, REDIS_URL with a password, HETQN_BUNDLE...). */
+export function childEnv(from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(from).filter(([k]) => PASSED_ON.test(k)));
 }
 
 function exited(c: ChildProcess): boolean {
@@ -81,32 +119,15 @@ export function stopChild(c: ChildProcess, graceMs = 5000): Promise<void> {
   });
 }
 
-export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
-  const log = opts.log ?? ((s: string) => process.stderr.write(s + '\n'));
-  const t = opts.topology;
-  if (!t.file) throw new Error('launchCluster: the topology must be loaded from a file (loadTopology)');
-  let endpoints: Endpoints;
-  if (opts.natsUrl && opts.redisUrl) endpoints = { natsUrl: opts.natsUrl, redisUrl: opts.redisUrl, privateServers: [], stop: async () => {} };
-  else endpoints = await resolveEndpoints(log, { forcePrivate: opts.forcePrivateServers });
-  const children: ChildInfo[] = [];
-  const pskSecret = opts.pskSecret ?? process.env.HETQN_PSK_SECRET ?? randomBytes(32).toString('hex');
-  const insecureRedis = opts.poolAcl === false || process.env.HETQN_INSECURE === '1';
-  const poolUsers = opts.poolAcl === false ? undefined
-    : await installPoolUsers(endpoints.redisUrl, t.network, t.nodes.map((n) => n.name), log, { tls: redisTlsFromEnv(), insecure: insecureRedis });
-  // Children get Redis's address only and connect as their own users, never with the URL's (admin)
-  // credentials; an insecure network hands them the URL itself; an unreachable Redis, nothing.
-  const childRedis = poolUsers ? redisAddress(endpoints.redisUrl) : insecureRedis ? endpoints.redisUrl : undefined;
-  // Children run in the project root: give them the caller's state directory (nodes put their KME tokens there).
-  const env = { NATS_URL: endpoints.natsUrl, REDIS_URL: childRedis, HETQN_PSK_SECRET: pskSecret, HETQN_STATE_DIR: stateDir(), ...(insecureRedis ? { HETQN_INSECURE: '1' } : {}) };
-  let client: ActorHost | undefined;
-
-  const track = (name: string, role: ChildInfo['role'], child: ChildProcess): ChildInfo => {
+/** Follows a child's output: the last lines for errors, forwarded to `log` when asked. */
+function childTracker(children: ChildInfo[], log: (s: string) => void, forward: boolean) {
+  return (name: string, role: ChildInfo['role'], child: ChildProcess): ChildInfo => {
     const info: ChildInfo = { name, role, pid: child.pid!, child, stderrTail: [] };
     const onLine = (line: string) => {
       if (!line) return;
       info.stderrTail.push(line);
       if (info.stderrTail.length > 30) info.stderrTail.shift();
-      if (opts.forwardChildLogs ?? true) log(`[${name}] ${line}`);
+      if (forward) log(`[${name}] ${line}`);
     };
     let buf = '';
     const pipe = (chunk: Buffer) => { buf += chunk.toString(); const lines = buf.split('\n'); buf = lines.pop()!; lines.forEach(onLine); };
@@ -115,51 +136,106 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
     children.push(info);
     return info;
   };
+}
 
-  const startNode = (n: NodeSpec) => track(n.name, 'node', spawnTs('runtime/processes/node-main.ts',
-    ['--nats', endpoints.natsUrl, '--net', t.network, '--name', n.name, '--type', n.type, '--dof', n.dof, '--link-km', String(n.linkKm)],
-    { ...env, HETQN_CREDENTIAL: n.credential, HETQN_REDIS_USER: poolUsers?.nodes[n.name]?.username, HETQN_REDIS_PASSWORD: poolUsers?.nodes[n.name]?.password }));
+/** Resolves once the hypervisor (asked with `status`) sees every named node up; rejects when one of
+ *  their processes (or the server's) has exited. */
+async function waitNodesUp(status: (timeoutMs: number) => Promise<HypervisorView>, children: ChildInfo[], names: string[], timeoutMs: number): Promise<HypervisorView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const dead = children.find((c) => exited(c.child) && (c.role === 'server' || names.includes(c.name)) && children.filter((o) => o.name === c.name).every((o) => exited(o.child)));
+    if (dead) throw new Error(`${dead.name} process exited (code ${dead.child.exitCode ?? dead.child.signalCode}):\n  ${dead.stderrTail.slice(-8).join('\n  ')}`);
+    try {
+      const view = await status(1000);
+      const up = new Set(view.nodes.filter((n) => n.state === 'up').map((n) => n.name));
+      if (names.every((n) => up.has(n))) return view;
+    } catch { /* server not answering yet */ }
+    if (Date.now() > deadline) throw new Error(`nodes not registered within ${timeoutMs} ms: ${names.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
 
+export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
+  const log = opts.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  const t = opts.topology;
+  if (!t.file) throw new Error('launchCluster: the topology must be loaded from a file (loadTopology)');
+  const temp = !opts.dir;
+  const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'hetqn-net-'));
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let prepared: PreparedIssuer | undefined;
+  // The private nats-server's config is written once its URL is known (the URL goes into bundles).
+  const endpoints = await resolveEndpoints({
+    log, natsUrls: opts.natsUrls, redisUrl: opts.redisUrl, insecure: opts.insecure, listen: opts.listen, ca: opts.ca,
+    natsConfig: async (url) => (prepared = await issuerForPrivateNats(dir, t, url, opts)).configFile,
+  });
+  const children: ChildInfo[] = [];
+  let client: ActorHost | undefined;
+  const extraHosts: ActorHost[] = [];
   const stopAll = async () => {
     await Promise.all(children.filter((c) => c.role === 'node').map((c) => stopChild(c.child)));
     await Promise.all(children.filter((c) => c.role === 'server').map((c) => stopChild(c.child)));
-    await client?.stop().catch(() => undefined);
+    for (const h of [client, ...extraHosts]) await h?.stop().catch(() => undefined);
     await endpoints.stop();
+    if (temp) fs.rmSync(dir, { recursive: true, force: true });
   };
-
   try {
-    const serverArgs = ['--nats', endpoints.natsUrl, '--topology', t.file];
-    if (opts.heartbeatMs) serverArgs.push('--heartbeat-ms', String(opts.heartbeatMs));
-    if (opts.downAfterMs) serverArgs.push('--down-after-ms', String(opts.downAfterMs));
-    // The server's own Redis user: session decisions only, no key material (infra/keypool/acl.ts).
+    if (!prepared) {
+      prepared = issuerForUserNats(dir, t, endpoints.natsServers, opts.ca);
+      log(`NATS authorization config for ${endpoints.natsServers.join(', ')} (load it into that server): ${prepared.configFile}`);
+    }
+    const { issuer: iss, file } = prepared;
+    // The issuer's Redis users, installed with the admin's URL; bundles get Redis's address (and TLS)
+    // only when they are in place (an unreachable Redis: a network without key pools).
+    const tls = redisTlsFromEnv();
+    const installed = opts.poolAcl === false ? false
+      : await installRedisUsers(endpoints.redisUrl, iss, log, { tls, insecure: opts.insecure || process.env.HETQN_INSECURE === '1' });
+    if (installed) iss.redisUrl = endpoints.redisAddress.replace(/\/$/, ''); else delete iss.redisUrl;
+    const sentinelUser = process.env.HETQN_REDIS_SENTINEL_USER;
+    if (installed && sentinelUser) iss.redisSentinel = { username: sentinelUser, password: process.env.HETQN_REDIS_SENTINEL_PASSWORD ?? '' };
+    if (installed && tls) iss.redisTls = readRedisTls(tls); else delete iss.redisTls;
+    saveIssuer(file, iss);
+    const bundleFiles = new Map<string, string>();
+    const bundleFile = (identity: string) => {
+      let f = bundleFiles.get(identity);
+      if (!f) { f = path.join(dir, t.network, 'bundles', `${identity}.json`); writeBundle(f, issueBundle(iss, identity, t)); bundleFiles.set(identity, f); }
+      return f;
+    };
+    const connect = async (identity: string, processId = `${identity}-${process.pid}-${extraHosts.length}`) => {
+      const b = issueBundle(iss, identity, t);
+      const bus = await NatsBus.connect({ servers: b.nats.servers, name: `hetqn-${t.network}-${processId}`, net: t.network, identity, seed: b.nats.seed, ca: b.ca });
+      const h = new ActorHost({ bus, net: t.network, processId, logFrameErrors: false });
+      extraHosts.push(h);
+      return h;
+    };
+
+    const track = childTracker(children, log, opts.forwardChildLogs ?? true);
+    // Children run in the project root: give them the caller's state directory (nodes put their KME tokens there).
+    const startNode = (n: NodeSpec) => track(n.name, 'node', spawnTs('runtime/processes/node-main.ts', ['--bundle', bundleFile(n.name)], { HETQN_STATE_DIR: stateDir() }, childEnv()));
+    const startServer = () => {
+      const args = ['--bundle', bundleFile(SERVER), '--topology', t.file!];
+      if (opts.heartbeatMs) args.push('--heartbeat-ms', String(opts.heartbeatMs));
+      if (opts.downAfterMs) args.push('--down-after-ms', String(opts.downAfterMs));
+      return track('server', 'server', spawnTs('runtime/processes/server-main.ts', args, {}, childEnv()));
+    };
+
     log(`starting the server process of network ${t.network}`);
-    track('server', 'server', spawnTs('runtime/processes/server-main.ts', serverArgs, { ...env, HETQN_SERVER_REDIS_USER: poolUsers?.server.username, HETQN_SERVER_REDIS_PASSWORD: poolUsers?.server.password }));
-    const bus = await NatsBus.connect(endpoints.natsUrl, `hetqn-${t.network}-launcher`);
+    startServer();
+    const cb = issueBundle(iss, CLIENT, t);
+    const bus = await NatsBus.connect({ servers: cb.nats.servers, name: `hetqn-${t.network}-launcher`, net: t.network, identity: CLIENT, seed: cb.nats.seed, ca: cb.ca });
     client = new ActorHost({ bus, net: t.network, processId: `launcher-${process.pid}`, logFrameErrors: false });
     const theClient = client;
 
-    const status = async (timeoutMs = 3000) => (await theClient.request<HypervisorView>('actor.hypervisor', 'hypervisor.status', {}, { timeoutMs })).body;
-    const waitUp = async (names: string[], timeoutMs = opts.startTimeoutMs ?? 60_000): Promise<HypervisorView> => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const dead = children.find((c) => exited(c.child) && (c.role === 'server' || names.includes(c.name)));
-        if (dead) throw new Error(`${dead.name} process exited (code ${dead.child.exitCode ?? dead.child.signalCode}):\n  ${dead.stderrTail.slice(-8).join('\n  ')}`);
-        try {
-          const view = await status(1000);
-          const up = new Set(view.nodes.filter((n) => n.state === 'up').map((n) => n.name));
-          if (names.every((n) => up.has(n))) return view;
-        } catch { /* server not answering yet */ }
-        if (Date.now() > deadline) throw new Error(`nodes not registered within ${timeoutMs} ms: ${names.join(', ')}`);
-        await new Promise((r) => setTimeout(r, 150));
-      }
-    };
-    const initial = t.nodes.filter((n) => !n.attachLater);
+    const status = async (timeoutMs = 3000) => (await theClient.request<HypervisorView>(subject.actor(SERVER, 'hypervisor'), 'hypervisor.status', {}, { timeoutMs })).body;
+    const waitUp = (names: string[], timeoutMs = opts.startTimeoutMs ?? 60_000) => waitNodesUp(status, children, names, timeoutMs);
+    const initial = opts.startNodes === false ? [] : t.nodes.filter((n) => !n.attachLater);
     log(`starting ${initial.length} node processes (${initial.map((n) => n.name).join(', ')}); waiting for them to register`);
     for (const n of initial) startNode(n);
     await waitUp(initial.map((n) => n.name));
     return {
-      net: t.network, natsUrl: endpoints.natsUrl, redisUrl: endpoints.redisUrl,
-      privateServers: endpoints.privateServers.length > 0, pskSecret, poolUsers, children, client: theClient, status, waitUp,
+      net: t.network, natsUrl: endpoints.natsServers[0]!, natsServers: endpoints.natsServers, redisUrl: endpoints.redisUrl,
+      privateServers: !!(endpoints.private.nats || endpoints.private.redis), servers: endpoints.private, dir, issuerFile: file,
+      poolUsers: installed ? { ...iss.redisUsers, aclLines: [] } : undefined, children, client: theClient, status, waitUp,
+      bundle: (identity) => issueBundle(iss, identity, t), bundleFile, connect, startServer,
       async attach(spec) { const c = startNode(spec); await waitUp([spec.name]); return c; },
       stop: stopAll,
     };

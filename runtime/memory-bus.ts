@@ -1,6 +1,9 @@
 // An in-process Bus: NATS semantics (wildcards, queue groups, request inboxes, asynchronous
-// delivery) without a server, so machines can be unit-tested together in one process.
-import { BusTimeoutError, NoRespondersError, type Bus, type BusMessage, type Subscription } from './bus.ts';
+// delivery) without a server, so machines can be unit-tested together in one process. Hosts of
+// several identities share one MemoryBus: each request's inbox sits under the requester's prefix
+// (as with NATS inboxPrefix), and receivers take the sender from the subject as over NATS. It does not
+// enforce permissions: what an identity may publish is the NATS server's job (test/runtime/zero-trust).
+import { BusTimeoutError, NoRespondersError, type Bus, type BusMessage, type SubscribeOptions, type Subscription } from './bus.ts';
 import { subjectMatches } from './subjects.ts';
 
 interface Sub { pattern: string; exact: boolean; handler: (m: BusMessage) => void; queue?: string; live: boolean }
@@ -34,15 +37,15 @@ export class MemoryBus implements Bus {
     return out;
   }
 
-  subscribe(subject: string, handler: (m: BusMessage) => void, opts: { queue?: string } = {}): Subscription {
+  subscribe(subject: string, handler: (m: BusMessage) => void, opts: SubscribeOptions = {}): Subscription {
     const sub: Sub = { pattern: subject, exact: !/(^|\.)[*>](\.|$)/.test(subject), handler, queue: opts.queue, live: true };
     this.subs.push(sub);
     return { unsubscribe: () => { sub.live = false; this.subs = this.subs.filter((s) => s !== sub); } };
   }
 
-  request(subject: string, data: Uint8Array, opts: { timeoutMs: number }): Promise<Uint8Array> {
+  request(subject: string, data: Uint8Array, opts: { timeoutMs: number; replyPrefix?: string }): Promise<Uint8Array> {
     if (this.route(subject).length === 0) return Promise.reject(new NoRespondersError(subject));
-    const inbox = `_INBOX.mem.${++this.inbox}`;
+    const inbox = `${opts.replyPrefix ?? '_INBOX.mem'}.${++this.inbox}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => { sub.unsubscribe(); reject(new BusTimeoutError(subject, opts.timeoutMs)); }, opts.timeoutMs);
       const sub = this.subscribe(inbox, (m) => { clearTimeout(timer); sub.unsubscribe(); resolve(m.data); });

@@ -1,18 +1,79 @@
-// The Bus over NATS (@nats-io/transport-node v3). One connection per host/process.
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { BusTimeoutError, NoRespondersError, type Bus, type BusMessage, type Subscription } from './bus.ts';
+// The Bus over NATS (@nats-io/transport-node v3). One connection per host/process, bound to one bus
+// identity: it authenticates with that identity's nkey seed (when the server requires it), gets its
+// replies under the identity's inbox prefix (subjects.ts inboxPrefix) and, with a CA given, only
+// talks TLS to a server whose certificate that CA signed. Several server URLs may be given; the
+// client reconnects forever, to any of them.
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { connect, nkeyAuthenticator, type NatsConnection, type TlsOptions } from '@nats-io/transport-node';
+import { BusTimeoutError, NoRespondersError, type Bus, type BusMessage, type SubscribeOptions, type Subscription } from './bus.ts';
+import { inboxPrefix } from './subjects.ts';
+
+export interface NatsConnectOptions {
+  /** One or more server URLs (nats:// or tls://). */
+  servers: string[];
+  /** Client name shown by the server's monitoring. */
+  name: string;
+  net: string;
+  /** The bus identity this connection publishes as (server, a node name, client, inspector). */
+  identity: string;
+  /** The identity's nkey seed ("SU..."); without it the connection is anonymous (insecure servers only). */
+  seed?: string;
+  /** PEM CA certificate: require TLS and verify the server against it. */
+  ca?: string;
+  /** Give up the first connection after one round of servers (default: true). */
+  failFast?: boolean;
+}
+
+/** Split "a,b" and repeated values into one list of URLs. */
+export function serverList(urls: string | string[]): string[] {
+  return (Array.isArray(urls) ? urls : [urls]).flatMap((u) => u.split(',')).map((u) => u.trim()).filter(Boolean);
+}
+
+/** TLS trusting only `ca`, and checking the server's certificate against the servers' own host names.
+ *  (nats.js upgrades the socket to TLS without a host for an IP URL, and Node then checks the
+ *  certificate against "localhost"; this checks it against the address actually dialled instead.) */
+function verifiedTls(ca: string, servers: string[]): TlsOptions {
+  const hosts = servers.map((u) => new URL(u.includes('://') ? u : `nats://${u}`).hostname.replace(/^\[|\]$/g, ''));
+  const check = (_host: string, cert: PeerCertificate) => {
+    const errors = hosts.map((h) => checkServerIdentity(h, cert));
+    return errors.every((e) => e) ? errors[0] : undefined;
+  };
+  return { ca, checkServerIdentity: check } as TlsOptions;
+}
 
 export class NatsBus implements Bus {
-  private constructor(readonly nc: NatsConnection, readonly url: string) {}
+  private constructor(readonly nc: NatsConnection, readonly url: string, readonly identity: string) {}
 
-  static async connect(url: string, name: string): Promise<NatsBus> {
+  static async connect(o: NatsConnectOptions): Promise<NatsBus> {
+    const servers = serverList(o.servers);
     let nc: NatsConnection;
     try {
-      nc = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+      nc = await connect({
+        servers, name: o.name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: o.failFast === false,
+        inboxPrefix: inboxPrefix(o.net, o.identity),
+        ...(o.seed ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(o.seed)) } : {}),
+        ...(o.ca ? { tls: verifiedTls(o.ca, servers) } : {}),
+      });
     } catch (err) {
-      throw new Error(`cannot connect to NATS at ${url}: ${(err as Error).message}`);
+      const msg = (err as Error).message;
+      const hint = /authori[sz]ation/i.test(msg) ? (o.seed ? ` (the server refused identity ${o.identity}'s nkey)` : ' (the server requires credentials: give a bundle)') : '';
+      throw new Error(`cannot connect to NATS at ${servers.join(', ')}: ${msg}${hint}`);
     }
-    return new NatsBus(nc, url);
+    const bus = new NatsBus(nc, servers.join(','), o.identity);
+    bus.reportRefusals();
+    return bus;
+  }
+
+  /** The server refused a publish (permissions): say so on stderr, at most once a second. */
+  private reportRefusals(): void {
+    let last = 0;
+    void (async () => {
+      for await (const s of this.nc.status()) {
+        if (s.type !== 'error' || !/permissions violation for publish/i.test(s.error.message) || Date.now() - last < 1000) continue;
+        last = Date.now();
+        process.stderr.write(`[${this.identity}] ${s.error.message}\n`);
+      }
+    })().catch(() => undefined);
   }
 
   get maxPayload(): number {
@@ -23,11 +84,15 @@ export class NatsBus implements Bus {
     this.nc.publish(subject, data, opts.reply ? { reply: opts.reply } : undefined);
   }
 
-  subscribe(subject: string, handler: (m: BusMessage) => void, opts: { queue?: string } = {}): Subscription {
+  subscribe(subject: string, handler: (m: BusMessage) => void, opts: SubscribeOptions = {}): Subscription {
     const sub = this.nc.subscribe(subject, {
       queue: opts.queue,
       callback: (err, msg) => {
-        if (err) return;
+        if (err) {
+          if (opts.onError) opts.onError(err);
+          else process.stderr.write(`[${this.identity}] subscription to ${subject} ended: ${err.message}\n`);
+          return;
+        }
         handler({ subject: msg.subject, data: msg.data, reply: msg.reply || undefined });
       },
     });
@@ -40,7 +105,7 @@ export class NatsBus implements Bus {
       return m.data;
     } catch (err) {
       const e = err as Error & { code?: string };
-      const text = `${e.name} ${e.message} ${e.code ?? ''}`.toLowerCase();
+      const text = `${e.name} ${e.message} ${e.code ?? ''} ${(e.cause as Error | undefined)?.message ?? ''}`.toLowerCase();
       if (text.includes('no responders') || text.includes('503')) throw new NoRespondersError(subject);
       if (text.includes('timeout')) throw new BusTimeoutError(subject, opts.timeoutMs);
       throw err;

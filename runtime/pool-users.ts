@@ -12,7 +12,7 @@ import { loadPoolLibrary } from '../infra/keypool/library.ts';
 import { KeyPoolStore } from '../infra/keypool/store.ts';
 
 export async function installPoolUsers(redisUrl: string, net: string, nodes: string[], log: (line: string) => void,
-  opts: { tls?: RedisConnectOptions['tls']; insecure?: boolean } = {}): Promise<PoolUsers | undefined> {
+  opts: { tls?: RedisConnectOptions['tls']; insecure?: boolean; users?: PoolUsers } = {}): Promise<PoolUsers | undefined> {
   // A short-lived connection: a few reconnects, then (also for sentinels and cluster seeds) it gives up.
   const admin = openRedis(redisUrl, { allowUrlCredentials: true, tls: opts.tls, redis: { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: (n) => (n > 3 ? null : 300) } });
   admin.on('error', () => undefined);
@@ -29,7 +29,8 @@ export async function installPoolUsers(redisUrl: string, net: string, nodes: str
       log(`warning: ${why} (insecure)`);
     }
     await loadPoolLibrary(admin);
-    const users = generatePoolUsers(net, nodes);
+    // The issuer's users when it has them (their passwords are in the nodes' bundles), else fresh ones.
+    const users = opts.users ?? generatePoolUsers(net, nodes);
     const { persisted } = await applyPoolUsers(admin, users, ['nodes', 'server']);
     if (!persisted) log(`warning: ${redisAddress(redisUrl)} has no ACL file: the per-node Redis users are lost when it restarts (set aclfile in its redis.conf)`);
     return users;

@@ -5,8 +5,19 @@
 import { fromPromise } from 'xstate';
 import type { Envelope } from './codec.ts';
 
+/** The bus identity of the server process: the only one whose session decisions, admissions and
+ *  fabric deliveries count (runtime/subjects.ts). */
+export const SERVER_IDENTITY = 'server';
+
+/** The address of an actor hosted by another identity, for `send`: "owner/systemId". */
+export function actorAddress(owner: string, systemId: string): string {
+  return `${owner}/${systemId}`;
+}
+
 /** Where an inbound message came from; `replyTo` is set when the sender waits for an answer. */
 export interface InboundMeta {
+  /** The sender's bus identity, taken from the subject (enforced by the NATS publish permissions),
+   *  never from the payload: "server", a node name, "client" or "inspector". */
   from: string;
   subject: string;
   ts: number;
@@ -26,11 +37,14 @@ export interface RequestOptions { timeoutMs?: number }
 export interface BusPort {
   readonly net: string;
   readonly processId: string;
-  /** Fire-and-forget to the actor with this system id, in whatever process it lives. */
+  /** The bus identity this host publishes as. */
+  readonly identity: string;
+  /** Fire-and-forget to an actor: "owner/systemId" (actorAddress), or a bare systemId for an actor
+   *  of this host's own identity, in whatever process it lives. */
   send(to: string, type: string, body: unknown): void;
-  /** Publish on a relative subject, e.g. "status.Alice". */
+  /** Publish on a relative subject, e.g. "status" (the host appends its identity). */
   publish(subject: string, type: string, body: unknown): void;
-  /** Request/reply on a relative subject ("actor.hypervisor", "registry.announce"). Rejects with
+  /** Request/reply on a relative subject ("actor.server.hypervisor", "registry.announce"). Rejects with
    * RemoteError when the responder answers runtime.error, BusTimeoutError on timeout. */
   request<B = unknown>(subject: string, type: string, body: unknown, opts?: RequestOptions): Promise<Envelope<B>>;
   /** Answer a request received as an event (uses event.meta.replyTo; no-op when there is none). */

@@ -1,9 +1,10 @@
 // QKD through the control plane, as any agent asks for it: 'platform.request' (kind qkd) answered
 // 'task.notice' (or a runtime.error naming the field: unknown node, node not attached...), then
-// 'qkd.progress' and one 'qkd.result' on `tasks.<requestId>`. Used by `hetqn qkd`, `--fill` of the task
+// 'qkd.progress' and one 'qkd.result' on `tasks.<requester>.<requestId>`. Used by `hetqn qkd`, `--fill` of the task
 // commands and the demo. The session message schemas belong to the sessions layer; they are loaded on
 // demand so the demo can say "not available" when that layer is missing instead of failing to start.
 import type { ActorHost } from './host.ts';
+import { subject } from './subjects.ts';
 import '../actors/server/orchestration.messages.ts';
 import '../actors/sessions/session.messages.ts';
 
@@ -42,7 +43,7 @@ export async function runQkd(host: ActorHost, ask: QkdAsk, onStage: Stage, timeo
   let timer: NodeJS.Timeout | undefined;
   const outcome = new Promise<QkdOutcome>((resolve) => {
     timer = setTimeout(() => resolve({ ok: false, status: 'timeout', reason: `no result within ${Math.round(timeoutMs / 1000)} s (request ${ask.id}; the session may still finish)`, wallMs: wallMs() }), timeoutMs);
-    sub = host.subscribe(`tasks.${ask.id}`, (env) => {
+    sub = host.subscribe(subject.tasks(host.identity, ask.id), (env) => {
       const b = env.body as { status?: string; stage?: string; detail?: Record<string, unknown>; ok?: boolean; reason?: string; result?: Record<string, any> };
       if (env.type === 'task.notice') {
         onStage(b.status ?? 'notice', undefined, b);
@@ -54,7 +55,7 @@ export async function runQkd(host: ActorHost, ask: QkdAsk, onStage: Stage, timeo
   try {
     await host.bus.flush();
     const { id, a, b, seconds, bits, relay, protocol, keyKind, force } = ask;
-    await host.request('platform.request', 'platform.request', {
+    await host.request(subject.platformRequest(), 'platform.request', {
       id, kind: 'qkd', a, b, ...(seconds !== undefined ? { seconds } : {}), ...(bits !== undefined ? { bits } : {}),
       ...(relay ? { relay } : {}), ...(protocol ? { protocol } : {}), ...(keyKind ? { keyKind } : {}), ...(force ? { force } : {}),
     }, { timeoutMs: 15_000 });

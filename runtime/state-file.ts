@@ -16,13 +16,15 @@ export interface ClusterState {
   processes: Array<{ name: string; pid: number }>;
   startedAt: string;
   ready: boolean;
-  /** Secrets for attaching nodes later (`hetqn node`): the pre-shared-key installation secret and
-   *  each node's Redis user. The file is written owner-only (0600). */
-  secrets?: {
-    pskSecret: string; redisUsers?: Record<string, { username: string; password: string }>;
-    /** The sentinels' client user of a Sentinel-managed Redis (HETQN_REDIS_SENTINEL_USER/PASSWORD). */
-    redisSentinel?: { username: string; password: string };
-  };
+  /** All NATS URLs of the network (natsUrl is the first). */
+  natsServers?: string[];
+  /** The issuer file (admin secrets, 0600) of the network, on this host. */
+  issuer?: string;
+  /** identity -> its bundle file (0600), for the CLI (`client`, `inspector`; `server` for `hetqn pools`).
+   *  No secret is in this file. */
+  bundles?: Record<string, string>;
+  /** The private nats-server's pid (`hetqn creds issue` reloads it when identities change). */
+  natsPid?: number;
 }
 
 export function stateDir(): string {

@@ -6,10 +6,12 @@
 //   session.commit / session.abort -> forwarded to the session's party
 //   party ended    -> devices released
 // Its state ('idle' / 'in-session') goes out with the node's heartbeats to the hypervisor.
+// Session roles and decisions count only from the server's bus identity (the sender in the subject,
+// runtime/port.ts InboundMeta.from); NATS permissions already keep other identities from sending them.
 import { enqueueActions, setup, type ActorRefFrom, type AnyActorLogic } from 'xstate';
 import { createRng } from '../../protocols/rng.ts';
 import type { Dof, NodeType } from '../../protocols/types.ts';
-import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
+import { busActionStubs, SERVER_IDENTITY, type BusEvent } from '../../runtime/port.ts';
 import { partyMachine } from '../sessions/party-machine.ts';
 import type { SessionStart } from '../sessions/session.messages.ts';
 import { deviceMachine, devicesOf, type DeviceSpec } from './devices.ts';
@@ -43,6 +45,7 @@ export const localControlMachine = setup({
   },
   actions: { ...busActionStubs },
   actors: { party: partyMachine as AnyActorLogic, device: deviceMachine },
+  guards: { fromServer: ({ event }) => (event as { meta?: { from?: string } }).meta?.from === SERVER_IDENTITY },
 }).createMachine({
   id: 'localControl',
   context: ({ input, spawn }) => {
@@ -55,6 +58,7 @@ export const localControlMachine = setup({
   initial: 'idle',
   on: {
     'session.start': {
+      guard: 'fromServer',
       actions: enqueueActions(({ context, event, enqueue }) => {
         const s = event.body;
         if (s.node !== context.node || context.sessions[s.sessionId]) return;
@@ -82,11 +86,13 @@ export const localControlMachine = setup({
       }),
     },
     'session.commit': {
+      guard: 'fromServer',
       actions: enqueueActions(({ context, event, enqueue }) => {
         if (context.sessions[event.body.sessionId]) enqueue.sendTo(event.body.sessionId, event);
       }),
     },
     'session.abort': {
+      guard: 'fromServer',
       actions: enqueueActions(({ context, event, enqueue }) => {
         if (context.sessions[event.body.sessionId]) enqueue.sendTo(event.body.sessionId, event);
       }),

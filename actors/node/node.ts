@@ -1,5 +1,5 @@
 // The root machine of a node process: register with the platform (challenge + authenticated
-// announce, done by the injected `register` actor), then heartbeat on status.<node> every
+// announce, done by the injected `register` actor), then heartbeat on `status` (as its own bus identity) every
 // heartbeatMs (the injected `sendHeartbeat` action adds the states of all actors in the process).
 // A refusal (bad credential, unknown node...) is final; an unanswered attempt is retried; a
 // node.reregister from a restarted hypervisor sends it through registration again.

@@ -1,10 +1,13 @@
 // The network hypervisor (control layer, server): the status of every node. Nodes admitted by
-// the platform become "up"; heartbeats on status.<node> keep them up and carry the states of the
+// the platform become "up"; heartbeats on `status` (sent as the node's identity) keep them up and carry the states of the
 // actors in the node's process; a node silent for downAfterMs is marked "down" (checked every
 // checkEveryMs), a node that says node.bye is "left". Answers hypervisor.status with the view.
 // Heartbeats from a topology node it never saw register (server restarted) get node.reregister.
+// Senders are bus identities taken from the subject (runtime/port.ts InboundMeta.from): a heartbeat or
+// goodbye counts only when its sender is the node it names, an admission only from the platform's
+// (server) identity; anything else is ignored, even if the bus's permissions let it through.
 import { enqueueActions, setup, assign } from 'xstate';
-import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
+import { actorAddress, busActionStubs, SERVER_IDENTITY, type BusEvent } from '../../runtime/port.ts';
 import type { Heartbeat, HypervisorView, NodeUp, NodeView } from './registry.messages.ts';
 import './registry.messages.ts';
 
@@ -14,13 +17,13 @@ export interface HypervisorInput {
   /** Default 3000 ms: three missed 1 s heartbeats. */
   downAfterMs?: number;
   checkEveryMs?: number;
-  /** Process id of the platform that admits nodes. Default "server". */
-  platformProcess?: string;
+  /** Bus identity of the platform that admits nodes. Default "server". */
+  platformIdentity?: string;
 }
 
 interface HypervisorContext {
   network: string;
-  platformProcess: string;
+  platformIdentity: string;
   nodes: Record<string, NodeView>;
   downAfterMs: number;
   checkEveryMs: number;
@@ -29,7 +32,7 @@ interface HypervisorContext {
 type HypervisorEvent =
   | BusEvent<'hypervisor.nodeUp', NodeUp>
   | BusEvent<'node.heartbeat', Heartbeat>
-  | BusEvent<'node.bye', { node: string; reason: string }>
+  | BusEvent<'node.bye', { node: string; processId: string; reason: string }>
   | BusEvent<'hypervisor.status', Record<string, unknown>>;
 
 export function hypervisorView(context: HypervisorContext, now = Date.now()): HypervisorView {
@@ -50,7 +53,7 @@ export const hypervisorMachine = setup({
   id: 'hypervisor',
   context: ({ input }) => ({
     network: input.network,
-    platformProcess: input.platformProcess ?? 'server',
+    platformIdentity: input.platformIdentity ?? SERVER_IDENTITY,
     nodes: Object.fromEntries(input.nodes.map((n) => [n.name, {
       name: n.name, type: n.type, dof: n.dof, linkKm: n.linkKm, attachLater: !!n.attachLater,
       state: 'expected' as const, heartbeats: 0, actors: {},
@@ -81,9 +84,8 @@ export const hypervisorMachine = setup({
       },
       on: {
         'hypervisor.nodeUp': {
-          // Admissions come from the platform, which runs in the hypervisor's own process. (The
-          // envelope's `from` is only as trustworthy as the bus: see runtime/host.ts on NATS auth.)
-          guard: ({ context, event }) => event.meta.from === context.platformProcess,
+          // Admissions come from the platform, on the server's own identity.
+          guard: ({ context, event }) => event.meta.from === context.platformIdentity,
           actions: assign(({ context, event }) => {
             const b = event.body;
             const prev = context.nodes[b.name];
@@ -97,14 +99,14 @@ export const hypervisorMachine = setup({
         'node.heartbeat': {
           actions: enqueueActions(({ context, event, enqueue }) => {
             const n = context.nodes[event.body.node];
-            if (!n) return;
+            if (!n || event.meta.from !== n.name) return;
             // A node of the topology we never saw register (this server restarted): ask it to register again.
             if (n.state === 'expected') {
-              enqueue({ type: 'bus.send', params: { to: `node-${n.name}`, type: 'node.reregister', body: { node: n.name } } });
+              enqueue({ type: 'bus.send', params: { to: actorAddress(n.name, `node-${n.name}`), type: 'node.reregister', body: { node: n.name } } });
               return;
             }
             // Only heartbeats from the process the platform admitted count (a stale one is ignored).
-            if (n.processId !== event.meta.from) return;
+            if (n.processId !== event.body.processId) return;
             enqueue.assign({ nodes: { ...context.nodes, [n.name]: {
               ...n, state: 'up' as const, lastHeartbeatAt: Date.now(), heartbeats: n.heartbeats + 1, actors: event.body.actors, kmeUrl: event.body.kmeUrl,
             } } });
@@ -113,7 +115,7 @@ export const hypervisorMachine = setup({
         'node.bye': {
           actions: assign(({ context, event }) => {
             const n = context.nodes[event.body.node];
-            if (!n || n.processId !== event.meta.from) return {};
+            if (!n || event.meta.from !== n.name || n.processId !== event.body.processId) return {};
             return { nodes: { ...context.nodes, [n.name]: { ...n, state: 'left' as const } } };
           }),
         },

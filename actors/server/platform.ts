@@ -1,7 +1,8 @@
 // The platform (application layer, server): admits nodes. It hands out one-time nonces on
 // registry.challenge and checks registry.announce: fresh nonce, a node the topology knows, the
 // declared type/DoF/link matching the topology, and HMAC-SHA256 under the node's pre-shared
-// credential (infra/credentials.ts). Admitted nodes are reported to the hypervisor.
+// credential (infra/credentials.ts), sent by the bus identity of that node (a node identity cannot
+// announce another node; runtime/port.ts InboundMeta.from). Admitted nodes are reported to the hypervisor.
 // Task requests (platform.request) will be handled here by later machines/states.
 import { enqueueActions, setup } from 'xstate';
 import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
@@ -81,6 +82,7 @@ export const platformMachine = setup({
             if (expires === undefined || expires < Date.now()) return refuse('nonce', 'unknown, used or expired nonce: ask registry.challenge first');
             const spec = context.nodes[a.name];
             if (!spec) return refuse('name', `node "${a.name}" has no pre-shared credential in network "${context.network}"`);
+            if (event.meta.from !== a.name) return refuse('name', `bus identity ${event.meta.from} cannot announce node ${a.name}`);
             if (spec.type !== a.type) return refuse('type', `node ${a.name} is type ${spec.type} in the topology, announced ${a.type}`);
             if (spec.dof !== a.dof) return refuse('dof', `node ${a.name} encodes ${spec.dof} in the topology, announced ${a.dof}`);
             if (Math.abs(spec.linkKm - a.linkKm) > 1e-9) return refuse('linkKm', `node ${a.name} has a ${spec.linkKm} km link in the topology, announced ${a.linkKm} km`);

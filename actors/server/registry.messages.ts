@@ -38,8 +38,9 @@ export const RegistryMessages = defineMessages({
   'registry.accepted': z.object({ name: nodeName, network: z.string(), heartbeatMs: z.number().positive() }),
   'registry.refused': z.object({ name: z.string(), field: z.string(), reason: z.string() }),
   'hypervisor.nodeUp': z.object({ name: nodeName, type: nodeType, dof, linkKm: z.number(), processId: z.string() }),
-  'node.heartbeat': z.object({ node: nodeName, seq: z.number().int().nonnegative(), state: z.string().max(200), actors: z.record(z.string().max(500)), kmeUrl: kmeUrl.optional() }),
-  'node.bye': z.object({ node: nodeName, reason: z.string().max(500) }),
+  /** `processId`: which process of the node sends it (a stale process of the same node is ignored). */
+  'node.heartbeat': z.object({ node: nodeName, processId: z.string().max(200), seq: z.number().int().nonnegative(), state: z.string().max(200), actors: z.record(z.string().max(500)), kmeUrl: kmeUrl.optional() }),
+  'node.bye': z.object({ node: nodeName, processId: z.string().max(200), reason: z.string().max(500) }),
   /** The hypervisor does not know this node (e.g. the server restarted): register again. */
   'node.reregister': z.object({ node: nodeName }),
   'hypervisor.status': z.object({}).passthrough(),

@@ -9,16 +9,20 @@
 // machine reaches a final state, whatever the outcome (injected `ended`).
 // The commit decision is made durable (injected `recordDecision`, infra/keypool/decisions.ts) BEFORE
 // any party hears it, so a party that misses it (crash, lost message) learns it later from the
-// server; if it cannot be recorded the session aborts. Crash analysis: runtime/processes/session-recovery.ts.
+// server; if it cannot be recorded the session aborts. An abort is recorded before the parties hear it
+// too (best effort: they are told even when the record cannot be written), because a party holding a
+// staged block acts only on what the record says (party-machine.ts `verifying`).
+// A participant's report counts only when its sender (the bus identity in the subject, runtime/port.ts
+// InboundMeta.from) is the participant it names. Crash analysis: runtime/processes/session-recovery.ts.
 import { assign, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Plan } from '../server/orchestration-types.ts';
 import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
-import { localControlSystemId, type PartyStats, type SessionRole, type SessionStart } from './session.messages.ts';
+import { localControlAddress, type PartyStats, type SessionRole, type SessionStart } from './session.messages.ts';
 
 export interface Participant { node: string; role: SessionRole; peer: string; holdsKey: boolean; convertTo?: 'pol' | 'tbp' | 'pha' }
 
 export interface CoordinatorInput {
-  /** This coordinator's system id (where participants report). */
+  /** The relative subject participants report on (`coord.<sid>`, routed to this coordinator). */
   coordinatorId: string;
   plan: Plan;
   participants: Participant[];
@@ -55,6 +59,9 @@ export type CoordinatorEvent =
 
 const holders = (c: CoordinatorContext) => c.participants.filter((p) => p.holdsKey).map((p) => p.node);
 const isParticipant = (c: CoordinatorContext, node: string) => c.participants.some((p) => p.node === node);
+/** A participant speaking for itself: the node it names is the identity that sent it. */
+const own = ({ context, event }: { context: CoordinatorContext; event: { body: { node: string }; meta: { from: string } } }) =>
+  event.meta.from === event.body.node && isParticipant(context, event.body.node);
 
 export function startMessage(c: CoordinatorInput, p: Participant, coordinator: string): SessionStart {
   const plan = c.plan;
@@ -77,10 +84,11 @@ export const coordinatorMachine = setup({
     /** Stage changes for the requester / the task manager (injected). */
     progress: (_, _p: { stage: string; detail?: Record<string, number | string> }) => {},
     stamp: assign(({ context }, p: { stage: string }) => ({ stageAt: { ...context.stageAt, [p.stage]: Date.now() } })),
-    /** Record the abort durably, best effort (injected; an unrecorded abort is recovered as one). */
-    recordAbort: (_, _p: { sessionId: string }) => {},
   },
   actors: {
+    /** Record the abort durably (injected); a failure is logged there and the parties are told anyway
+     *  (an unrecorded abort is recovered as one). */
+    recordAbort: fromPromise<void, { sessionId: string }>(async () => { throw new Error('recordAbort: not provided'); }),
     fabric: fromPromise<FabricOutput, FabricInput>(async () => { throw new Error('fabric: not provided'); }),
     /** Durably record the commit decision; true when recorded (injected). */
     recordDecision: fromPromise<boolean, { sessionId: string }>(async () => { throw new Error('recordDecision: not provided'); }),
@@ -98,7 +106,7 @@ export const coordinatorMachine = setup({
   on: {
     'session.failed': {
       target: '.aborting',
-      guard: ({ context, event }) => isParticipant(context, event.body.node),
+      guard: own,
       actions: assign({ reason: ({ event }) => `${event.body.node} failed while ${event.body.stage}: ${event.body.reason}` }),
     },
     'PARTICIPANT.DOWN': {
@@ -107,7 +115,7 @@ export const coordinatorMachine = setup({
       actions: assign({ reason: ({ event }) => `${event.node} went down during the session` }),
     },
     CANCEL: { target: '.aborting', actions: assign({ reason: ({ event }) => event.reason }) },
-    'session.aborted': { actions: assign({ aborted: ({ context, event }) => [...new Set([...context.aborted, event.body.node])] }) },
+    'session.aborted': { guard: own, actions: assign({ aborted: ({ context, event }) => [...new Set([...context.aborted, event.body.node])] }) },
   },
   states: {
     switching: {
@@ -120,13 +128,13 @@ export const coordinatorMachine = setup({
         { type: 'progress', params: { stage: 'calibrating' } },
         enqueueActions(({ context, enqueue }) => {
           for (const p of context.participants) {
-            enqueue({ type: 'bus.send', params: { to: localControlSystemId(p.node), type: 'session.start', body: startMessage(context, p, context.coordinatorId) } });
+            enqueue({ type: 'bus.send', params: { to: localControlAddress(p.node), type: 'session.start', body: startMessage(context, p, context.coordinatorId) } });
           }
         }),
       ],
       on: {
         'session.ready': {
-          guard: ({ context, event }) => isParticipant(context, event.body.node),
+          guard: own,
           actions: assign({ ready: ({ context, event }) => ({ ...context.ready, [event.body.node]: { calibrationMs: event.body.calibrationMs, residualMisalignment: event.body.residualMisalignment } }) }),
         },
       },
@@ -149,9 +157,9 @@ export const coordinatorMachine = setup({
     processing: {
       entry: [{ type: 'stamp', params: { stage: 'processing' } }, { type: 'progress', params: { stage: 'post-processing' } }],
       on: {
-        'session.received': { actions: assign({ received: ({ context, event }) => ({ ...context.received, [event.body.node]: event.body.detections }) }) },
+        'session.received': { guard: own, actions: assign({ received: ({ context, event }) => ({ ...context.received, [event.body.node]: event.body.detections }) }) },
         'session.staged': {
-          guard: ({ context, event }) => holders(context).includes(event.body.node),
+          guard: ({ context, event }) => own({ context, event }) && holders(context).includes(event.body.node),
           actions: [
             assign({ staged: ({ context, event }) => ({ ...context.staged, [event.body.node]: { blockId: event.body.blockId, bits: event.body.bits, stats: event.body.stats, timings: event.body.timings } }) }),
             { type: 'progress', params: ({ event }) => ({ stage: 'staged', detail: { node: event.body.node, bits: event.body.bits } }) },
@@ -189,13 +197,13 @@ export const coordinatorMachine = setup({
         { type: 'progress', params: { stage: 'committing' } },
         enqueueActions(({ context, enqueue }) => {
           // Relays get it too: it ends their part (they hold no key).
-          for (const p of context.participants) enqueue({ type: 'bus.send', params: { to: localControlSystemId(p.node), type: 'session.commit', body: { sessionId: context.plan.sessionId } } });
+          for (const p of context.participants) enqueue({ type: 'bus.send', params: { to: localControlAddress(p.node), type: 'session.commit', body: { sessionId: context.plan.sessionId } } });
         }),
       ],
       // The decision is final and recorded: a node that dies now commits its staged block when it
       // comes back (the block outlives the process in Redis; session-recovery.ts asks the server).
       on: {
-        'session.committed': { actions: assign({ committed: ({ context, event }) => [...new Set([...context.committed, event.body.node])] }) },
+        'session.committed': { guard: own, actions: assign({ committed: ({ context, event }) => [...new Set([...context.committed, event.body.node])] }) },
         'session.failed': {},
         'PARTICIPANT.DOWN': {},
         CANCEL: {},
@@ -208,11 +216,21 @@ export const coordinatorMachine = setup({
       entry: [
         { type: 'stamp', params: { stage: 'aborting' } },
         { type: 'progress', params: ({ context }) => ({ stage: 'aborting', detail: { reason: context.reason ?? 'aborted' } }) },
-        { type: 'recordAbort', params: ({ context }) => ({ sessionId: context.plan.sessionId }) },
-        enqueueActions(({ context, enqueue }) => {
-          for (const p of context.participants) enqueue({ type: 'bus.send', params: { to: localControlSystemId(p.node), type: 'session.abort', body: { sessionId: context.plan.sessionId, reason: (context.reason ?? 'aborted').slice(0, 2000) } } });
-        }),
       ],
+      invoke: {
+        src: 'recordAbort',
+        input: ({ context }) => ({ sessionId: context.plan.sessionId }),
+        onDone: { target: 'telling' },
+        onError: { target: 'telling' },
+      },
+      on: { 'session.failed': {}, 'PARTICIPANT.DOWN': {}, CANCEL: {} },
+      // A record that hangs (Redis unreachable) must not keep the parties waiting.
+      after: { abortGrace: 'telling' },
+    },
+    telling: {
+      entry: enqueueActions(({ context, enqueue }) => {
+        for (const p of context.participants) enqueue({ type: 'bus.send', params: { to: localControlAddress(p.node), type: 'session.abort', body: { sessionId: context.plan.sessionId, reason: (context.reason ?? 'aborted').slice(0, 2000) } } });
+      }),
       on: { 'session.failed': {}, 'PARTICIPANT.DOWN': {}, CANCEL: {} },
       always: { guard: ({ context }) => context.participants.every((p) => context.aborted.includes(p.node)), target: 'aborted' },
       after: { abortGrace: 'aborted' },

@@ -1,17 +1,23 @@
 // One participant of one QKD session, in its node's process (spawned by local control). The same
 // lifecycle serves every protocol and role (BB84 source/detector, MDI sources and relay, BBM92);
 // what differs is the protocol half the injected `runProtocol` actor runs (party-roles.ts):
+// Reports go to the coordinator on its own subject (`coord.<sid>`, the only server subject a node may
+// publish on besides admission, status and decisions; runtime/subjects.ts).
 //   calibrating (local control's devices) -> (session.ready to the coordinator) -> receiving the fabric's local view ->
 //   processing (post-processing over the authenticated session channel, key confirmation,
 //   stage in the pool) -> staged (STAGED to the coordinator) -> commit on the coordinator's
 //   decision -> done.
 // session.abort from the coordinator, a failed step or a step timeout before staging ends in
 // `aborted`: the staged block (if any) is aborted in the pool, so no key of this session is ever
-// committed unless the coordinator saw every key holder staged and decided to commit.
-// Once staged, the party never aborts on its own: the coordinator may have decided commit and the
-// peer committed. Without a decision in time it asks the server for the recorded one (injected
-// `askDecision`); if even that fails it ends `undecided`, leaving the block staged (never handed out)
-// for the node's recovery loop (runtime/processes/session-recovery.ts, which has the crash table).
+// committed unless the coordinator saw every key holder staged and decided to commit. (Before staging
+// an abort is taken as it comes, from the server identity only (local-control.ts): with nothing staged
+// it cannot make a one-sided key, since a commit needs this party's own staged report.)
+// Once staged, the party never acts on a message alone: a session.commit or session.abort makes it
+// ask the server for the durable record (injected `askDecision`, `verifying`) and do what the record
+// says, so a forged, replayed or stale decision cannot commit one side and abort the other. Without
+// any decision in time it asks all the same (`resolving`); if even that fails it ends `undecided`,
+// leaving the block staged (never handed out) for the node's recovery loop
+// (runtime/processes/session-recovery.ts, which has the crash table).
 import { assign, fromPromise, sendParent, setup } from 'xstate';
 import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
 import type { PartyStats, SessionStart } from './session.messages.ts';
@@ -64,6 +70,8 @@ export const partyMachine = setup({
   },
   delays: {
     step: ({ context }) => context.start.stepTimeoutMs,
+    /** Between two questions while the record says pending (the coordinator writes it in a moment). */
+    recheck: 300,
   },
 }).createMachine({
   id: 'party',
@@ -82,7 +90,7 @@ export const partyMachine = setup({
           target: 'receiving',
           actions: [
             assign({ calibration: ({ event }) => ({ calibrationMs: event.calibrationMs, residualMisalignment: event.residualMisalignment }) }),
-            { type: 'bus.send', params: ({ context, event }) => ({ to: context.start.coordinator, type: 'session.ready', body: { sessionId: context.start.sessionId, node: context.start.node, calibrationMs: event.calibrationMs, residualMisalignment: event.residualMisalignment } }) },
+            { type: 'bus.publish', params: ({ context, event }) => ({ subject: context.start.coordinator, type: 'session.ready', body: { sessionId: context.start.sessionId, node: context.start.node, calibrationMs: event.calibrationMs, residualMisalignment: event.residualMisalignment } }) },
           ],
         },
       },
@@ -96,7 +104,7 @@ export const partyMachine = setup({
           target: 'processing',
           actions: [
             assign({ detections: ({ event }) => event.output.detections }),
-            { type: 'bus.send', params: ({ context, event }) => ({ to: context.start.coordinator, type: 'session.received', body: { sessionId: context.start.sessionId, node: context.start.node, detections: event.output.detections } }) },
+            { type: 'bus.publish', params: ({ context, event }) => ({ subject: context.start.coordinator, type: 'session.received', body: { sessionId: context.start.sessionId, node: context.start.node, detections: event.output.detections } }) },
           ],
         },
         onError: { target: 'failed', actions: assign({ reason: ({ event }) => errText(event.error), failedStage: 'receiving' }) },
@@ -110,16 +118,36 @@ export const partyMachine = setup({
           target: 'staged',
           actions: [
             assign({ staged: ({ event }) => event.output }),
-            { type: 'bus.send', params: ({ context, event }) => ({ to: context.start.coordinator, type: 'session.staged', body: { sessionId: context.start.sessionId, node: context.start.node, ...event.output } }) },
+            { type: 'bus.publish', params: ({ context, event }) => ({ subject: context.start.coordinator, type: 'session.staged', body: { sessionId: context.start.sessionId, node: context.start.node, ...event.output } }) },
           ],
         },
         onError: { target: 'failed', actions: assign({ reason: ({ event }) => errText(event.error), failedStage: 'processing' }) },
       },
     },
     staged: {
-      // A local ABORT cannot undo a commit the coordinator may have decided: only its word counts.
-      on: { 'session.commit': 'committing', ABORT: {} },
+      // A local ABORT cannot undo a commit the coordinator may have decided: only the record counts.
+      on: { 'session.commit': 'verifying', 'session.abort': 'verifying', ABORT: {} },
       after: { step: 'resolving' },
+    },
+    verifying: {
+      // A decision message arrived: act on the durable record, not on the message. While the record
+      // is still open, ask again shortly (rechecking); a server that cannot answer sends it back to
+      // staged, whose own timeout asks again.
+      invoke: {
+        src: 'askDecision',
+        input: ({ context }) => ({ sessionId: context.start.sessionId }),
+        onDone: [
+          { guard: ({ event }) => event.output === 'commit', target: 'committing' },
+          { guard: ({ event }) => event.output === 'abort', target: 'aborting', actions: assign({ reason: 'the recorded decision is abort' }) },
+          { target: 'rechecking' },
+        ],
+        onError: { target: 'staged' },
+      },
+      on: { 'session.commit': {}, 'session.abort': {}, ABORT: {} },
+    },
+    rechecking: {
+      on: { 'session.commit': {}, 'session.abort': {}, ABORT: {} },
+      after: { recheck: 'verifying' },
     },
     resolving: {
       invoke: {
@@ -132,7 +160,7 @@ export const partyMachine = setup({
         ],
         onError: { target: 'undecided', actions: assign({ reason: ({ event }) => `no decision: ${errText(event.error)}` }) },
       },
-      on: { 'session.commit': 'committing', ABORT: {} },
+      on: { 'session.commit': 'verifying', 'session.abort': 'verifying', ABORT: {} },
     },
     undecided: {
       type: 'final',
@@ -148,7 +176,7 @@ export const partyMachine = setup({
         input: ({ context }) => ({ start: context.start, blockId: context.staged!.blockId }),
         onDone: {
           target: 'done',
-          actions: { type: 'bus.send', params: ({ context }) => ({ to: context.start.coordinator, type: 'session.committed', body: { sessionId: context.start.sessionId, node: context.start.node, blockId: context.staged!.blockId } }) },
+          actions: { type: 'bus.publish', params: ({ context }) => ({ subject: context.start.coordinator, type: 'session.committed', body: { sessionId: context.start.sessionId, node: context.start.node, blockId: context.staged!.blockId } }) },
         },
         onError: { target: 'committing', reenter: true },
       },
@@ -162,7 +190,7 @@ export const partyMachine = setup({
       ],
     },
     failed: {
-      entry: { type: 'bus.send', params: ({ context }) => ({ to: context.start.coordinator, type: 'session.failed', body: { sessionId: context.start.sessionId, node: context.start.node, stage: context.failedStage ?? 'unknown', reason: (context.reason ?? 'failed').slice(0, 2000) } }) },
+      entry: { type: 'bus.publish', params: ({ context }) => ({ subject: context.start.coordinator, type: 'session.failed', body: { sessionId: context.start.sessionId, node: context.start.node, stage: context.failedStage ?? 'unknown', reason: (context.reason ?? 'failed').slice(0, 2000) } }) },
       always: 'aborting',
     },
     aborting: {
@@ -177,7 +205,7 @@ export const partyMachine = setup({
     aborted: {
       type: 'final',
       entry: [
-        { type: 'bus.send', params: ({ context }) => ({ to: context.start.coordinator, type: 'session.aborted', body: { sessionId: context.start.sessionId, node: context.start.node } }) },
+        { type: 'bus.publish', params: ({ context }) => ({ subject: context.start.coordinator, type: 'session.aborted', body: { sessionId: context.start.sessionId, node: context.start.node } }) },
         { type: 'cleanup', params: ({ context }) => ({ sessionId: context.start.sessionId }) },
         { type: 'ended', params: ({ context }) => ({ sessionId: context.start.sessionId, outcome: 'aborted' as const }) },
       ],

@@ -1,9 +1,11 @@
 // Schemas of the QKD session messages that cross a process boundary:
 //   server coordinator (actor `session-<sid>`) <-> node local control (actor `local-<node>`)
-//   party <-> party on `session.<sid>.<node>` and fabric -> party on `fabric.<sid>.<node>` (stream frames)
-//   server -> requester on `tasks.<requestId>` (progress and the final result)
+//   party <-> party on `session.<sid>.<node>` and fabric -> party on `fabric.<sid>.<node>` (stream frames;
+//   the sender is the bus identity in the subject, runtime/subjects.ts)
+//   server -> requester on `tasks.<requester>.<requestId>` (progress and the final result)
 import { z } from 'zod';
 import { defineMessages, type MessageBody } from '../../runtime/messages.ts';
+import { actorAddress } from '../../runtime/port.ts';
 
 const node = z.string().regex(/^[A-Za-z0-9_-]+$/).max(64);
 const sessionId = z.string().regex(/^[A-Za-z0-9_-]+$/).max(200);
@@ -30,8 +32,8 @@ export const sessionStartSchema = z.object({
   ends: z.tuple([node, node]),
   pulses: z.number().positive(),
   params: z.record(z.number()),
-  /** Where the coordinator lives (system id on the server). */
-  coordinator: z.string().max(240),
+  /** The subject the participants report on (`coord.<sid>`: the server routes it to the coordinator). */
+  coordinator: z.string().regex(/^coord\.[A-Za-z0-9_-]+$/).max(240),
   /** Budget of one step (calibration, post-processing...) before the node gives up, ms. */
   stepTimeoutMs: z.number().int().positive(),
   /** The node's DoF conversion, if it converts at its own converter. */
@@ -72,7 +74,6 @@ export const SessionMessages = defineMessages({
   'session.aborted': z.object({ sessionId, node }),
   /** A chunk of one stream message (party channel or fabric delivery); `ping` asks for session.ack. */
   'session.frame': z.object({
-    from: node,
     seq: z.number().int().nonnegative(),
     part: z.number().int().nonnegative(),
     parts: z.number().int().positive(),
@@ -95,4 +96,5 @@ export type SessionStage = z.infer<typeof stageName>;
 
 export const coordinatorSystemId = (sessionId: string): string => `session-${sessionId}`;
 export const localControlSystemId = (node: string): string => `local-${node}`;
-export const taskSubject = (requestId: string): string => `tasks.${requestId}`;
+/** Where the server's coordinators send to a node's local control. */
+export const localControlAddress = (node: string): string => actorAddress(node, localControlSystemId(node));

@@ -2,8 +2,9 @@
 // role in a task ('task.role' requests); it spawns one task-role actor per role and answers the
 // request when the role finishes ('task.roleDone', with the role's report from `role.report`).
 // Roles of many tasks run side by side (a QBA multicast round gives a node several QDS runs at once).
+// Roles are taken from the server's bus identity only (the sender in the subject, runtime/port.ts).
 import { assign, setup, spawnChild, stopChild } from 'xstate';
-import { busActionStubs, type BusEvent, type InboundMeta } from '../../runtime/port.ts';
+import { busActionStubs, SERVER_IDENTITY, type BusEvent, type InboundMeta } from '../../runtime/port.ts';
 import type { TaskRole } from './tasks.messages.ts';
 import { taskRoleMachine } from './task-role-machine.ts';
 
@@ -43,6 +44,7 @@ export const taskAgentMachine = setup({
     serving: {
       on: {
         'task.role': {
+          guard: ({ event }) => (event as BusEvent<'task.role', TaskRole>).meta.from === SERVER_IDENTITY,
           actions: [
             { type: 'role.begin', params: ({ event }) => ({ body: event.body }) },
             spawnChild('task.role', {

@@ -1,8 +1,9 @@
 // Schemas of the task messages that cross a process boundary (registered with the runtime codec):
-//   CLI / demo      -> server `actor.tasks`        'task.request'   (answered with 'task.result';
-//                      stages as 'task.progress' on tasks.<requestId> when the request names one)
-//   server coordinator -> node `actor.tasks-<node>` 'task.role'      (answered with 'task.roleDone')
-//   node -> node on `taskchan.<node>`              'task.frame'     (one classical-channel message)
+//   CLI / demo      -> server `actor.server.tasks`              'task.request' (answered with 'task.result';
+//                      stages as 'task.progress' on tasks.<requester>.<requestId> when the request names one)
+//   server coordinator -> node `actor.<node>.tasks-<node>`      'task.role'    (answered with 'task.roleDone')
+//   node -> node on `taskchan.<node>`                           'task.frame'   (one classical-channel message;
+//   the sending node is the bus identity in the subject, runtime/subjects.ts)
 // Key bits never cross the server: roles withdraw them from their own pools and exchange them
 // node to node (references in the clear, key strings over Wegman–Carter authenticated channels).
 import { z } from 'zod';
@@ -114,16 +115,14 @@ export const TaskMessages = defineMessages({
   /** The task's result, or `error` with `code` (unknown-node | unavailable | refused | failed), `field`,
    *  and for short pools `short` (every short lane) and `fill` (the QKD runs that fill them). */
   'task.result': z.object({ kind: z.string(), taskId: z.string() }).passthrough(),
-  /** A stage of the task, for the requester on tasks.<requestId>. */
+  /** A stage of the task, for the requester on tasks.<requester>.<requestId>. */
   'task.progress': z.object({ requestId: z.string().max(64), stage: z.string().max(2000) }),
   'task.role': taskRoleSchema,
   'task.roleDone': z.object({ taskId: z.string(), node, role: z.string(), ok: z.boolean(), error: z.string().max(4000).optional() }).passthrough(),
-  'task.frame': z.object({ taskId, from: node, data: bytes }),
+  'task.frame': z.object({ taskId, data: bytes }),
 });
 export type TaskFrame = MessageBody<typeof TaskMessages, 'task.frame'>;
 
-/** Relative subject of a node's task channel inbox. */
-export const taskChannelSubject = (nodeName: string) => `taskchan.${nodeName}`;
 /** System id of a node's task agent, and of the server's coordinator. */
 export const taskAgentId = (nodeName: string) => `tasks-${nodeName}`;
 export const TASK_COORDINATOR_ID = 'tasks';

@@ -20,6 +20,8 @@ const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./commands/down.ts'),
   () => import('./commands/status.ts'),
   () => import('./commands/node.ts'),
+  () => import('./commands/server.ts'),
+  () => import('./commands/creds.ts'),
   () => import('./commands/inspect.ts'),
   () => import('./commands/demo.ts'),
   () => import('./commands/keyrate.ts'),

@@ -1,4 +1,4 @@
-// Send one task request to the running network's task coordinator (`actor.tasks` on the server)
+// Send one task request to the running network's task coordinator (`actor.server.tasks`)
 // and wait for its result, with its stages on stderr. Shared by `hetqn sign`, `hetqn qba`,
 // `hetqn conference` and the demo. The platform checks every node and pool lane the task will use
 // before it starts: a refusal lists the short lanes and the QKD runs that fill them, and `--fill`
@@ -7,7 +7,6 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { TASK_COORDINATOR_ID, type TaskRequest } from '../../actors/tasks/tasks.messages.ts';
 import '../../actors/tasks/tasks.messages.ts';
-import { taskSubject } from '../../actors/sessions/session.messages.ts';
 import type { FillRun } from '../../actors/server/fill-plan.ts';
 import type { ActorHost } from '../host.ts';
 import { CliError, stageLogger, timeoutOption, type ErrorCode } from './output.ts';
@@ -20,10 +19,14 @@ const FILL_ROUNDS = 2;
 /** Request fields as the CLI options that set them. */
 const OPTION_OF: Record<string, string> = { thirdParty: 'third-party', message: 'file', value: 'file', participants: 'participants' };
 const optionOf = (field: string | undefined) => (field ? OPTION_OF[field.split('.')[0]!] ?? field.split('.')[0] : undefined);
+import { SERVER, subject } from '../subjects.ts';
 
-export async function taskRequest(host: ActorHost, body: TaskRequest, timeoutMs = 900_000): Promise<Record<string, any>> {
+/** How long the CLI waits for a task's result by default. */
+export const TASK_REQUEST_TIMEOUT_MS = 900_000;
+
+export async function taskRequest(host: ActorHost, body: TaskRequest, timeoutMs = TASK_REQUEST_TIMEOUT_MS): Promise<Record<string, any>> {
   try {
-    return (await host.request<Record<string, any>>(`actor.${TASK_COORDINATOR_ID}`, 'task.request', body, { timeoutMs })).body;
+    return (await host.request<Record<string, any>>(subject.actor(SERVER, TASK_COORDINATOR_ID), 'task.request', body, { timeoutMs })).body;
   } catch (e) {
     const err = requestError(e, 'task coordinator', host.net);
     throw new CliError(err.message, err.code, { field: optionOf(err.field) });
@@ -59,7 +62,7 @@ export async function runTaskCommand(o: TargetOptions & { timeout: string; fill?
     if (ms <= 0) throw new CliError(`--timeout: ${body.kind}: no result within ${timeoutMs / 1000} s`, 'timeout');
     return ms;
   };
-  host.subscribe(taskSubject(requestId), (env) => { if (env.type === 'task.progress') stage((env.body as { stage: string }).stage); });
+  host.subscribe(subject.tasks(host.identity, requestId), (env) => { if (env.type === 'task.progress') stage((env.body as { stage: string }).stage); });
   try {
     await host.bus.flush();
     stage(`asking network ${net} for ${body.kind} (deadline ${timeoutMs / 1000} s)`);

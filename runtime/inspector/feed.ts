@@ -4,7 +4,7 @@
 // only) from Redis when it can. `raw` sees each inspection event for the Stately relay.
 import type { ActorHost } from '../host.ts';
 import type { Subscription } from '../bus.ts';
-import { subject } from '../subjects.ts';
+import { SERVER, subject } from '../subjects.ts';
 import { listOwners, readOwnerStats } from '../../infra/keypool/store.ts';
 import { openRedis, redisTlsFromEnv, type RedisClient } from '../../infra/keypool/connect.ts';
 import type { HypervisorView } from '../../actors/server/registry.messages.ts';
@@ -46,9 +46,9 @@ export function startFeed(o: FeedOptions): NetworkFeed {
     for (const r of converter.convert(ev)) recorder.add(r);
   }));
   subs.push(host.subscribe(subject.tasksAll(), (env, meta) => {
-    const request = meta.subject.split('.').pop()!;
+    const request = meta.subject.split('.').at(-2)!; // qn.<net>.tasks.<requester>.<requestId>.server
     recorder.add({ k: 'notice', t: env.ts || Date.now(), request, type: env.type, body: summarise(env.body) });
-  }));
+  }, { from: SERVER }));
 
   const requester = `inspector-${host.processId}`;
   const lease = () => { try { host.publish(subject.inspectControl(), 'inspect.lease', { untilMs: LEASE_MS, requester }); } catch { /* reconnecting */ } };
@@ -58,7 +58,7 @@ export function startFeed(o: FeedOptions): NetworkFeed {
   let lastView = '';
   const pollNetwork = async () => {
     try {
-      const r = await host.request<HypervisorView>(subject.actor('hypervisor'), 'hypervisor.status', {}, { timeoutMs: 2000 });
+      const r = await host.request<HypervisorView>(subject.actor(SERVER, 'hypervisor'), 'hypervisor.status', {}, { timeoutMs: 2000 });
       const view = r.body as NetworkView;
       const key = viewKey(view);
       if (key !== lastView) { lastView = key; recorder.add({ k: 'network', t: Date.now(), view }); }

@@ -5,7 +5,7 @@
 // server restart; session-recovery.ts relies on nodes surviving one).
 import type { ActorHost } from '../host.ts';
 import { NatsBus } from '../nats-bus.ts';
-import { subject } from '../subjects.ts';
+import { SERVER, subject } from '../subjects.ts';
 
 /** SERVER_PROCESS_ID of server.ts (not imported: that module loads the server's actors). */
 const SERVER_PROCESS = 'server';
@@ -35,7 +35,7 @@ export function watchNetwork(host: ActorHost, onGone: (reason: string) => void, 
     if (busy || done) return;
     busy = true;
     try {
-      await host.request(subject.process(SERVER_PROCESS), 'runtime.ping', {}, { timeoutMs: 2000 });
+      await host.request(subject.process(SERVER, SERVER_PROCESS), 'runtime.ping', {}, { timeoutMs: 2000 });
       lastAnswer = Date.now();
     } catch { /* counted below */ }
     busy = false;

@@ -1,24 +1,23 @@
-// Entry point of a node process (spawned by the launcher):
-//   HETQN_CREDENTIAL=... node --import tsx runtime/processes/node-main.ts --nats URL --net NET \
-//     --name Alice --type C --dof pol --link-km 5 [--kme-config FILE] [--kme-bind ADDR] [--kme-port N]
-// The KME configuration file may also come from HETQN_KME_CONFIG (infra/kme/config.ts).
+// Entry point of a node process (spawned by the launcher, or by `hetqn node --join`):
+//   node --import tsx runtime/processes/node-main.ts --bundle FILE [--kme-config FILE] [--kme-bind ADDR] [--kme-port N]
+// Everything the node needs to join comes from its own 0600 bundle (infra/bundle.ts); nothing secret
+// is in its argv or environment. The KME configuration file may also come from HETQN_KME_CONFIG
+// (infra/kme/config.ts).
+import { readBundle } from '../../infra/bundle.ts';
 import { need, onShutdown, parseArgs } from './args.ts';
-import { startNodeProcess, stopWithin } from './node-process.ts';
+import { nodeOptionsFromBundle, startNodeProcess, stopWithin } from './node-process.ts';
 import { loadKmeConfig } from '../../infra/kme/config.ts';
 
 try {
   const args = parseArgs(process.argv.slice(2));
-  const credential = process.env.HETQN_CREDENTIAL;
-  if (!credential) throw new Error('HETQN_CREDENTIAL is not set');
-  const name = need(args, 'name');
+  const bundle = readBundle(need(args, 'bundle'));
   const kme = loadKmeConfig(args['kme-config'] ?? process.env.HETQN_KME_CONFIG, {
     bind: args['kme-bind'], port: args['kme-port'] === undefined ? undefined : Number(args['kme-port']),
   });
-  const node = await startNodeProcess({
-    nats: need(args, 'nats'), net: need(args, 'net'), name,
-    type: need(args, 'type') as 'C', dof: need(args, 'dof') as 'pol', linkKm: Number(need(args, 'link-km')), credential, kme,
-    onNetworkGone: (reason) => { process.stderr.write(`${name}: ${reason}; stopping\n`); void stopWithin(node, 3000).finally(() => process.exit(3)); },
-  });
+  const name = bundle.identity;
+  const node = await startNodeProcess(nodeOptionsFromBundle(bundle, {
+    kme, onNetworkGone: (reason) => { process.stderr.write(`${name}: ${reason}; stopping\n`); void stopWithin(node, 3000).finally(() => process.exit(3)); },
+  }));
   onShutdown(() => node.stop());
   node.registered.then(
     () => process.stderr.write(`${name}: registered\n`),

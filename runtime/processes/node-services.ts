@@ -33,7 +33,7 @@ export function nodeServices(credential: string, heartbeatInfo: () => { kmeUrl?:
       sendHeartbeat: (_: unknown, p: { node: string; seq: number; state: string }) => {
         // Entry actions run before the snapshot moves, so the root machine's own state comes from params.
         const actors = { ...host.actorStates(), [nodeSystemId(p.node)]: p.state };
-        port.publish(subject.status(p.node), 'node.heartbeat', { node: p.node, seq: p.seq, state: p.state, actors, ...heartbeatInfo() });
+        port.publish(subject.status(), 'node.heartbeat', { node: p.node, processId: port.processId, seq: p.seq, state: p.state, actors, ...heartbeatInfo() });
       },
     },
   });

@@ -1,8 +1,9 @@
 // The server's read-only view of pool levels for the task pre-checks: the statistics hash of one lane
-// (infra/keypool/store.ts parseStats), read with the server's Redis user (HETQN_SERVER_REDIS_USER /
-// PASSWORD, TLS from HETQN_REDIS_CA...: statistics only, never key material). Connected on first use.
-import { openOwnRedis, redisOptionsFromEnv, type RedisClient } from '../../infra/keypool/connect.ts';
+// (infra/keypool/store.ts parseStats), read with the server's Redis user (from its bundle: statistics
+// only, never key material). Connected on first use.
+import { openOwnRedis, type RedisClient } from '../../infra/keypool/connect.ts';
 import { retrying } from '../../infra/keypool/durable.ts';
+import type { RedisAccess } from './session-wiring-node.ts';
 import { parseStats } from '../../infra/keypool/store.ts';
 import { statsKey } from '../../infra/keypool/names.ts';
 import type { NodeId, PoolKind } from '../../protocols/types.ts';
@@ -13,13 +14,12 @@ export interface PoolLevels {
   close(): void;
 }
 
-export function poolLevels(net: string, url = process.env.REDIS_URL): PoolLevels {
+export function poolLevels(net: string, access?: RedisAccess): PoolLevels {
   let redis: RedisClient | undefined;
   const open = (): RedisClient => {
-    if (!url) throw new Error('no Redis for pool statistics (REDIS_URL not set)');
+    if (!access) throw new Error('no Redis for pool statistics (the server\'s bundle names none)');
     if (!redis) {
-      const env = redisOptionsFromEnv('server');
-      redis = openOwnRedis(url, { ...env, redis: { maxRetriesPerRequest: 2, connectTimeout: 3000 } }, 'server (pool statistics)');
+      redis = openOwnRedis(access.url, { ...access, redis: { maxRetriesPerRequest: 2, connectTimeout: 3000 } }, 'server (pool statistics)');
       redis.on('error', () => undefined); // each read reports its own failure
     }
     return redis;

@@ -4,13 +4,17 @@
 // The two-phase commit: both key holders stage their block (store.ts stage; a staged block is never
 // handed out: withdraw/take only read committed blocks' queues), report `session.staged`, the
 // coordinator (actors/sessions/coordinator.ts) records `commit` durably in Redis (infra/keypool/decisions.ts,
-// first decision wins, server-only ACL) and only then sends `session.commit`; each party commits
-// (idempotent). A party that got no decision asks the server (`askDecision`, actors/sessions/party-machine.ts
-// `resolving`), and every node runs `startRecovery`: at start and every `everyMs` it asks the server
+// first decision wins, server-only ACL) and only then sends `session.commit` (an abort, too, is recorded
+// before it is sent); a staged party that hears commit or abort asks the server for the record and does
+// what it says (party-machine.ts `verifying`), so a decision message alone never commits or aborts a
+// staged block; commit is idempotent. A party that got no decision asks the server (`askDecision`,
+// party-machine.ts `resolving`), and every node runs `startRecovery`: at start and every `everyMs` it asks the server
 // about each block staged in its secret/imperfect pools by a session it does not run any more, and
 // commits or aborts it as recorded. The server (`serveDecisions`) answers from the record; a session
 // with no live coordinator and no decision is aborted first (recorded `abort`), so a late commit is
-// impossible. psk pools are not touched (their install is its own idempotent stage+commit).
+// impossible. Only the server identity can answer (it alone subscribes to sessions.decision; the
+// reply goes to the asking node's own inbox), and it answers a node about its own sessions' blocks
+// only. psk pools are not touched (their install is its own idempotent stage+commit).
 //
 // Crash point (X = one key holder, Y = its peer)      -> outcome
 // 1 X dies before staging                              -> coordinator aborts (participant down /
@@ -40,13 +44,14 @@
 import type { ActorHost } from '../host.ts';
 import type { KeyPoolStore } from '../../infra/keypool/store.ts';
 import type { SessionDecisions } from '../../infra/keypool/decisions.ts';
-import { decisionSubject, type DecisionAnswer } from '../../actors/sessions/decision.messages.ts';
+import type { DecisionAnswer } from '../../actors/sessions/decision.messages.ts';
+import { subject } from '../subjects.ts';
 
 export type Answer = DecisionAnswer['decision'];
 
 /** Node side: ask the server what was decided for a session. */
 export async function askDecision(host: ActorHost, node: string, sessionId: string, timeoutMs = 5000): Promise<Answer> {
-  const r = await host.request<DecisionAnswer>(decisionSubject, 'session.decision.ask', { sessionId, node }, { timeoutMs });
+  const r = await host.request<DecisionAnswer>(subject.decision(), 'session.decision.ask', { sessionId, node }, { timeoutMs });
   if (r.type !== 'session.decision' || r.body.sessionId !== sessionId) throw new Error(`decision for ${sessionId}: unexpected reply ${r.type}`);
   return r.body.decision;
 }
@@ -60,10 +65,12 @@ export async function answerDecision(d: SessionDecisions, running: (sessionId: s
   return d.abortOrphan(sessionId);
 }
 
-/** Server side: answer decision requests (the codec validated the body against decision.messages.ts). */
+/** Server side: answer decision requests (the codec validated the body against decision.messages.ts);
+ *  a node asks for itself only. */
 export function serveDecisions(host: ActorHost, decisions: () => SessionDecisions, running: (sessionId: string) => boolean): { stop(): void } {
-  const sub = host.serve(decisionSubject, async (env) => {
-    const { sessionId } = env.body as { sessionId: string };
+  const sub = host.serve(subject.decision(), async (env, meta) => {
+    const { sessionId, node } = env.body as { sessionId: string; node: string };
+    if (node !== meta.from) throw Object.assign(new Error(`identity ${meta.from} cannot ask for node ${node}`), { field: 'node' });
     return { type: 'session.decision', body: { sessionId, decision: await answerDecision(decisions(), running, sessionId) } };
   });
   return { stop: () => sub.unsubscribe() };

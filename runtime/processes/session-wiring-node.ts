@@ -1,11 +1,13 @@
 // What a node process adds for QKD sessions: its local control actor (`local-<node>`, with the
 // device actors and one party actor per session) and the services those machines get injected:
-//   prepare        open the session's inboxes (fabric.<sid>.<node>, session.<sid>.<node>)
+//   prepare        open the session's inboxes (fabric.<sid>.<node> from the server identity only,
+//                  session.<sid>.<node> demultiplexed by the sending node's identity)
 //   receiveFrames  collect this node's local view from the fabric until fabric.end
 //   runProtocol    the role's protocol half (runParty) in a party worker thread (party-worker-pool.ts),
 //                  so the node's event loop stays free; the worker's I/O is served here: a NATS
 //                  ClassicalChannel (session-wiring-stream.ts), the psk exchange from the pair's psk
-//                  pool, staging into the node's pool of the session's keyKind (`secret`, or
+//                  pool (installed from the pair's own seed, infra/psk.ts: the node holds only the
+//                  seeds of its own pairs, from its bundle), staging into the node's pool of the session's keyKind (`secret`, or
 //                  `imperfect` for the reconciled key before PA)
 //   commitKey / abortKey  the pool's two-phase commit (same pool)
 //   askDecision    the server's recorded decision for a staged block (session-recovery.ts), and the
@@ -13,19 +15,20 @@
 // Test hook (fault injection, read only here): HETQN_FAULT=crash-before-decision kills the process
 // (SIGKILL) right after its block is staged, instead of reporting it staged; HETQN_FAULT=
 // crash-before-commit kills it when the commit decision arrives, before it commits. Never set otherwise.
-// Key pools are opened with the node's own Redis user (HETQN_REDIS_USER/PASSWORD, infra/keypool/acl.ts),
-// never with credentials in REDIS_URL; without one the node refuses unless HETQN_INSECURE=1.
-import { createHash } from 'node:crypto';
+// Key pools are opened with the node's own Redis user (infra/keypool/acl.ts), from its bundle, never
+// with credentials in a Redis URL.
 import { fromPromise } from 'xstate';
 import type { Dof, NodeType } from '../../protocols/types.ts';
 import { expectMessage, type ClassicalChannel, type PpMessage } from '../../protocols/postprocessing/channel.ts';
 import { KeyPoolStore, PoolError, type KeyRef } from '../../infra/keypool/store.ts';
-import { redisOptionsFromEnv } from '../../infra/keypool/connect.ts';
+import type { RedisConnectOptions } from '../../infra/keypool/connect.ts';
+import { PSK_BLOCK_BITS, pskBlock } from '../../infra/psk.ts';
 import { localControlMachine } from '../../actors/node/local-control.ts';
 import { partyMachine, type Staged } from '../../actors/sessions/party-machine.ts';
 import { localControlSystemId, type SessionStart } from '../../actors/sessions/session.messages.ts';
 import type { ActorHost } from '../host.ts';
 import { busActions } from '../port.ts';
+import { SERVER, subject } from '../subjects.ts';
 import { Mailbox, natsClassicalChannel } from './session-wiring-stream.ts';
 import { askDecision, startRecovery } from './session-recovery.ts';
 import '../../actors/sessions/decision.messages.ts';
@@ -34,31 +37,22 @@ import { PartyWorkerPool } from './party-worker-pool.ts';
 const FAULT = process.env.HETQN_FAULT;
 const crash = (why: string) => { process.stderr.write(`fault injection (HETQN_FAULT): ${why}\n`); process.kill(process.pid, 'SIGKILL'); };
 
-/** Size of one pre-shared authentication key block installed per pair (2^23 bits = 1 MiB). */
-export const PSK_BLOCK_BITS = 1 << 23;
-
 export interface SessionNodeOptions {
   name: string;
   type: NodeType;
   dof: Dof;
   /** The node has its own DoF converter (reference network: every C node). */
   ownConverter?: boolean;
-  redisUrl?: string;
-  redisUser?: string;
-  redisPassword?: string;
-  /** Secret the pairs' pre-shared keys are derived from at install time (emulation of keys
-   *  installed with the nodes). Default: HETQN_PSK_SECRET, which the launcher draws at random per
-   *  network; a node without one cannot authenticate sessions. */
-  pskSecret?: string;
+  /** The node's key pools (its own Redis user); without it the node runs no sessions that need them. */
+  redis?: RedisAccess;
+  /** peer -> the pair's pre-shared-key seed (hex; infra/psk.ts). A pair missing here cannot authenticate. */
+  pskSeeds?: Record<string, string>;
 }
+
+/** Where a process's Redis is and how it connects there: its own user, TLS (infra/keypool/connect.ts). */
+export type RedisAccess = { url: string } & RedisConnectOptions;
 
 interface Live { fabric: Mailbox; session: Mailbox; frames: PpMessage[]; channels: Map<string, ReturnType<typeof natsClassicalChannel>> }
-
-/** Deterministic psk block k of a pair: both ends install identical bits under the same id. */
-export function pskBlock(secret: string, net: string, a: string, b: string, k: number): Uint8Array {
-  const [x, y] = [a, b].sort();
-  return new Uint8Array(createHash('shake256', { outputLength: PSK_BLOCK_BITS / 8 }).update(`hetqn-psk|${secret}|${net}|${x}|${y}|${k}`).digest());
-}
 
 export interface SessionNode { stop(): Promise<void> }
 
@@ -66,25 +60,24 @@ export interface SessionNode { stop(): Promise<void> }
 const poolOf = (start: SessionStart): 'secret' | 'imperfect' => start.keyKind ?? 'secret';
 
 export function startSessionNode(host: ActorHost, o: SessionNodeOptions): SessionNode {
-  const url = o.redisUrl ?? process.env.REDIS_URL;
+  const url = o.redis?.url;
   // Opened on first use, so a cluster without Redis (runtime tests) never dials it.
   let store: KeyPoolStore | undefined;
-  const secret = o.pskSecret ?? process.env.HETQN_PSK_SECRET;
   const live = new Map<string, Live>();
   const workers = new PartyWorkerPool();
   const needStore = () => {
-    if (!url) throw new Error(`${o.name}: no key pool (REDIS_URL not set)`);
-    const env = redisOptionsFromEnv('node');
-    store ??= KeyPoolStore.connect(url, { net: host.net, owner: o.name, ...env, username: o.redisUser ?? env.username, password: o.redisPassword ?? env.password });
+    if (!url) throw new Error(`${o.name}: no key pool (its bundle names no Redis)`);
+    store ??= KeyPoolStore.connect(url, { net: host.net, owner: o.name, ...o.redis });
     return store;
   };
 
   const installPsk = async (peer: string, k: number) => {
-    if (!secret) throw new Error(`${o.name}: no pre-shared key installed (HETQN_PSK_SECRET unset; start nodes with hetqn up / hetqn node)`);
+    const seed = o.pskSeeds?.[peer];
+    if (!seed) throw new Error(`${o.name}: no pre-shared key with ${peer} (its bundle holds none for this pair)`);
     const s = needStore();
     const id = `psk-${k}`;
     try {
-      await s.stage(peer, 'psk', { id, bytes: pskBlock(secret, host.net, o.name, peer, k), length: PSK_BLOCK_BITS, createdAt: Date.now(), meta: { protocol: 'psk-install' }, sessionId: 'install' });
+      await s.stage(peer, 'psk', { id, bytes: pskBlock(seed, k), length: PSK_BLOCK_BITS, createdAt: Date.now(), meta: { protocol: 'psk-install' }, sessionId: 'install' });
     } catch (e) {
       if (!(e instanceof PoolError && (e.code === 'EXISTS' || e.code === 'COMMITTED'))) throw e;
     }
@@ -126,12 +119,12 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
     actions: {
       ...bus,
       ...(FAULT === 'crash-before-decision' ? {
-        'bus.send': (a: unknown, p: Parameters<typeof bus['bus.send']>[1]) => { if (p.type === 'session.staged') crash('staged, dying before the decision'); bus['bus.send'](a, p); },
+        'bus.publish': (a: unknown, p: Parameters<typeof bus['bus.publish']>[1]) => { if (p.type === 'session.staged') crash('staged, dying before the decision'); bus['bus.publish'](a, p); },
       } : {}),
       prepare: (_: unknown, p: { start: SessionStart }) => {
         const sid = p.start.sessionId;
         if (live.has(sid)) return;
-        live.set(sid, { fabric: new Mailbox(host, `fabric.${sid}.${o.name}`), session: new Mailbox(host, `session.${sid}.${o.name}`), frames: [], channels: new Map() });
+        live.set(sid, { fabric: new Mailbox(host, subject.fabric(sid, o.name), SERVER), session: new Mailbox(host, subject.session(sid, o.name)), frames: [], channels: new Map() });
         // Boot the session's worker while calibration and the fabric run.
         workers.warm();
       },
@@ -149,9 +142,9 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
       receiveFrames: fromPromise<{ detections: number }, SessionStart>(async ({ input, signal }) => {
         const l = live.get(input.sessionId);
         if (!l) throw new Error('session inbox missing');
-        signal.addEventListener('abort', () => l.fabric.closeFrom('fabric', 'session aborted'));
+        signal.addEventListener('abort', () => l.fabric.closeFrom(SERVER, 'session aborted'));
         for (;;) {
-          const m = await l.fabric.receive('fabric');
+          const m = await l.fabric.receive(SERVER);
           if (m.type === 'fabric.end') return { detections: Number(m.detections) };
           l.frames.push(m);
         }
@@ -161,7 +154,7 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
         if (!l) throw new Error('session inbox missing');
         const channelTo = (peer: string) => {
           let c = l.channels.get(peer);
-          if (!c) { c = natsClassicalChannel(host, l.session, input.sessionId, o.name, peer); l.channels.set(peer, c); }
+          if (!c) { c = natsClassicalChannel(host, l.session, input.sessionId, peer); l.channels.set(peer, c); }
           return c;
         };
         signal.addEventListener('abort', () => { for (const c of l.channels.values()) c.close?.('session aborted'); });

@@ -3,11 +3,12 @@
 // coordinator per planned session (actors/sessions/coordinator.ts) and the emulated optics
 // (actors/server/fabric.ts) that deliver each participant its local view on fabric.<sid>.<node>.
 //   platform.request (request/reply)  -> SUBMIT to the task manager, answered task.notice accepted
-//   notices, progress, result         -> published on tasks.<requestId> for the requester
+//   notices, progress, result         -> published on tasks.<requester>.<requestId>, for the identity
+//                                        that asked only (runtime/subjects.ts)
 //   hypervisor view (polled)          -> VIEW to the orchestration core; a participant that goes
 //                                        down aborts its sessions (PARTICIPANT.DOWN)
 //   sessions.decision (request/reply) -> the recorded commit/abort of a session (session-recovery.ts);
-//                                        decisions live in Redis (REDIS_URL, HETQN_SERVER_REDIS_USER/PASSWORD)
+//                                        decisions live in Redis (the server's own user, from its bundle)
 // Test hook (fault injection, read only here): HETQN_FAULT=server-crash-after-decision kills the server
 // (SIGKILL) right after it recorded a commit, before any party hears it. Never set otherwise.
 import { randomBytes } from 'node:crypto';
@@ -22,14 +23,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runFabric, type CalibrationData, type MdiCalibrationData } from '../../actors/server/fabric.ts';
 import { coordinatorMachine, type CoordinatorContext, type FabricInput, type FabricOutput, type Participant } from '../../actors/sessions/coordinator.ts';
-import { coordinatorSystemId, taskSubject } from '../../actors/sessions/session.messages.ts';
+import { coordinatorSystemId } from '../../actors/sessions/session.messages.ts';
 import '../../actors/server/orchestration.messages.ts';
 import type { HypervisorView } from '../../actors/server/registry.messages.ts';
 import type { Topology } from '../../infra/topology.ts';
 import { fromPromise } from 'xstate';
 import type { ActorHost } from '../host.ts';
+import { subject } from '../subjects.ts';
 import { StreamSender } from './session-wiring-stream.ts';
-import { openOwnRedis, redisOptionsFromEnv, type RedisClient } from '../../infra/keypool/connect.ts';
+import { openOwnRedis, type RedisClient } from '../../infra/keypool/connect.ts';
+import type { RedisAccess } from './session-wiring-node.ts';
 import { SessionDecisions } from '../../infra/keypool/decisions.ts';
 import { serveDecisions } from './session-recovery.ts';
 import '../../actors/sessions/decision.messages.ts';
@@ -47,8 +50,8 @@ export interface SessionServerOptions {
   downGraceMs?: number;
   /** Events per fabric frame (smaller frames: earlier progress, more messages). */
   maxFrameEvents?: number;
-  /** Redis of the session decisions (default REDIS_URL). */
-  redisUrl?: string;
+  /** Redis of the session decisions, as the server's own user. */
+  redis?: RedisAccess;
 }
 
 /** Roles of a plan's participants. */
@@ -109,14 +112,19 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
   let decisionRedis: RedisClient | undefined;
   let decisionStore: SessionDecisions | undefined;
   const decisions = (): SessionDecisions => {
-    const url = opts.redisUrl ?? process.env.REDIS_URL;
-    if (!url) throw new Error('server: no Redis for session decisions (REDIS_URL not set)');
-    decisionRedis ??= openOwnRedis(url, redisOptionsFromEnv('server'), 'server (session decisions)');
+    const r = opts.redis;
+    if (!r) throw new Error('server: no Redis for session decisions (its bundle names none)');
+    decisionRedis ??= openOwnRedis(r.url, r, 'server (session decisions)');
     return (decisionStore ??= new SessionDecisions(decisionRedis, host.net));
   };
   const decisionService = serveDecisions(host, decisions, (sid) => coordinators.has(sid));
 
-  const notify = (requestId: string, type: string, body: unknown) => { try { host.publish(taskSubject(requestId), type, body); } catch (e) { process.stderr.write(`[server] notify ${requestId}: ${(e as Error).message}\n`); } };
+  const notify = (requestId: string, type: string, body: unknown) => {
+    const to = requesters.get(requestId);
+    if (!to) return;
+    if (type === 'qkd.result') requesters.delete(requestId);
+    try { host.publish(subject.tasks(to, requestId), type, body); } catch (e) { process.stderr.write(`[server] notify ${requestId}: ${(e as Error).message}\n`); }
+  };
 
   host.spawn(switchFabricMachine, { systemId: 'router', input: { ports: layoutFromView(fullView), switchTimeMs: fullView.server.switchTimeMs } });
 
@@ -138,7 +146,7 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
     const seed = randomBytes(8).toString('hex');
     const run = runFabric(input.plan, { view: fullView, calibration, mdiCalibration, residual: input.residual, seed, maxFrameEvents: opts.maxFrameEvents });
     const senders = new Map<string, StreamSender>();
-    const sender = (n: string) => { let s = senders.get(n); if (!s) { s = new StreamSender(host, `fabric.${input.plan.sessionId}.${n}`, 'fabric'); senders.set(n, s); } return s; };
+    const sender = (n: string) => { let s = senders.get(n); if (!s) { s = new StreamSender(host, subject.fabric(input.plan.sessionId, n)); senders.set(n, s); } return s; };
     let lastReport = Date.now();
     // Sample the next frame while earlier ones are still going out (a sender waiting for a window's
     // ack leaves this thread idle otherwise); at most FABRIC_IN_FLIGHT messages are queued.
@@ -161,6 +169,7 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
 
   function startCoordinator(plan: Plan): void {
     const systemId = coordinatorSystemId(plan.sessionId);
+    const reports = subject.coordinator(plan.sessionId);
     const participants = participantsOf(plan);
     const stepTimeoutMs = opts.stepTimeoutMs ?? 20_000;
     const processingTimeoutMs = Math.min(MAX_TIMER_MS, processingBudgetMs(plan));
@@ -168,10 +177,10 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
     const nonce = randomBytes(6).toString('hex');
     const ref = host.spawn(coordinatorMachine, {
       systemId,
-      input: { coordinatorId: systemId, plan, participants, stepTimeoutMs, processingTimeoutMs },
+      input: { coordinatorId: reports, plan, participants, stepTimeoutMs, processingTimeoutMs },
+      routes: [{ subject: reports }],
       provide: () => ({
         actions: {
-          recordAbort: () => { (async () => decisions().decide(plan.sessionId, 'abort', nonce))().catch((e) => process.stderr.write(`[server] abort of ${plan.sessionId} not recorded (recovered as one): ${(e as Error).message}\n`)); },
           progress: (_: unknown, p: { stage: string; detail?: Record<string, number | string> }) => {
             notify(plan.requestId, 'qkd.progress', { requestId: plan.requestId, sessionId: plan.sessionId, stage: p.stage, ...(p.detail ? { detail: p.detail } : {}) });
             const st = STAGE_FOR_TM[p.stage];
@@ -180,6 +189,11 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
         },
         actors: {
           fabric: fabricActor,
+          recordAbort: fromPromise<void, { sessionId: string }>(async ({ input }) => {
+            try { await decisions().decide(input.sessionId, 'abort', nonce); } catch (e) {
+              process.stderr.write(`[server] abort of ${input.sessionId} not recorded (recovered as one): ${(e as Error).message}\n`);
+            }
+          }),
           recordDecision: fromPromise<boolean, { sessionId: string }>(async ({ input }) => {
             const ok = await decisions().decide(input.sessionId, 'commit', nonce);
             if (ok && process.env.HETQN_FAULT === 'server-crash-after-decision') { process.stderr.write('fault injection (HETQN_FAULT): commit recorded, server dying before sending it\n'); process.kill(process.pid, 'SIGKILL'); }
@@ -210,7 +224,7 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
   }
 
   // platform.request: validated by the codec against orchestration.messages.ts.
-  host.serve('platform.request', async (env) => {
+  host.serve(subject.platformRequest(), async (env, meta) => {
     const req = env.body as QkdRequest;
     // A request right after a node attached may beat the next poll, and the planner may need any
     // node as relay or source, not only the pair: read the hypervisor's view first (one round trip).
@@ -218,15 +232,16 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
     if (!/^[A-Za-z0-9_-]+$/.test(req.id)) throw Object.assign(new Error('id: letters, digits, _ and - only'), { field: 'id' });
     const refusal = qkdAdmission(topology.network, req, topology.nodes.map((n) => n.name), states);
     if (refusal) throw Object.assign(new Error(refusal.message), refusal);
+    if (requesters.has(req.id)) throw Object.assign(new Error(`id: request ${req.id} is already running`), { field: 'id' });
+    requesters.set(req.id, meta.from);
     tm.send({ type: 'SUBMIT', request: req });
     return { type: 'task.notice', body: { requestId: req.id, status: 'accepted' } };
   }, { queue: 'platform' });
-  void requesters;
 
   // The hypervisor's view: nodes attaching, going down, coming back.
   const refresh = async () => {
     let hv: HypervisorView;
-    try { hv = (await host.request<HypervisorView>('actor.hypervisor', 'hypervisor.status', {}, { timeoutMs: 2000 })).body; } catch { return; }
+    try { hv = (await host.request<HypervisorView>(subject.actor(host.identity, 'hypervisor'), 'hypervisor.status', {}, { timeoutMs: 2000 })).body; } catch { return; }
     const next = Object.fromEntries(hv.nodes.map((n) => [n.name, n.state])) as Record<string, HypervisorNodeState>;
     const now = Date.now();
     for (const n of hv.nodes) {

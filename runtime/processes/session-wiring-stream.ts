@@ -1,9 +1,11 @@
 // Ordered, reliable message streams over NATS for QKD sessions: the parties' ClassicalChannel on
 // `session.<sid>.<node>` and the fabric's deliveries on `fabric.<sid>.<node>`.
 //
-// One Mailbox per (subject, receiving node) demultiplexes by sender. A message is msgpackr-encoded
+// One Mailbox per (subject, receiving node) demultiplexes by sender: the bus identity in the subject
+// (runtime/subjects.ts), never a payload field, so no node can inject frames into another's stream
+// and the fabric's deliveries are taken from the server identity only. A message is msgpackr-encoded
 // (moreTypes: typed arrays survive), cut into chunks of CHUNK_BYTES (well under NATS max_payload),
-// and sent as `session.frame` {from, seq, part, parts, data}. The receiver checks that chunks arrive
+// and sent as `session.frame` {seq, part, parts, data}. The receiver checks that chunks arrive
 // in sequence (NATS keeps one publisher's order on one subject; a gap means a lost frame and closes
 // the stream). Every WINDOW_BYTES the sender asks the receiver for an ack on the same subject and
 // keeps at most WINDOWS_IN_FLIGHT windows unacknowledged: a slow receiver slows the sender instead
@@ -13,6 +15,7 @@ import { Packr, addExtension } from 'msgpackr';
 import { wordsFor } from '../../protocols/bits.ts';
 import { isFlagColumn, packFlags, unpackFlags } from '../../protocols/postprocessing/announce.ts';
 import type { ActorHost } from '../host.ts';
+import { subject } from '../subjects.ts';
 import type { Subscription } from '../bus.ts';
 import type { ClassicalChannel, PpMessage } from '../../protocols/postprocessing/channel.ts';
 import { ChannelClosedError } from '../../protocols/postprocessing/channel.ts';
@@ -105,22 +108,24 @@ class PeerQueue {
   }
 }
 
-/** The receiving end of every stream addressed to one node on one subject. */
+/** The receiving end of every stream addressed to one node on one relative subject (from any
+ *  sender, or only from `only`). */
 export class Mailbox {
   private peers = new Map<string, PeerQueue>();
   private sub: Subscription;
   private closedReason?: string;
 
-  constructor(private readonly host: ActorHost, readonly subject: string) {
+  constructor(private readonly host: ActorHost, readonly subject: string, only?: string) {
     this.sub = host.subscribe(subject, (env, meta) => {
       if (env.type !== 'session.frame') return;
       const f = env.body as StreamFrame;
-      const q = this.queue(f.from);
+      const from = meta.from;
+      const q = this.queue(from);
       if (f.ping) { host.reply(meta, 'session.ack', { seq: f.seq }); return; }
       if (f.close !== undefined) { q.shut(f.close); return; }
       if (q.closed !== undefined) return;
       if (f.seq !== q.nextSeq || f.part !== q.parts.length) {
-        q.shut(`stream from ${f.from} on ${subject}: lost frame (got ${f.seq}/${f.part}, expected ${q.nextSeq}/${q.parts.length})`);
+        q.shut(`stream from ${from} on ${subject}: lost frame (got ${f.seq}/${f.part}, expected ${q.nextSeq}/${q.parts.length})`);
         return;
       }
       // Own copy: the decoded chunk is a view into the transport's receive buffer.
@@ -128,8 +133,8 @@ export class Mailbox {
       if (q.parts.length < f.parts) return;
       const whole = q.parts.length === 1 ? q.parts[0]! : concatBytes(q.parts);
       q.parts = []; q.nextSeq++;
-      try { q.push(packr.unpack(whole) as PpMessage); } catch (e) { q.shut(`undecodable message from ${f.from}: ${(e as Error).message}`); }
-    });
+      try { q.push(packr.unpack(whole) as PpMessage); } catch (e) { q.shut(`undecodable message from ${from}: ${(e as Error).message}`); }
+    }, only ? { from: only } : {});
   }
 
   private queue(from: string): PeerQueue {
@@ -158,7 +163,7 @@ function concatBytes(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** The sending end of one stream (from `me` to the node behind `subject`). */
+/** The sending end of one stream (from this host's identity to the node behind `subject`). */
 export class StreamSender {
   private seq = 0;
   private unacked = 0;
@@ -167,7 +172,7 @@ export class StreamSender {
   private chain: Promise<void> = Promise.resolve();
   private closed?: string;
 
-  constructor(private readonly host: ActorHost, readonly subject: string, readonly me: string, private readonly ackTimeoutMs = 30_000) {}
+  constructor(private readonly host: ActorHost, readonly subject: string, private readonly ackTimeoutMs = 30_000) {}
 
   /** Queue one message; resolves once it is handed to NATS (and the window allows). */
   send(msg: PpMessage): Promise<void> {
@@ -184,11 +189,11 @@ export class StreamSender {
     const seq = this.seq++;
     for (let part = 0; part < parts; part++) {
       const data = bytes.subarray(part * CHUNK_BYTES, Math.min(bytes.length, (part + 1) * CHUNK_BYTES));
-      this.host.publish(this.subject, 'session.frame', { from: this.me, seq, part, parts, data });
+      this.host.publish(this.subject, 'session.frame', { seq, part, parts, data });
       this.unacked += data.length;
       if (this.unacked >= WINDOW_BYTES) {
         this.unacked = 0;
-        const ack = this.host.request(this.subject, 'session.frame', { from: this.me, seq, part: 0, parts: 1, ping: true }, { timeoutMs: this.ackTimeoutMs });
+        const ack = this.host.request(this.subject, 'session.frame', { seq, part: 0, parts: 1, ping: true }, { timeoutMs: this.ackTimeoutMs });
         ack.catch(() => undefined); // awaited below once it is the oldest; a later one is awaited by the next window
         this.acks.push(ack);
         if (this.acks.length >= WINDOWS_IN_FLIGHT) await this.acks.shift();
@@ -203,13 +208,14 @@ export class StreamSender {
   close(reason: string): void {
     if (this.closed !== undefined) return;
     this.closed = reason;
-    try { this.host.publish(this.subject, 'session.frame', { from: this.me, seq: this.seq, part: 0, parts: 1, close: reason.slice(0, 2000) }); } catch { /* bus gone */ }
+    try { this.host.publish(this.subject, 'session.frame', { seq: this.seq, part: 0, parts: 1, close: reason.slice(0, 2000) }); } catch { /* bus gone */ }
   }
 }
 
-/** A ClassicalChannel between `me` and `peer` in session `sid`: send to session.<sid>.<peer>, receive from my mailbox. */
-export function natsClassicalChannel(host: ActorHost, mailbox: Mailbox, sid: string, me: string, peer: string): ClassicalChannel & { drain(): Promise<void> } {
-  const out = new StreamSender(host, `session.${sid}.${peer}`, me);
+/** A ClassicalChannel between this host's node and `peer` in session `sid`: send to session.<sid>.<peer>,
+ *  receive what `peer`'s identity sent to my mailbox. */
+export function natsClassicalChannel(host: ActorHost, mailbox: Mailbox, sid: string, peer: string): ClassicalChannel & { drain(): Promise<void> } {
+  const out = new StreamSender(host, subject.session(sid, peer));
   let closed: string | undefined;
   return {
     send(msg) {

@@ -1,12 +1,13 @@
 // Node-to-node classical channels for tasks: one ordered stream per (task, sender) into the
-// receiving node's mailbox on `taskchan.<node>`. One message = one 'task.frame' (msgpackr bytes;
+// receiving node's mailbox on `taskchan.<node>`; the sender is the bus identity in the subject. One message = one 'task.frame' (msgpackr bytes;
 // task messages are well under the frame limit). NATS keeps one publisher's order on one subject,
 // so a stream is ordered; a receive waits at most `timeoutMs` (a peer that died).
 import { Packr } from 'msgpackr';
 import type { ClassicalChannel, PpMessage } from '../../protocols/postprocessing/channel.ts';
 import { ChannelClosedError } from '../../protocols/postprocessing/channel.ts';
-import { taskChannelSubject, type TaskFrame } from '../../actors/tasks/tasks.messages.ts';
+import type { TaskFrame } from '../../actors/tasks/tasks.messages.ts';
 import type { ActorHost } from '../host.ts';
+import { subject } from '../subjects.ts';
 import type { Subscription } from '../bus.ts';
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, bundleStrings: false });
@@ -18,12 +19,12 @@ export class TaskMailbox {
   private sub: Subscription;
 
   constructor(private readonly host: ActorHost, readonly node: string, private readonly timeoutMs = 120_000) {
-    this.sub = host.subscribe(taskChannelSubject(node), (env) => {
+    this.sub = host.subscribe(subject.taskChannel(node), (env, meta) => {
       if (env.type !== 'task.frame') return;
       const f = env.body as TaskFrame;
       let msg: PpMessage;
       try { msg = packr.unpack(f.data) as PpMessage; } catch { return; }
-      const q = this.queue(f.taskId, f.from);
+      const q = this.queue(f.taskId, meta.from);
       const w = q.waiting.shift();
       if (w) w(msg); else q.inbox.push(msg);
     });
@@ -56,7 +57,7 @@ export class TaskMailbox {
     return {
       send: (msg) => {
         const out = opts.tamper ? opts.tamper(msg as Record<string, unknown>) : msg;
-        this.host.publish(taskChannelSubject(peer), 'task.frame', { taskId, from: this.node, data: packr.pack(out) });
+        this.host.publish(subject.taskChannel(peer), 'task.frame', { taskId, data: packr.pack(out) });
       },
       receive: () => this.receive(taskId, peer),
     };

@@ -1,14 +1,13 @@
 // Task wiring of a node process: the node's task agent (actors/tasks/task-agent.ts, system id
-// `tasks-<node>`) with its services: the node's key pools (infra/keypool/store.ts, REDIS_URL, owner =
-// this node), task channels to other nodes (task-channel.ts) and a CSPRNG standing in for the QRNG.
-// node-process.ts calls startTaskWiring(host, name) once; without REDIS_URL the node has no pools and
-// no task agent.
+// `tasks-<node>`) with its services: the node's key pools (infra/keypool/store.ts, its own Redis user
+// from its bundle, owner = this node), task channels to other nodes (task-channel.ts) and a CSPRNG
+// standing in for the QRNG. node-process.ts calls startTaskWiring(host, name, redis) once; without a
+// Redis the node has no pools and no task agent.
 import { randomFillSync } from 'node:crypto';
 import { fromPromise } from 'xstate';
 import { fromBytes } from '../../protocols/bits.ts';
 import type { Rng } from '../../protocols/rng.ts';
 import { KeyPoolStore } from '../../infra/keypool/store.ts';
-import { redisOptionsFromEnv } from '../../infra/keypool/connect.ts';
 import { taskAgentMachine, roleChildId } from '../../actors/tasks/task-agent.ts';
 import { taskRoleMachine, type StepInput } from '../../actors/tasks/task-role-machine.ts';
 import { ROLE_IMPLEMENTATIONS } from '../../actors/tasks/task-role-steps.ts';
@@ -19,6 +18,7 @@ import '../../actors/tasks/tasks.messages.ts';
 import type { InboundMeta } from '../port.ts';
 import type { ActorHost } from '../host.ts';
 import { TaskMailbox } from './task-channel.ts';
+import type { RedisAccess } from './session-wiring-node.ts';
 
 /** Cryptographic randomness behind the Rng interface (the node's QRNG in this emulation). */
 export function cryptoRng(): Rng {
@@ -61,9 +61,9 @@ export function taskServices(host: ActorHost, node: string, store: KeyPoolStore,
 
 export interface TaskWiring { store: KeyPoolStore; stop(): Promise<void> }
 
-export function startTaskWiring(host: ActorHost, node: string, redisUrl = process.env.REDIS_URL): TaskWiring | undefined {
-  if (!redisUrl) return undefined;
-  const store = KeyPoolStore.connect(redisUrl, { net: host.net, owner: node, ...redisOptionsFromEnv('node') });
+export function startTaskWiring(host: ActorHost, node: string, redis?: RedisAccess): TaskWiring | undefined {
+  if (!redis) return undefined;
+  const store = KeyPoolStore.connect(redis.url, { net: host.net, owner: node, ...redis });
   const mailbox = new TaskMailbox(host, node);
   const svc = taskServices(host, node, store, mailbox);
   const runs = new Map<string, RoleRun<TaskRole>>();

@@ -1,8 +1,9 @@
 // Task wiring of the server process: the task coordinator (actors/tasks/task-coordinator.ts, system
 // id `tasks`) with its task machines, whose services reach the nodes' task agents by request/reply
-// on `actor.tasks-<node>`, check nodes and pools before a task starts (the network view of the
+// on `actor.<node>.tasks-<node>`, check nodes and pools before a task starts (the network view of the
 // session server, pool statistics from Redis, fill runs sized by the key-rate engine) and report
-// stages on tasks.<requestId>. server.ts calls startTaskCoordinator(host, topology, view) once.
+// stages on tasks.<requester>.<requestId>, to the identity that asked only. server.ts calls
+// startTaskCoordinator(host, topology, view) once.
 import { fromPromise } from 'xstate';
 import type { Topology } from '../../infra/topology.ts';
 import { taskCoordinatorMachine } from '../../actors/tasks/task-coordinator.ts';
@@ -13,17 +14,27 @@ import {
 } from '../../actors/tasks/coordinator-services.ts';
 import { TASK_COORDINATOR_ID, taskAgentId, type TaskRole } from '../../actors/tasks/tasks.messages.ts';
 import '../../actors/tasks/tasks.messages.ts';
-import { taskSubject } from '../../actors/sessions/session.messages.ts';
 import { nodeAdmission } from '../../actors/server/admission.ts';
 import { fillRun } from '../../actors/server/fill-plan.ts';
 import type { ActorHost } from '../host.ts';
 import type { NetworkState } from './session-wiring-server.ts';
 import { poolLevels, type PoolLevels } from './pool-levels.ts';
+import { subject } from '../subjects.ts';
+import type { RedisAccess } from './session-wiring-node.ts';
 
 /** How long one role may take (QBA roles hash 0.1 MB payloads on a busy machine). */
-const ROLE_TIMEOUT_MS = 300_000;
+export const ROLE_TIMEOUT_MS = 300_000;
 
-export function coordinatorDeps(host: ActorHost, topology: Topology, network: NetworkState, levels: PoolLevels): CoordinatorDeps {
+/** Who asked for each task (by its requestId), so its stages go to that identity only; the oldest are forgotten. */
+function requesterBook(max = 1000) {
+  const who = new Map<string, string>();
+  return {
+    note(requestId: string, from: string) { who.delete(requestId); who.set(requestId, from); if (who.size > max) who.delete(who.keys().next().value!); },
+    of: (requestId: string) => who.get(requestId),
+  };
+}
+
+export function coordinatorDeps(host: ActorHost, topology: Topology, network: NetworkState, levels: PoolLevels, requesters = requesterBook()): CoordinatorDeps {
   const names = topology.nodes.map((n) => n.name);
   // A task right after a node attached may beat the view's next poll: re-read it (at most every 250 ms).
   let readAt = 0;
@@ -35,7 +46,7 @@ export function coordinatorDeps(host: ActorHost, topology: Topology, network: Ne
   };
   return {
     async requestRole(node: string, body: TaskRole): Promise<RoleDone> {
-      const r = await host.request<RoleDone>(`actor.${taskAgentId(node)}`, 'task.role', body, { timeoutMs: ROLE_TIMEOUT_MS });
+      const r = await host.request<RoleDone>(subject.actor(node, taskAgentId(node)), 'task.role', body, { timeoutMs: ROLE_TIMEOUT_MS });
       return r.body;
     },
     nodes: () => topology.nodes.filter((n) => !n.attachLater).map((n) => n.name),
@@ -50,21 +61,27 @@ export function coordinatorDeps(host: ActorHost, topology: Topology, network: Ne
     },
     fillRun: (owner, peer, kind, bits) => fillRun(network.view(), owner, peer, kind, bits),
     progress(requestId, text) {
-      if (!requestId) return;
-      try { host.publish(taskSubject(requestId), 'task.progress', { requestId, stage: text.slice(0, 2000) }); } catch { /* best effort */ }
+      const to = requestId && requesters.of(requestId);
+      if (!requestId || !to) return;
+      try { host.publish(subject.tasks(to, requestId), 'task.progress', { requestId, stage: text.slice(0, 2000) }); } catch { /* best effort */ }
     },
   };
 }
 
-export function startTaskCoordinator(host: ActorHost, topology: Topology, network: NetworkState): void {
-  const levels = poolLevels(topology.network);
-  const deps = coordinatorDeps(host, topology, network, levels);
+export function startTaskCoordinator(host: ActorHost, topology: Topology, network: NetworkState, redis?: RedisAccess): void {
+  const levels = poolLevels(topology.network, redis);
+  const requesters = requesterBook();
+  const deps = coordinatorDeps(host, topology, network, levels, requesters);
   // Close the statistics connection with the host, so the process can exit.
   const hostStop = host.stop.bind(host);
   host.stop = async (opts) => { levels.close(); return hostStop(opts); };
   const round = provideQbaRound((input) => runRound(deps, input.plan, input.spec, input.registry));
   host.spawn(taskCoordinatorMachine, {
     systemId: TASK_COORDINATOR_ID,
+    tap: (env, meta) => {
+      const requestId = env.type === 'task.request' ? (env.body as { requestId?: string }).requestId : undefined;
+      if (requestId) requesters.note(requestId, meta.from);
+    },
     provide: () => ({
       actors: {
         'task.sign': signTaskMachine.provide({

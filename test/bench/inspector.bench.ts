@@ -12,7 +12,7 @@ import type { Emit } from './run.ts';
 import { startNats } from '../../infra/servers.ts';
 import { ActorHost } from '../../runtime/host.ts';
 import { NatsBus } from '../../runtime/nats-bus.ts';
-import { subject } from '../../runtime/subjects.ts';
+import { INSPECTOR, SERVER, subject } from '../../runtime/subjects.ts';
 import { startInspector } from '../../runtime/inspector/inspector.ts';
 import { exportedConfigJson } from '../../runtime/inspector/export.ts';
 import { chartFromDefinition } from '../../runtime/inspector/chart.ts';
@@ -61,9 +61,10 @@ function view(now: number) {
 
 export default async function (emit: Emit): Promise<void> {
   const nats = await startNats({ jetstream: false });
-  const source = new ActorHost({ bus: await NatsBus.connect(nats.url, 'bench-source'), net: NET, processId: 'bench-source', logFrameErrors: false });
-  const client = new ActorHost({ bus: await NatsBus.connect(nats.url, 'bench-inspector'), net: NET, processId: 'bench-inspector', logFrameErrors: false });
-  source.serve(subject.actor('hypervisor'), () => ({ type: 'hypervisor.view', body: view(Date.now()) }));
+  // The source stands in for the server (and the nodes' inspection events); the page reads as the inspector.
+  const source = new ActorHost({ bus: await NatsBus.connect({ servers: [nats.url], name: 'bench-source', net: NET, identity: SERVER }), net: NET, processId: 'bench-source', logFrameErrors: false });
+  const client = new ActorHost({ bus: await NatsBus.connect({ servers: [nats.url], name: 'bench-inspector', net: NET, identity: INSPECTOR }), net: NET, processId: 'bench-inspector', logFrameErrors: false });
+  source.serve(subject.actor(SERVER, 'hypervisor'), () => ({ type: 'hypervisor.view', body: view(Date.now()) }));
   const inspector = await startInspector({ host: client, net: NET, port: 0 });
   const all = await actors();
   let seq = 0;

@@ -1,9 +1,11 @@
 // The other process of the runtime benchmark: an actor host with an echo actor (request/reply)
-// and a counter actor (one-way events).   node --import tsx test/bench/runtime-peer.ts NATS_URL NET
+// and a counter actor (one-way events), on a node identity from its bundle.
+//   node --import tsx test/bench/runtime-peer.ts BUNDLE
 import { z } from 'zod';
 import { setup, assign } from 'xstate';
 import { ActorHost } from '../../runtime/host.ts';
 import { NatsBus } from '../../runtime/nats-bus.ts';
+import { readBundle } from '../../infra/bundle.ts';
 import { defineMessages } from '../../runtime/messages.ts';
 import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
 
@@ -32,8 +34,9 @@ export const counterMachine = setup({ types: { events: {} as Ev, context: {} as 
 });
 
 if (process.argv[1]?.endsWith('runtime-peer.ts')) {
-  const [url, net] = process.argv.slice(2);
-  const host = new ActorHost({ bus: await NatsBus.connect(url!, 'bench-peer'), net: net!, processId: 'peer' });
+  const b = readBundle(process.argv[2]!);
+  const bus = await NatsBus.connect({ servers: b.nats.servers, name: 'bench-peer', net: b.network, identity: b.identity, seed: b.nats.seed, ca: b.ca });
+  const host = new ActorHost({ bus, net: b.network, processId: 'peer' });
   host.spawn(echoMachine, { systemId: 'echo' });
   host.spawn(counterMachine, { systemId: 'counter' });
   await host.bus.flush();

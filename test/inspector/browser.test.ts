@@ -9,6 +9,7 @@ import { startEnv, stopEnv, store, submit, waitUntil, type Env } from '../sessio
 import { startInspector, type Inspector } from '../../runtime/inspector/inspector.ts';
 import { partyMachine } from '../../actors/sessions/party-machine.ts';
 import { TASK_COORDINATOR_ID } from '../../actors/tasks/tasks.messages.ts';
+import { INSPECTOR, SERVER, subject } from '../../runtime/subjects.ts';
 import { openPage, screenshot, type Session } from './browser.ts';
 import { keyBytesIn } from './leak.ts';
 // Browser globals used inside page.evaluate callbacks (this program has no DOM lib).
@@ -23,7 +24,7 @@ let partyId = '';
 
 test.before(async () => {
   env = await startEnv();
-  inspector = await startInspector({ host: env.cluster.client, net: env.cluster.net, port: 0, redisUrl: env.redis.url });
+  inspector = await startInspector({ host: await env.cluster.connect(INSPECTOR), net: env.cluster.net, port: 0, redisUrl: env.redis.url });
   browser = await openPage(`${inspector.url}#/machine/follow:party@node-Alice`);
 });
 
@@ -64,7 +65,7 @@ test.serial('the party diagram highlights a David–Alice session through its st
   await page.waitForSelector('svg.diagram[data-current="done"]', { timeout: 30_000 });
 
   const seen = await current();
-  const order = ['calibrating', 'receiving', 'processing', 'staged', 'resolving', 'committing', 'done'];
+  const order = ['calibrating', 'receiving', 'processing', 'staged', 'resolving', 'verifying', 'rechecking', 'committing', 'done'];
   let at = -1;
   for (const s of seen) { const i = order.indexOf(s); t.true(i > at, `highlight order ${seen.join(' → ')}`); at = i; }
   t.true(seen.includes('processing') && seen.includes('receiving'), seen.join(' → '));
@@ -144,7 +145,7 @@ test.serial('the QBA tree of a 5-node trade shows its 5 multicast rounds', async
   await Promise.all(jobs);
   await page.goto(`${inspector.url}#/tasks`);
   const trade = new TextEncoder().encode('trade 1: Alice buys 100 units at 42.0 from Bob, settlement T+2');
-  const r = await env.cluster.client.request<Record<string, any>>(`actor.${TASK_COORDINATOR_ID}`, 'task.request',
+  const r = await env.cluster.client.request<Record<string, any>>(subject.actor(SERVER, TASK_COORDINATOR_ID), 'task.request',
     { kind: 'qba', primary: 'Alice', nodes: NODES, depth: 2, value: trade, malicious: [] }, { timeoutMs: 170_000 });
   t.is(r.body.error, undefined);
   t.is(r.body.multicastRounds, 5);

@@ -163,7 +163,7 @@ test('configuration: errors name the field and never show a token', (t) => {
 });
 
 test('heartbeats carry the KME URL, validated: only an http(s) origin passes', (t) => {
-  const hb = (kmeUrl: unknown) => RegistryMessages['node.heartbeat'].safeParse({ node: 'Alice', seq: 1, state: 'registered', actors: {}, kmeUrl });
+  const hb = (kmeUrl: unknown) => RegistryMessages['node.heartbeat'].safeParse({ node: 'Alice', processId: 'node-Alice', seq: 1, state: 'registered', actors: {}, kmeUrl });
   t.true(hb('https://127.0.0.1:8443').success);
   t.true(hb('http://[::1]:8080').success);
   t.true(hb(undefined).success);

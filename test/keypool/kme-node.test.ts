@@ -1,7 +1,7 @@
-// Every node process serves its ETSI GS QKD 014 KME: two launched node processes (real NATS, real Redis
-// with per-node users) with a KME configuration of three SAEs over HTTPS with mutual TLS; `hetqn status`
+// Every node process serves its ETSI GS QKD 014 KME: two launched node processes (the launcher's private
+// secured NATS, real Redis with per-node users) with a KME configuration of three SAEs over HTTPS with mutual TLS; `hetqn status`
 // shows the KME URLs; a key that Alice's SAE gets from Alice's KME (bearer token) is delivered once to the
-// slave SAE (client certificate) by Bob's KME and to no other SAE; a node attached with `hetqn node` and no configuration gets a generated token file (0600) that works
+// slave SAE (client certificate) by Bob's KME and to no other SAE; a node joined with `hetqn node --join` and no configuration gets a generated token file (0600) that works
 // and is removed when the node leaves.
 import test from 'ava';
 import fs from 'node:fs';
@@ -9,7 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { startNats, startRedis, type ManagedServer } from '../../infra/servers.ts';
+import type { ManagedServer } from '../../infra/servers.ts';
 import { freePort } from '../../infra/free-port.ts';
 import { loadTopology } from '../../infra/topology.ts';
 import { KeyPoolStore } from '../../infra/keypool/store.ts';
@@ -23,7 +23,7 @@ import { nonLoopbackAddress } from '../helpers/local-address.ts';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hetqn-kme-node-'));
 const netName = 'kmenode';
 const tok = (who: string) => `${who}-${'t'.repeat(40)}`;
-let nats: ManagedServer, redis: ManagedServer;
+let redis: ManagedServer;
 let cluster: Cluster | undefined;
 let kmeCa: CertKey, saeCa: CertKey;
 const stores: KeyPoolStore[] = [];
@@ -63,8 +63,8 @@ test.before(async () => {
   }), { mode: 0o600 });
   process.env.HETQN_KME_CONFIG = kmeFile;
   process.env.HETQN_STATE_DIR = path.join(dir, 'state');
-  [nats, redis] = await Promise.all([startNats({ jetstream: false }), startRedis()]);
-  cluster = await launchCluster({ topology: loadTopology(topologyFile), natsUrl: nats.url, redisUrl: redis.url, forwardChildLogs: false });
+  cluster = await launchCluster({ topology: loadTopology(topologyFile), forwardChildLogs: false });
+  redis = cluster.servers.redis!;
   const store = (owner: string) => { const s = KeyPoolStore.connect(redis.url, { net: netName, owner, allowUrlCredentials: true }); stores.push(s); return s; };
   const [a, b, c] = [store('Alice'), store('Bob'), store('Carol')];
   await deposit(a, b, 'secret', blockOf('qkd-ab', 8192, 1));
@@ -75,8 +75,6 @@ test.after.always(async () => {
   for (const c of extra) await stopChild(c);
   await cluster?.stop();
   for (const s of stores) await s.close();
-  await nats?.stop();
-  await redis?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -96,11 +94,12 @@ test.serial('each node process serves its KME on 127.0.0.1 and `hetqn status` sh
   const urls = [nodes.Alice!.kmeUrl!, nodes.Bob!.kmeUrl!];
   for (const u of urls) t.regex(u, /^https:\/\/127\.0\.0\.1:\d+$/);
   t.not(urls[0], urls[1]);
-  const st = await run(['status', '--net', netName, '--nats', nats.url, '--json']);
+  const asClient = { HETQN_BUNDLE: cluster!.bundleFile('client') };
+  const st = await run(['status', '--net', netName, '--json'], asClient);
   t.is(st.code, 0, st.stderr);
   const view = JSON.parse(st.stdout) as { nodes: NodeView[] };
   t.deepEqual(view.nodes.filter((n) => n.kmeUrl).map((n) => [n.name, n.kmeUrl]).sort(), [['Alice', urls[0]], ['Bob', urls[1]]]);
-  const human = await run(['status', '--net', netName, '--nats', nats.url]);
+  const human = await run(['status', '--net', netName], asClient);
   t.regex(human.stdout, /\bKME\b/);
   for (const u of urls) t.true(human.stdout.includes(u), human.stdout);
   // Not reachable through another address of this host.
@@ -140,19 +139,18 @@ test.serial('a key from Alice\'s KME reaches bob-app once through Bob\'s KME, an
   t.is((await call(`${bob}/api/v1/keys/alice-app/dec_keys`, { token: tok('bob-app'), body: ids, tls })).status, 400);
 });
 
-// Carol's own Redis user (the launcher made one for every node of the topology); a node never runs as the URL's user.
-const carolEnv = () => ({ HETQN_KME_CONFIG: '', REDIS_URL: redis.address, HETQN_REDIS_USER: cluster!.poolUsers!.nodes.Carol!.username, HETQN_REDIS_PASSWORD: cluster!.poolUsers!.nodes.Carol!.password });
-const carolArgs = () => ['node', '--name', 'Carol', '--type', 'C', '--dof', 'tbp', '--link-km', '5', '--credential', 'cred-carol-1234', '--net', netName, '--nats', nats.url];
+// Carol joins from her bundle: her own Redis user (the issuer made one for every node of the topology).
+const carolArgs = () => ['node', '--join', cluster!.bundleFile('Carol')];
 
 test.serial('`hetqn node --kme-bind` elsewhere than loopback without TLS is refused, naming the field', async (t) => {
-  const r = await run([...carolArgs(), '--kme-bind', '0.0.0.0'], carolEnv());
+  const r = await run([...carolArgs(), '--kme-bind', '0.0.0.0'], { HETQN_KME_CONFIG: '' });
   t.not(r.code, 0);
   t.regex(r.stderr, /--kme-config: kme: bind: 0\.0\.0\.0 is not a loopback address/);
 });
 
 test.serial('`hetqn node` without a KME configuration: a generated token file, usable, removed on leave', async (t) => {
   const port = await freePort();
-  const c = spawnTs('runtime/cli/main.ts', [...carolArgs(), '--kme-port', String(port), '--json'], carolEnv());
+  const c = spawnTs('runtime/cli/main.ts', [...carolArgs(), '--kme-port', String(port), '--json'], { HETQN_KME_CONFIG: '' });
   extra.push(c);
   const line = await new Promise<string>((resolve, reject) => {
     let out = ''; let err = '';

@@ -1,12 +1,13 @@
-// The `hetqn` commands end to end as a user runs them: up --detach, status, inspect (table +
-// Stately WebSocket relay), down, and a clear error for a bad topology.
+// The `hetqn` commands end to end as a user runs them: up --detach (on its private secured NATS),
+// status, inspect (table + Stately WebSocket relay), down, a clear error for a bad topology, and a
+// NATS that lets anyone in refused unless --insecure.
 import test from 'ava';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { startNats, type ManagedServer } from '../../infra/servers.ts';
-import { spawnTs } from '../../runtime/launcher.ts';
+import { spawnTs, stopChild } from '../../runtime/launcher.ts';
 import { pidAlive } from '../../runtime/state-file.ts';
 
 let nats: ManagedServer;
@@ -23,8 +24,9 @@ function run(args: string[], onStderr?: (text: string) => void): Promise<{ code:
 }
 
 test.before(async () => {
+  // An open NATS, as a system one on 4222 often is: hetqn must not use it unless told --insecure.
   nats = await startNats({ jetstream: false });
-  env = { NATS_URL: nats.url, REDIS_URL: 'redis://127.0.0.1:1', HETQN_STATE_DIR: path.join(dir, 'state') };
+  env = { REDIS_URL: 'redis://127.0.0.1:1', HETQN_STATE_DIR: path.join(dir, 'state') };
   fs.writeFileSync(topo, JSON.stringify({
     network: 'clitest',
     nodes: [
@@ -49,6 +51,15 @@ test.serial('a bad topology is refused naming the field', async (t) => {
   t.regex(r.stderr, /--topology: bad\.yaml: nodes\[0\]\.type: Invalid enum value/);
 });
 
+test.serial('a NATS without authentication is refused with the reason, unless --insecure', async (t) => {
+  const r = await run(['up', '--topology', topo, '--nats', nats.url, '--json']);
+  t.is(r.code, 3);
+  t.regex(r.stderr, /--nats: NATS at nats:\/\/127\.0\.0\.1:\d+ accepts connections without credentials.*--insecure/);
+  t.like(JSON.parse(r.stdout).error, { code: 'refused', field: 'nats' });
+  t.regex(JSON.parse(r.stdout).error.message, /without credentials/);
+  t.false(fs.existsSync(path.join(dir, 'state', 'clitest.json')));
+});
+
 async function fetchText(url: string): Promise<{ status: number; text: string }> {
   const r = await fetch(url);
   return { status: r.status, text: await r.text() };
@@ -65,6 +76,11 @@ test.serial('up --detach --inspect, status, inspect (table, --web), down', async
   const state = JSON.parse(fs.readFileSync(path.join(dir, 'state', 'clitest.json'), 'utf8'));
   t.true(pidAlive(state.pid));
   t.is(state.processes.length, 3); // server, Ann, Dee
+  // The state file names bundles; it holds no secret (no nkey seed, no password, no pair key).
+  const stateText = fs.readFileSync(path.join(dir, 'state', 'clitest.json'), 'utf8');
+  t.notRegex(stateText, /"SU[A-Z0-9]{50,}"|password|[0-9a-f]{64}/);
+  t.is(fs.statSync(state.bundles.client).mode & 0o777, 0o600);
+  t.is(fs.statSync(state.issuer).mode & 0o777, 0o600);
 
   const st = await run(['status', '--json']);
   t.is(st.code, 0, st.stderr);
@@ -113,6 +129,17 @@ test.serial('up --detach --inspect, status, inspect (table, --web), down', async
   t.like(JSON.parse(wr.stdout), { network: 'clitest', host: '127.0.0.1' });
   const seen = await model!;
   t.like(Object.values(seen.actors).find((a) => a.sys === 'node-Ann'), { state: 'registered' });
+
+  // on the admin host a node joins by name: its bundle is issued from the local issuer file
+  const gus = spawnTs('runtime/cli/main.ts', ['node', '--name', 'Gus', '--json'], env);
+  const joined = await new Promise<string>((resolve, reject) => {
+    let out = ''; let err = '';
+    gus.stdout!.on('data', (d) => { out += d; const i = out.indexOf('\n'); if (i >= 0) resolve(out.slice(0, i)); });
+    gus.stderr!.on('data', (d) => { err += d; });
+    gus.once('exit', (code) => reject(new Error(`hetqn node exited ${code}: ${err}`)));
+  });
+  t.like(JSON.parse(joined), { node: 'Gus', registered: true, network: 'clitest' });
+  await stopChild(gus);
 
   const down = await run(['down', '--json']);
   t.is(down.code, 0, down.stderr);

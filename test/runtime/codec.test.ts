@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { z } from 'zod';
 import { decodeFrame, encodeFrame, FrameError, packRaw, PROTOCOL_VERSION, DEFAULT_MAX_FRAME_BYTES } from '../../runtime/codec.ts';
 import { defineMessages } from '../../runtime/messages.ts';
-import { subjectMatches, fullSubject, subject } from '../../runtime/subjects.ts';
+import { subjectMatches, fullSubject, subject, senderOf, parseAddress, permissionsOf } from '../../runtime/subjects.ts';
 
 defineMessages({
   'test.ping': z.object({ n: z.number().int(), who: z.object({ name: z.string() }) }),
@@ -82,7 +82,36 @@ test('subjects follow the NATS wildcard rules and reject unsafe tokens', (t) => 
   t.true(subjectMatches('qn.ref.>', 'qn.ref.status.Alice.x'));
   t.false(subjectMatches('qn.ref.>', 'qn.ref'));
   t.false(subjectMatches('qn.ref.actor.a', 'qn.ref.actor.b'));
-  t.is(fullSubject('ref', subject.session('s1', 'Bob')), 'qn.ref.session.s1.Bob');
-  t.throws(() => subject.actor('a.b'), { message: /systemId/ });
-  t.throws(() => subject.status('*'), { message: /node/ });
+  t.is(fullSubject('ref', subject.session('s1', 'Bob'), 'Alice'), 'qn.ref.session.s1.Bob.Alice');
+  t.is(senderOf(fullSubject('ref', subject.actor('server', 'hypervisor'), 'Bob')), 'Bob');
+  t.throws(() => subject.actor('server', 'a.b'), { message: /systemId/ });
+  t.throws(() => subject.session('s1', '*'), { message: /node/ });
+  t.throws(() => fullSubject('ref', 'status', 'Al.ice'), { message: /sender/ });
+  t.deepEqual(parseAddress('Alice/local-Alice', 'server'), { owner: 'Alice', systemId: 'local-Alice' });
+  t.deepEqual(parseAddress('router', 'server'), { owner: 'server', systemId: 'router' });
+});
+
+test('every subject an identity may publish ends in its own token, and a node subscribes only to what is addressed to it', (t) => {
+  for (const id of ['server', 'Alice', 'client', 'inspector']) {
+    const p = permissionsOf('ref', id);
+    for (const s of p.publish) t.is(senderOf(s), id, `${id} may publish ${s}`);
+    t.true(p.subscribe.includes(`_INBOX.ref.${id}.>`));
+  }
+  const alice = permissionsOf('ref', 'Alice');
+  const mayRead = (s: string) => alice.subscribe.some((p) => subjectMatches(p, s));
+  t.true(mayRead('qn.ref.fabric.s1.Alice.server'));
+  t.false(mayRead('qn.ref.fabric.s1.Bob.server'));
+  t.false(mayRead('qn.ref.fabric.s1.Alice.Bob'), 'fabric deliveries come from the server only');
+  t.true(mayRead('qn.ref.session.s1.Alice.Bob'));
+  t.false(mayRead('qn.ref.session.s1.Bob.Alice'));
+  t.true(mayRead('qn.ref.actor.Alice.local-Alice.server'));
+  t.false(mayRead('qn.ref.actor.Bob.local-Bob.server'));
+  t.false(mayRead('qn.ref.status.Bob'));
+  const mayWrite = (s: string) => alice.publish.some((p) => subjectMatches(p, s));
+  t.true(mayWrite('qn.ref.coord.s1.Alice'), 'a node reports to session coordinators');
+  t.false(mayWrite('qn.ref.coord.s1.server'));
+  t.false(mayWrite('qn.ref.actor.Bob.local-Bob.Alice'), 'a node sends to no actor inbox');
+  t.false(mayWrite('qn.ref.actor.server.router.Alice'), 'nor to the server\'s actors (router, tasks...)');
+  const client = permissionsOf('ref', 'client');
+  t.false(client.subscribe.some((p) => subjectMatches(p, 'qn.ref.fabric.s1.Alice.server') || subjectMatches(p, 'qn.ref.session.s1.Alice.Bob')));
 });

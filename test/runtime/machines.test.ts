@@ -8,7 +8,7 @@ import { ActorHost, RemoteError } from '../../runtime/host.ts';
 import { packRaw, PROTOCOL_VERSION, encodeFrame } from '../../runtime/codec.ts';
 import { defineMessages } from '../../runtime/messages.ts';
 import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
-import { fullSubject } from '../../runtime/subjects.ts';
+import { fullSubject, inboxPrefix, subject } from '../../runtime/subjects.ts';
 import { parseTopology } from '../../infra/topology.ts';
 import { announceMac } from '../../infra/credentials.ts';
 import { startServerActors } from '../../runtime/processes/server.ts';
@@ -35,7 +35,7 @@ async function world() {
     nodes.push(p);
     return p;
   };
-  const view = async () => (await server.request<HypervisorView>('actor.hypervisor', 'hypervisor.status', {})).body;
+  const view = async () => (await server.request<HypervisorView>(subject.actor('server', 'hypervisor'), 'hypervisor.status', {})).body;
   const waitState = async (name: string, state: string) => {
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
@@ -82,17 +82,26 @@ test('a wrong credential, an unknown node and a mismatched DoF are refused, nami
   await w.close();
 });
 
-test('a captured announce cannot be replayed (nonces are single use)', async (t) => {
+test('a captured announce cannot be replayed (nonces are single use), nor sent by another identity', async (t) => {
   const w = await world();
-  const client = new ActorHost({ bus: w.bus, net: 'unit', processId: 'attacker', logFrameErrors: false });
+  const client = new ActorHost({ bus: w.bus, net: 'unit', processId: 'alice-2', identity: 'Alice', logFrameErrors: false });
   const ch = await client.request<{ nonce: string }>('registry.challenge', 'registry.challenge', { name: 'Alice' });
-  const fields = { net: 'unit', name: 'Alice', type: 'C', dof: 'pol', linkKm: 5, nonce: ch.body.nonce, processId: 'attacker' };
+  const fields = { net: 'unit', name: 'Alice', type: 'C', dof: 'pol', linkKm: 5, nonce: ch.body.nonce, processId: 'alice-2' };
   const announce = { ...fields, mac: announceMac('alice-secret', fields) };
   t.is((await client.request('registry.announce', 'registry.announce', announce)).type, 'registry.accepted');
   const again = await client.request<{ field: string }>('registry.announce', 'registry.announce', announce);
   t.is(again.type, 'registry.refused');
   t.is(again.body.field, 'nonce');
+  // Bob's identity holding Alice's credential still cannot announce Alice.
+  const bob = new ActorHost({ bus: w.bus, net: 'unit', processId: 'bob-2', identity: 'Bob', logFrameErrors: false });
+  const ch2 = await bob.request<{ nonce: string }>('registry.challenge', 'registry.challenge', { name: 'Alice' });
+  const f2 = { ...fields, nonce: ch2.body.nonce, processId: 'bob-2' };
+  const asOther = await bob.request<{ field: string; reason: string }>('registry.announce', 'registry.announce', { ...f2, mac: announceMac('alice-secret', f2) });
+  t.is(asOther.type, 'registry.refused');
+  t.is(asOther.body.field, 'name');
+  t.regex(asOther.body.reason, /identity Bob cannot announce node Alice/);
   await client.stop({ closeBus: false });
+  await bob.stop({ closeBus: false });
   await w.close();
 });
 
@@ -113,15 +122,15 @@ test('bad frames on an actor inbox are rejected, the sender is told the field, t
   const w = await world();
   const errors: string[] = [];
   w.server.onFrameError((e) => errors.push(e.field));
-  const inbox = fullSubject('unit', 'actor.hypervisor');
+  const inbox = fullSubject('unit', subject.actor('server', 'hypervisor'), 'x');
   w.bus.publish(inbox, new Uint8Array([1, 2, 3, 4]));
   w.bus.publish(inbox, packRaw({ v: 99, type: 'hypervisor.status', from: 'x', body: {}, ts: 0 }));
   w.bus.publish(inbox, packRaw({ v: PROTOCOL_VERSION, type: 'nope', from: 'x', body: {}, ts: 0 }));
-  w.bus.publish(inbox, packRaw({ v: PROTOCOL_VERSION, type: 'node.heartbeat', from: 'x', body: { node: 'Alice' }, ts: 0 }));
+  w.bus.publish(inbox, packRaw({ v: PROTOCOL_VERSION, type: 'node.heartbeat', from: 'x', body: { node: 'Alice', processId: 'node-Alice' }, ts: 0 }));
   await new Promise((r) => setTimeout(r, 20));
   t.deepEqual(errors.sort(), ['body.seq', 'frame', 'type', 'v']);
   // a request with a bad body gets runtime.error naming the field
-  const raw = await w.bus.request(inbox, packRaw({ v: PROTOCOL_VERSION, type: 'node.bye', from: 'x', body: { node: 7 }, ts: 0 }), { timeoutMs: 1000 });
+  const raw = await w.bus.request(inbox, packRaw({ v: PROTOCOL_VERSION, type: 'node.bye', from: 'x', body: { node: 7 }, ts: 0 }), { timeoutMs: 1000, replyPrefix: inboxPrefix('unit', 'x') });
   const { decodeFrame } = await import('../../runtime/codec.ts');
   const reply = decodeFrame(raw);
   t.is(reply.type, 'runtime.error');
@@ -165,10 +174,10 @@ test('host API: spawn with injected actions, request/reply, send between hosts, 
   const audited: string[] = [];
   const a = h1.spawn(echoMachine, { systemId: 'a', provide: () => ({ actions: { audit: (_: unknown, p: { text: string }) => audited.push(p.text) } }) });
   const b: AnyActorRef = h2.spawn(echoMachine, { systemId: 'b' });
-  const r = await h2.request<{ text: string; count: number }>('actor.a', 'echo.say', { text: 'hi' });
+  const r = await h2.request<{ text: string; count: number }>(subject.actor('p1', 'a'), 'echo.say', { text: 'hi' });
   t.deepEqual([r.type, r.body], ['echo.said', { text: 'hi', count: 1 }]);
   t.deepEqual(audited, ['hi']);
-  h1.send('a', 'echo.tell', { to: 'b', text: 'over there' });
+  h1.send('a', 'echo.tell', { to: 'p2/b', text: 'over there' });
   for (let i = 0; i < 50 && b.getSnapshot().context.heard.length === 0; i++) await new Promise((res) => setTimeout(res, 5));
   t.deepEqual(b.getSnapshot().context.heard, ['over there']);
   // a handler that throws becomes a RemoteError at the requester
@@ -179,12 +188,19 @@ test('host API: spawn with injected actions, request/reply, send between hosts, 
   // inspection: nothing is streamed until a lease is held; then @statelyai/inspect-shaped events
   const seen: Array<Record<string, unknown>> = [];
   h2.subscribe('inspect.*', (env) => seen.push(env.body as Record<string, unknown>));
-  await h2.request('actor.a', 'echo.say', { text: 'unseen' });
+  await h2.request(subject.actor('p1', 'a'), 'echo.say', { text: 'unseen' });
   await new Promise((res) => setTimeout(res, 10));
   t.is(seen.length, 0);
-  h2.publish('inspectctl', 'inspect.lease', { untilMs: 5000, requester: 'test' });
+  // a lease counts from the inspector identity only
+  h2.publish('inspectctl', 'inspect.lease', { untilMs: 5000, requester: 'not-the-inspector' });
   await new Promise((res) => setTimeout(res, 10));
-  await h2.request('actor.a', 'echo.say', { text: 'seen' });
+  await h2.request(subject.actor('p1', 'a'), 'echo.say', { text: 'unseen' });
+  await new Promise((res) => setTimeout(res, 10));
+  t.is(seen.length, 0);
+  const inspector = new ActorHost({ bus, net: 'unit', processId: 'insp', identity: 'inspector', logFrameErrors: false });
+  inspector.publish('inspectctl', 'inspect.lease', { untilMs: 5000, requester: 'test' });
+  await new Promise((res) => setTimeout(res, 10));
+  await h2.request(subject.actor('p1', 'a'), 'echo.say', { text: 'seen' });
   await new Promise((res) => setTimeout(res, 10));
   const actorEv = seen.find((e) => e.type === '@xstate.actor' && e.systemId === 'a')!;
   t.truthy(actorEv);
@@ -193,8 +209,9 @@ test('host API: spawn with injected actions, request/reply, send between hosts, 
   const evEv = seen.find((e) => e.type === '@xstate.event' && (e.event as { type: string }).type === 'echo.say');
   t.truthy(evEv);
   const snap = seen.filter((e) => e.type === '@xstate.snapshot' && e.processId === 'p1').pop()!;
-  t.is((snap.snapshot as { context: { count: number } }).context.count, 3);
+  t.is((snap.snapshot as { context: { count: number } }).context.count, 4);
   t.is(a.getSnapshot().status, 'active');
+  await inspector.stop({ closeBus: false });
   await h1.stop({ closeBus: false }); await h2.stop();
 });
 
@@ -213,7 +230,7 @@ test('after a server restart, running nodes are asked to register again and come
   const deadline = Date.now() + 20_000;
   let state = '';
   while (Date.now() < deadline && state !== 'up') {
-    state = (await server2.request<HypervisorView>('actor.hypervisor', 'hypervisor.status', {})).body.nodes.find((n) => n.name === 'Alice')!.state;
+    state = (await server2.request<HypervisorView>(subject.actor('server', 'hypervisor'), 'hypervisor.status', {})).body.nodes.find((n) => n.name === 'Alice')!.state;
     await new Promise((r) => setTimeout(r, 10));
   }
   t.is(state, 'up');
@@ -222,7 +239,7 @@ test('after a server restart, running nodes are asked to register again and come
   const intruder = new ActorHost({ bus: w.bus, net: 'unit', processId: 'intruder', logFrameErrors: false });
   intruder.send('hypervisor', 'hypervisor.nodeUp', { name: 'George', type: 'D', dof: 'tbp', linkKm: 12, processId: 'x' });
   await new Promise((r) => setTimeout(r, 30));
-  const v = (await server2.request<HypervisorView>('actor.hypervisor', 'hypervisor.status', {})).body;
+  const v = (await server2.request<HypervisorView>(subject.actor('server', 'hypervisor'), 'hypervisor.status', {})).body;
   t.is(v.nodes.find((n) => n.name === 'Bob')!.state, 'up'); // from the platform's own process: accepted
   t.is(v.nodes.find((n) => n.name === 'George')!.state, 'expected');
   await intruder.stop({ closeBus: false });
@@ -244,7 +261,7 @@ test('a machine asks another actor with the injected bus.request actor and gets 
       asking: {
         invoke: {
           src: 'bus.request',
-          input: { subject: 'actor.e', type: 'echo.say', body: { text: 'ping' }, timeoutMs: 2000 },
+          input: { subject: 'actor.p.e', type: 'echo.say', body: { text: 'ping' }, timeoutMs: 2000 },
           onDone: { target: 'done', actions: ({ context, event }) => { context.answer = event.output.body; } },
           onError: { target: 'failed', actions: ({ context, event }) => { context.error = (event.error as Error).message; } },
         },
@@ -264,6 +281,6 @@ test('a machine asks another actor with the injected bus.request actor and gets 
   const ko = h.spawn(asker, { systemId: 'asker2' });
   const s2 = await waitFor(ko, (s) => s.status === 'done');
   t.is(s2.value, 'failed');
-  t.regex(s2.context.error!, /nobody is listening on qn\.unit\.actor\.e/);
+  t.regex(s2.context.error!, /nobody is listening on qn\.unit\.actor\.p\.e\.p/);
   await h.stop();
 });

@@ -3,7 +3,7 @@
 // the same key; the four requests compete for David's detectors, so they are scheduled one after
 // the other (queued, then served) and never overlap.
 import test from 'ava';
-import { startEnv, stopEnv, submit, sameKeyBothEnds, cli, type Env } from './helpers.ts';
+import { startEnv, stopEnv, submit, sameKeyBothEnds, cliAs, type Env } from './helpers.ts';
 import { bb84ExpectedCounts } from '../../protocols/physics/bb84-model.ts';
 import calibration from '../../infra/topologies/reference-calibration.json' with { type: 'json' };
 
@@ -48,18 +48,17 @@ test.serial('David with each C node: BB84 keys land in both pools, requests shar
 });
 
 test.serial('hetqn qkd --json against the running cluster prints one result object; bad arguments are named', async (t) => {
-  const target = ['--nats', env!.cluster.natsUrl, '--net', env!.cluster.net];
-  const r = await cli(['qkd', 'Charlie', 'David', '--seconds', '0.01', '--json', ...target]);
+  const r = await cliAs(env!, ['qkd', 'Charlie', 'David', '--seconds', '0.01', '--json']);
   t.is(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim());
   t.is(out.protocol, 'bb84');
   t.true(out.l_sec > 0 && out.l_sift > out.l_sec && out.qber > 0 && out.disclosedBits > 0 && out.f > 1);
   for (const k of ['dof', 'conversions', 'relay', 'params', 'stageMs', 'keyId']) t.true(k in out, k);
   t.regex(r.stderr, /post-processing/);
-  const bad = await cli(['qkd', 'Alice', 'Alice', '--json', ...target]);
+  const bad = await cliAs(env!, ['qkd', 'Alice', 'Alice', '--json']);
   t.is(bad.code, 2);
   t.like(JSON.parse(bad.stdout.trim()).error, { code: 'bad-input', field: 'B' });
   t.regex(JSON.parse(bad.stdout.trim()).error.message, /^B:/);
-  const bad2 = await cli(['qkd', 'Alice', 'Bob', '--protocol', 'e91', ...target]);
+  const bad2 = await cliAs(env!, ['qkd', 'Alice', 'Bob', '--protocol', 'e91']);
   t.regex(bad2.stderr, /--protocol/);
 });

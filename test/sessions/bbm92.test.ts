@@ -8,21 +8,16 @@ import { loadTopology, referenceTopologyPath } from '../../infra/topology.ts';
 import { bbm92GainQber } from '../../protocols/keyrate/bbm92.ts';
 import type { ChildProcess } from 'node:child_process';
 import { spawnTs, stopChild } from '../../runtime/launcher.ts';
-import { redisAddress } from '../../infra/keypool/connect.ts';
-import { startEnv, stopEnv, submit, sameKeyBothEnds, cli, waitUntil, type Env } from './helpers.ts';
+import { startEnv, stopEnv, submit, sameKeyBothEnds, cliAs, waitUntil, type Env } from './helpers.ts';
 
 let env: Env | undefined;
 let ivy: ChildProcess | undefined;
 test.before(async () => { env = await startEnv(); });
 test.after.always(async () => { if (ivy) await stopChild(ivy); await stopEnv(env); });
 
-/** `hetqn node --name Ivy --topology reference.json`: the E node attaches as its own process, from the CLI. */
+/** `hetqn node --join ivy.json`: the E node attaches as its own process, from the CLI, with its bundle alone. */
 async function attachIvyWithCli(): Promise<Record<string, unknown>> {
-  const target = ['--nats', env!.cluster.natsUrl, '--net', env!.cluster.net];
-  ivy = spawnTs('runtime/cli/main.ts', ['node', '--name', 'Ivy', '--topology', referenceTopologyPath(), '--json', ...target], {
-    HETQN_PSK_SECRET: env!.cluster.pskSecret, REDIS_URL: redisAddress(env!.cluster.redisUrl),
-    HETQN_REDIS_USER: env!.cluster.poolUsers!.nodes.Ivy!.username, HETQN_REDIS_PASSWORD: env!.cluster.poolUsers!.nodes.Ivy!.password,
-  });
+  ivy = spawnTs('runtime/cli/main.ts', ['node', '--join', env!.cluster.bundleFile('Ivy'), '--json']);
   let out = '', err = '';
   ivy.stderr!.on('data', (d) => { err += d; });
   return new Promise((resolve, reject) => {
@@ -43,15 +38,14 @@ test.serial('D–D with no E node attached: refused, the reason names the missin
   t.true(h.notices.some((n) => n.type === 'task.notice' && n.body.status === 'refused'));
 });
 
-test.serial('Ivy attaches (hetqn node): hetqn qkd David George --protocol bbm92 runs BBM92 with Ivy as the source; both pools hold the same key', async (t) => {
+test.serial('Ivy attaches (hetqn node --join): hetqn qkd David George --protocol bbm92 runs BBM92 with Ivy as the source; both pools hold the same key', async (t) => {
   const reg = await attachIvyWithCli();
   t.is(reg.registered, true);
   // The server reads the hypervisor's view every 500 ms: let it see Ivy before asking (a D–D request
   // planned on a view without an E node is refused, as the first test shows).
   await waitUntil(async () => (await env!.cluster.status()).nodes.some((n) => n.name === 'Ivy' && n.state === 'up'), 'Ivy up');
   await new Promise((r) => setTimeout(r, 1200));
-  const target = ['--nats', env!.cluster.natsUrl, '--net', env!.cluster.net];
-  const c = await cli(['qkd', 'David', 'George', '--protocol', 'bbm92', '--seconds', '0.5', '--json', ...target]);
+  const c = await cliAs(env!, ['qkd', 'David', 'George', '--protocol', 'bbm92', '--seconds', '0.5', '--json']);
   t.is(c.code, 0, c.stderr);
   const r = JSON.parse(c.stdout.trim());
   t.is(r.protocol, 'bbm92');

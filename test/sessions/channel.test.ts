@@ -5,6 +5,7 @@ import test from 'ava';
 import { startNats, type ManagedServer } from '../../infra/servers.ts';
 import { ActorHost } from '../../runtime/host.ts';
 import { NatsBus } from '../../runtime/nats-bus.ts';
+import { subject } from '../../runtime/subjects.ts';
 import { Mailbox, natsClassicalChannel } from '../../runtime/processes/session-wiring-stream.ts';
 import { ChannelClosedError } from '../../protocols/postprocessing/channel.ts';
 
@@ -14,11 +15,15 @@ test.before(async () => { nats = await startNats({ jetstream: false }); });
 test.after.always(async () => { for (const h of hosts) await h.stop(); await nats?.stop(); });
 
 async function pair(sid: string) {
-  const mk = async (name: string) => { const h = new ActorHost({ bus: await NatsBus.connect(nats.url, name), net: 'chantest', processId: name }); hosts.push(h); return h; };
-  const ha = await mk(`a-${sid}`), hb = await mk(`b-${sid}`);
-  const ma = new Mailbox(ha, `session.${sid}.Alice`), mb = new Mailbox(hb, `session.${sid}.Bob`);
+  const mk = async (identity: string, name: string) => {
+    const h = new ActorHost({ bus: await NatsBus.connect({ servers: [nats.url], name, net: 'chantest', identity }), net: 'chantest', processId: name });
+    hosts.push(h);
+    return h;
+  };
+  const ha = await mk('Alice', `a-${sid}`), hb = await mk('Bob', `b-${sid}`);
+  const ma = new Mailbox(ha, subject.session(sid, 'Alice')), mb = new Mailbox(hb, subject.session(sid, 'Bob'));
   await ha.bus.flush(); await hb.bus.flush();
-  return { a: natsClassicalChannel(ha, ma, sid, 'Alice', 'Bob'), b: natsClassicalChannel(hb, mb, sid, 'Bob', 'Alice') };
+  return { a: natsClassicalChannel(ha, ma, sid, 'Bob'), b: natsClassicalChannel(hb, mb, sid, 'Alice') };
 }
 
 test('messages arrive in order with their typed arrays; a 6 MB message is chunked and reassembled', async (t) => {

@@ -3,9 +3,7 @@
 // wait a step, ask the (restarted) server for the recorded decision and commit the same bytes.
 // The crash comes from the server wiring's test hook HETQN_FAULT=server-crash-after-decision.
 import test from 'ava';
-import { referenceTopologyPath } from '../../infra/topology.ts';
 import { poolPrefix } from '../../infra/keypool/names.ts';
-import { spawnTs } from '../../runtime/launcher.ts';
 import { startEnv, stopEnv, submit, store, waitUntil, type Env } from './helpers.ts';
 
 let env: Env | undefined;
@@ -29,12 +27,7 @@ test.serial('the server dies after recording commit, before sending it: both par
   t.is(await state(e, 'David', 'Alice', sid), 'staged');
 
   // A new server process (no fault) answers from the durable record.
-  const c = e.cluster;
-  const child = spawnTs('runtime/processes/server-main.ts', ['--nats', c.natsUrl, '--topology', referenceTopologyPath()], {
-    NATS_URL: c.natsUrl, REDIS_URL: c.redisUrl, HETQN_PSK_SECRET: c.pskSecret,
-    HETQN_SERVER_REDIS_USER: c.poolUsers?.server.username, HETQN_SERVER_REDIS_PASSWORD: c.poolUsers?.server.password,
-  });
-  c.children.push({ name: 'server', role: 'server', pid: child.pid!, child, stderrTail: [] });
+  e.cluster.startServer();
   // The parties ask after one step without a decision (about a minute), or their recovery does.
   await waitUntil(async () => (await state(e, 'Alice', 'David', sid)) === 'committed' && (await state(e, 'David', 'Alice', sid)) === 'committed', 'both ends to commit', 180_000);
   const [a, d] = [await blockData(e, 'Alice', 'David', sid), await blockData(e, 'David', 'Alice', sid)];

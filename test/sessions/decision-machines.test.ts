@@ -3,7 +3,9 @@
 //   - the coordinator records commit before it sends any session.commit; if the record was already
 //     taken (a recovery abort won), it aborts instead;
 //   - a staged party that never hears the decision (lost message, server crashed after deciding) asks
-//     and commits as recorded; while the coordinator runs it waits; a recorded abort aborts it.
+//     and commits as recorded; while the coordinator runs it waits; a recorded abort aborts it;
+//   - a staged party told commit or abort does what the record says, not what the message says, so
+//     a forged or replayed decision cannot make a key one-sided.
 import test from 'ava';
 import { Redis } from 'ioredis';
 import { createActor, fromPromise, type AnyActorRef } from 'xstate';
@@ -41,19 +43,19 @@ function coordinator(sessionId: string, nonce: string) {
     actions: {
       'bus.send': (_: unknown, p: { type: string }) => { sent.push({ type: p.type, recorded }); },
       progress: () => {},
-      recordAbort: () => { void d.decide(sessionId, 'abort', nonce); },
     },
     actors: {
+      recordAbort: fromPromise(async ({ input }: { input: { sessionId: string } }) => { await d.decide(input.sessionId, 'abort', nonce); }),
       fabric: fromPromise(async () => ({ detections: 1, seed: 's', link: {} })),
       recordDecision: fromPromise(async ({ input }: { input: { sessionId: string } }) => { const ok = await d.decide(input.sessionId, 'commit', nonce); recorded = ok; return ok; }),
     },
-  }), { input: { coordinatorId: `session-${sessionId}`, plan: planOf(sessionId), participants, stepTimeoutMs: 2000, processingTimeoutMs: 2000 } });
+  }), { input: { coordinatorId: `coord.${sessionId}`, plan: planOf(sessionId), participants, stepTimeoutMs: 2000, processingTimeoutMs: 2000 } });
   ref.start();
   const drive = () => {
-    for (const p of participants) ref.send({ type: 'session.ready', body: { sessionId, node: p.node, calibrationMs: 1, residualMisalignment: 0 } } as never);
+    for (const p of participants) ref.send({ type: 'session.ready', body: { sessionId, node: p.node, calibrationMs: 1, residualMisalignment: 0 }, meta: { from: p.node } } as never);
   };
   const stage = () => {
-    for (const p of participants) ref.send({ type: 'session.staged', body: { sessionId, node: p.node, blockId: sessionId, bits: 100, stats: { detections: 1, siftedBits: 1, qber: 0, secretBits: 100, disclosedBits: 0, f: null }, timings: {} } } as never);
+    for (const p of participants) ref.send({ type: 'session.staged', body: { sessionId, node: p.node, blockId: sessionId, bits: 100, stats: { detections: 1, siftedBits: 1, qber: 0, secretBits: 100, disclosedBits: 0, f: null }, timings: {} }, meta: { from: p.node } } as never);
   };
   return { ref, sent, drive, stage };
 }
@@ -88,11 +90,11 @@ test.serial('a coordinator whose session was already aborted by recovery aborts 
 });
 
 /** A party that stages at once and whose key services are logged; the decision comes from Redis. */
-function party(sessionId: string, running: () => boolean) {
+function party(sessionId: string, running: () => boolean, stepTimeoutMs = 150) {
   const log: string[] = [];
-  const start = { sessionId, requestId: 'r', protocol: 'bb84', node: 'Alice', role: 'source', peer: 'David', helpers: [], ends: ['David', 'Alice'], pulses: 1e6, params: {}, coordinator: 'session-x', stepTimeoutMs: 150 } as SessionStart;
+  const start = { sessionId, requestId: 'r', protocol: 'bb84', node: 'Alice', role: 'source', peer: 'David', helpers: [], ends: ['David', 'Alice'], pulses: 1e6, params: {}, coordinator: 'coord.x', stepTimeoutMs } as SessionStart;
   const ref = createActor(partyMachine.provide({
-    actions: { 'bus.send': () => {}, prepare: () => {}, cleanup: () => {}, ended: () => {} },
+    actions: { 'bus.send': () => {}, 'bus.publish': () => {}, prepare: () => {}, cleanup: () => {}, ended: () => {} },
     actors: {
       receiveFrames: fromPromise(async () => ({ detections: 1 })),
       runProtocol: fromPromise(async (): Promise<Staged> => { log.push('staged'); return { blockId: sessionId, bits: 100, stats: { detections: 1, siftedBits: 1, qber: 0, secretBits: 100, disclosedBits: 0, f: null }, timings: {} }; }),
@@ -127,4 +129,53 @@ test.serial('a staged party waits while the coordinator runs undecided, and abor
   t.is(end.value, 'aborted');
   t.deepEqual(p.log.slice(-2), ['asked:abort', 'abort']);
   t.false(p.log.includes('commit'));
+});
+
+const meta = { from: 'server', subject: 'qn.mach.actor.Alice.local-Alice.server', ts: 0 };
+const staged = (p: { ref: AnyActorRef }) => waitFor(p.ref, (s) => s.value === 'staged');
+
+test.serial('a staged party told commit while the record says abort aborts; told abort while it says commit, commits', async (t) => {
+  // The attack of the issue: commit to one party, abort to the other, for one session.
+  t.true(await d.open('s5-m', 'n5'));
+  t.true(await d.decide('s5-m', 'abort', 'n5'));
+  const told = party('s5-m', () => false, 60_000);
+  await staged(told);
+  told.ref.send({ type: 'session.commit', body: { sessionId: 's5-m' }, meta });
+  t.is((await waitFor(told.ref, (s) => s.status === 'done')).value, 'aborted');
+  t.deepEqual(told.log, ['staged', 'asked:abort', 'abort']);
+
+  t.true(await d.open('s6-m', 'n6'));
+  t.true(await d.decide('s6-m', 'commit', 'n6'));
+  const other = party('s6-m', () => false, 60_000);
+  await staged(other);
+  other.ref.send({ type: 'session.abort', body: { sessionId: 's6-m', reason: 'forged' }, meta });
+  t.is((await waitFor(other.ref, (s) => s.status === 'done')).value, 'done');
+  t.deepEqual(other.log, ['staged', 'asked:commit', 'commit']);
+});
+
+test.serial('a decision message while the record is still open makes the party wait for the record, not act', async (t) => {
+  t.true(await d.open('s7-m', 'n7'));
+  const p = party('s7-m', () => true, 60_000);
+  await staged(p);
+  p.ref.send({ type: 'session.commit', body: { sessionId: 's7-m' }, meta });
+  await waitFor(p.ref, () => p.log.filter((l) => l === 'asked:pending').length >= 2);
+  t.false(p.log.includes('commit'));
+  t.true(await d.decide('s7-m', 'commit', 'n7'));
+  t.is((await waitFor(p.ref, (s) => s.status === 'done')).value, 'done');
+  t.deepEqual(p.log.slice(-2), ['asked:commit', 'commit']);
+});
+
+test.serial('a coordinator counts a report only from the node it names', async (t) => {
+  t.true(await d.open('s8-m', 'n8'));
+  const c = coordinator('s8-m', 'n8');
+  await waitFor(c.ref, (s) => s.value === 'calibrating');
+  // Bob (a node of the network, not of this session) reports for both parties: ignored.
+  for (const p of participants) c.ref.send({ type: 'session.ready', body: { sessionId: 's8-m', node: p.node, calibrationMs: 1, residualMisalignment: 0 }, meta: { from: 'Bob' } } as never);
+  c.ref.send({ type: 'session.failed', body: { sessionId: 's8-m', node: 'Alice', stage: 'x', reason: 'forged' }, meta: { from: 'Bob' } } as never);
+  await new Promise((r) => setTimeout(r, 100));
+  t.is(c.ref.getSnapshot().value, 'calibrating');
+  t.deepEqual(c.ref.getSnapshot().context.ready, {});
+  c.drive();
+  await waitFor(c.ref, (s) => s.value === 'processing');
+  c.ref.stop();
 });

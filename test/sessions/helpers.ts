@@ -1,9 +1,12 @@
-// Shared set-up of the session integration tests: private nats-server + redis-server, the reference
-// cluster (one process per node, launcher.ts), a requester on tasks.<requestId>, and pool readers.
+// Shared set-up of the session integration tests: the reference cluster (one process per node,
+// launcher.ts) on its private secured nats-server (every process with its own identity and
+// permissions) and private redis-server, a requester (the `client` identity) on its
+// tasks.client.<requestId>, and pool readers.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { startNats, startRedis, type ManagedServer } from '../../infra/servers.ts';
+import type { ManagedServer } from '../../infra/servers.ts';
 import { loadTopology, referenceTopologyPath } from '../../infra/topology.ts';
+import { CLIENT, subject } from '../../runtime/subjects.ts';
 import { KeyPoolStore } from '../../infra/keypool/store.ts';
 import { launchCluster, spawnTs, type Cluster } from '../../runtime/launcher.ts';
 import '../../actors/sessions/session.messages.ts';
@@ -12,19 +15,15 @@ import '../../actors/server/orchestration.messages.ts';
 export interface Env { nats: ManagedServer; redis: ManagedServer; cluster: Cluster; stores: Map<string, KeyPoolStore> }
 
 export async function startEnv(topologyFile = referenceTopologyPath()): Promise<Env> {
-  const nats = await startNats({ jetstream: false });
-  const redis = await startRedis();
   const topology = loadTopology(topologyFile);
-  const cluster = await launchCluster({ topology, natsUrl: nats.url, redisUrl: redis.url, forwardChildLogs: !!process.env.HETQN_TEST_LOGS });
-  return { nats, redis, cluster, stores: new Map() };
+  const cluster = await launchCluster({ topology, forwardChildLogs: !!process.env.HETQN_TEST_LOGS });
+  return { nats: cluster.servers.nats!, redis: cluster.servers.redis!, cluster, stores: new Map() };
 }
 
 export async function stopEnv(env: Env | undefined): Promise<void> {
   if (!env) return;
   for (const s of env.stores.values()) await s.close();
   await env.cluster.stop();
-  await env.nats.stop();
-  await env.redis.stop();
 }
 
 export function store(env: Env, owner: string): KeyPoolStore {
@@ -43,14 +42,15 @@ export async function submit(env: Env, a: string, b: string, extra: Record<strin
   const notices: Array<{ type: string; body: any }> = [];
   let resolve!: (o: QkdOutcome) => void;
   const done = new Promise<QkdOutcome>((r) => { resolve = r; });
-  const sub = env.cluster.client.subscribe(`tasks.${id}`, (e) => {
+  const sub = env.cluster.client.subscribe(subject.tasks(CLIENT, id), (e) => {
     notices.push({ type: e.type, body: e.body });
     if (e.type === 'qkd.result') { sub.unsubscribe(); const b = e.body as any; resolve({ ok: b.ok, reason: b.reason, result: b.result, notices }); }
   });
   await env.cluster.client.bus.flush();
   const timer = setTimeout(() => { sub.unsubscribe(); resolve({ ok: false, reason: `test timeout after ${timeoutMs} ms`, notices }); }, timeoutMs);
   done.finally(() => clearTimeout(timer));
-  await env.cluster.client.request('platform.request', 'platform.request', { id, kind: 'qkd', a, b, ...extra });
+  // A hang guard only: on a loaded machine the platform may take seconds to accept.
+  await env.cluster.client.request(subject.platformRequest(), 'platform.request', { id, kind: 'qkd', a, b, ...extra }, { timeoutMs: 30_000 });
   return { id, done, notices };
 }
 
@@ -76,11 +76,16 @@ export async function waitUntil(cond: () => Promise<boolean> | boolean, what: st
   }
 }
 
-/** Run the hetqn CLI as a child process and collect its output. */
-export function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const c = spawnTs('runtime/cli/main.ts', args, {});
+/** Run the hetqn CLI as a child process and collect its output (`env`: its environment additions). */
+export function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const c = spawnTs('runtime/cli/main.ts', args, env);
   let stdout = '', stderr = '';
   c.stdout!.on('data', (d) => { stdout += d; });
   c.stderr!.on('data', (d) => { stderr += d; });
   return new Promise((resolve) => c.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** Run the hetqn CLI against the test's network, as the client identity (its bundle). */
+export function cliAs(env: Env, args: string[], identity = CLIENT): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return cli([...args, '--nats', env.cluster.natsUrl, '--net', env.cluster.net], { HETQN_BUNDLE: env.cluster.bundleFile(identity) });
 }

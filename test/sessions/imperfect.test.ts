@@ -4,7 +4,8 @@
 // secret key would be a hash of these very bits). BB84 reconciles the whole sifted X key, so the
 // deposit is l_sift bits long, more than the l_sec the same run would have given after PA.
 import test from 'ava';
-import { startEnv, stopEnv, qkd, store, cli, type Env } from './helpers.ts';
+import { startEnv, stopEnv, qkd, store, cliAs, type Env } from './helpers.ts';
+import { subject } from '../../runtime/subjects.ts';
 
 let env: Env | undefined;
 test.before(async () => { env = await startEnv(); });
@@ -40,20 +41,19 @@ test.serial('David-Alice with keyKind imperfect: identical reconciled bytes in b
 });
 
 test.serial('a keyKind outside secret|imperfect is refused naming the field', async (t) => {
-  const e = await t.throwsAsync(env!.cluster.client.request('platform.request', 'platform.request', { id: 'tbadkind', kind: 'qkd', a: 'David', b: 'Alice', seconds: 0.01, keyKind: 'raw' }));
+  const e = await t.throwsAsync(env!.cluster.client.request(subject.platformRequest(), 'platform.request', { id: 'tbadkind', kind: 'qkd', a: 'David', b: 'Alice', seconds: 0.01, keyKind: 'raw' }));
   t.regex(e!.message, /keyKind/);
 });
 
 test.serial('hetqn qkd --key-kind imperfect fills the imperfect pools; a bad --key-kind is named', async (t) => {
-  const target = ['--nats', env!.cluster.natsUrl, '--net', env!.cluster.net];
   const before = await store(env!, 'Bob').stats('David', 'imperfect');
-  const r = await cli(['qkd', 'David', 'Bob', '--seconds', '0.01', '--key-kind', 'imperfect', '--json', ...target]);
+  const r = await cliAs(env!, ['qkd', 'David', 'Bob', '--seconds', '0.01', '--key-kind', 'imperfect', '--json']);
   t.is(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim());
   t.is(out.keyKind, 'imperfect');
   t.is(out.keyBits, out.l_sift);
   t.is((await store(env!, 'Bob').stats('David', 'imperfect')).bitsIn - before.bitsIn, out.keyBits);
-  const bad = await cli(['qkd', 'David', 'Bob', '--key-kind', 'raw', ...target]);
+  const bad = await cliAs(env!, ['qkd', 'David', 'Bob', '--key-kind', 'raw']);
   t.not(bad.code, 0);
   t.regex(bad.stderr, /--key-kind/);
 });

@@ -1,4 +1,4 @@
-// A two-site network run as processes (real nats-server + redis-server): Alice's switch site A
+// A two-site network run as processes (the launcher's private secured nats-server + redis-server): Alice's switch site A
 // and Dave's site B are joined by a 12 km link. A BB84 session crosses both switches; the
 // emulated optics see the route's loss (5 km + 12 km + 4 km at 0.2 dB/km, two cross-connects of
 // 1 dB: 6.2 dB) and both pools hold the same key.
@@ -6,7 +6,6 @@ import test from 'ava';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startNats, startRedis } from '../../infra/servers.ts';
 import { loadTopology } from '../../infra/topology.ts';
 import { launchCluster } from '../../runtime/launcher.ts';
 import { stopEnv, submit, sameKeyBothEnds, type Env } from './helpers.ts';
@@ -26,10 +25,8 @@ test.before(async () => {
       { name: 'Dave', type: 'D', dof: 'pol', linkKm: 4, site: 'B', measures: ['pol', 'tbp', 'pha'], bsm: true, detectors: 4, credential: 'dave-twosite-1' },
     ],
   }), { mode: 0o600 });
-  const nats = await startNats({ jetstream: false });
-  const redis = await startRedis();
-  const cluster = await launchCluster({ topology: loadTopology(file), natsUrl: nats.url, redisUrl: redis.url, forwardChildLogs: !!process.env.HETQN_TEST_LOGS });
-  env = { nats, redis, cluster, stores: new Map() };
+  const cluster = await launchCluster({ topology: loadTopology(file), forwardChildLogs: !!process.env.HETQN_TEST_LOGS });
+  env = { nats: cluster.servers.nats!, redis: cluster.servers.redis!, cluster, stores: new Map() };
 });
 
 test.after.always(async () => {

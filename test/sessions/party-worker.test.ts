@@ -5,6 +5,7 @@
 // survivor commits nothing and goes back to idle.
 import test from 'ava';
 import { startEnv, stopEnv, submit, store, waitUntil, type Env } from './helpers.ts';
+import { INSPECTOR, subject } from '../../runtime/subjects.ts';
 
 let env: Env | undefined;
 test.before(async () => { env = await startEnv(); });
@@ -17,7 +18,9 @@ test.serial('during a multi-second D-A pipeline both nodes keep heartbeating and
   const e = env!;
   const { downAfterMs } = await e.cluster.status();
   const beats = new Map<string, number[]>(NODES.map((n) => [n, []]));
-  const subs = NODES.map((n) => e.cluster.client.subscribe(`status.${n}`, (m) => { if (m.type === 'node.heartbeat') beats.get(n)!.push(Date.now()); }));
+  // The inspector identity may read heartbeats and ping processes (monitoring).
+  const inspector = await e.cluster.connect(INSPECTOR);
+  const subs = NODES.map((n) => inspector.subscribe(subject.status(), (m) => { if (m.type === 'node.heartbeat') beats.get(n)!.push(Date.now()); }, { from: n }));
   const h = await submit(e, 'David', 'Alice', { seconds: 2 }, 240_000);
   await waitUntil(() => h.notices.some((n) => n.type === 'qkd.progress' && n.body.stage === 'post-processing'), 'post-processing to start', 120_000);
   const from = Date.now();
@@ -30,7 +33,7 @@ test.serial('during a multi-second D-A pipeline both nodes keep heartbeating and
       await Promise.all([
         ...NODES.map(async (n) => {
           const t0 = Date.now();
-          try { await e.cluster.client.request(`process.node-${n}`, 'runtime.ping', {}, { timeoutMs: downAfterMs }); maxPingMs = Math.max(maxPingMs, Date.now() - t0); } catch (err) { if (!over) pingFailures.push(`${n}: ${(err as Error).message}`); }
+          try { await inspector.request(subject.process(n, `node-${n}`), 'runtime.ping', {}, { timeoutMs: downAfterMs }); maxPingMs = Math.max(maxPingMs, Date.now() - t0); } catch (err) { if (!over) pingFailures.push(`${n}: ${(err as Error).message}`); }
         }),
         e.cluster.status(downAfterMs).then((v) => { for (const x of v.nodes) if (NODES.includes(x.name) && x.state !== 'up' && !over) notUp.push(`${x.name} ${x.state}`); }, () => undefined),
       ]);
@@ -75,7 +78,8 @@ test.serial('killing David mid-pipeline aborts on every side by down detection; 
   await t.throwsAsync(store(e, 'Alice').commit('David', 'secret', sessionId), { message: /ABORTED|NOSUCH/ });
   // Alice's local control is idle again (its party ended and released the devices).
   let last: Record<string, string> = {};
-  const sub = e.cluster.client.subscribe('status.Alice', (m) => { last = (m.body as { actors: Record<string, string> }).actors; });
+  const inspector = await e.cluster.connect(INSPECTOR);
+  const sub = inspector.subscribe(subject.status(), (m) => { last = (m.body as { actors: Record<string, string> }).actors; }, { from: 'Alice' });
   await waitUntil(() => Object.entries(last).some(([k, v]) => k.startsWith('local-') && v.includes('idle')), 'Alice idle again', 30_000);
   sub.unsubscribe();
 });

@@ -6,7 +6,6 @@
 // block is committed at both ends or at neither, and both ends hold the same committed bits), and the next
 // session commits with no manual step: every process found the new master through the sentinels.
 import test from 'ava';
-import { startNats, type ManagedServer } from '../../infra/servers.ts';
 import { startRedisSentinel, SENTINEL_MASTER_NAME, type ManagedRedisHa } from '../../infra/redis-ha.ts';
 import { loadTopology, referenceTopologyPath } from '../../infra/topology.ts';
 import { KeyPoolStore } from '../../infra/keypool/store.ts';
@@ -14,19 +13,17 @@ import { withTargetParams } from '../../infra/keypool/target.ts';
 import { launchCluster, type Cluster } from '../../runtime/launcher.ts';
 import { qkd, submit, waitUntil, type Env, type QkdHandle } from './helpers.ts';
 
-let nats: ManagedServer | undefined;
 let ha: ManagedRedisHa | undefined;
 let cluster: Cluster | undefined;
 const stores = new Map<string, KeyPoolStore>();
 
 test.before(async () => {
-  nats = await startNats({ jetstream: false });
   ha = await startRedisSentinel();
   // The sentinels' discovery user, for this process and (inherited) every process the launcher starts.
   process.env.HETQN_REDIS_SENTINEL_USER = ha.sentinelAuth!.username;
   process.env.HETQN_REDIS_SENTINEL_PASSWORD = ha.sentinelAuth!.password;
   cluster = await launchCluster({
-    topology: loadTopology(referenceTopologyPath()), natsUrl: nats.url,
+    topology: loadTopology(referenceTopologyPath()), // a private secured nats-server
     // a failover with a restart of the old master fits in a minute also on a loaded machine
     redisUrl: withTargetParams(ha.url, { retryMs: 60_000 }), forwardChildLogs: !!process.env.HETQN_TEST_LOGS,
   });
@@ -34,7 +31,6 @@ test.before(async () => {
 test.after.always(async () => {
   for (const s of stores.values()) await s.close();
   await cluster?.stop();
-  await nats?.stop();
   await ha?.stop();
 });
 

@@ -21,7 +21,7 @@ test.after.always(async () => { await env?.stop(); if (dir) fs.rmSync(dir, { rec
 function hetqn(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const c = spawn(process.execPath, ['--import', 'tsx', 'runtime/cli/main.ts', ...args, '--net', env.cluster.net, '--nats', env.cluster.natsUrl],
-      { cwd: path.resolve(import.meta.dirname, '../..'), env: { ...process.env, HETQN_STATE_DIR: dir } });
+      { cwd: path.resolve(import.meta.dirname, '../..'), env: { ...process.env, HETQN_STATE_DIR: dir, HETQN_BUNDLE: env.cluster.bundleFile('client') } });
     let stdout = '', stderr = '';
     c.stdout.on('data', (d) => { stdout += d; });
     c.stderr.on('data', (d) => { stderr += d; });

@@ -1,9 +1,10 @@
-// Shared set-up for the task-actor tests: private nats-server + redis-server, the reference network
-// as real processes (launcher), and pools filled the way a QKD session fills them (stage the same
+// Shared set-up for the task-actor tests: the reference network as real processes (launcher) on its
+// private secured nats-server and private redis-server, and pools filled the way a QKD session fills them (stage the same
 // block on both ends, then commit on both) through the store API.
 import { randomBytes } from 'node:crypto';
 import { KeyPoolStore, type PoolStats } from '../../infra/keypool/store.ts';
-import { startNats, startRedis, type ManagedServer } from '../../infra/servers.ts';
+import type { ManagedServer } from '../../infra/servers.ts';
+import { SERVER, subject } from '../../runtime/subjects.ts';
 import { loadTopology, referenceTopologyPath } from '../../infra/topology.ts';
 import { launchCluster, type Cluster } from '../../runtime/launcher.ts';
 import { TASK_COORDINATOR_ID, type TaskRequest } from '../../actors/tasks/tasks.messages.ts';
@@ -14,16 +15,14 @@ export const NODES = ['Alice', 'Bob', 'Charlie', 'David', 'Frank'];
 export interface Env { nats: ManagedServer; redis: ManagedServer; cluster: Cluster; stores: Map<string, KeyPoolStore>; stop(): Promise<void> }
 
 export async function startEnv(): Promise<Env> {
-  const nats = await startNats({ jetstream: false });
-  const redis = await startRedis();
-  const cluster = await launchCluster({ topology: loadTopology(referenceTopologyPath()), natsUrl: nats.url, redisUrl: redis.url, forwardChildLogs: !!process.env.HETQN_DEBUG });
+  const cluster = await launchCluster({ topology: loadTopology(referenceTopologyPath()), forwardChildLogs: !!process.env.HETQN_DEBUG });
+  const nats = cluster.servers.nats!, redis = cluster.servers.redis!;
   const stores = new Map(NODES.map((n) => [n, KeyPoolStore.connect(redis.url, { net: cluster.net, owner: n, allowUrlCredentials: true })]));
   return {
     nats, redis, cluster, stores,
     async stop() {
       for (const s of stores.values()) await s.close();
       await cluster.stop();
-      await redis.stop(); await nats.stop();
     },
   };
 }
@@ -61,6 +60,6 @@ export async function consumption(stores: Map<string, KeyPoolStore>): Promise<Ma
 }
 
 export async function request(cluster: Cluster, body: TaskRequest, timeoutMs = 600_000): Promise<Record<string, any>> {
-  const r = await cluster.client.request<Record<string, any>>(`actor.${TASK_COORDINATOR_ID}`, 'task.request', body, { timeoutMs });
+  const r = await cluster.client.request<Record<string, any>>(subject.actor(SERVER, TASK_COORDINATOR_ID), 'task.request', body, { timeoutMs });
   return r.body;
 }

@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { WebSocketServer, WebSocket } from 'ws';
 import { machineCatalog } from '../../machine-catalog.ts';
 import { exportMachine } from '../../inspector/export.ts';
-import { subject } from '../../subjects.ts';
+import { INSPECTOR, subject } from '../../subjects.ts';
 import { stateString } from '../../inspection.ts';
 import { CliError, MAX_TIMEOUT_S, parseNumber, printResult, progress } from '../output.ts';
 import { clientHost, resolveTarget } from '../target.ts';
@@ -43,7 +43,7 @@ export function register(program: Command): void {
       const port = parseNumber('port', o.port, { min: 0, max: 65535, integer: true })!;
       const duration = parseNumber('duration', o.duration, { min: 0, max: MAX_TIMEOUT_S });
       const { net, natsUrl } = resolveTarget(o);
-      const host = await clientHost(net, natsUrl);
+      const host = await clientHost(net, natsUrl, INSPECTOR);
 
       const wss = await new Promise<WebSocketServer>((resolve, reject) => {
         const s = new WebSocketServer({ port, host: '127.0.0.1' });
@@ -113,7 +113,7 @@ async function serveWeb(o: { port: string; host: string; token?: string; redisUr
   const duration = parseNumber('duration', o.duration, { min: 0 });
   const token = o.token ?? (isLoopback(o.host) ? undefined : randomBytes(18).toString('base64url'));
   const { net, natsUrl } = resolveTarget(o);
-  const host = await clientHost(net, natsUrl);
+  const host = await clientHost(net, natsUrl, INSPECTOR);
   const redisUrl = o.redisUrl ?? readState(net)?.redisUrl ?? process.env.REDIS_URL;
   let inspector;
   try {

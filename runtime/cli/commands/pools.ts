@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { openRedis, redisTlsFromEnv, type RedisClient } from '../../../infra/keypool/connect.ts';
 import { redact } from '../../../infra/keypool/target.ts';
+import { readBundle, redisAccessOf } from '../../../infra/bundle.ts';
 import { listOwners, readOwnerStats, type PoolStats } from '../../../infra/keypool/store.ts';
 import { checkId } from '../../../infra/keypool/names.ts';
 import { CliError, printResult, timeoutOption, withDeadline } from '../output.ts';
@@ -44,10 +45,12 @@ export function register(program: Command): void {
       if (o.node && topology && !topology.nodes.some((n) => n.name === o.node)) {
         throw new CliError(`--node: unknown node "${o.node}" in network ${net} (its nodes: ${topology.nodes.map((n) => n.name).join(', ')})`, 'unknown-node');
       }
-      const url = o.redisUrl ?? found.state?.redisUrl ?? process.env.REDIS_URL;
+      // The running network's server user (statistics only), from its bundle, unless a URL is given.
+      const server = o.redisUrl ? undefined : serverRedis(found.state?.bundles?.server);
+      const url = o.redisUrl ?? server?.url ?? found.state?.redisUrl ?? process.env.REDIS_URL;
       if (!url) throw new CliError(`--redis-url: network ${net} is not running on this host and no Redis was given (--redis-url or REDIS_URL)`, 'unavailable');
-      // The URL's own user (the server's statistics user suffices); TLS trusts HETQN_REDIS_CA.
-      const redis = openRedis(url, { allowUrlCredentials: true, tls: redisTlsFromEnv(), sentinel: process.env.HETQN_REDIS_SENTINEL_USER ? undefined : found.state?.secrets?.redisSentinel, redis: { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs } });
+      // Else the URL's own user (the server's statistics user suffices); TLS trusts HETQN_REDIS_CA.
+      const redis = openRedis(url, { ...(server ?? { allowUrlCredentials: true, tls: redisTlsFromEnv() }), redis: { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs } });
       redis.on('error', () => undefined);
       try {
         try { await redis.connect(); } catch (e) { throw new CliError(`--redis-url: cannot reach Redis at ${redact(url)}: ${(e as Error).message}`, 'unavailable'); }
@@ -61,6 +64,12 @@ export function register(program: Command): void {
         redis.disconnect();
       }
     });
+}
+
+/** The server's Redis access from its bundle file on this (admin) host. */
+function serverRedis(file: string | undefined) {
+  if (!file) return undefined;
+  try { return redisAccessOf(readBundle(file)); } catch (e) { throw new CliError(`bundle: ${(e as Error).message}`); }
 }
 
 async function readPools(redis: RedisClient, net: string, node: string | undefined): Promise<PoolStats[]> {

@@ -1,6 +1,6 @@
 // `hetqn qkd <A> <B> [--seconds T | --bits k] [--protocol auto|bb84|mdi|bbm92] [--relay auto|<node>]
 //  [--key-kind secret|imperfect] [--scale s] [--force] [--timeout s] [--json]`: ask a running network
-// (`hetqn up`) for QKD between two nodes, follow the request on tasks.<requestId> (queued / planned /
+// (`hetqn up`) for QKD between two nodes, follow the request on tasks.<requester>.<requestId> (queued / planned /
 // stages / detections / bits on stderr) until the keys land in both pools (the `secret` pools, or with
 // --key-kind imperfect the `imperfect` ones: reconciled, verified key before PA), and print the result.
 // A run whose prediction gives no secret key is refused at once with the shortest run that gives one.

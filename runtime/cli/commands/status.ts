@@ -6,6 +6,7 @@ import { printResult, timeoutOption } from '../output.ts';
 import { renderNetwork } from '../network-table.ts';
 import { withExample } from '../help.ts';
 import { clientHost, requestError, resolveTarget } from '../target.ts';
+import { SERVER, subject } from '../../subjects.ts';
 
 export function register(program: Command): void {
   withExample(program.command('status')
@@ -20,7 +21,7 @@ export function register(program: Command): void {
       const { net, natsUrl } = resolveTarget(o);
       const host = await clientHost(net, natsUrl);
       try {
-        const view = await host.request<HypervisorView>('actor.hypervisor', 'hypervisor.status', {}, { timeoutMs });
+        const view = await host.request<HypervisorView>(subject.actor(SERVER, 'hypervisor'), 'hypervisor.status', {}, { timeoutMs });
         printResult(o, view.body, () => renderNetwork(view.body));
       } catch (e) {
         throw requestError(e, 'hypervisor', net);

@@ -1,100 +1,143 @@
-// `hetqn up --topology <file> [--detach] [--inspect] [--timeout s] [--json]`: start the server and node processes
-// of a topology, wait for every node to register, print the network, run until Ctrl-C/SIGTERM.
-// With --detach the network runs in a background process whose log lines are relayed to stderr
-// until it is up.
+// `hetqn up --topology <file> [--detach] [--inspect] [--timeout s] [--json] [--nats URL...] [--redis URL]
+// [--insecure] [--tls] [--listen ADDR]`: start the server and node processes of a topology on this host,
+// wait for every node to register, print the network, run until Ctrl-C/SIGTERM. Without --nats/--redis
+// it starts private secured servers (runtime/servers-resolve.ts). The issuer file (admin secrets), the
+// NATS config and every process's bundle live owner-only in `<state dir>/<net>/`; the state file lists
+// only their paths. With --detach the network runs in a background process whose log lines are relayed
+// to stderr until it is up. `hetqn server` (server.ts) is the same with no node processes.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
-import { referenceTopologyPath } from '../../../infra/topology.ts';
-import { launchCluster, PROJECT_ROOT } from '../../launcher.ts';
+import { referenceTopologyPath, type Topology } from '../../../infra/topology.ts';
+import { launchCluster, PROJECT_ROOT, type Cluster } from '../../launcher.ts';
+import { InsecureServerError, REDIS_MODES } from '../../servers-resolve.ts';
+import { serverList } from '../../nats-bus.ts';
+import { CLIENT, INSPECTOR, SERVER } from '../../subjects.ts';
 import { pidAlive, readState, removeState, stateDir, writeState } from '../../state-file.ts';
 import { CliError, parseNumber, printResult, progress, stageLogger, timeoutOption } from '../output.ts';
 import { startInspector } from '../../inspector/inspector.ts';
 import { renderNetwork } from '../network-table.ts';
 import { redisAddress } from '../../../infra/keypool/connect.ts';
-import { REDIS_MODES } from '../../servers-resolve.ts';
 import { withExample } from '../help.ts';
 import { loadTopologyOption } from '../target.ts';
 
-export function register(program: Command): void {
-  withExample(program.command('up')
-    .description('start a network from a topology file (server + one process per node) and keep it running')
+export interface NetworkOptions {
+  topology: string; nats?: string[]; redis?: string; insecure?: boolean; listen?: string; tls?: boolean; ca?: string;
+  inspect?: boolean; inspectPort?: string; timeout: string; json?: boolean; detach?: boolean; redisMode: string;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** The server options shared by `up` and `server`. */
+export function networkOptions(cmd: Command): Command {
+  return cmd
     .option('--topology <file>', 'topology file (JSON or YAML)', referenceTopologyPath())
+    .option('--nats <url>', 'use this NATS (repeat or comma-separate for several servers); default: a private secured nats-server', collect)
+    .option('--redis <url>', 'use this Redis (with an admin\'s credentials; redis://, redis-sentinel://, redis-cluster://); default: a private locked-down redis-server')
+    .option('--redis-mode <mode>', `the private Redis started when no --redis/REDIS_URL is given: ${REDIS_MODES.join(', ')} (3 masters + 3 replicas; or 1 master, 2 replicas, 3 sentinels)`, 'single')
+    .option('--insecure', 'accept a NATS or Redis that lets clients in without credentials')
+    .option('--listen <addr>', 'address the private servers bind to and nodes reach them at', '127.0.0.1')
+    .option('--tls', 'TLS to the private nats-server (certificate from a CA hetqn makes; bundles carry the CA)')
+    .option('--ca <file>', 'CA certificate (PEM) of the NATS given with --nats: connect with TLS, trusting it')
     .option('-d, --detach', 'run in the background (stop it with `hetqn down`)')
     .option('--inspect', 'also serve the inspector page (`hetqn inspect --web`) on 127.0.0.1')
     .option('--inspect-port <port>', 'port for --inspect (0: any free port)', '8080')
     .option('--timeout <s>', 'seconds to wait for every node to register', '90')
-    .option('--redis-mode <mode>', `the private Redis started when REDIS_URL is not set: ${REDIS_MODES.join(', ')} (3 masters + 3 replicas; or 1 master, 2 replicas, 3 sentinels)`, 'single')
-    .option('--json', 'print one JSON object once the network is up'),
-  ['hetqn up -d                                   # the reference network (infra/topologies/reference.json)', 'hetqn up --topology my-net.yaml               # in the foreground; Ctrl-C stops it'])
-    .action(async (o) => {
-      const timeoutMs = timeoutOption(o.timeout);
-      if (!REDIS_MODES.includes(o.redisMode)) throw new CliError(`--redis-mode: "${o.redisMode}" must be one of ${REDIS_MODES.join(', ')}`);
-      if (o.redisMode !== 'single' && process.env.REDIS_URL && process.env.HETQN_PRIVATE_SERVERS !== '1') {
-        throw new CliError(`--redis-mode: REDIS_URL is set, so no private Redis is started; give a redis-sentinel:// or redis-cluster:// REDIS_URL instead, or unset it`);
-      }
-      process.env.HETQN_REDIS_MODE = o.redisMode;
-      const topology = loadTopologyOption(o.topology);
-      const existing = readState(topology.network);
-      if (existing && pidAlive(existing.pid)) throw new CliError(`--topology: network "${topology.network}" is already running (pid ${existing.pid}); \`hetqn down --net ${topology.network}\` first`, 'refused');
-      if (o.detach) return detach(o.topology, topology.network, timeoutMs, o, [...(o.inspect ? ['--inspect', '--inspect-port', String(o.inspectPort)] : []), '--redis-mode', o.redisMode]);
-
-      const inspectPort = o.inspect ? parseNumber('inspect-port', o.inspectPort, { min: 0, max: 65535, integer: true })! : undefined;
-
-      const stage = stageLogger();
-      stage(`starting network ${topology.network}: server + ${topology.nodes.filter((n) => !n.attachLater).length} node processes; waiting up to ${timeoutMs / 1000} s for them to register`);
-      let cluster;
-      try {
-        cluster = await launchCluster({ topology, startTimeoutMs: timeoutMs, log: stage });
-      } catch (e) {
-        throw new CliError(`network ${topology.network} did not start: ${(e as Error).message}`, /within \d+ ms/.test((e as Error).message) ? 'timeout' : 'failed');
-      }
-      const launched = cluster;
-      const inspector = inspectPort === undefined ? undefined
-        : await startInspector({ host: launched.client, net: launched.net, port: inspectPort, redisUrl: launched.redisUrl, log: progress })
-          .catch(async (e) => { await launched.stop(); throw new CliError(`--inspect-port: cannot serve the inspector on ${inspectPort}: ${(e as Error).message}`); });
-      const view = await cluster.status();
-      const started = cluster;
-      const save = (ready: boolean) => writeState({
-        net: started.net, pid: process.pid, natsUrl: started.natsUrl, redisUrl: started.redisUrl, privateServers: started.privateServers,
-        topology: topology.file!, processes: started.children.map((c) => ({ name: c.name, pid: c.pid })), startedAt: new Date().toISOString(), ready,
-        secrets: {
-          pskSecret: started.pskSecret,
-          redisUsers: started.poolUsers && Object.fromEntries(Object.entries(started.poolUsers.nodes).map(([n, c]) => [n, { username: c.username, password: c.password }])),
-          ...(process.env.HETQN_REDIS_SENTINEL_USER
-            ? { redisSentinel: { username: process.env.HETQN_REDIS_SENTINEL_USER, password: process.env.HETQN_REDIS_SENTINEL_PASSWORD ?? '' } } : {}),
-        },
-      });
-      save(true);
-      printResult(o, { ...view, natsUrl: cluster.natsUrl, redisUrl: redisAddress(cluster.redisUrl), pid: process.pid, ...(inspector ? { inspectorUrl: inspector.url } : {}) }, () => renderNetwork(view));
-      progress(`network ${cluster.net} is up (NATS ${cluster.natsUrl}); Ctrl-C to stop`);
-      if (inspector) progress(`[inspector] ${inspector.url}`);
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = async (sig: string) => {
-          if (stopping) return;
-          stopping = true;
-          progress(`${sig}: stopping network ${started.net}...`);
-          await inspector?.stop();
-          await started.stop();
-          removeState(started.net);
-          progress('stopped');
-          resolve();
-        };
-        process.on('SIGINT', () => void stop('SIGINT'));
-        process.on('SIGTERM', () => void stop('SIGTERM'));
-      });
-      process.exit(0);
-    });
+    .option('--json', 'print one JSON object once the network is up');
 }
 
-/** Start `hetqn up` in the background and relay its log to stderr until the network is up. */
-async function detach(topologyFile: string, net: string, timeoutMs: number, o: { json?: boolean }, extra: string[]): Promise<void> {
+export function register(program: Command): void {
+  withExample(networkOptions(program.command('up')
+    .description('start a network from a topology file (server + one process per node) and keep it running')),
+  ['hetqn up -d                                   # the reference network (infra/topologies/reference.json)', 'hetqn up --topology my-net.yaml               # in the foreground; Ctrl-C stops it'])
+    .action(async (o: NetworkOptions) => runNetwork(o, { startNodes: true, command: 'up' }));
+}
+
+async function launch(o: NetworkOptions, topology: Topology, startNodes: boolean, timeoutMs: number): Promise<Cluster> {
+  let ca: string | undefined;
+  if (o.ca) { try { ca = fs.readFileSync(o.ca, 'utf8'); } catch (e) { throw new CliError(`--ca: cannot read ${o.ca}: ${(e as Error).message}`); } }
+  if (ca && !o.nats) throw new CliError('--ca: only with --nats (for a private nats-server use --tls)');
+  const stage = stageLogger();
+  stage(`starting network ${topology.network}: server${startNodes ? ` + ${topology.nodes.filter((n) => !n.attachLater).length} node processes; waiting up to ${timeoutMs / 1000} s for them to register` : ''}`);
+  try {
+    return await launchCluster({
+      topology, dir: stateDir(), startNodes, startTimeoutMs: timeoutMs, log: stage, insecure: o.insecure, listen: o.listen, tls: o.tls, ca,
+      natsUrls: o.nats ? serverList(o.nats) : undefined, redisUrl: o.redis,
+    });
+  } catch (e) {
+    if (e instanceof InsecureServerError) throw new CliError(`--nats: ${e.message}`, 'refused');
+    if (/without credentials/.test((e as Error).message)) throw new CliError(`--redis: ${(e as Error).message}`, 'refused');
+    throw new CliError(`network ${topology.network} did not start: ${(e as Error).message}`, /within \d+ ms/.test((e as Error).message) ? 'timeout' : 'failed');
+  }
+}
+
+/** Start the network (or only its server), record it in the state file and run until a signal. */
+export async function runNetwork(o: NetworkOptions, how: { startNodes: boolean; command: 'up' | 'server' }): Promise<void> {
+  const timeoutMs = timeoutOption(o.timeout);
+  if (!REDIS_MODES.includes(o.redisMode as never)) throw new CliError(`--redis-mode: "${o.redisMode}" must be one of ${REDIS_MODES.join(', ')}`);
+  if (o.redisMode !== 'single' && (o.redis || (process.env.REDIS_URL && process.env.HETQN_PRIVATE_SERVERS !== '1'))) {
+    throw new CliError('--redis-mode: a Redis is given (--redis or REDIS_URL), so no private Redis is started; give a redis-sentinel:// or redis-cluster:// URL instead');
+  }
+  process.env.HETQN_REDIS_MODE = o.redisMode;
+  const topology = loadTopologyOption(o.topology);
+  const existing = readState(topology.network);
+  if (existing && pidAlive(existing.pid)) throw new CliError(`--topology: network "${topology.network}" is already running (pid ${existing.pid}); \`hetqn down --net ${topology.network}\` first`, 'refused');
+  if (o.detach) return detach(how.command, topology.network, timeoutMs, o);
+  const inspectPort = o.inspect ? parseNumber('inspect-port', o.inspectPort, { min: 0, max: 65535, integer: true })! : undefined;
+
+  const cluster = await launch(o, topology, how.startNodes, timeoutMs);
+  // The inspector page reads on the inspector identity (inspection events, heartbeats, notices).
+  const inspector = inspectPort === undefined ? undefined
+    : await startInspector({ host: await cluster.connect(INSPECTOR, `inspector-${process.pid}`), net: cluster.net, port: inspectPort, redisUrl: cluster.redisUrl, log: progress })
+      .catch(async (e) => { await cluster.stop(); throw new CliError(`--inspect-port: cannot serve the inspector on ${inspectPort}: ${(e as Error).message}`); });
+  const view = await cluster.status();
+  // The CLI's bundles; the server's for `hetqn pools` (its Redis user reads statistics only).
+  saveState(cluster, topology, { [CLIENT]: cluster.bundleFile(CLIENT), [INSPECTOR]: cluster.bundleFile(INSPECTOR), [SERVER]: cluster.bundleFile(SERVER) });
+  printResult(o, { ...view, natsUrl: cluster.natsUrl, natsServers: cluster.natsServers, redisUrl: redisAddress(cluster.redisUrl), issuer: cluster.issuerFile, pid: process.pid, ...(inspector ? { inspectorUrl: inspector.url } : {}) },
+    () => `${renderNetwork(view)}\nissuer (admin secrets, keep on this host): ${cluster.issuerFile}\nbundle for a node on another host: hetqn creds issue --node NAME --out FILE`);
+  progress(`network ${cluster.net} is up (NATS ${cluster.natsServers.join(', ')}); Ctrl-C to stop`);
+  if (inspector) progress(`[inspector] ${inspector.url}`);
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = async (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      progress(`${sig}: stopping network ${cluster.net}...`);
+      await inspector?.stop();
+      await cluster.stop();
+      removeState(cluster.net);
+      progress('stopped');
+      resolve();
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
+  process.exit(0);
+}
+
+function saveState(cluster: Cluster, topology: Topology, bundles: Record<string, string>): void {
+  writeState({
+    net: cluster.net, pid: process.pid, natsUrl: cluster.natsUrl, natsServers: cluster.natsServers, redisUrl: redisAddress(cluster.redisUrl), privateServers: cluster.privateServers,
+    topology: topology.file!, processes: cluster.children.map((c) => ({ name: c.name, pid: c.pid })), startedAt: new Date().toISOString(), ready: true,
+    issuer: cluster.issuerFile, bundles, natsPid: cluster.servers.nats?.pid(),
+  });
+}
+
+/** Start `hetqn up` (or `server`) in the background and relay its log to stderr until the network is up. */
+async function detach(command: 'up' | 'server', net: string, timeoutMs: number, o: NetworkOptions): Promise<void> {
   fs.mkdirSync(stateDir(), { recursive: true });
   const logFile = path.join(stateDir(), `${net}.log`);
   const fd = fs.openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(PROJECT_ROOT, 'runtime/cli/main.ts'), 'up', '--topology', path.resolve(topologyFile), '--timeout', String(timeoutMs / 1000), '--json', ...extra],
+  const args = [command, '--topology', path.resolve(o.topology), '--timeout', String(timeoutMs / 1000), '--json', '--listen', o.listen ?? '127.0.0.1'];
+  for (const u of o.nats ?? []) args.push('--nats', u);
+  if (o.redis) args.push('--redis', o.redis);
+  args.push('--redis-mode', o.redisMode);
+  if (o.insecure) args.push('--insecure');
+  if (o.tls) args.push('--tls');
+  if (o.ca) args.push('--ca', path.resolve(o.ca));
+  if (o.inspect) args.push('--inspect', '--inspect-port', String(o.inspectPort));
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(PROJECT_ROOT, 'runtime/cli/main.ts'), ...args],
     { detached: true, stdio: ['ignore', fd, fd], cwd: process.cwd(), env: process.env });
   fs.closeSync(fd);
   child.unref();
@@ -109,7 +152,7 @@ async function detach(topologyFile: string, net: string, timeoutMs: number, o: {
     relay();
     const s = readState(net);
     if (s?.ready && s.pid === child.pid) break;
-    if (child.exitCode !== null || !pidAlive(child.pid!)) throw new CliError(`network ${net} did not start; see ${logFile}`, 'failed');
+    if (child.exitCode !== null || !pidAlive(child.pid!)) throw new CliError(`network ${net} did not start; see ${logFile}:\n${fs.readFileSync(logFile, 'utf8').split('\n').slice(-10).join('\n')}`, 'failed');
     if (Date.now() > deadline) throw new CliError(`--timeout: network ${net} did not come up within ${timeoutMs / 1000} s; see ${logFile}`, 'timeout');
     await new Promise((r) => setTimeout(r, 200));
   }
