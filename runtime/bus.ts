@@ -18,6 +18,9 @@ export interface SubscribeOptions {
   onError?: (err: Error) => void;
 }
 
+/** The transport's connection to its server changed: lost (messages in flight may be gone) or back. */
+export interface ConnectionEvent { type: 'disconnect' | 'reconnect'; server: string }
+
 export interface Bus {
   publish(subject: string, data: Uint8Array, opts?: { reply?: string }): void;
   subscribe(subject: string, handler: (msg: BusMessage) => void, opts?: SubscribeOptions): Subscription;
@@ -29,6 +32,9 @@ export interface Bus {
   readonly identity?: string;
   /** Largest payload the transport accepts. */
   readonly maxPayload: number;
+  /** Follow the connection (NatsBus: a server of a cluster lost, another one reached); returns the
+   *  unsubscribe. A bus that cannot lose messages (MemoryBus) has none. */
+  onConnection?(listener: (e: ConnectionEvent) => void): () => void;
   /** Resolve once everything published so far has reached the server. */
   flush(): Promise<void>;
   close(): Promise<void>;

@@ -1,11 +1,15 @@
 // The Bus over NATS (@nats-io/transport-node v3). One connection per host/process, bound to one bus
 // identity: it authenticates with that identity's nkey seed (when the server requires it), gets its
 // replies under the identity's inbox prefix (subjects.ts inboxPrefix) and, with a CA given, only
-// talks TLS to a server whose certificate that CA signed. Several server URLs may be given; the
-// client reconnects forever, to any of them.
+// talks TLS to a server whose certificate that CA signed. Several server URLs may be given (the
+// servers of a NATS cluster): the client picks one at random, reconnects forever to any of them
+// (RECONNECT: a short wait with jitter, so the clients of a lost server do not all hit the same one
+// at the same instant), notices a dead server whose socket stays open within PING_INTERVAL_MS x
+// MAX_PINGS_OUT, and reports every loss and return to onConnection listeners: core NATS drops what
+// was in flight on the lost server, so sessions abort on a loss (session-wiring-node/server.ts).
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { connect, nkeyAuthenticator, type NatsConnection, type TlsOptions } from '@nats-io/transport-node';
-import { BusTimeoutError, NoRespondersError, type Bus, type BusMessage, type SubscribeOptions, type Subscription } from './bus.ts';
+import { BusTimeoutError, NoRespondersError, type Bus, type BusMessage, type ConnectionEvent, type SubscribeOptions, type Subscription } from './bus.ts';
 import { inboxPrefix } from './subjects.ts';
 
 export interface NatsConnectOptions {
@@ -41,7 +45,14 @@ function verifiedTls(ca: string, servers: string[]): TlsOptions {
   return { ca, checkServerIdentity: check } as TlsOptions;
 }
 
+/** Reconnect wait: 250 ms plus up to 100 ms (TLS: 500 ms) of jitter, forever. */
+const RECONNECT = { maxReconnectAttempts: -1, reconnectTimeWait: 250, reconnectJitter: 100, reconnectJitterTLS: 500 };
+/** A server that stops answering pings is dropped after about 2 x 2 s (nats.js default: 2 x 2 min). */
+export const PING_INTERVAL_MS = 2000;
+const MAX_PINGS_OUT = 2;
+
 export class NatsBus implements Bus {
+  private listeners = new Set<(e: ConnectionEvent) => void>();
   private constructor(readonly nc: NatsConnection, readonly url: string, readonly identity: string) {}
 
   static async connect(o: NatsConnectOptions): Promise<NatsBus> {
@@ -49,7 +60,7 @@ export class NatsBus implements Bus {
     let nc: NatsConnection;
     try {
       nc = await connect({
-        servers, name: o.name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: o.failFast === false,
+        servers, name: o.name, ...RECONNECT, pingInterval: PING_INTERVAL_MS, maxPingOut: MAX_PINGS_OUT, waitOnFirstConnect: o.failFast === false,
         inboxPrefix: inboxPrefix(o.net, o.identity),
         ...(o.seed ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(o.seed)) } : {}),
         ...(o.ca ? { tls: verifiedTls(o.ca, servers) } : {}),
@@ -60,15 +71,25 @@ export class NatsBus implements Bus {
       throw new Error(`cannot connect to NATS at ${servers.join(', ')}: ${msg}${hint}`);
     }
     const bus = new NatsBus(nc, servers.join(','), o.identity);
-    bus.reportRefusals();
+    bus.followStatus();
     return bus;
   }
 
-  /** The server refused a publish (permissions): say so on stderr, at most once a second. */
-  private reportRefusals(): void {
+  onConnection(listener: (e: ConnectionEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Connection losses and returns to the listeners; the server refusing a publish (permissions)
+   *  on stderr, at most once a second. */
+  private followStatus(): void {
     let last = 0;
     void (async () => {
       for await (const s of this.nc.status()) {
+        if (s.type === 'disconnect' || s.type === 'reconnect') {
+          for (const l of this.listeners) { try { l({ type: s.type, server: s.server }); } catch { /* a listener's bug is its own */ } }
+          continue;
+        }
         if (s.type !== 'error' || !/permissions violation for publish/i.test(s.error.message) || Date.now() - last < 1000) continue;
         last = Date.now();
         process.stderr.write(`[${this.identity}] ${s.error.message}\n`);

@@ -13,7 +13,9 @@
 // too (best effort: they are told even when the record cannot be written), because a party holding a
 // staged block acts only on what the record says (party-machine.ts `verifying`).
 // A participant's report counts only when its sender (the bus identity in the subject, runtime/port.ts
-// InboundMeta.from) is the participant it names. Crash analysis: runtime/processes/session-recovery.ts.
+// InboundMeta.from) is the participant it names. CANCEL also comes from the server's process when its
+// NATS server is lost (frames in flight gone); RETELL, when the bus is back, sends a recorded commit
+// again (parties that missed it would otherwise wait for their step timeout). Crash analysis: runtime/processes/session-recovery.ts.
 import { assign, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Plan } from '../server/orchestration-types.ts';
 import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
@@ -55,7 +57,8 @@ export type CoordinatorEvent =
   | Ev<'session.failed', { node: string; stage: string; reason: string }>
   | Ev<'session.aborted', { node: string }>
   | { type: 'PARTICIPANT.DOWN'; node: string }
-  | { type: 'CANCEL'; reason: string };
+  | { type: 'CANCEL'; reason: string }
+  | { type: 'RETELL' };
 
 const holders = (c: CoordinatorContext) => c.participants.filter((p) => p.holdsKey).map((p) => p.node);
 const isParticipant = (c: CoordinatorContext, node: string) => c.participants.some((p) => p.node === node);
@@ -207,6 +210,7 @@ export const coordinatorMachine = setup({
         'session.failed': {},
         'PARTICIPANT.DOWN': {},
         CANCEL: {},
+        RETELL: { target: 'committing', reenter: true },
       },
       always: { guard: ({ context }) => holders(context).every((n) => context.committed.includes(n)), target: 'finished' },
       after: { step: { target: 'finished', actions: assign({ reason: ({ context }) => `commit not confirmed by ${holders(context).filter((n) => !context.committed.includes(n)).join(', ')}` }) } },

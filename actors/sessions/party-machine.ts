@@ -17,7 +17,9 @@
 // says, so a forged, replayed or stale decision cannot commit one side and abort the other. Without
 // any decision in time it asks all the same (`resolving`); if even that fails it ends `undecided`,
 // leaving the block staged (never handed out) for the node's recovery loop
-// (runtime/processes/session-recovery.ts, which has the crash table).
+// (runtime/processes/session-recovery.ts, which has the crash table). RECHECK (the node's bus came
+// back after losing its server, so a decision sent meanwhile may be lost) makes a staged party ask
+// the record at once instead of at its step timeout.
 import { assign, fromPromise, sendParent, setup } from 'xstate';
 import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
 import type { PartyStats, SessionStart } from './session.messages.ts';
@@ -39,6 +41,7 @@ export type PartyEvent =
   | BusEvent<'session.commit', { sessionId: string }>
   | BusEvent<'session.abort', { sessionId: string; reason: string }>
   | { type: 'ABORT'; reason: string }
+  | { type: 'RECHECK' }
   | ({ type: 'CALIBRATED' } & Calibration);
 
 const stub = <O, I>(name: string) => fromPromise<O, I>(async () => { throw new Error(`${name}: not provided (inject it from the node process)`); });
@@ -126,7 +129,7 @@ export const partyMachine = setup({
     },
     staged: {
       // A local ABORT cannot undo a commit the coordinator may have decided: only the record counts.
-      on: { 'session.commit': 'verifying', 'session.abort': 'verifying', ABORT: {} },
+      on: { 'session.commit': 'verifying', 'session.abort': 'verifying', ABORT: {}, RECHECK: 'resolving' },
       after: { step: 'resolving' },
     },
     verifying: {

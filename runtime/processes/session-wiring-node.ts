@@ -12,6 +12,12 @@
 //   commitKey / abortKey  the pool's two-phase commit (same pool)
 //   askDecision    the server's recorded decision for a staged block (session-recovery.ts), and the
 //                  recovery loop that settles blocks staged by sessions that ended without one
+// A lost NATS server (the bus reports a disconnect: runtime/nats-bus.ts) may have taken frames of
+// any live session with it, and core NATS does not resend them: every live session's inboxes and
+// channels close with the reason at once, so an unstaged party fails (session.failed goes out when the
+// bus is back, the coordinator aborts everywhere) and the peer gets a close frame instead of waiting
+// for a frame that will never come. A party already staged keeps its block: on the bus's return it
+// asks the record (RECHECK), since a decision sent meanwhile may be lost.
 // Test hook (fault injection, read only here): HETQN_FAULT=crash-before-decision kills the process
 // (SIGKILL) right after its block is staged, instead of reporting it staged; HETQN_FAULT=
 // crash-before-commit kills it when the commit decision arrives, before it commits. Never set otherwise.
@@ -181,10 +187,21 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
     },
   });
 
-  host.spawn(localControlMachine, {
+  const control = host.spawn(localControlMachine, {
     systemId: localControlSystemId(o.name),
     input: { node: o.name, type: o.type, dof: o.dof, ownConverter: o.ownConverter ?? o.type === 'C' },
     provide: () => ({ actors: { party: partyLogic } }),
+  });
+
+  const offConnection = host.bus.onConnection?.((e) => {
+    if (e.type === 'disconnect') {
+      const reason = `${o.name} lost its NATS server ${e.server}: frames in flight may be lost`;
+      for (const l of live.values()) { for (const c of l.channels.values()) c.close?.(reason); l.fabric.close(reason); l.session.close(reason); }
+      if (live.size) process.stderr.write(`${reason}; aborting ${live.size} session(s) not yet staged\n`);
+    } else {
+      const parties = control.getSnapshot().children as Record<string, { send(e: { type: 'RECHECK' }): void } | undefined>;
+      for (const sid of live.keys()) parties[sid]?.send({ type: 'RECHECK' });
+    }
   });
 
   // Blocks staged by sessions this process no longer runs (it restarted, or a party ended undecided).
@@ -192,6 +209,7 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
 
   return {
     async stop() {
+      offConnection?.();
       recovery?.stop();
       for (const l of live.values()) { for (const c of l.channels.values()) c.close?.('node stopping'); l.fabric.close('node stopping'); l.session.close('node stopping'); }
       await workers.close();

@@ -108,6 +108,15 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
     for (const c of coordinators.values()) if (c.nodes.includes(node)) c.ref.send({ type: 'CANCEL', reason: `${node} ${why} during the session` });
   };
 
+  // The server's NATS server lost: what the coordinators and the fabric sent or were sent in the
+  // meantime may be gone (core NATS), so every session not yet decided aborts with the reason (the
+  // abort is recorded, the parties hear it once the bus is back); a recorded commit is sent again then.
+  const offConnection = host.bus.onConnection?.((e) => {
+    if (e.type === 'disconnect') {
+      for (const c of coordinators.values()) c.ref.send({ type: 'CANCEL', reason: `the server lost its NATS server ${e.server}: frames in flight may be lost` });
+    } else for (const c of coordinators.values()) c.ref.send({ type: 'RETELL' });
+  });
+
   // Durable commit/abort decisions (infra/keypool/decisions.ts); connected on first use.
   let decisionRedis: RedisClient | undefined;
   let decisionStore: SessionDecisions | undefined;
@@ -265,7 +274,7 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
   const poll = setInterval(refresh, opts.viewEveryMs ?? 500);
   poll.unref();
 
-  return { view: () => view, refresh, stop() { clearInterval(poll); decisionService.stop(); decisionRedis?.disconnect(); } };
+  return { view: () => view, refresh, stop() { offConnection?.(); clearInterval(poll); decisionService.stop(); decisionRedis?.disconnect(); } };
 }
 
 /** The session's result as the requester sees it (hetqn qkd --json). */
