@@ -64,11 +64,24 @@ export function natsTlsFiles(configFile: string): NatsTlsFiles | undefined {
   return fs.existsSync(f.certFile) && fs.existsSync(f.keyFile) ? f : undefined;
 }
 
-/** Make the private server's certificate (signed by the issuer's CA, for `hosts`) next to its config. */
-export async function makeNatsTls(configFile: string, ca: { cert: string; key?: string }, hosts: string[]): Promise<NatsTlsFiles> {
+/** Make the private server's certificate (signed by the issuer's CA, for `hosts`) next to its config,
+ *  with the CA (caFile): members of a private cluster show it to each other on their routes, so it
+ *  serves as a client certificate too (infra/nats-cluster.ts). */
+export async function makeNatsTls(configFile: string, ca: { cert: string; key?: string }, hosts: string[]): Promise<NatsTlsFiles & { caFile: string }> {
   if (!ca.key) throw new Error('TLS: the issuer holds no CA key to sign the private nats-server\'s certificate');
-  const pair = await issueCert({ cert: ca.cert, key: ca.key }, { commonName: 'hetqn nats-server', hosts: [...new Set(hosts)], server: true });
-  return writeCertKey(path.join(path.dirname(configFile), 'nats-tls'), 'server', pair);
+  const pair = await issueCert({ cert: ca.cert, key: ca.key }, { commonName: 'hetqn nats-server', hosts: [...new Set(hosts)], server: true, client: true });
+  const dir = path.join(path.dirname(configFile), 'nats-tls');
+  const files = writeCertKey(dir, 'server', pair);
+  const caFile = path.join(dir, 'ca.crt');
+  fs.writeFileSync(caFile, ca.cert, { mode: 0o644 });
+  return { ...files, caFile };
+}
+
+/** The route TLS files of a private cluster (nats-tls/ next to the config), when TLS is on. */
+export function natsRouteTlsFiles(configFile: string): (NatsTlsFiles & { caFile: string }) | undefined {
+  const f = natsTlsFiles(configFile);
+  const caFile = path.join(path.dirname(configFile), 'nats-tls', 'ca.crt');
+  return f && fs.existsSync(caFile) ? { ...f, caFile } : undefined;
 }
 
 /** Ask a running nats-server to reload its config (nats-server --signal reload=<pid>). */

@@ -15,7 +15,7 @@ import type { HypervisorView } from '../actors/server/registry.messages.ts';
 import '../actors/server/registry.messages.ts';
 import { ActorHost } from './host.ts';
 import { NatsBus } from './nats-bus.ts';
-import { resolveEndpoints, type Endpoints } from './servers-resolve.ts';
+import { resolveEndpoints, type Endpoints, type NatsMode } from './servers-resolve.ts';
 import { CLIENT, SERVER, subject } from './subjects.ts';
 import { issueBundle, saveIssuer, type Issuer } from '../infra/issuer.ts';
 import { writeBundle, type Bundle } from '../infra/bundle.ts';
@@ -42,6 +42,8 @@ export interface LaunchOptions {
   insecure?: boolean;
   /** Address the private servers bind to and nodes reach them at (default 127.0.0.1). */
   listen?: string;
+  /** The private NATS: one server (default) or a cluster of three (servers.natsCluster). */
+  natsMode?: NatsMode;
   /** TLS to the private nats-server, its certificate signed by a CA the issuer makes (bundles carry the CA). */
   tls?: boolean;
   /** PEM CA of the user's own NATS servers (natsUrls): clients then require TLS and trust this CA. */
@@ -165,8 +167,8 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
   let prepared: PreparedIssuer | undefined;
   // The private nats-server's config is written once its URL is known (the URL goes into bundles).
   const endpoints = await resolveEndpoints({
-    log, natsUrls: opts.natsUrls, redisUrl: opts.redisUrl, insecure: opts.insecure, listen: opts.listen, ca: opts.ca,
-    natsConfig: async (url) => (prepared = await issuerForPrivateNats(dir, t, url, opts)).configFile,
+    log, natsUrls: opts.natsUrls, redisUrl: opts.redisUrl, insecure: opts.insecure, listen: opts.listen, ca: opts.ca, natsMode: opts.natsMode,
+    natsConfig: async (urls) => (prepared = await issuerForPrivateNats(dir, t, urls, opts)).configFile,
   });
   const children: ChildInfo[] = [];
   let client: ActorHost | undefined;
@@ -233,7 +235,7 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
     await waitUp(initial.map((n) => n.name));
     return {
       net: t.network, natsUrl: endpoints.natsServers[0]!, natsServers: endpoints.natsServers, redisUrl: endpoints.redisUrl,
-      privateServers: !!(endpoints.private.nats || endpoints.private.redis), servers: endpoints.private, dir, issuerFile: file,
+      privateServers: !!(endpoints.private.nats || endpoints.private.natsCluster || endpoints.private.redis), servers: endpoints.private, dir, issuerFile: file,
       poolUsers: installed ? { ...iss.redisUsers, aclLines: [] } : undefined, children, client: theClient, status, waitUp,
       bundle: (identity) => issueBundle(iss, identity, t), bundleFile, connect, startServer,
       async attach(spec) { const c = startNode(spec); await waitUp([spec.name]); return c; },

@@ -32,9 +32,10 @@ export function prepareIssuer(dir: string, topology: Topology, natsServers: stri
 
 const clearTls = (configFile: string) => fs.rmSync(path.join(path.dirname(configFile), 'nats-tls'), { recursive: true, force: true });
 
-/** For a private nats-server reached at `url`: its config, with TLS from the issuer's CA when asked. */
-export async function issuerForPrivateNats(dir: string, topology: Topology, url: string, o: { tls?: boolean; listen?: string }): Promise<PreparedIssuer> {
-  const { issuer, file } = prepareIssuer(dir, topology, [url]);
+/** For private nats-servers reached at `urls` (one, or the members of a private cluster): their
+ *  config, with TLS from the issuer's CA when asked. */
+export async function issuerForPrivateNats(dir: string, topology: Topology, urls: string[], o: { tls?: boolean; listen?: string }): Promise<PreparedIssuer> {
+  const { issuer, file } = prepareIssuer(dir, topology, urls);
   const configFile = natsConfigFile(file);
   clearTls(configFile);
   if (o.tls) {

@@ -10,6 +10,8 @@
 // The private Redis is one server, or with redisMode (HETQN_REDIS_MODE) 'cluster' a Redis Cluster or
 // 'sentinel' a Sentinel setup (infra/redis-ha.ts), whose sentinels' client user goes to
 // HETQN_REDIS_SENTINEL_USER/PASSWORD for this process and its children.
+// The private NATS is one server, or with natsMode (HETQN_NATS_MODE) 'cluster' three clustered
+// servers loading the same config (infra/nats-cluster.ts); the processes get all three URLs.
 // Missing binaries: infra/servers.ts throws with the apt-get command to run.
 import { connect } from '@nats-io/transport-node';
 import { redisAddress } from '../infra/keypool/connect.ts';
@@ -17,9 +19,13 @@ import { freePort } from '../infra/free-port.ts';
 import { startNats, startRedis, type ManagedServer } from '../infra/servers.ts';
 import { serverList } from './nats-bus.ts';
 import { startRedisCluster, startRedisSentinel } from '../infra/redis-ha.ts';
+import { NATS_CLUSTER_SIZE, startNatsCluster, type ManagedNatsCluster } from '../infra/nats-cluster.ts';
+import { natsRouteTlsFiles } from '../infra/nats-config.ts';
 
 export type RedisMode = 'single' | 'cluster' | 'sentinel';
 export const REDIS_MODES: readonly RedisMode[] = ['single', 'cluster', 'sentinel'];
+export type NatsMode = 'single' | 'cluster';
+export const NATS_MODES: readonly NatsMode[] = ['single', 'cluster'];
 
 export interface Endpoints {
   natsServers: string[];
@@ -27,7 +33,7 @@ export interface Endpoints {
   redisUrl: string;
   redisAddress: string;
   /** The servers this launcher started (and must stop). */
-  private: { nats?: ManagedServer; redis?: ManagedServer; redisHa?: { stop(): Promise<void> } };
+  private: { nats?: ManagedServer; natsCluster?: ManagedNatsCluster; redis?: ManagedServer; redisHa?: { stop(): Promise<void> } };
   stop(): Promise<void>;
 }
 
@@ -43,8 +49,10 @@ export interface ResolveOptions {
   ca?: string;
   /** Address the private servers bind to and are reached at (default 127.0.0.1). */
   listen?: string;
-  /** Write the config of the private nats-server that will be reached at `url`; returns the file. */
-  natsConfig: (url: string) => Promise<string>;
+  /** Write the config of the private nats-server(s) that will be reached at `urls`; returns the file. */
+  natsConfig: (urls: string[]) => Promise<string>;
+  /** The private NATS: one server (default) or a 3-server cluster (else HETQN_NATS_MODE). */
+  natsMode?: NatsMode;
   /** The private Redis: one server (default), a Cluster or a Sentinel setup (else HETQN_REDIS_MODE). */
   redisMode?: RedisMode;
 }
@@ -60,16 +68,26 @@ export async function resolveEndpoints(o: ResolveOptions): Promise<Endpoints> {
   const priv: Endpoints['private'] = {};
   const mode = o.redisMode ?? (process.env.HETQN_REDIS_MODE || 'single') as RedisMode;
   if (!REDIS_MODES.includes(mode)) throw new Error(`HETQN_REDIS_MODE: "${mode}" must be one of ${REDIS_MODES.join(', ')}`);
+  const natsMode = o.natsMode ?? (process.env.HETQN_NATS_MODE || 'single') as NatsMode;
+  if (!NATS_MODES.includes(natsMode)) throw new Error(`HETQN_NATS_MODE: "${natsMode}" must be one of ${NATS_MODES.join(', ')}`);
   try {
     const given = o.natsUrls?.length ? o.natsUrls : env('NATS_URL') ? [env('NATS_URL')!] : undefined;
     let natsServers: string[];
     if (given) {
       natsServers = serverList(given);
       await refuseOpenNats(natsServers, !!o.insecure, log, o.ca);
+    } else if (natsMode === 'cluster') {
+      const ports: number[] = [];
+      for (let i = 0; i < NATS_CLUSTER_SIZE; i++) ports.push(await freePort());
+      natsServers = ports.map((p) => `nats://${host}:${p}`);
+      const conf = await o.natsConfig(natsServers);
+      priv.natsCluster = await startNatsCluster({ configFile: conf, host, ports, tls: natsRouteTlsFiles(conf) });
+      started.push(priv.natsCluster);
+      log(`started a private NATS cluster of ${ports.length} servers on ${natsServers.join(', ')} (authorization: ${conf})`);
     } else {
       const port = await freePort();
       const url = `nats://${host}:${port}`;
-      const conf = await o.natsConfig(url);
+      const conf = await o.natsConfig([url]);
       priv.nats = await startNats({ port, jetstream: false, extraArgs: ['-c', conf, '-a', host] });
       started.push(priv.nats);
       natsServers = [url];

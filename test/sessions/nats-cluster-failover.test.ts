@@ -1,0 +1,116 @@
+// Real QKD sessions (one process per node, the launcher, real nats-servers) on a private 3-server NATS
+// cluster (launchCluster natsMode 'cluster': infra/nats-cluster.ts, every member with the network's one
+// authorization config), with one member killed (SIGKILL) during post-processing: first the member a
+// key holder's process is connected to (found from the process's TCP connections), then the member
+// the server process is connected to. Core NATS drops what was in flight on that member, so the
+// session must either commit on both ends with the same key or abort on every side with the
+// connection loss as the reason (not after a step timeout: "fabric: no reply", "timed out"), leaving no
+// key at one end only; the next session commits with no manual step, on the two members left.
+import { execFileSync } from 'node:child_process';
+import test from 'ava';
+import { Redis } from 'ioredis';
+import { loadTopology, referenceTopologyPath } from '../../infra/topology.ts';
+import { KeyPoolStore } from '../../infra/keypool/store.ts';
+import type { ManagedServer } from '../../infra/servers.ts';
+import { launchCluster, type Cluster } from '../../runtime/launcher.ts';
+import { qkd, submit, waitUntil, type Env, type QkdHandle } from './helpers.ts';
+
+let cluster: Cluster | undefined;
+const stores = new Map<string, KeyPoolStore>();
+
+test.before(async () => {
+  cluster = await launchCluster({ topology: loadTopology(referenceTopologyPath()), natsMode: 'cluster', forwardChildLogs: !!process.env.HETQN_TEST_LOGS });
+});
+test.after.always(async () => {
+  for (const s of stores.values()) await s.close();
+  await cluster?.stop();
+});
+
+const env = (): Env => ({ cluster: cluster! } as Env);
+const members = (): ManagedServer[] => cluster!.servers.natsCluster!.servers;
+
+function store(owner: string): KeyPoolStore {
+  let s = stores.get(owner);
+  if (!s) { s = new KeyPoolStore(new Redis(cluster!.redisUrl), { net: cluster!.net, owner }, true); stores.set(owner, s); }
+  return s;
+}
+
+/** The cluster member a process is connected to: the peer port of its TCP connections (ss -tnp). */
+function memberOf(pid: number): ManagedServer | undefined {
+  const out = execFileSync('ss', ['-tnpH', 'state', 'established'], { encoding: 'utf8' });
+  const ports = out.split('\n').filter((l) => l.includes(`pid=${pid},`)).map((l) => Number(l.trim().split(/\s+/)[3]?.split(':').pop()));
+  return members().find((m) => ports.includes(m.port));
+}
+
+const pidOf = (name: string) => cluster!.children.filter((c) => c.name === name && c.child.exitCode === null && c.child.signalCode === null).at(-1)!.pid;
+
+/** Both ends' state of the session's block once nothing of it is staged any more. */
+async function settled(a: string, b: string, sessionId: string): Promise<[string, string]> {
+  let states: [string, string] = ['', ''];
+  await waitUntil(async () => {
+    const [x, y] = await Promise.all([store(a).block(b, 'secret', sessionId), store(b).block(a, 'secret', sessionId)]);
+    states = [x?.state ?? 'none', y?.state ?? 'none'];
+    return !states.includes('staged');
+  }, `the block of ${sessionId} to leave the staged state on both ends`, 60_000);
+  return states;
+}
+
+const TIMEOUT_REASON = /timed out|no reply|not confirmed|test timeout/i;
+
+/** Submit a session, kill `victim()` (a member) once post-processing runs, and check the outcome. */
+async function killDuringPostProcessing(t: import('ava').ExecutionContext, a: string, b: string, victim: () => { member: ManagedServer; who: string }) {
+  const h: QkdHandle = await submit(env(), a, b, { seconds: 0.02 }, 150_000);
+  await waitUntil(() => h.notices.some((n) => n.type === 'qkd.progress' && n.body.stage === 'post-processing') || h.notices.some((n) => n.type === 'qkd.result'),
+    'post-processing', 120_000);
+  const { member, who } = victim();
+  const map = [a, b, 'server'].map((n) => `${n} -> ${memberOf(pidOf(n))?.port ?? '?'}`).join(', ');
+  const killedAt = Date.now();
+  const seenBefore = h.notices.length;
+  await member.kill();
+  const o = await h.done;
+  const tookMs = Date.now() - killedAt;
+  const after = h.notices.slice(seenBefore).map((n) => String(n.body?.stage ?? n.type));
+  t.log(`connections: ${map}; killed member ${member.port} (${who}); after the kill: ${after.join(', ')}; ${o.ok ? 'committed' : `aborted (${o.reason})`} ${tookMs} ms after the kill`);
+  const planned = h.notices.find((n) => n.type === 'task.notice' && n.body.status === 'planned');
+  if (!planned) throw new Error(`no session was planned: ${o.reason}`);
+  const sessionId = planned.body.plan.sessionId as string;
+  if (!o.ok) {
+    t.regex(o.reason ?? '', /lost its NATS server/, 'the abort names the lost NATS server');
+    t.notRegex(o.reason ?? '', TIMEOUT_REASON, 'aborted on the loss, not on a step timeout');
+  }
+  const [sa, sb] = await settled(a, b, sessionId);
+  t.log(`block of ${sessionId} at ${a}: ${sa}, at ${b}: ${sb}`);
+  const committed = (s: string) => s === 'committed' || s === 'consumed';
+  t.is(committed(sa), committed(sb), 'committed on both ends or on neither');
+  t.is(committed(sa), o.ok, 'the outcome reported is the one recorded');
+  const [ca, cb] = await Promise.all([store(a).committedBlocks(b, 'secret'), store(b).committedBlocks(a, 'secret')]);
+  t.deepEqual(ca.map((x) => [x.id, x.length]), cb.map((x) => [x.id, x.length]), 'both ends hold the same committed blocks');
+  if (o.ok) {
+    const w = await store(a).withdraw(b, 'secret', 128);
+    const k = await store(b).take(a, 'secret', [w.keys[0]!.refs]);
+    t.deepEqual(Buffer.from(k.keys[0]!.bytes), Buffer.from(w.keys[0]!.bytes), 'the same key at both ends');
+  }
+  // The next session, with the member still down, commits: every process moved to the two left.
+  const nextAt = Date.now();
+  const next = await qkd(env(), a, b, { seconds: 0.01 });
+  t.true(next.ok, next.reason);
+  t.log(`next session (member ${member.port} still down): ${next.ok ? 'committed' : next.reason} in ${Date.now() - nextAt} ms`);
+  await member.restart();
+  await cluster!.servers.natsCluster!.waitRouted(30_000);
+}
+
+test.serial('the member a key holder is connected to is killed during post-processing: committed on both ends or aborted everywhere on the loss; the next session commits', async (t) => {
+  await killDuringPostProcessing(t, 'David', 'Alice', () => {
+    const m = memberOf(pidOf('Alice')) ?? memberOf(pidOf('David'));
+    if (!m) throw new Error('no cluster member found for Alice or David');
+    return { member: m, who: `Alice's${memberOf(pidOf('David')) === m ? ' and David\'s' : ''}${memberOf(pidOf('server')) === m ? ' and the server\'s' : ''}` };
+  });
+});
+
+test.serial('the member the server process is connected to is killed during post-processing: committed on both ends or aborted everywhere on the loss; the next session commits', async (t) => {
+  await killDuringPostProcessing(t, 'David', 'Bob', () => {
+    const m = memberOf(pidOf('server'));
+    if (!m) throw new Error('no cluster member found for the server process');
+    return { member: m, who: 'the server\'s' };
+  });
+});
