@@ -25,6 +25,8 @@ export interface ClusterState {
   bundles?: Record<string, string>;
   /** The private nats-server's pid (`hetqn creds issue` reloads it when identities change). */
   natsPid?: number;
+  /** The private NATS cluster's members' pids (--nats-mode cluster; reloaded the same way). */
+  natsPids?: number[];
 }
 
 export function stateDir(): string {

@@ -38,7 +38,7 @@ export function resolveTarget(o: TargetOptions): Target {
   const given = envBundle();
   const { net, state } = resolveNet({ net: o.net ?? (process.env.HETQN_NET ? undefined : given?.network), topology });
   const bundle = net ? cliBundle(net, CLIENT) : undefined;
-  const natsUrl = o.nats ?? bundle?.nats.servers.join(',') ?? state?.natsUrl ?? process.env.NATS_URL;
+  const natsUrl = o.nats ?? bundle?.nats.servers.join(',') ?? state?.natsServers?.join(',') ?? state?.natsUrl ?? process.env.NATS_URL;
   if (!natsUrl) {
     throw new CliError(net
       ? `--net: network "${net}" is not running on this host (no live state file in ${stateDir()}); start it with \`hetqn up -d\`, or give --nats`

@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .option('--participants <list>', 'comma-separated participants (default: every other node)')
     .option('--fill', 'when pools are short, run the QKD sessions that fill them first')
     .option('--net <name>', 'network name (default: HETQN_NET, else the only running one)')
-    .option('--nats <url>', 'NATS url (default: from the network\'s state file, else NATS_URL)')
+    .option('--nats <url>', 'NATS url, or the servers of a cluster comma-separated (default: from the network\'s state file, else NATS_URL)')
     .option('--timeout <s>', 'seconds to wait for the result (with --fill: for the sessions too)', '600')
     .option('--json', 'print one JSON object'),
   ['hetqn conference --sponsor David --bits 1000 --fill     # a 1000-bit key to Alice, Bob, Charlie, Frank'])

@@ -62,8 +62,11 @@ export function register(program: Command): void {
       if (added.length || o.rotate) {
         saveIssuer(file, issuer);
         writeNatsConfig(natsConfigFile(file), issuer);
-        const pid = readState(net)?.natsPid;
-        if (pid && pidAlive(pid)) { reloadNats(pid); reloaded = true; }
+        const st = readState(net);
+        // Every member of a private cluster includes the same config: reload them all.
+        const pids = [st?.natsPid, ...(st?.natsPids ?? [])].filter((p): p is number => !!p && pidAlive(p));
+        for (const pid of pids) reloadNats(pid);
+        if (pids.length) reloaded = true;
         else progress(`the NATS authorization config changed (${natsConfigFile(file)}): reload your nats-server (nats-server --signal reload)`);
       }
       if (added.length) progress(`new identities ${added.join(', ')}: issue their peers' bundles again so both ends hold the new pairs' keys`);

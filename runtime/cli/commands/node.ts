@@ -13,12 +13,13 @@ import { withExample } from '../help.ts';
 import { loadTopologyOption, resolveTarget } from '../target.ts';
 import { stateDir } from '../../state-file.ts';
 import { loadKmeConfig } from '../../../infra/kme/config.ts';
+import { serverList } from '../../nats-bus.ts';
 
 const REFUSAL_FIELDS: Record<string, string> = { linkKm: 'link-km' };
 
 /** On the admin host: the node's bundle from the network's issuer file. */
-function fromIssuer(o: { name: string; topology?: string; net?: string; nats?: string }): Bundle {
-  const { net, topology: given, state } = resolveTarget(o);
+function fromIssuer(o: { name: string; topology?: string; net?: string; nats?: string[] }): Bundle {
+  const { net, topology: given, state } = resolveTarget({ ...o, nats: o.nats?.join(',') });
   const topology = given ?? (state?.topology ? loadTopologyOption(state.topology) : undefined);
   if (topology && !topology.nodes.some((n) => n.name === o.name)) {
     throw new CliError(`--name: ${o.name} is not a node of network ${net} (its topology has ${topology.nodes.map((n) => n.name).join(', ')})`, 'unknown-node');
@@ -32,7 +33,7 @@ function fromIssuer(o: { name: string; topology?: string; net?: string; nats?: s
 }
 
 /** The node's options: its bundle, with the spec flags and the KME configuration over it. */
-function nodeOptions(o: Record<string, string | undefined>, bundle: Bundle): NodeProcessOptions {
+function nodeOptions(o: Record<string, string | undefined> & { nats?: string[] }, bundle: Bundle): NodeProcessOptions {
   if (bundle.role !== 'node') throw new CliError(`--join: the bundle of ${bundle.identity} is a ${bundle.role} bundle, not a node's`);
   const over: Partial<NodeProcessOptions> = { maxAttempts: 10 };
   if (o.type) { if (!['C', 'E', 'D'].includes(o.type)) throw new CliError(`--type: expected C, E or D, got ${o.type}`); over.type = o.type as 'C'; }
@@ -43,7 +44,7 @@ function nodeOptions(o: Record<string, string | undefined>, bundle: Bundle): Nod
   const kmePort = parseNumber('kme-port', o.kmePort, { min: 0, max: 65535, integer: true });
   try { over.kme = loadKmeConfig(o.kmeConfig ?? process.env.HETQN_KME_CONFIG, { bind: o.kmeBind, port: kmePort }); } catch (e) { throw new CliError(`--kme-config: ${(e as Error).message}`); }
   const opts = nodeOptionsFromBundle(bundle, over);
-  if (o.nats) opts.nats = { ...opts.nats!, servers: [o.nats] };
+  if (o.nats) opts.nats = { ...opts.nats!, servers: serverList(o.nats) };
   return opts;
 }
 
@@ -58,7 +59,7 @@ export function register(program: Command): void {
     .option('--credential <secret>', 'override the admission credential')
     .option('--topology <file>', 'topology (with --name; default: the running network\'s)')
     .option('--net <name>', 'network name (with --name; default: HETQN_NET, else the only running one)')
-    .option('--nats <url>', 'NATS url (default: the bundle\'s)')
+    .option('--nats <url>', 'NATS url (repeat or comma-separate for the servers of a cluster; default: the bundle\'s)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--kme-config <file>', 'ETSI GS QKD 014 KME configuration: SAEs, tokens, TLS (default HETQN_KME_CONFIG)')
     .option('--kme-bind <address>', 'address the KME listens on (default 127.0.0.1; another needs TLS in --kme-config)')
     .option('--kme-port <port>', 'KME port (default: a free port)')

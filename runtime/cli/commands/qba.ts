@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .option('--nodes <list>', 'comma-separated nodes taking part (default: the network\'s nodes)')
     .option('--fill', 'when pools are short, run the QKD sessions that fill them first')
     .option('--net <name>', 'network name (default: HETQN_NET, else the only running one)')
-    .option('--nats <url>', 'NATS url (default: from the network\'s state file, else NATS_URL)')
+    .option('--nats <url>', 'NATS url, or the servers of a cluster comma-separated (default: from the network\'s state file, else NATS_URL)')
     .option('--timeout <s>', 'seconds to wait for the result (with --fill: for the sessions too)', '900')
     .option('--json', 'print one JSON object'),
   ['echo "Alice buys 100 units at 42.0" > trade.txt', 'hetqn qba --primary Alice --file trade.txt --malicious Charlie --strategy forge --fill'])

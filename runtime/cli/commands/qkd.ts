@@ -52,7 +52,7 @@ export function register(program: Command): void {
     .option('--force', 'run even when the prediction gives no secret key (refused otherwise, with the shortest run that gives one)')
     .option('--timeout <s>', 'give up waiting after this many seconds', '3600')
     .option('--net <name>', 'network name (default: HETQN_NET, else the only running one)')
-    .option('--nats <url>', 'NATS url (default: from the network\'s state file, else NATS_URL)')
+    .option('--nats <url>', 'NATS url, or the servers of a cluster comma-separated (default: from the network\'s state file, else NATS_URL)')
     .option('--json', 'print one JSON object (the session result)'),
   ['hetqn qkd David Alice --seconds 1             # BB84, ~2.5 Mbit in 7 s', 'hetqn qkd Alice Bob --bits 20000             # MDI via David, T sized by the prediction (~220 s)', 'hetqn qkd Alice Bob --seconds 60             # refused: no key predicted; says the shortest run that gives one'])
     .action(async (a: string, b: string, o) => {

@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .option('--imperfect-bits <n>', 'string length of the imperfect-key variant', '900')
     .option('--fill', 'when pools are short, run the QKD sessions that fill them first')
     .option('--net <name>', 'network name (default: HETQN_NET, else the only running one)')
-    .option('--nats <url>', 'NATS url (default: from the network\'s state file, else NATS_URL)')
+    .option('--nats <url>', 'NATS url, or the servers of a cluster comma-separated (default: from the network\'s state file, else NATS_URL)')
     .option('--timeout <s>', 'seconds to wait for the result (with --fill: for the sessions too)', '600')
     .option('--json', 'print one JSON object'),
   ['echo "pay 100 to Alice" > msg.txt', 'hetqn sign --signer David --receiver Alice --file msg.txt          # refused at once if a pool is short: lists the qkd runs', 'hetqn sign --signer David --receiver Alice --file msg.txt --fill   # runs them first'])

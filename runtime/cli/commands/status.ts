@@ -12,7 +12,7 @@ export function register(program: Command): void {
   withExample(program.command('status')
     .description("print the hypervisor's view of a running network: nodes, their machines' states, links, heartbeats")
     .option('--net <name>', 'network name (default: HETQN_NET, else the only running one)')
-    .option('--nats <url>', 'NATS url (default: from the network\'s state file, else NATS_URL)')
+    .option('--nats <url>', 'NATS url, or the servers of a cluster comma-separated (default: from the network\'s state file, else NATS_URL)')
     .option('--topology <file>', 'take the network name from this topology')
     .option('--timeout <s>', 'seconds to wait for the hypervisor', '3')
     .option('--json', 'print one JSON object'), ['hetqn status', 'hetqn status --net reference --json | jq \'.nodes[] | {name, state}\''])

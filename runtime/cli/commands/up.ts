@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { referenceTopologyPath, type Topology } from '../../../infra/topology.ts';
 import { launchCluster, PROJECT_ROOT, type Cluster } from '../../launcher.ts';
-import { InsecureServerError, REDIS_MODES } from '../../servers-resolve.ts';
+import { InsecureServerError, NATS_MODES, REDIS_MODES } from '../../servers-resolve.ts';
 import { serverList } from '../../nats-bus.ts';
 import { CLIENT, INSPECTOR, SERVER } from '../../subjects.ts';
 import { pidAlive, readState, removeState, stateDir, writeState } from '../../state-file.ts';
@@ -24,7 +24,7 @@ import { loadTopologyOption } from '../target.ts';
 
 export interface NetworkOptions {
   topology: string; nats?: string[]; redis?: string; insecure?: boolean; listen?: string; tls?: boolean; ca?: string;
-  inspect?: boolean; inspectPort?: string; timeout: string; json?: boolean; detach?: boolean; redisMode: string;
+  inspect?: boolean; inspectPort?: string; timeout: string; json?: boolean; detach?: boolean; redisMode: string; natsMode: string;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -34,6 +34,7 @@ export function networkOptions(cmd: Command): Command {
   return cmd
     .option('--topology <file>', 'topology file (JSON or YAML)', referenceTopologyPath())
     .option('--nats <url>', 'use this NATS (repeat or comma-separate for several servers); default: a private secured nats-server', collect)
+    .option('--nats-mode <mode>', `the private NATS started when no --nats/NATS_URL is given: ${NATS_MODES.join(', ')} (a cluster of 3 servers with the same authorization; a session survives losing one by aborting and the next one commits)`, 'single')
     .option('--redis <url>', 'use this Redis (with an admin\'s credentials; redis://, redis-sentinel://, redis-cluster://); default: a private locked-down redis-server')
     .option('--redis-mode <mode>', `the private Redis started when no --redis/REDIS_URL is given: ${REDIS_MODES.join(', ')} (3 masters + 3 replicas; or 1 master, 2 replicas, 3 sentinels)`, 'single')
     .option('--insecure', 'accept a NATS or Redis that lets clients in without credentials')
@@ -80,6 +81,11 @@ export async function runNetwork(o: NetworkOptions, how: { startNodes: boolean; 
     throw new CliError('--redis-mode: a Redis is given (--redis or REDIS_URL), so no private Redis is started; give a redis-sentinel:// or redis-cluster:// URL instead');
   }
   process.env.HETQN_REDIS_MODE = o.redisMode;
+  if (!NATS_MODES.includes(o.natsMode as never)) throw new CliError(`--nats-mode: "${o.natsMode}" must be one of ${NATS_MODES.join(', ')}`);
+  if (o.natsMode !== 'single' && (o.nats || (process.env.NATS_URL && process.env.HETQN_PRIVATE_SERVERS !== '1'))) {
+    throw new CliError('--nats-mode: a NATS is given (--nats or NATS_URL), so no private NATS is started; give all its servers\' URLs instead (repeat --nats or comma-separate)');
+  }
+  process.env.HETQN_NATS_MODE = o.natsMode;
   const topology = loadTopologyOption(o.topology);
   const existing = readState(topology.network);
   if (existing && pidAlive(existing.pid)) throw new CliError(`--topology: network "${topology.network}" is already running (pid ${existing.pid}); \`hetqn down --net ${topology.network}\` first`, 'refused');
@@ -121,6 +127,7 @@ function saveState(cluster: Cluster, topology: Topology, bundles: Record<string,
     net: cluster.net, pid: process.pid, natsUrl: cluster.natsUrl, natsServers: cluster.natsServers, redisUrl: redisAddress(cluster.redisUrl), privateServers: cluster.privateServers,
     topology: topology.file!, processes: cluster.children.map((c) => ({ name: c.name, pid: c.pid })), startedAt: new Date().toISOString(), ready: true,
     issuer: cluster.issuerFile, bundles, natsPid: cluster.servers.nats?.pid(),
+    natsPids: cluster.servers.natsCluster?.servers.map((s) => s.pid()!).filter(Boolean),
   });
 }
 
@@ -132,7 +139,7 @@ async function detach(command: 'up' | 'server', net: string, timeoutMs: number, 
   const args = [command, '--topology', path.resolve(o.topology), '--timeout', String(timeoutMs / 1000), '--json', '--listen', o.listen ?? '127.0.0.1'];
   for (const u of o.nats ?? []) args.push('--nats', u);
   if (o.redis) args.push('--redis', o.redis);
-  args.push('--redis-mode', o.redisMode);
+  args.push('--redis-mode', o.redisMode, '--nats-mode', o.natsMode);
   if (o.insecure) args.push('--insecure');
   if (o.tls) args.push('--tls');
   if (o.ca) args.push('--ca', path.resolve(o.ca));
