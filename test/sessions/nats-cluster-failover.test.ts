@@ -1,11 +1,12 @@
 // Real QKD sessions (one process per node, the launcher, real nats-servers) on a private 3-server NATS
 // cluster (launchCluster natsMode 'cluster': infra/nats-cluster.ts, every member with the network's one
-// authorization config), with one member killed (SIGKILL) during post-processing: first the member a
-// key holder's process is connected to (found from the process's TCP connections), then the member
-// the server process is connected to. Core NATS drops what was in flight on that member, so the
-// session must either commit on both ends with the same key or abort on every side with the
-// connection loss as the reason (not after a step timeout: "fabric: no reply", "timed out"), leaving no
-// key at one end only; the next session commits with no manual step, on the two members left.
+// authorization config), with one member killed (SIGKILL) mid-session: the member a key holder's
+// process is connected to (found from the process's TCP connections) during post-processing, the
+// member the server process is connected to during post-processing, and a key holder's member once
+// the first end has staged its key. Core NATS drops what was in flight on that member, so the session
+// must either commit on both ends with the same key or abort on every side with the connection loss
+// as the reason (not after a step timeout: "fabric: no reply", "timed out"), leaving no key at one end
+// only; the next session commits with no manual step, on the two members left.
 import { execFileSync } from 'node:child_process';
 import test from 'ava';
 import { Redis } from 'ioredis';
@@ -57,11 +58,11 @@ async function settled(a: string, b: string, sessionId: string): Promise<[string
 
 const TIMEOUT_REASON = /timed out|no reply|not confirmed|test timeout/i;
 
-/** Submit a session, kill `victim()` (a member) once post-processing runs, and check the outcome. */
-async function killDuringPostProcessing(t: import('ava').ExecutionContext, a: string, b: string, victim: () => { member: ManagedServer; who: string }) {
+/** Submit a session, kill `victim()` (a member) once the session reaches `stage`, and check the outcome. */
+async function killDuring(t: import('ava').ExecutionContext, stage: string, a: string, b: string, victim: () => { member: ManagedServer; who: string }) {
   const h: QkdHandle = await submit(env(), a, b, { seconds: 0.02 }, 150_000);
-  await waitUntil(() => h.notices.some((n) => n.type === 'qkd.progress' && n.body.stage === 'post-processing') || h.notices.some((n) => n.type === 'qkd.result'),
-    'post-processing', 120_000);
+  await waitUntil(() => h.notices.some((n) => n.type === 'qkd.progress' && n.body.stage === stage) || h.notices.some((n) => n.type === 'qkd.result'),
+    stage, 120_000);
   const { member, who } = victim();
   const map = [a, b, 'server'].map((n) => `${n} -> ${memberOf(pidOf(n))?.port ?? '?'}`).join(', ');
   const killedAt = Date.now();
@@ -99,18 +100,25 @@ async function killDuringPostProcessing(t: import('ava').ExecutionContext, a: st
   await cluster!.servers.natsCluster!.waitRouted(30_000);
 }
 
+/** The member `holder` is connected to (says who else is on it). */
+const holderOf = (holder: string, other: string) => () => {
+  const m = memberOf(pidOf(holder));
+  if (!m) throw new Error(`no cluster member found for ${holder}`);
+  return { member: m, who: `${holder}'s${memberOf(pidOf(other)) === m ? ` and ${other}'s` : ''}${memberOf(pidOf('server')) === m ? ' and the server\'s' : ''}` };
+};
+
 test.serial('the member a key holder is connected to is killed during post-processing: committed on both ends or aborted everywhere on the loss; the next session commits', async (t) => {
-  await killDuringPostProcessing(t, 'David', 'Alice', () => {
-    const m = memberOf(pidOf('Alice')) ?? memberOf(pidOf('David'));
-    if (!m) throw new Error('no cluster member found for Alice or David');
-    return { member: m, who: `Alice's${memberOf(pidOf('David')) === m ? ' and David\'s' : ''}${memberOf(pidOf('server')) === m ? ' and the server\'s' : ''}` };
-  });
+  await killDuring(t, 'post-processing', 'David', 'Alice', holderOf('Alice', 'David'));
 });
 
 test.serial('the member the server process is connected to is killed during post-processing: committed on both ends or aborted everywhere on the loss; the next session commits', async (t) => {
-  await killDuringPostProcessing(t, 'David', 'Bob', () => {
+  await killDuring(t, 'post-processing', 'David', 'Bob', () => {
     const m = memberOf(pidOf('server'));
     if (!m) throw new Error('no cluster member found for the server process');
     return { member: m, who: 'the server\'s' };
   });
+});
+
+test.serial('the member a key holder is connected to is killed once the first end staged: committed on both ends (the decision is asked again on reconnection) or aborted everywhere; the next session commits', async (t) => {
+  await killDuring(t, 'staged', 'Charlie', 'David', holderOf('David', 'Charlie'));
 });
