@@ -179,3 +179,50 @@ test.serial('a coordinator counts a report only from the node it names', async (
   await waitFor(c.ref, (s) => s.value === 'processing');
   c.ref.stop();
 });
+
+// A lost NATS server (session-wiring-node/server.ts): the process's bus came back, so a decision sent
+// meanwhile may be lost; a staged party asks the record at once (RECHECK) instead of at its step
+// timeout, and does what it says; the coordinator sends a recorded commit again (RETELL), and a lost
+// server before the decision (CANCEL) aborts with its reason.
+test.serial('RECHECK makes a staged party ask the record at once: commit as recorded; pending keeps it staged', async (t) => {
+  t.true(await d.open('s9-m', 'n9'));
+  const p = party('s9-m', () => true, 600_000);
+  await staged(p);
+  p.ref.send({ type: 'RECHECK' });
+  await waitFor(p.ref, () => p.log.includes('asked:pending'));
+  t.is((await waitFor(p.ref, (s) => s.value === 'staged')).value, 'staged', 'an open record: back to staged, no abort of its own');
+  t.false(p.log.includes('abort'));
+  t.true(await d.decide('s9-m', 'commit', 'n9'));
+  p.ref.send({ type: 'RECHECK' });
+  t.is((await waitFor(p.ref, (s) => s.status === 'done')).value, 'done');
+  t.deepEqual(p.log, ['staged', 'asked:pending', 'asked:commit', 'commit']);
+});
+
+test.serial('the coordinator: CANCEL (its NATS server lost) before the decision aborts everywhere with the reason; RETELL after it sends the recorded commit again, CANCEL is then ignored', async (t) => {
+  t.true(await d.open('s10-m', 'n10'));
+  const a = coordinator('s10-m', 'n10');
+  await waitFor(a.ref, (s) => s.value === 'calibrating');
+  a.drive();
+  await waitFor(a.ref, (s) => s.value === 'processing');
+  a.ref.send({ type: 'CANCEL', reason: 'the server lost its NATS server x' });
+  const end = await waitFor(a.ref, (s) => s.status === 'done');
+  t.is(end.value, 'aborted');
+  t.is(end.context.reason, 'the server lost its NATS server x');
+  t.is(a.sent.filter((m) => m.type === 'session.abort').length, 2);
+  t.is(await d.get('s10-m'), 'abort');
+
+  t.true(await d.open('s11-m', 'n11'));
+  const c = coordinator('s11-m', 'n11');
+  await waitFor(c.ref, (s) => s.value === 'calibrating');
+  c.drive();
+  await waitFor(c.ref, (s) => s.value === 'processing');
+  c.stage();
+  await waitFor(c.ref, (s) => s.value === 'committing');
+  c.ref.send({ type: 'CANCEL', reason: 'lost' });
+  c.ref.send({ type: 'RETELL' });
+  t.is(c.ref.getSnapshot().value, 'committing');
+  t.is(c.sent.filter((m) => m.type === 'session.commit').length, 4, 'both parties told twice');
+  t.false(c.sent.some((m) => m.type === 'session.abort'));
+  t.is(await d.get('s11-m'), 'commit');
+  c.ref.stop();
+});

@@ -68,11 +68,11 @@ export async function sameKeyBothEnds(env: Env, a: string, b: string, bits: numb
   return { equal: k.length === k2.length && Buffer.from(k.bytes).equals(Buffer.from(k2.bytes)), blockIds: [...new Set(k.refs.map((r) => r.blockId))] };
 }
 
-export async function waitUntil(cond: () => Promise<boolean> | boolean, what: string, timeoutMs = 30_000): Promise<void> {
+export async function waitUntil(cond: () => Promise<boolean> | boolean, what: string, timeoutMs = 30_000, everyMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
