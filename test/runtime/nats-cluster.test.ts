@@ -39,8 +39,8 @@ test.after.always(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function cliStatus(): Promise<{ code: number | null; out: string; err: string }> {
-  const c = spawnTs('runtime/cli/main.ts', ['status', '--net', 'clnet', '--json'], { HETQN_BUNDLE: cluster!.bundleFile(CLIENT) });
+function cliStatus(extra: string[] = []): Promise<{ code: number | null; out: string; err: string }> {
+  const c = spawnTs('runtime/cli/main.ts', ['status', '--net', 'clnet', '--json', ...extra], { HETQN_BUNDLE: cluster!.bundleFile(CLIENT) });
   let out = '', err = '';
   c.stdout!.on('data', (d) => { out += d; });
   c.stderr!.on('data', (d) => { err += d; });
@@ -71,9 +71,12 @@ test.serial('a TLS cluster of three: same authorization on every member, routes 
     t.not(bus.nc.getServer(), members[0]!.url.replace('nats://', ''));
     await bus.close();
   }
-  const s = await cliStatus();
-  t.is(s.code, 0, s.err);
-  t.is(JSON.parse(s.out).network, 'clnet');
+  // the CLI with the bundle's list, and with the servers given as a comma list, the dead one first
+  for (const extra of [[], ['--nats', members.map((m) => m.url).join(',')]]) {
+    const s = await cliStatus(extra);
+    t.is(s.code, 0, s.err);
+    t.is(JSON.parse(s.out).network, 'clnet');
+  }
   // the running processes are (still, or again) registered
   const after = await cluster.status(10_000);
   t.deepEqual(after.nodes.filter((n) => n.state === 'up').map((n) => n.name).sort(), ['Alice', 'David']);
