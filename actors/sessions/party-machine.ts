@@ -18,8 +18,8 @@
 // any decision in time it asks all the same (`resolving`); if even that fails it ends `undecided`,
 // leaving the block staged (never handed out) for the node's recovery loop
 // (runtime/processes/session-recovery.ts, which has the crash table). RECHECK (the node's bus came
-// back after losing its server, so a decision sent meanwhile may be lost) makes a staged party ask
-// the record at once instead of at its step timeout.
+// back after losing its server, so its staged report or a decision sent meanwhile may be lost) makes
+// a staged party report staged again and ask the record at once instead of at its step timeout.
 import { assign, fromPromise, sendParent, setup } from 'xstate';
 import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
 import type { PartyStats, SessionStart } from './session.messages.ts';
@@ -129,7 +129,15 @@ export const partyMachine = setup({
     },
     staged: {
       // A local ABORT cannot undo a commit the coordinator may have decided: only the record counts.
-      on: { 'session.commit': 'verifying', 'session.abort': 'verifying', ABORT: {}, RECHECK: 'resolving' },
+      on: {
+        'session.commit': 'verifying', 'session.abort': 'verifying', ABORT: {},
+        // The staged report may have been lost with the server too: report again (the coordinator
+        // takes it once), then ask.
+        RECHECK: {
+          target: 'resolving',
+          actions: { type: 'bus.publish', params: ({ context }) => ({ subject: context.start.coordinator, type: 'session.staged', body: { sessionId: context.start.sessionId, node: context.start.node, ...context.staged! } }) },
+        },
+      },
       after: { step: 'resolving' },
     },
     verifying: {

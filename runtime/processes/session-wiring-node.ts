@@ -17,7 +17,8 @@
 // channels close with the reason at once, so an unstaged party fails (session.failed goes out when the
 // bus is back, the coordinator aborts everywhere) and the peer gets a close frame instead of waiting
 // for a frame that will never come. A party already staged keeps its block: on the bus's return it
-// asks the record (RECHECK), since a decision sent meanwhile may be lost.
+// reports staged again and asks the record (RECHECK), since its report or a decision sent meanwhile
+// may be lost.
 // Test hook (fault injection, read only here): HETQN_FAULT=crash-before-decision kills the process
 // (SIGKILL) right after its block is staged, instead of reporting it staged; HETQN_FAULT=
 // crash-before-commit kills it when the commit decision arrives, before it commits. Never set otherwise.

@@ -92,9 +92,10 @@ test.serial('a coordinator whose session was already aborted by recovery aborts 
 /** A party that stages at once and whose key services are logged; the decision comes from Redis. */
 function party(sessionId: string, running: () => boolean, stepTimeoutMs = 150) {
   const log: string[] = [];
+  const published: string[] = [];
   const start = { sessionId, requestId: 'r', protocol: 'bb84', node: 'Alice', role: 'source', peer: 'David', helpers: [], ends: ['David', 'Alice'], pulses: 1e6, params: {}, coordinator: 'coord.x', stepTimeoutMs } as SessionStart;
   const ref = createActor(partyMachine.provide({
-    actions: { 'bus.send': () => {}, 'bus.publish': () => {}, prepare: () => {}, cleanup: () => {}, ended: () => {} },
+    actions: { 'bus.send': () => {}, 'bus.publish': (_: unknown, p: { type: string }) => { published.push(p.type); }, prepare: () => {}, cleanup: () => {}, ended: () => {} },
     actors: {
       receiveFrames: fromPromise(async () => ({ detections: 1 })),
       runProtocol: fromPromise(async (): Promise<Staged> => { log.push('staged'); return { blockId: sessionId, bits: 100, stats: { detections: 1, siftedBits: 1, qber: 0, secretBits: 100, disclosedBits: 0, f: null }, timings: {} }; }),
@@ -105,7 +106,7 @@ function party(sessionId: string, running: () => boolean, stepTimeoutMs = 150) {
   }), { input: start });
   ref.start();
   ref.send({ type: 'CALIBRATED', calibrationMs: 1, residualMisalignment: 0 });
-  return { ref, log };
+  return { ref, log, published };
 }
 
 test.serial('a staged party that never hears the commit asks, and commits as recorded', async (t) => {
@@ -184,11 +185,13 @@ test.serial('a coordinator counts a report only from the node it names', async (
 // meanwhile may be lost; a staged party asks the record at once (RECHECK) instead of at its step
 // timeout, and does what it says; the coordinator sends a recorded commit again (RETELL), and a lost
 // server before the decision (CANCEL) aborts with its reason.
-test.serial('RECHECK makes a staged party ask the record at once: commit as recorded; pending keeps it staged', async (t) => {
+test.serial('RECHECK makes a staged party report staged again and ask the record at once: commit as recorded; pending keeps it staged', async (t) => {
   t.true(await d.open('s9-m', 'n9'));
   const p = party('s9-m', () => true, 600_000);
   await staged(p);
+  t.is(p.published.filter((x) => x === 'session.staged').length, 1);
   p.ref.send({ type: 'RECHECK' });
+  t.is(p.published.filter((x) => x === 'session.staged').length, 2, 'the staged report again (it may have been lost with the server)');
   await waitFor(p.ref, () => p.log.includes('asked:pending'));
   t.is((await waitFor(p.ref, (s) => s.value === 'staged')).value, 'staged', 'an open record: back to staged, no abort of its own');
   t.false(p.log.includes('abort'));
