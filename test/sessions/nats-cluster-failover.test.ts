@@ -16,7 +16,7 @@ import type { ManagedServer } from '../../infra/servers.ts';
 import { launchCluster, type Cluster } from '../../runtime/launcher.ts';
 import { ActorHost } from '../../runtime/host.ts';
 import { NatsBus } from '../../runtime/nats-bus.ts';
-import { CLIENT } from '../../runtime/subjects.ts';
+import { CLIENT, SERVER, subject } from '../../runtime/subjects.ts';
 import { qkd, submit, waitUntil, type Env, type QkdHandle } from './helpers.ts';
 
 let cluster: Cluster | undefined;
@@ -87,6 +87,11 @@ async function killDuring(t: import('ava').ExecutionContext, stage: string, a: s
   const killedAt = Date.now();
   const seenBefore = h.notices.length;
   await member.kill();
+  // The failover is over once every process of the network is connected to a member left (followed
+  // from the kill on; a request in between may find nobody listening while the server reconnects).
+  const names = [...new Set(cluster!.children.map((c) => c.name))];
+  const moved = waitUntil(() => names.every((n) => { const m = memberOf(pidOf(n)); return !!m && m !== member; }), 'every process on a member left', 60_000, 10)
+    .then(() => Date.now() - killedAt);
   const o = await h.done;
   const tookMs = Date.now() - killedAt;
   const after = h.notices.slice(seenBefore).map((n) => String(n.body?.stage ?? n.type));
@@ -112,6 +117,8 @@ async function killDuring(t: import('ava').ExecutionContext, stage: string, a: s
     const k = await store(b).take(a, 'secret', [w.keys[0]!.refs]);
     t.deepEqual(Buffer.from(k.keys[0]!.bytes), Buffer.from(w.keys[0]!.bytes), 'the same key at both ends');
   }
+  t.log(`every process (${names.length}) on a member left ${await moved} ms after the kill`);
+  await waitUntil(async () => env.cluster.client.request(subject.actor(SERVER, 'hypervisor'), 'hypervisor.status', {}, { timeoutMs: 2000 }).then(() => true, () => false), 'the server to answer', 60_000);
   // The next session, with the member still down, commits: every process moved to the two left.
   const nextAt = Date.now();
   const next = await qkd(env, a, b, { seconds: 0.01 });
