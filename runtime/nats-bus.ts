@@ -52,6 +52,10 @@ const RECONNECT = { maxReconnectAttempts: -1, reconnectTimeWait: 250, reconnectJ
  *  socket closes); shorter intervals would drop a live server that a loaded host starves for seconds. */
 export const PING_INTERVAL_MS = 5000;
 const MAX_PINGS_OUT = 2;
+/** With several servers, how long one may take to answer a new connection before the next is tried
+ *  (a frozen server still accepts TCP but never says hello; nats.js waits 20 s by default, which stays
+ *  with a single server, where there is nothing else to try). */
+export const CONNECT_TIMEOUT_MS = 3000;
 
 export class NatsBus implements Bus {
   private listeners = new Set<(e: ConnectionEvent) => void>();
@@ -63,6 +67,7 @@ export class NatsBus implements Bus {
     try {
       nc = await connect({
         servers, name: o.name, ...RECONNECT, pingInterval: PING_INTERVAL_MS, maxPingOut: MAX_PINGS_OUT, waitOnFirstConnect: o.failFast === false,
+        ...(servers.length > 1 ? { timeout: CONNECT_TIMEOUT_MS } : {}),
         inboxPrefix: inboxPrefix(o.net, o.identity),
         ...(o.seed ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(o.seed)) } : {}),
         ...(o.ca ? { tls: verifiedTls(o.ca, servers) } : {}),

@@ -2,9 +2,11 @@
 // stops the server (and private NATS/Redis), and an attached node (`hetqn node`) or an orphaned node
 // process must notice. Gone means: the NATS connection has been down for `natsGraceMs`, or NATS is up
 // but the network's server has not answered a ping for `serverGraceMs` (long enough to ride out a
-// server restart; session-recovery.ts relies on nodes surviving one).
+// server restart; session-recovery.ts relies on nodes surviving one). With the servers of a cluster,
+// the NATS grace grows by CONNECT_TIMEOUT_MS for every other server: a reconnection may first try a
+// frozen member (it accepts TCP and never answers) before it reaches a live one.
 import type { ActorHost } from '../host.ts';
-import { NatsBus } from '../nats-bus.ts';
+import { CONNECT_TIMEOUT_MS, NatsBus, serverList } from '../nats-bus.ts';
 import { SERVER, subject } from '../subjects.ts';
 
 /** SERVER_PROCESS_ID of server.ts (not imported: that module loads the server's actors). */
@@ -17,7 +19,8 @@ export interface NetworkWatchOptions {
 }
 
 export function watchNetwork(host: ActorHost, onGone: (reason: string) => void, o: NetworkWatchOptions = {}): { stop(): void } {
-  const natsGraceMs = o.natsGraceMs ?? 5000, serverGraceMs = o.serverGraceMs ?? 60_000;
+  const others = host.bus instanceof NatsBus ? serverList(host.bus.url).length - 1 : 0;
+  const natsGraceMs = o.natsGraceMs ?? 5000 + others * CONNECT_TIMEOUT_MS, serverGraceMs = o.serverGraceMs ?? 60_000;
   let disconnectedAt: number | undefined;
   let lastAnswer = Date.now();
   let busy = false, done = false;

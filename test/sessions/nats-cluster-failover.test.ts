@@ -6,7 +6,8 @@
 // moment its block is staged in its pool (its staged report and the decision are then in flight). Core NATS drops what was in flight on that member, so the session
 // must either commit on both ends with the same key or abort on every side with the connection loss
 // as the reason (not after a step timeout: "fabric: no reply", "timed out"), leaving no key at one end
-// only; the next session commits with no manual step, on the two members left.
+// only; the next session commits with no manual step, on the two members left. Last, a key holder's
+// member freezes (SIGSTOP: its sockets stay open): its clients leave it once their pings go unanswered.
 import { execFileSync } from 'node:child_process';
 import test from 'ava';
 import { Redis } from 'ioredis';
@@ -72,7 +73,7 @@ async function settled(a: string, b: string, sessionId: string): Promise<[string
 const TIMEOUT_REASON = /timed out|no reply|not confirmed|test timeout/i;
 
 /** Submit a session, kill `victim()` (a member) once the session reaches `stage`, and check the outcome. */
-async function killDuring(t: import('ava').ExecutionContext, stage: string, a: string, b: string, victim: () => { member: ManagedServer; who: string }) {
+async function killDuring(t: import('ava').ExecutionContext, stage: string, a: string, b: string, victim: () => { member: ManagedServer; who: string }, fault: 'kill' | 'freeze' = 'kill') {
   const { member, who } = victim();
   const env = await requesterAvoiding(member);
   const h: QkdHandle = await submit(env, a, b, { seconds: 0.02 }, 150_000);
@@ -86,7 +87,8 @@ async function killDuring(t: import('ava').ExecutionContext, stage: string, a: s
   const map = [a, b, 'server'].map((n) => `${n} -> ${memberOf(pidOf(n))?.port ?? '?'}`).join(', ');
   const killedAt = Date.now();
   const seenBefore = h.notices.length;
-  await member.kill();
+  // kill: SIGKILL (its sockets close at once); freeze: SIGSTOP (sockets stay open, pings go unanswered)
+  if (fault === 'kill') await member.kill(); else process.kill(member.pid()!, 'SIGSTOP');
   // The failover is over once every process of the network is connected to a member left (followed
   // from the kill on; a request in between may find nobody listening while the server reconnects).
   const names = [...new Set(cluster!.children.map((c) => c.name))];
@@ -95,14 +97,15 @@ async function killDuring(t: import('ava').ExecutionContext, stage: string, a: s
   const o = await h.done;
   const tookMs = Date.now() - killedAt;
   const after = h.notices.slice(seenBefore).map((n) => String(n.body?.stage ?? n.type));
-  t.log(`connections: ${map}; killed member ${member.port} (${who}); after the kill: ${after.join(', ')}; ${o.ok ? 'committed' : `aborted (${o.reason})`} ${tookMs} ms after the kill`);
+  t.log(`connections: ${map}; ${fault === 'kill' ? 'killed' : 'froze'} member ${member.port} (${who}); after the fault: ${after.join(', ')}; ${o.ok ? 'committed' : `aborted (${o.reason})`} ${tookMs} ms after the fault`);
   const planned = h.notices.find((n) => n.type === 'task.notice' && n.body.status === 'planned');
   if (!planned) throw new Error(`no session was planned: ${o.reason}`);
   const sessionId = planned.body.plan.sessionId as string;
   if (!o.ok) {
     // The reason is the loss itself: the process that lost its server says so, or its peer saw the
-    // hole the lost frames left (frames buffered after them reach it once the process reconnects).
-    t.regex(o.reason ?? '', /lost its NATS server|lost frame/, 'the abort names the loss');
+    // hole the lost frames left (frames buffered after them reach it once the process reconnects),
+    // or (a frozen member) the server saw the node's heartbeats stop before the node left the member.
+    t.regex(o.reason ?? '', /lost its NATS server|lost frame|went down during the session/, 'the abort names the loss');
     t.notRegex(o.reason ?? '', TIMEOUT_REASON, 'aborted on the loss, not on a step timeout');
   }
   const [sa, sb] = await settled(a, b, sessionId);
@@ -117,14 +120,16 @@ async function killDuring(t: import('ava').ExecutionContext, stage: string, a: s
     const k = await store(b).take(a, 'secret', [w.keys[0]!.refs]);
     t.deepEqual(Buffer.from(k.keys[0]!.bytes), Buffer.from(w.keys[0]!.bytes), 'the same key at both ends');
   }
-  t.log(`every process (${names.length}) on a member left ${await moved} ms after the kill`);
-  await waitUntil(async () => env.cluster.client.request(subject.actor(SERVER, 'hypervisor'), 'hypervisor.status', {}, { timeoutMs: 2000 }).then(() => true, () => false), 'the server to answer', 60_000);
+  t.log(`every process (${names.length}) on a member left ${await moved} ms after the fault`);
+  // ... and the server answers and sees every node up again (a frozen member's nodes may have been down).
+  await waitUntil(async () => env.cluster.client.request<{ nodes: Array<{ state: string; attachLater?: boolean }> }>(subject.actor(SERVER, 'hypervisor'), 'hypervisor.status', {}, { timeoutMs: 2000 })
+    .then((r) => r.body.nodes.filter((n) => !n.attachLater).every((n) => n.state === 'up'), () => false), 'the server to answer with every node up', 60_000);
   // The next session, with the member still down, commits: every process moved to the two left.
   const nextAt = Date.now();
   const next = await qkd(env, a, b, { seconds: 0.01 });
   t.true(next.ok, next.reason);
   t.log(`next session (member ${member.port} still down): ${next.ok ? 'committed' : next.reason} in ${Date.now() - nextAt} ms`);
-  await member.restart();
+  if (fault === 'kill') await member.restart(); else process.kill(member.pid()!, 'SIGCONT');
   await cluster!.servers.natsCluster!.waitRouted(30_000);
 }
 
@@ -149,4 +154,8 @@ test.serial('the member the server process is connected to is killed during post
 
 test.serial('the member a key holder is connected to is killed the moment its block is staged in its pool: committed on both ends (the decision is asked again on reconnection) or aborted everywhere; the next session commits', async (t) => {
   await killDuring(t, 'staged in the pool', 'Charlie', 'David', holderOf('David', 'Charlie'));
+});
+
+test.serial('the member a key holder is connected to freezes (SIGSTOP) during post-processing: its clients drop it on unanswered pings, and the session commits on both ends or aborts everywhere on the loss; the next session commits', async (t) => {
+  await killDuring(t, 'post-processing', 'David', 'Alice', holderOf('Alice', 'David'), 'freeze');
 });
