@@ -89,3 +89,26 @@ test('decoy bounds with fluctuations: looser than the asymptotic ones, and appro
   }
   t.true(prevGap / asym.s1L < 0.01, `relative gap at N=1e16: ${prevGap / asym.s1L}`);
 });
+
+test('estimation from counts: a measured error-correction leak replaces f n_t H(E_z) bit for bit', async (t) => {
+  const { tfEstimateFromCounts } = await import('../../protocols/qkd/tf/index.ts');
+  const p: TfParams = { epsilon: 0.05, muZ: 0.45, mu1: 0.05, mu2: 0.35, pZ: 0.8, p0: 0.3, p1: 0.6 };
+  const counts = tfExpectedCounts(LINK, p, 1e12);
+  const predicted = tfEstimateFromCounts(counts, p, { f: 1.1 });
+  const measured = tfEstimateFromCounts(counts, p, { leakEC: predicted.leakEC + 1000 });
+  t.true(predicted.secretBits > 1000);
+  t.true(Math.abs(predicted.terms.rawKeyLength - measured.terms.rawKeyLength - 1000) < 1e-6);
+});
+
+test('relay off the middle: less key than in the middle; balancing the arms at the relay gives the symmetric key of twice the longer arm', async (t) => {
+  const { tfOptimise, balanceArms } = await import('../../protocols/qkd/tf/index.ts');
+  const link = (a: number, b: number) => tfLinkFromFibres({ lengthAKm: a, lengthBKm: b, etaDet: 0.3, pDark: 1e-10, eMis: 0.03 });
+  const key = (l: TfLink) => tfOptimise({ link: l, finite: false, maxEvals: 1500 }).secretBitsPerPulse;
+  const mid = key(link(150, 150)), off = key(link(135, 165));
+  // 6 dB imbalance at equal source values: X1 visibility 2 sqrt(ab)/(a+b) = 0.8 raises the phase error.
+  t.true(off > 0 && off < mid, `${off} vs ${mid}`);
+  // 90/210 km: 24 dB imbalance, visibility 0.13: no key unbalanced; balanced = symmetric 210 + 210 km.
+  t.is(key(link(90, 210)), 0);
+  const balanced = key(balanceArms(link(90, 210))), sym = key(link(210, 210));
+  t.true(balanced > 0 && Math.abs(balanced / sym - 1) < 1e-9);
+});

@@ -2,7 +2,7 @@
 // The relay sits at `fractionA` of the total length (default the middle).
 
 import type { TfKeyRateResult, TfParams, TfSecurity } from './types.ts';
-import { tfLinkFromFibres } from './channel.ts';
+import { balanceArms, tfLinkFromFibres } from './channel.ts';
 import { tfOptimise } from './optimise.ts';
 import { plobBoundFibre } from './plob.ts';
 
@@ -16,6 +16,8 @@ export interface TfDistanceInput {
   f?: number;
   alphaDbPerKm?: number;
   fractionA?: number;
+  /** Attenuate the stronger arm at the relay to the weaker one (channel.ts balanceArms). */
+  balanceArms?: boolean;
   extraLossADb?: number;
   extraLossBDb?: number;
   phaseSlice?: number;
@@ -39,10 +41,11 @@ export interface TfDistanceRow {
 
 export function tfAtDistance(input: TfDistanceInput, lengthKm: number, start?: TfParams): TfKeyRateResult {
   const fa = input.fractionA ?? 0.5;
-  const link = tfLinkFromFibres({
+  const fibres = tfLinkFromFibres({
     lengthAKm: lengthKm * fa, lengthBKm: lengthKm * (1 - fa), etaDet: input.etaDet, pDark: input.pDark, eMis: input.eMis,
     alphaDbPerKm: input.alphaDbPerKm, extraLossADb: input.extraLossADb, extraLossBDb: input.extraLossBDb, phaseSlice: input.phaseSlice,
   });
+  const link = input.balanceArms ? balanceArms(fibres) : fibres;
   return tfOptimise({ link, pulses: input.pulses, finite: input.finite, f: input.f, security: input.security, start, maxEvals: input.maxEvals });
 }
 

@@ -4,7 +4,7 @@
 // Pirandola et al., Nat. Commun. 8, 15043 (2017).
 
 export type { TfParams, TfLink, TfSecurity, TfKeyRateResult } from './types.ts';
-export { tfLinkFromFibres, tfExpectedCounts, tfRates, effectiveRate, x1Rates, type TfFibreLink, type TfCounts, type TfRates } from './channel.ts';
+export { tfLinkFromFibres, balanceArms, tfExpectedCounts, tfRates, effectiveRate, x1Rates, type TfFibreLink, type TfCounts, type TfRates } from './channel.ts';
 export { tfEstimateFromCounts, tfDecoyBounds, checkTfParams, type TfObserved, type TfDecoyBounds, type TfEstimateInput } from './estimate.ts';
 export { tfKeyRate, tfAsymptoticRate, type TfKeyRateInput } from './keyrate.ts';
 export { tfOptimise, tfObjective, DEFAULT_TF_PARAMS, type TfOptimiseInput } from './optimise.ts';

@@ -4,13 +4,13 @@ import type { Command } from 'commander';
 import { CliError, parseNumber, printResult, progress } from '../output.ts';
 import { withExample } from '../help.ts';
 import {
-  plobBoundFibre, tfKeyRate, tfKeyRateVsDistance, tfLinkFromFibres, tfMaxDistanceKm, tfOptimise, tfPlobCrossingKm, checkTfParams,
+  balanceArms, plobBoundFibre, tfKeyRate, tfKeyRateVsDistance, tfLinkFromFibres, tfMaxDistanceKm, tfOptimise, tfPlobCrossingKm, checkTfParams,
   type TfDistanceInput, type TfParams,
 } from '../../../protocols/qkd/tf/index.ts';
 
 interface TfOpts {
   lengthKm?: string; lengthAKm?: string; lengthBKm?: string; seconds: string; rateHz: string; etaDet: string; dark: string;
-  misalignment: string; f: string; alpha: string; extraLossDb: string; eps: string; phaseSliceDeg: string; asymptotic?: boolean; json?: boolean;
+  misalignment: string; f: string; alpha: string; extraLossDb: string; eps: string; phaseSliceDeg: string; asymptotic?: boolean; balanceArms?: boolean; json?: boolean;
   epsilon?: string; muZ?: string; mu1?: string; mu2?: string; pZ?: string; p0?: string; p1?: string;
 }
 
@@ -56,7 +56,8 @@ export function runTf(o: TfOpts) {
   if (L !== undefined && (La !== undefined || Lb !== undefined)) throw new CliError('--length-km: give either --length-km or --length-a-km/--length-b-km, not both');
   if (L === undefined && (La === undefined || Lb === undefined)) throw new CliError('--length-km: required (or both --length-a-km and --length-b-km)');
   const a = L !== undefined ? L / 2 : La!, b = L !== undefined ? L / 2 : Lb!;
-  const link = tfLinkFromFibres({ lengthAKm: a, lengthBKm: b, etaDet: d.etaDet, pDark: d.pDark, eMis: d.eMis, alphaDbPerKm: d.alphaDbPerKm, extraLossADb: d.extraLossDb / 2, extraLossBDb: d.extraLossDb / 2, phaseSlice: d.phaseSlice });
+  const fibres = tfLinkFromFibres({ lengthAKm: a, lengthBKm: b, etaDet: d.etaDet, pDark: d.pDark, eMis: d.eMis, alphaDbPerKm: d.alphaDbPerKm, extraLossADb: d.extraLossDb / 2, extraLossBDb: d.extraLossDb / 2, phaseSlice: d.phaseSlice });
+  const link = o.balanceArms ? balanceArms(fibres) : fibres;
   const params = explicitParams(o);
   const r = params
     ? tfKeyRate({ link, params, pulses: d.pulses, f: d.f, finite: d.finite, security: d.security })
@@ -102,6 +103,7 @@ export function registerTf(kr: Command): void {
   ])
     .option('--length-km <km>', 'total length, relay in the middle')
     .option('--length-a-km <km>').option('--length-b-km <km>')
+    .option('--balance-arms', 'attenuate the shorter arm at the relay to the longer one (unequal arms)')
     .option('--epsilon <e>', 'sending probability').option('--mu-z <mu>').option('--mu1 <mu>').option('--mu2 <mu>')
     .option('--p-z <p>', 'Z-window probability').option('--p0 <p>', 'vacuum probability in X windows').option('--p1 <p>', 'mu1 probability in X windows')
     .action((o: TfOpts) => {
