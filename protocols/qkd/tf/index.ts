@@ -10,3 +10,18 @@ export { tfKeyRate, tfAsymptoticRate, type TfKeyRateInput } from './keyrate.ts';
 export { tfOptimise, tfObjective, DEFAULT_TF_PARAMS, type TfOptimiseInput } from './optimise.ts';
 export { plobBound, plobBoundFibre } from './plob.ts';
 export { tfAtDistance, tfKeyRateVsDistance, tfMaxDistanceKm, tfPlobCrossingKm, type TfDistanceInput, type TfDistanceRow } from './distance.ts';
+
+/** What a registry descriptor needs to say about this protocol (the lead plugs it in). */
+export const TF_INFO = {
+  id: 'tf',
+  title: 'Sending-or-not-sending twin-field QKD',
+  /** Node-type rule: two senders (C) through one untrusted relay (D: beam splitter + two detectors). */
+  nodes: { senders: 'C', relay: 'D' },
+  /** The senders' sources must be phase-stabilised (single-photon interference in the X1 windows). */
+  requires: ['phase-stabilised sources', 'relay with 50:50 beam splitter and two single-photon detectors'],
+  references: [
+    'X.-B. Wang, Z.-W. Yu, X.-L. Hu, PRA 98, 062323 (2018)',
+    'C. Jiang, Z.-W. Yu, X.-L. Hu, X.-B. Wang, Phys. Rev. Applied 12, 024061 (2019), arXiv:1904.00192',
+    'S. Pirandola, R. Laurenza, C. Ottaviani, L. Banchi, Nat. Commun. 8, 15043 (2017)',
+  ],
+} as const;
