@@ -16,9 +16,9 @@
 // width Delta around 0 (or around pi, with the detectors' roles exchanged, same rates). The
 // "wrong" detector is R; misalignment e_d sends the interfering light to the other detector with
 // probability e_d (the single-photon-interference misalignment error of Wang, Yu & Hu 2018).
-// All three papers' equation numbers are in the text of Jiang 2019 App. A-B; they were not
-// available in this repository's reference store, so the forms are derived here from the setup
-// above and checked independently in test/keyrate/tf-model.test.ts (photon-number sums).
+// The papers' own equation numbers could not be checked (their full texts are not in the
+// reference store, only their abstracts), so the forms are derived here from the setup above and
+// checked independently in test/keyrate/tf-model.test.ts (phase quadrature, photon-number sums).
 
 import type { TfLink, TfParams } from './types.ts';
 
