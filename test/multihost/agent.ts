@@ -14,6 +14,7 @@
 //   redis-as {bundle, commands}           each command as the bundle's Redis user: reply or error
 //   pools {issuer, pools: [{owner, peer, kind}]}  (admin host) every block's state, and the data's
 //                                         SHA-256 and length, read as the issuer's admin user
+//   clients {issuer}                      (admin host) Redis's connected clients: address and user
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { createHash } from 'node:crypto';
@@ -50,6 +51,14 @@ function nc(): NatsConnection {
 
 async function redisCall(r: Redis, args: string[]): Promise<{ reply?: unknown; error?: string }> {
   try { return { reply: await r.call(args[0]!, ...args.slice(1)) }; } catch (e) { return { error: (e as Error).message }; }
+}
+
+/** Redis as the issuer's admin (on the admin host, where the issuer file is). */
+function asAdmin(issuerFile: string): Redis {
+  const iss = loadIssuer(issuerFile);
+  const r = openRedis(iss.redisUrl!, { username: iss.redisUsers.admin.username, password: iss.redisUsers.admin.password, redis: { maxRetriesPerRequest: 2 } }) as Redis;
+  r.on('error', () => undefined);
+  return r;
 }
 
 const handlers: Record<string, (c: Cmd) => Promise<unknown>> = {
@@ -119,10 +128,16 @@ const handlers: Record<string, (c: Cmd) => Promise<unknown>> = {
       return { user: a.username, results: out };
     } finally { r.disconnect(); }
   },
+  async clients(c) {
+    const r = asAdmin(c.issuer);
+    try {
+      const list = String(await r.call('CLIENT', 'LIST'));
+      return list.trim().split('\n').map((l) => Object.fromEntries(l.split(' ').map((kv) => kv.split('=', 2)))).map((f) => ({ addr: f.addr, user: f.user }));
+    } finally { r.disconnect(); }
+  },
   async pools(c) {
     const iss = loadIssuer(c.issuer);
-    const r = openRedis(iss.redisUrl!, { username: iss.redisUsers.admin.username, password: iss.redisUsers.admin.password, redis: { maxRetriesPerRequest: 2 } }) as Redis;
-    r.on('error', () => undefined);
+    const r = asAdmin(c.issuer);
     try {
       const out = [];
       for (const p of c.pools as Array<{ owner: string; peer: string; kind: string }>) {

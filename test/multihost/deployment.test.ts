@@ -89,6 +89,7 @@ test.serial('the nodes joined from their bundles alone: a node host sees its own
 
 test.serial('BB84 David (h2) – Alice (h1) across hosts: identical keys in both pools', async (t) => {
   const r = await qkd(['David', 'Alice', '--protocol', 'bb84', '--seconds', '0.02']);
+  t.log(`BB84 ${r.sessionId}: ${r.seconds} s, ${r.detections} detections, l_sift ${r.l_sift}, QBER ${r.qber}, l_sec ${r.l_sec}`);
   t.is(r.protocol, 'bb84');
   t.true(r.l_sec > 0, `l_sec ${r.l_sec}`);
   await sameKeyAtBothEnds(t, 'David', 'Alice', r.keyId, r.l_sec);
@@ -97,6 +98,7 @@ test.serial('BB84 David (h2) – Alice (h1) across hosts: identical keys in both
 test.serial('MDI Alice (h1) – Charlie (h2) via David (h2) across hosts: identical keys in both pools', async (t) => {
   // The shortest MDI run with a key on these links is minutes of acquisition: the planner sizes it.
   const r = await qkd(['Alice', 'Charlie', '--protocol', 'mdi', '--bits', process.env.HETQN_MH_MDI_BITS ?? '2000']);
+  t.log(`MDI ${r.sessionId}: ${r.seconds} s, ${r.detections} detections, l_sift ${r.l_sift}, QBER ${r.qber}, l_sec ${r.l_sec}`);
   t.is(r.protocol, 'mdi');
   t.deepEqual(r.relay, { kind: 'single', node: 'David' });
   t.true(r.l_sec > 0, `l_sec ${r.l_sec}`);
@@ -200,6 +202,20 @@ test.serial('attack: a node\'s bundle holds only its own pairs\' keys; another p
   }
   t.false(holdings.includes(issuer.redisUsers.admin.password), 'the Redis admin password is on h2');
   for (const id of ['server', 'client', 'inspector', 'Alice']) t.false(holdings.includes(issuer.identities[id]!.seed), `${id}'s nkey seed is on h2`);
+});
+
+test.serial('every process reaches Redis as its own user: node hosts only as their nodes\' users, none as the admin', async (t) => {
+  const issuer = loadIssuer(d().issuerFile);
+  const users = issuer.redisUsers;
+  const clients = await admin.ask<Array<{ addr: string; user: string }>>('clients', { issuer: d().issuerFile });
+  const { hosts } = d().lab;
+  const from = (h: string) => clients.filter((c) => c.addr.startsWith(`${hosts[h]!.address}:`)).map((c) => c.user);
+  t.deepEqual(clients.filter((c) => !Object.values(hosts).some((h) => c.addr.startsWith(`${h.address}:`))), [], 'a client from outside the lab hosts');
+  t.deepEqual([...new Set(from('h1'))], [users.nodes.Alice!.username]);
+  t.deepEqual([...new Set(from('h2'))].sort(), [users.nodes.Charlie!.username, users.nodes.David!.username].sort());
+  // srv: the server process as its statistics user, and this check itself as the admin.
+  t.deepEqual([...new Set(from('srv'))].sort(), [users.admin.username, users.server.username].sort());
+  t.is(from('srv').filter((u) => u === users.admin.username).length, 1, 'only this check is the admin');
 });
 
 test.serial('attack: Redis refuses no-auth clients, another node\'s pool keys, and EVAL/SCRIPT/FUNCTION for a node user', async (t) => {
