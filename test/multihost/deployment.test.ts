@@ -97,7 +97,7 @@ test.serial('BB84 David (h2) – Alice (h1) across hosts: identical keys in both
 
 test.serial('MDI Alice (h1) – Charlie (h2) via David (h2) across hosts: identical keys in both pools', async (t) => {
   // The shortest MDI run with a key on these links is minutes of acquisition: the planner sizes it.
-  const r = await qkd(['Alice', 'Charlie', '--protocol', 'mdi', '--bits', process.env.HETQN_MH_MDI_BITS ?? '2000']);
+  const r = await qkd(['Alice', 'Charlie', '--protocol', 'mdi', '--bits', process.env.HETQN_MH_MDI_BITS ?? '4000']);
   t.log(`MDI ${r.sessionId}: ${r.seconds} s, ${r.detections} detections, l_sift ${r.l_sift}, QBER ${r.qber}, l_sec ${r.l_sec}`);
   t.is(r.protocol, 'mdi');
   t.deepEqual(r.relay, { kind: 'single', node: 'David' });
