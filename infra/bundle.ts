@@ -2,9 +2,9 @@
 // `hetqn creds issue` (infra/issuer.ts) writes one per identity as a single owner-only (0600) JSON file;
 // `hetqn node --join BUNDLE` runs a node from it on any host, the launcher hands each child process
 // the path of its own. A node's bundle holds its NATS nkey seed, its Redis user, the pre-shared-key
-// seeds of its own pairs only (infra/psk.ts), its admission credential and node spec, the server URLs
-// and, with TLS on, the CA certificate; optionally its KME's configuration. Read back, every field is checked and a bad one is named:
-// "alice.json: psk.Bob: expected 64 hex characters".
+// seeds of its own pairs only (infra/psk.ts), its admission credential and node spec, the server URLs,
+// with TLS on the CA certificate, and optionally its KME's configuration. Read back, every field is
+// checked and a bad one is named: "alice.json: psk.Bob: expected 64 hex characters".
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
