@@ -113,6 +113,8 @@ export interface MdiPairCalibration {
     a: { s: number; mu: number; nu: number; pS: number; pMu: number; pNu: number };
     b: { s: number; mu: number; nu: number; pS: number; pMu: number; pNu: number };
   };
+  /** The run (pulse pairs) `params` were optimised for: only there are they the optimum. */
+  paramsPulses?: number;
 }
 
 export interface NetworkView {

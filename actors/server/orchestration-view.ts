@@ -17,7 +17,7 @@ export interface MdiCalibrationFile {
   mdi?: {
     detector?: { relay?: string };
     hom?: { visibility?: number };
-    links?: Record<string, { dof: string; lengthAKm: number; lengthBKm: number; extraLossDb: number; eMis: number; params?: MdiPairCalibration['params']; published?: { f?: number } }>;
+    links?: Record<string, { dof: string; lengthAKm: number; lengthBKm: number; extraLossDb: number; eMis: number; params?: MdiPairCalibration['params']; paramsPulses?: number; published?: { f?: number } }>;
   };
 }
 
@@ -170,6 +170,7 @@ function mdiCalibrationFrom(topology: TopologyLike, file?: MdiCalibrationFile): 
       visibility: m.hom?.visibility ?? 1,
       f: c.published?.f ?? 1.16,
       ...(c.params ? { params: c.params } : {}),
+      ...(c.params && c.paramsPulses ? { paramsPulses: c.paramsPulses } : {}),
     };
   }
   return out;

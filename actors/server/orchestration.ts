@@ -98,7 +98,7 @@ export interface PlanDeps {
 /** What a candidate's light sees, in the key-rate engine's terms. */
 export type ChannelModel =
   | { kind: 'bb84'; link: Bb84Link; qXBob: number; f: number }
-  | { kind: 'mdi'; link: MdiLink; f: number; params?: MdiParams }
+  | { kind: 'mdi'; link: MdiLink; f: number; params?: MdiParams; paramsPulses?: number }
   | { kind: 'bbm92'; etaA: number; etaB: number; pDark: number; eMis: number; f: number; qX: number };
 
 function predictWith(engine: KeyRateEngine, ch: ChannelModel, pulses: number): EnginePrediction {
@@ -109,7 +109,7 @@ function predictWith(engine: KeyRateEngine, ch: ChannelModel, pulses: number): E
 
 function finaliseWith(finite: FiniteEngine, ch: ChannelModel, pulses: number): EnginePrediction {
   if (ch.kind === 'bb84') return finite.bb84(ch.link, pulses, ch.f, ch.qXBob);
-  if (ch.kind === 'mdi') return finite.mdi(ch.link, pulses, ch.f, ch.params);
+  if (ch.kind === 'mdi') return finite.mdi(ch.link, pulses, ch.f, ch.params, ch.paramsPulses);
   return finite.bbm92(ch.etaA, ch.etaB, ch.pDark, ch.eMis, pulses, ch.f, ch.qX);
 }
 
@@ -277,7 +277,7 @@ function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkVi
               extraLossBDb: cal.extraLossDb / 2,
             });
             const params = cal.params && (flip ? { a: cal.params.b, b: cal.params.a } : cal.params);
-            return { kind: 'mdi', link, f: d.fMdi, ...(params ? { params } : {}) };
+            return { kind: 'mdi', link, f: d.fMdi, ...(params ? { params, ...(cal.paramsPulses ? { paramsPulses: cal.paramsPulses } : {}) } : {}) };
           }
           const link: MdiLink = {
             etaA: dbToTransmittance(legs[0]!.lossDb) * eta,
