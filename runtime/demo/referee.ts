@@ -4,8 +4,6 @@
 // restate.ts) so that what remains against the published row is physics, and for each MDI row the
 // HOM visibility that would explain the published l_sec (protocols/keyrate/referee.ts). Plus the
 // joint BSM's derived optics and their sensitivity to the unpublished port fibres.
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Topology } from '../../infra/topology.ts';
 import { bb84SourceParams, mdiSourceParams } from '../../actors/server/fabric.ts';
 import { residualSdOf } from '../../actors/node/devices.ts';
@@ -31,8 +29,7 @@ export interface RowReferee {
 interface MdiCalFile { mdi?: { hom?: { visibility?: number }; links?: Record<string, { lengthAKm: number; lengthBKm: number; extraLossDb: number; eMis: number; params: MdiRowCalibration['params'] }> } }
 
 export function loadMdiCalibration(topology: Topology): MdiCalFile | undefined {
-  const file = topology.file ? path.join(path.dirname(topology.file), `${topology.network}-calibration-mdi.json`) : undefined;
-  return file && fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as MdiCalFile) : undefined;
+  return topology.mdiCalibrationData as MdiCalFile | undefined;
 }
 
 const initials = (p: PublishedQkd) => `${p.a[0]}-${p.b[0]}`;

@@ -19,8 +19,6 @@ import { layoutFromView } from '../../actors/server/switch-fabric.ts';
 import { networkViewFromTopology, type HypervisorNodeState } from '../../actors/server/orchestration-view.ts';
 import type { NetworkView, Plan, QkdRequest } from '../../actors/server/orchestration-types.ts';
 import type { AgentNotice } from '../../actors/server/task-manager-machine.ts';
-import fs from 'node:fs';
-import path from 'node:path';
 import { runFabric, type CalibrationData, type MdiCalibrationData } from '../../actors/server/fabric.ts';
 import { coordinatorMachine, type CoordinatorContext, type FabricInput, type FabricOutput, type Participant } from '../../actors/sessions/coordinator.ts';
 import { coordinatorSystemId } from '../../actors/sessions/session.messages.ts';
@@ -83,9 +81,8 @@ const STAGE_FOR_TM: Record<string, string> = { switching: 'switching', calibrati
 
 export function startSessionServer(host: ActorHost, topology: Topology, opts: SessionServerOptions = {}): NetworkState & { stop(): void } {
   const calibration = topology.calibrationData as CalibrationData | undefined;
-  // The MDI rows' calibration sits next to the topology (reference network).
-  const mdiFile = topology.file ? path.join(path.dirname(topology.file), `${topology.network}-calibration-mdi.json`) : undefined;
-  const mdiCalibration = mdiFile && fs.existsSync(mdiFile) ? JSON.parse(fs.readFileSync(mdiFile, 'utf8')) as MdiCalibrationData : undefined;
+  // The MDI rows' calibration: the file the topology names (`mdiCalibration`).
+  const mdiCalibration = topology.mdiCalibrationData as MdiCalibrationData | undefined;
   // The planner sees the calibrations the fabric samples with (BB84 links: fitted length, loss and
   // misalignment; MDI links: fitted constants and the calibrated pairs' source parameters), so its
   // prediction is of the run the fabric will emulate and its plan carries the session's parameters.
