@@ -5,7 +5,8 @@
 // HOM visibility that would explain the published l_sec (protocols/keyrate/referee.ts). Plus the
 // joint BSM's derived optics and their sensitivity to the unpublished port fibres.
 import type { Topology } from '../../infra/topology.ts';
-import { bb84SourceParams, mdiSourceParams } from '../../actors/server/fabric.ts';
+import { bb84SourceParams } from '../../protocols/qkd/bb84/params.ts';
+import { mdiSourceParams } from '../../protocols/qkd/mdi/params.ts';
 import { residualSdOf } from '../../actors/node/devices.ts';
 import { DEFAULT_SERVER } from '../../actors/server/orchestration-view.ts';
 import { keySpread, type KeySpread } from '../../protocols/keyrate/spread.ts';
