@@ -4,25 +4,14 @@
 // experiment, the residual misalignment the parties' calibration left, the server converters'
 // misalignment), and yields, per participant, ONLY that participant's local view. Nothing here is
 // protocol logic; the fabric's own frame (Eve's branch per slot) never leaves the protocol's sampler.
-import type { NetworkView, NodeView, Plan } from './orchestration-types.ts';
-import type { CalibrationData, FabricEnv, FabricRun, MdiCalibrationData } from '../../protocols/qkd/descriptor.ts';
+import type { NodeView, Plan } from './orchestration-types.ts';
+import type { FabricEnv, FabricInputs, FabricRun } from '../../protocols/qkd/descriptor.ts';
 import { protocolOf } from '../../protocols/qkd/registry.ts';
 import { expectedResidualOf } from '../node/devices.ts';
-import { REFERENCE_DEFAULTS } from './orchestration.ts';
+import { REFERENCE_DEFAULTS } from '../../protocols/qkd/defaults.ts';
 import { resourceId } from './resources.ts';
 
-export type { CalibrationData, Delivery, FabricRun, MdiCalibrationData } from '../../protocols/qkd/descriptor.ts';
-
-/** What the session wiring gives the fabric for one run. */
-export interface FabricInputs {
-  view: NetworkView;
-  calibration?: CalibrationData;
-  mdiCalibration?: MdiCalibrationData;
-  /** Residual misalignment each participant's calibration left (session.ready). */
-  residual: Record<string, number>;
-  seed: string;
-  maxFrameEvents?: number;
-}
+export type { CalibrationData, Delivery, FabricInputs, FabricRun, MdiCalibrationData } from '../../protocols/qkd/descriptor.ts';
 
 /** The protocol's fabric context for a plan: defaults, the server converters' misalignment on its
  *  conversions, and the participants' expected calibration residual. */

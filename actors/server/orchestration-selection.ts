@@ -3,9 +3,10 @@
 // for a pair of node descriptions; the orchestration core then has each protocol enumerate its
 // concrete helpers, routes and conversion points (protocols/qkd/<name>/plan.ts) and ranks them.
 import type { Dof } from '../../protocols/types.ts';
-import { canConvert as dofCanConvert, measurable as dofMeasurable, type NodeDescription } from '../../protocols/qkd/dof.ts';
+import { measurable as dofMeasurable, type NodeDescription } from '../../protocols/qkd/dof.ts';
 import type { Channel, QkdProtocol } from '../../protocols/qkd/descriptor.ts';
-import { protocolsFor } from '../../protocols/qkd/registry.ts';
+import { protocolNamed } from '../../protocols/qkd/registry.ts';
+import { selectProtocols } from '../../protocols/qkd/select.ts';
 import type { NetworkView, NodeView } from './orchestration-types.ts';
 
 export type ProtocolChoiceResult =
@@ -19,25 +20,9 @@ export function describe(n: NodeView): NodeDescription {
 /** The protocols whose rule serves (a, b) given every helper in the view (up or not: feasibility,
  *  not availability); `wanted` narrows them to one by name. */
 export function protocolsServing(a: NodeView, b: NodeView, view: NetworkView, wanted: string = 'auto'): ProtocolChoiceResult {
-  if (a.id === b.id) return { ok: false, reason: `a node cannot share a key with itself (${a.id})` };
-  const served = protocolsFor(a.type, b.type);
-  if (served.length === 0) return { ok: false, reason: `no protocol for node types ${a.type}–${b.type}` };
-  const asked = wanted === 'auto' ? served : served.filter((p) => p.name === wanted);
-  if (asked.length === 0) return { ok: false, reason: `${wanted} is not possible between ${a.id} (${a.type}) and ${b.id} (${b.type}); the protocol table gives ${served.map((p) => p.name).join(' or ')}` };
   const helpers = view.nodes.filter((n) => n.id !== a.id && n.id !== b.id).map(describe);
-  const ctx = { helpers, serverConverters: view.server.converters.length > 0 };
-  const reasons: string[] = [];
-  const ok = asked.filter((p) => {
-    const sel = p.rule.select(describe(a), describe(b), ctx);
-    if (!sel.ok) reasons.push(sel.reason);
-    return sel.ok;
-  });
-  return ok.length > 0 ? { ok: true, protocols: ok } : { ok: false, reason: reasons.join('; ') };
-}
-
-/** Converters map pol <-> tbp and pol <-> pha (pol is the hub): the table's rule. */
-export function canConvert(from: Dof, to: Dof): boolean {
-  return dofCanConvert(from, to);
+  const s = selectProtocols(describe(a), describe(b), { helpers, serverConverters: view.server.converters.length > 0 }, wanted);
+  return s.ok ? { ok: true, protocols: s.selections.map((x) => protocolNamed(x.protocol)!) } : s;
 }
 
 /** DoFs a D node can measure in. */

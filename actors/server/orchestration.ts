@@ -42,7 +42,7 @@ import { planBsOutput, planLeg, type PlannedLeg, type RoutingContext } from './r
 import { roundUp2, smallestPulses } from './orchestration-sizing.ts';
 import { MAX_TIMER_MS, maxBudgetPulses, processingBudgetMs } from '../sessions/session-budget.ts';
 import { connectionOf, createFabric, layoutFromView, type FabricState } from './switch-fabric.ts';
-import { jointCombinations, MAX_EXAMINED, mdiRateBound, NEAREST_HELPERS, nearestFirst, sharedHardwareHeld, shortlist, structuralRoute } from './relay-choice.ts';
+import { jointCombinations, MAX_EXAMINED, NEAREST_HELPERS, nearestFirst, sharedHardwareHeld, shortlist, structuralRoute } from './relay-choice.ts';
 import { cachedEngine } from './prediction-cache.ts';
 import { viewIndex } from './sites.ts';
 

@@ -20,7 +20,7 @@
 // (runtime/processes/session-recovery.ts, which has the crash table).
 import { assign, fromPromise, sendParent, setup } from 'xstate';
 import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
-import type { PartyStats, SessionStart } from './session.messages.ts';
+import type { SessionStart } from './session.messages.ts';
 
 export interface Calibration { calibrationMs: number; residualMisalignment: number }
 export interface Received { detections: number }

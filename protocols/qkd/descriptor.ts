@@ -87,8 +87,8 @@ export interface PlanContext {
   residualOf(...nodes: NodeView[]): number;
 }
 
-/** Per-session context of the emulated optics (actors/server/fabric.ts builds it). */
-export interface FabricEnv {
+/** What the session wiring gives the fabric for one run. */
+export interface FabricInputs {
   view: NetworkView;
   /** Fitted BB84 link constants (the topology's `calibration` file). */
   calibration?: CalibrationData;
@@ -98,6 +98,10 @@ export interface FabricEnv {
   residual: Record<string, number>;
   seed: string;
   maxFrameEvents?: number;
+}
+
+/** Per-session context of a protocol's sampler (actors/server/fabric.ts fabricEnv builds it). */
+export interface FabricEnv extends FabricInputs {
   defaults: PhysicsDefaults;
   /** Misalignment of the server converters the plan's conversions use. */
   serverMisalignment: number;

@@ -8,7 +8,7 @@ import type { Plan, PlanOutcome, QkdRequest } from '../../actors/server/orchestr
 import { emptyPool, reserve } from '../../actors/server/resources.ts';
 import { bbm92Predict } from '../../protocols/keyrate/bbm92.ts';
 import { loadReferenceView } from './reference-view.ts';
-import { buildParamTable } from '../../protocols/keyrate/param-table.ts';
+import { buildParamTable } from '../../protocols/qkd/table.ts';
 import { createFiniteEngine } from '../../actors/server/orchestration-keyrate.ts';
 import type { Bbm92Channel } from '../../protocols/qkd/bbm92/keyrate.ts';
 
