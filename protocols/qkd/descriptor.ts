@@ -8,6 +8,7 @@ import type { Dof, NodeType } from '../types.ts';
 import type { KeyRateResult } from '../keyrate/types.ts';
 import type { ParamTable, ParamTableAssumptions } from '../keyrate/param-table.ts';
 import type { SampleDisclosure } from '../postprocessing/cascade-efficiency.ts';
+import type { SpreadInput } from '../keyrate/spread.ts';
 import type { PpMessage } from '../postprocessing/channel.ts';
 import type { BeamSplitterView, NetworkView, NodeView, Plan, Relay } from '../../actors/server/orchestration-types.ts';
 import type { PlannedLeg, RoutingContext } from '../../actors/server/routing.ts';
@@ -203,6 +204,9 @@ export interface QkdProtocol<Ch extends Channel = Channel> {
     /** An upper bound on the rate per pulse, to skip predicting candidates that cannot win. */
     bound?(ch: Ch): number;
   };
+  /** The run-to-run spread's input (protocols/keyrate/spread.ts) at a session's reported link,
+   *  parameters and size, when the protocol has one. */
+  spreadInput?(link: Record<string, number>, params: Record<string, number>, pulses: number): SpreadInput;
   /** Rows of the optimal-parameter table (`hetqn params build`), when the protocol has them. */
   table?: {
     row(lossDb: number, pulses: number, a: ParamTableAssumptions, start?: Record<string, number>): KeyRateResult;

@@ -9,6 +9,8 @@ import { bb84AtEfficiency, finiteBb84, rankBb84, type Bb84Channel } from './keyr
 import { bb84Fabric } from './fabric.ts';
 import { runBb84Party } from './party.ts';
 import { bb84Cli } from './cli.ts';
+import { bb84SourceParams } from './params.ts';
+import type { Bb84Link } from '../../physics/bb84-model.ts';
 
 export const bb84 = {
   name: 'bb84',
@@ -18,6 +20,7 @@ export const bb84 = {
   rule: { pairs: ['CD', 'DE'], helper: 'none', select: selectBb84 },
   candidates: bb84Candidates,
   keyrate: { rank: rankBb84, finite: finiteBb84, atEfficiency: bb84AtEfficiency, disclosure: 'none' },
+  spreadInput: (link, params, pulses) => ({ protocol: 'bb84', link: link as unknown as Bb84Link, source: bb84SourceParams(params), pulses }),
   table: {
     row: (lossDb, pulses, a, start) => bb84Optimise({
       link: { etaCh: dbToTransmittance(lossDb), etaDet: a.etaDet, pDark: a.pDark, pAfterpulse: a.pAfterpulse, eMis: a.eMis },

@@ -10,6 +10,8 @@ import { finiteMdi, mdiAtEfficiency, mdiRateBound, rankMdi, type MdiChannel } fr
 import { mdiFabric } from './fabric.ts';
 import { runMdiParty } from './party.ts';
 import { mdiCli } from './cli.ts';
+import { mdiSourceParams } from './params.ts';
+import type { MdiLink } from '../../physics/mdi-model.ts';
 
 export const mdi = {
   name: 'mdi',
@@ -19,6 +21,8 @@ export const mdi = {
   rule: { pairs: ['CC', 'CE', 'EE'], helper: 'D', select: selectMdi },
   candidates: mdiCandidates,
   keyrate: { rank: rankMdi, finite: finiteMdi, atEfficiency: mdiAtEfficiency, disclosure: 'sample', bound: (ch) => mdiRateBound(ch.link) },
+  // Single relay and joint BSM alike: the fabric reports the joint BSM's equivalent MDI link.
+  spreadInput: (link, params, pulses) => ({ protocol: 'mdi', link: link as unknown as MdiLink, params: mdiSourceParams(params), pulses }),
   table: {
     // End-to-end loss split evenly between the two sides.
     row: (lossDb, pulses, a) => {
