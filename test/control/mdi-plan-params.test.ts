@@ -1,7 +1,7 @@
 // The planner's MDI source parameters are the ones the session runs with (no second path at
 // session start): for the six reference MDI pairs, planned on the view the server builds (topology +
 // MDI calibration), the plan's parameters give a positive finite key on the link the emulation uses
-// (fabric.ts mdiLinkFor, with the residual misalignment the participants' calibration is expected
+// (protocols/qkd/mdi/fabric.ts mdiLinkFor, with the residual misalignment the participants' calibration is expected
 // to leave) at the leak the session will have (the plan's effective f), and per pulse a shorter run
 // never beats the calibration's own parameters at T = 1000 s (finite size).
 import test from 'ava';

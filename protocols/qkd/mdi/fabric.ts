@@ -61,7 +61,7 @@ function* mdiDeliveries(plan: Plan, env: FabricEnv, link: MdiLink, counter: { n:
 
 /** The joint-BSM optics of a plan (orchestration.ts joint candidate): legs 0/1 carry the sources
  *  to the server's beam splitter, legs 2/3 its outputs to the two D nodes; the same construction
- *  as the planner's (joint-bsm-optics.ts), with the calibration residuals the parties reported. */
+ *  as the planner's (joint-optics.ts), with the calibration residuals the parties reported. */
 export function jointBsmConfigFor(plan: Plan, env: FabricEnv): JointBsmConfig {
   const r = plan.relay;
   if (r.kind !== 'joint') throw new Error('not a joint-BSM plan');
