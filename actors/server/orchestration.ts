@@ -46,9 +46,6 @@ import { jointCombinations, MAX_EXAMINED, NEAREST_HELPERS, nearestFirst, sharedH
 import { cachedEngine } from './prediction-cache.ts';
 import { viewIndex } from './sites.ts';
 
-export { REFERENCE_DEFAULTS };
-export type { PhysicsDefaults };
-
 export interface PlanDeps {
   /** Fast (asymptotic) predictions to rank candidates. */
   engine?: KeyRateEngine;
