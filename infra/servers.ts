@@ -6,7 +6,7 @@
 // directory (so users added later with ACL SETUSER + ACL SAVE survive a restart), an admin user with a
 // fresh random password owns it, and the key pools' Functions library is loaded at the first start.
 // Optional TLS for both servers (infra/tls.ts makes the certificates).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -220,18 +220,6 @@ export async function startRedis(opts: RedisOptions = {}): Promise<ManagedServer
     url, address: (port) => `${scheme}://${host}:${port}`, admin, caFile: tls?.caFile,
   }, opts.port, opts.dir);
   return server;
-}
-
-/** True when the binaries needed for private servers are on PATH. */
-export function serversAvailable(): { nats: boolean; redis: boolean } {
-  return { nats: !!findBinary('nats-server'), redis: !!findBinary('redis-server') };
-}
-
-export function binaryVersion(name: string): string | undefined {
-  const bin = findBinary(name);
-  if (!bin) return undefined;
-  const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
-  return (r.stdout || r.stderr).trim();
 }
 
 /** Resolve once redis-server answers the admin's PING with PONG rather than -LOADING (it accepts

@@ -17,7 +17,7 @@ import { ActorHost } from './host.ts';
 import { NatsBus } from './nats-bus.ts';
 import { resolveEndpoints, type Endpoints } from './servers-resolve.ts';
 import { CLIENT, SERVER, subject } from './subjects.ts';
-import { issueBundle, saveIssuer, type Issuer } from '../infra/issuer.ts';
+import { issueBundle, saveIssuer } from '../infra/issuer.ts';
 import { writeBundle, type Bundle } from '../infra/bundle.ts';
 import { installRedisUsers, issuerForPrivateNats, issuerForUserNats, readRedisTls, type PreparedIssuer } from './network-issuer.ts';
 import { stateDir } from './state-file.ts';

@@ -1,7 +1,7 @@
 // The planner's MDI source parameters are the ones the session runs with (no second path at
 // session start): for the six reference MDI pairs, planned on the view the server builds (topology +
 // MDI calibration), the plan's parameters give a positive finite key on the link the emulation uses
-// (fabric.ts mdiLinkFor, with the residual misalignment the participants' calibration is expected
+// (protocols/qkd/mdi/fabric.ts mdiLinkFor, with the residual misalignment the participants' calibration is expected
 // to leave) at the leak the session will have (the plan's effective f), and per pulse a shorter run
 // never beats the calibration's own parameters at T = 1000 s (finite size).
 import test from 'ava';
@@ -11,14 +11,15 @@ import { loadTopology, referenceTopologyPath } from '../../infra/topology.ts';
 import { networkViewFromTopology, type HypervisorNodeState } from '../../actors/server/orchestration-view.ts';
 import { planRequest } from '../../actors/server/orchestration.ts';
 import { emptyPool } from '../../actors/server/resources.ts';
-import { mdiLinkFor, mdiRowKey, mdiSourceParams, type MdiCalibrationData } from '../../actors/server/fabric.ts';
+import { fabricEnv, type MdiCalibrationData } from '../../actors/server/fabric.ts';
+import { jointBsmConfigFor, mdiLinkFor, mdiRowKey } from '../../protocols/qkd/mdi/fabric.ts';
+import { mdiSourceParams } from '../../protocols/qkd/mdi/params.ts';
 import { mdiPredict, mdiObjective } from '../../protocols/keyrate/mdi.ts';
 import { binaryEntropy } from '../../protocols/keyrate/entropy.ts';
 import { expectedResidual } from '../../actors/node/devices.ts';
 import { planParticipants } from '../../actors/server/orchestration.ts';
 import { residualSdOf } from '../../actors/node/devices.ts';
 import { keySpread } from '../../protocols/keyrate/spread.ts';
-import { jointBsmConfigFor } from '../../actors/server/fabric.ts';
 import { jointBsmToMdiLink } from '../../protocols/physics/joint-bsm.ts';
 import { loadReferenceView } from './reference-view.ts';
 import type { NetworkView, Plan } from '../../actors/server/orchestration-types.ts';
@@ -47,7 +48,7 @@ for (const [a, b, seconds] of PAIRS) {
       if (plan.kind !== 'plan') return t.fail(`${a}-${b}: ${plan.reason}`);
       t.is(plan.protocol, 'mdi');
       const residual = Object.fromEntries(planParticipants(plan).map((id) => { const n = view.nodes.find((x) => x.id === id)!; return [id, expectedResidual(n.type, n.dof, !!n.ownConverter)]; }));
-      const link = mdiLinkFor(plan, { view, mdiCalibration, residual, seed: '' });
+      const link = mdiLinkFor(plan, fabricEnv(plan, { view, mdiCalibration, residual, seed: '' }));
       const pr = plan.prediction;
       const f = pr.leakEC! / (pr.siftedBits * binaryEntropy(pr.qber));
       t.true(f > 1.03 && f < 1.12, `the sessions' reconciliation, not the published f (${f})`);
@@ -80,7 +81,7 @@ for (const [a, b, seconds] of PAIRS) {
 function keyAwayFromZero(t: import('ava').ExecutionContext, what: string, plan: Plan, v: NetworkView): void {
   const nodes = planParticipants(plan).map((id) => v.nodes.find((x) => x.id === id)!);
   const residual = Object.fromEntries(nodes.map((n) => [n.id, expectedResidual(n.type, n.dof, !!n.ownConverter)]));
-  const env = { view: v, mdiCalibration, residual, seed: '' };
+  const env = fabricEnv(plan, { view: v, mdiCalibration, residual, seed: '' });
   const link = plan.protocol === 'mdi-joint' ? jointBsmToMdiLink(jointBsmConfigFor(plan, env)).link : mdiLinkFor(plan, env);
   const sd = residualSdOf(nodes.map((n) => ({ type: n.type, dof: n.dof, ownConverter: !!n.ownConverter })));
   const s = keySpread({ protocol: 'mdi', link, params: mdiSourceParams(plan.params), pulses: plan.pulses }, 200, `z-${what}`, sd);

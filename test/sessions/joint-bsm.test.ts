@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadTopology, referenceTopologyPath } from '../../infra/topology.ts';
 import { mdiExpectedCounts } from '../../protocols/keyrate/mdi.ts';
-import { mdiSourceParams } from '../../actors/server/fabric.ts';
+import { mdiSourceParams } from '../../protocols/qkd/mdi/params.ts';
 import { startEnv, stopEnv, submit, sameKeyBothEnds, waitUntil, type Env } from './helpers.ts';
 
 // The reference network with George and Henry 2 km from the server instead of 25 km, so a 150 s
