@@ -129,9 +129,3 @@ export async function writeServerTls(dir: string, opts: { hosts: string[]; commo
 export function clientTlsOptions(opts: { ca: string; cert?: string; key?: string; servername?: string }): ConnectionOptions {
   return { ca: [opts.ca], cert: opts.cert, key: opts.key, servername: opts.servername, rejectUnauthorized: true };
 }
-
-/** The same from files (PEM paths). */
-export function clientTlsFromFiles(files: { caFile: string; certFile?: string; keyFile?: string; servername?: string }): ConnectionOptions {
-  const read = (f?: string) => (f ? fs.readFileSync(f, 'utf8') : undefined);
-  return clientTlsOptions({ ca: read(files.caFile)!, cert: read(files.certFile), key: read(files.keyFile), servername: files.servername });
-}

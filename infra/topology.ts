@@ -74,7 +74,10 @@ export const topologySchema = z.object({
   links: z.array(siteLinkSchema).optional(),
   fibreDbPerKm: z.number().positive().max(2).optional(),
   nodes: z.array(nodeSpecSchema).min(1),
+  /** Fitted BB84 link constants (a JSON file next to the topology), passed through as calibrationData. */
   calibration: z.string().optional(),
+  /** Fitted MDI link constants and the calibrated pairs' source parameters, passed through as mdiCalibrationData. */
+  mdiCalibration: z.string().optional(),
   /** How a generated topology was made (`hetqn topology generate`), kept for the record. */
   generated: z.record(z.unknown()).optional(),
 }).strict().superRefine((t, ctx) => {
@@ -118,6 +121,8 @@ export interface Topology extends z.infer<typeof topologySchema> {
   file?: string;
   /** The parsed calibration JSON when `calibration` names a file that exists. */
   calibrationData?: unknown;
+  /** The parsed MDI calibration JSON when `mdiCalibration` names a file that exists. */
+  mdiCalibrationData?: unknown;
 }
 
 export class TopologyError extends Error {}
@@ -153,14 +158,18 @@ export function loadTopology(file: string): Topology {
   }
   const t = parseTopology(raw, base);
   t.file = abs;
-  if (t.calibration) {
-    const cal = path.resolve(path.dirname(abs), t.calibration);
-    if (fs.existsSync(cal)) {
-      try { t.calibrationData = JSON.parse(fs.readFileSync(cal, 'utf8')); } catch (e) {
-        throw new TopologyError(`${base}: calibration: ${t.calibration} is not valid JSON: ${(e as Error).message}`);
-      }
+  const read = (field: 'calibration' | 'mdiCalibration'): unknown => {
+    const file = t[field];
+    if (!file) return undefined;
+    const cal = path.resolve(path.dirname(abs), file);
+    if (!fs.existsSync(cal)) return undefined;
+    try { return JSON.parse(fs.readFileSync(cal, 'utf8')); } catch (e) {
+      throw new TopologyError(`${base}: ${field}: ${file} is not valid JSON: ${(e as Error).message}`);
     }
-  }
+  };
+  const cal = read('calibration'), mdi = read('mdiCalibration');
+  if (cal !== undefined) t.calibrationData = cal;
+  if (mdi !== undefined) t.mdiCalibrationData = mdi;
   return t;
 }
 

@@ -12,5 +12,4 @@ export type NodeType = 'C' | 'E' | 'D';
 export type PoolKind = 'secret' | 'imperfect' | 'psk';
 
 export const DOFS: readonly Dof[] = ['pol', 'tbp', 'pha'];
-export const NODE_TYPES: readonly NodeType[] = ['C', 'E', 'D'];
 export const POOL_KINDS: readonly PoolKind[] = ['secret', 'imperfect', 'psk'];

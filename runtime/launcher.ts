@@ -17,7 +17,7 @@ import { ActorHost } from './host.ts';
 import { NatsBus } from './nats-bus.ts';
 import { resolveEndpoints, type Endpoints, type NatsMode } from './servers-resolve.ts';
 import { CLIENT, SERVER, subject } from './subjects.ts';
-import { issueBundle, saveIssuer, type Issuer } from '../infra/issuer.ts';
+import { issueBundle, saveIssuer } from '../infra/issuer.ts';
 import { writeBundle, type Bundle } from '../infra/bundle.ts';
 import { installRedisUsers, issuerForPrivateNats, issuerForUserNats, readRedisTls, type PreparedIssuer } from './network-issuer.ts';
 import { stateDir } from './state-file.ts';
@@ -169,6 +169,8 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
   const endpoints = await resolveEndpoints({
     log, natsUrls: opts.natsUrls, redisUrl: opts.redisUrl, insecure: opts.insecure, listen: opts.listen, ca: opts.ca, natsMode: opts.natsMode,
     natsConfig: async (urls) => (prepared = await issuerForPrivateNats(dir, t, urls, opts)).configFile,
+    // The issuer's admin (in the issuer file on this host), not a password that dies with this process.
+    redisAdmin: () => prepared && { username: prepared.issuer.redisUsers.admin.username, password: prepared.issuer.redisUsers.admin.password },
   });
   const children: ChildInfo[] = [];
   let client: ActorHost | undefined;

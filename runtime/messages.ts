@@ -31,10 +31,6 @@ export function messageSchema(type: string): ZodTypeAny | undefined {
   return registry.get(type);
 }
 
-export function registeredTypes(): string[] {
-  return [...registry.keys()].sort();
-}
-
 /** Runtime-level messages every host understands. */
 export const RuntimeMessages = defineMessages({
   /** Reply sent when a request could not be served: the frame was rejected or the handler failed. */

@@ -4,13 +4,14 @@
 // commands and the demo. The session message schemas belong to the sessions layer; they are loaded on
 // demand so the demo can say "not available" when that layer is missing instead of failing to start.
 import type { ActorHost } from './host.ts';
+import type { ProtocolChoice } from '../actors/server/orchestration-types.ts';
 import { subject } from './subjects.ts';
 import '../actors/server/orchestration.messages.ts';
 import '../actors/sessions/session.messages.ts';
 
 export interface QkdAsk {
   id: string; a: string; b: string; seconds?: number; bits?: number; relay?: string;
-  protocol?: 'auto' | 'bb84' | 'mdi' | 'bbm92'; keyKind?: 'secret' | 'imperfect'; force?: boolean;
+  protocol?: ProtocolChoice; keyKind?: 'secret' | 'imperfect'; force?: boolean;
 }
 export interface QkdOutcome {
   ok: boolean;

@@ -1,46 +1,33 @@
-// Adapter between the orchestration core and the protocol table (protocols/selection.ts).
-// The table answers "which family, which kind of helper, is it possible at all" for a pair of
-// node descriptions; the orchestration core then enumerates the concrete helpers, routes and
-// conversion points itself (it knows which are free and what each costs in key rate).
+// Adapter between the orchestration core and the protocols' node-type rules (protocols/qkd/
+// registry.ts). The rules answer "which protocols, which kind of helper, is it possible at all"
+// for a pair of node descriptions; the orchestration core then has each protocol enumerate its
+// concrete helpers, routes and conversion points (protocols/qkd/<name>/plan.ts) and ranks them.
 import type { Dof } from '../../protocols/types.ts';
-import { canConvert as tableCanConvert, selectProtocol, type NodeDescription, type ProtocolFamily } from '../../protocols/selection.ts';
+import { measurable as dofMeasurable, type NodeDescription } from '../../protocols/qkd/dof.ts';
+import type { Channel, QkdProtocol } from '../../protocols/qkd/descriptor.ts';
+import { protocolNamed } from '../../protocols/qkd/registry.ts';
+import { selectProtocols } from '../../protocols/qkd/select.ts';
 import type { NetworkView, NodeView } from './orchestration-types.ts';
 
-export type Family = 'pm' | 'mdi' | 'eb';
-
-export type FamilyChoice =
-  | { ok: true; family: Family; tableFamily: ProtocolFamily; helper: 'none' | 'D' | 'E' }
+export type ProtocolChoiceResult =
+  | { ok: true; protocols: QkdProtocol<Channel>[] }
   | { ok: false; reason: string };
 
 export function describe(n: NodeView): NodeDescription {
   return { name: n.id, type: n.type, dof: n.dof, hasConverter: n.ownConverter, measures: measurable(n), bsm: !!n.bsm };
 }
 
-const FAMILY: Record<ProtocolFamily, Family> = {
-  bb84: 'pm',
-  'bb84-heralded': 'pm',
-  mdi: 'mdi',
-  'mdi-hybrid': 'mdi',
-  'mdi-heralded': 'mdi',
-  bbm92: 'eb',
-};
-
-/** The table's answer for (a, b) given every helper in the view (up or not: feasibility, not availability). */
-export function protocolFamily(a: NodeView, b: NodeView, view: NetworkView): FamilyChoice {
+/** The protocols whose rule serves (a, b) given every helper in the view (up or not: feasibility,
+ *  not availability); `wanted` narrows them to one by name. */
+export function protocolsServing(a: NodeView, b: NodeView, view: NetworkView, wanted: string = 'auto'): ProtocolChoiceResult {
   const helpers = view.nodes.filter((n) => n.id !== a.id && n.id !== b.id).map(describe);
-  const sel = selectProtocol(describe(a), describe(b), { helpers, serverConverters: view.server.converters.length > 0 });
-  if (!sel.ok) return { ok: false, reason: sel.reason };
-  return { ok: true, family: FAMILY[sel.family], tableFamily: sel.family, helper: sel.helper };
-}
-
-/** Converters map pol <-> tbp and pol <-> pha (pol is the hub): the table's rule. */
-export function canConvert(from: Dof, to: Dof): boolean {
-  return tableCanConvert(from, to);
+  const s = selectProtocols(describe(a), describe(b), { helpers, serverConverters: view.server.converters.length > 0 }, wanted);
+  return s.ok ? { ok: true, protocols: s.selections.map((x) => protocolNamed(x.protocol)!) } : s;
 }
 
 /** DoFs a D node can measure in. */
 export function measurable(n: NodeView): Dof[] {
-  return n.measures ?? [n.dof];
+  return dofMeasurable(n);
 }
 
 /** Default detector count of a D node: four SPDs for a BSM relay, two (early/late) otherwise. */

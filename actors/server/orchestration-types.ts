@@ -3,6 +3,7 @@
 // functions, so every value can cross NATS as msgpack and be shown by `hetqn status`.
 import type { Dof, NodeId, NodeType, SessionId } from '../../protocols/types.ts';
 import type { ResourceId } from './resources.ts';
+import type { ProtocolName, SessionProtocol } from '../../protocols/qkd/registry.ts';
 
 /** A node's liveness as the hypervisor sees it. Busy-ness is NOT read from here: the
  *  resource pool is the single source of truth for exclusivity (the view may lag). */
@@ -113,6 +114,8 @@ export interface MdiPairCalibration {
     a: { s: number; mu: number; nu: number; pS: number; pMu: number; pNu: number };
     b: { s: number; mu: number; nu: number; pS: number; pMu: number; pNu: number };
   };
+  /** The run (pulse pairs) `params` were optimised for: only there are they the optimum. */
+  paramsPulses?: number;
 }
 
 export interface NetworkView {
@@ -135,7 +138,8 @@ export interface NetworkView {
   rateHz?: number;
 }
 
-export type ProtocolChoice = 'auto' | 'bb84' | 'mdi' | 'bbm92';
+/** A protocol by name (protocols/qkd/registry.ts), or the orchestration core's choice. */
+export type ProtocolChoice = 'auto' | ProtocolName;
 
 export interface QkdRequest {
   id: string;
@@ -161,8 +165,8 @@ export interface QkdRequest {
  *  the secret key is a hash of the imperfect one. */
 export type KeyKind = 'secret' | 'imperfect';
 
-/** The physical protocol a session runs. */
-export type SessionProtocol = 'bb84' | 'mdi' | 'mdi-joint' | 'bbm92';
+/** The physical protocol a session runs: a registry protocol or one of its variants. */
+export type { SessionProtocol };
 
 export interface Conversion {
   node: NodeId;

@@ -1,9 +1,7 @@
 // Builds the orchestration core's NetworkView from a topology file (infra/topologies/*.json)
-// and the hypervisor's live node states. The topology says what hardware each node has; where
-// it is silent, defaults apply, and for the reference network the published hardware
-// (reference-network.md) fills the gaps: every C node owns a DoF converter; David has four
-// SPDs with a passive basis choice, measures pol, tbp (SPD1/SPD3 gated on early/late bins) and
-// pha, and is the BSM relay; George and Henry have two SPDs each (early/late bin), tbp only.
+// and the hypervisor's live node states. The topology says what hardware each node has (own
+// converter, what a D node measures, BSM, detectors: infra/topology.ts nodeSpecSchema); where it
+// is silent, the defaults below apply. Nothing here is keyed by a node's or a network's name.
 import type { Dof, NodeId, NodeType } from '../../protocols/types.ts';
 import type { MdiPairCalibration, NetworkView, NodeState, NodeView, PairCalibration, ServerView } from './orchestration-types.ts';
 
@@ -17,7 +15,7 @@ export interface MdiCalibrationFile {
   mdi?: {
     detector?: { relay?: string };
     hom?: { visibility?: number };
-    links?: Record<string, { dof: string; lengthAKm: number; lengthBKm: number; extraLossDb: number; eMis: number; params?: MdiPairCalibration['params']; published?: { f?: number } }>;
+    links?: Record<string, { dof: string; lengthAKm: number; lengthBKm: number; extraLossDb: number; eMis: number; params?: MdiPairCalibration['params']; paramsPulses?: number; published?: { f?: number } }>;
   };
 }
 
@@ -62,12 +60,6 @@ export interface TopologyLike {
 /** The hypervisor's node states (registry.messages.ts nodeViewSchema.state). */
 export type HypervisorNodeState = 'expected' | 'up' | 'down' | 'left';
 
-const REFERENCE_HARDWARE: Record<string, Partial<TopologyNode>> = {
-  David: { measures: ['pol', 'tbp', 'pha'], bsm: true, detectors: 4 },
-  George: { measures: ['tbp'], bsm: false, detectors: 2 },
-  Henry: { measures: ['tbp'], bsm: false, detectors: 2 },
-};
-
 export const DEFAULT_SERVER: ServerView = {
   // A MEMS port: ~0.5 dB (about 1 dB per cross-connect); settling ~10 ms.
   portLossDb: 0.5,
@@ -91,20 +83,18 @@ export function networkViewFromTopology(
   calibrationFile?: CalibrationFile,
   mdiCalibrationFile?: MdiCalibrationFile,
 ): NetworkView {
-  const reference = topology.network === 'reference';
   const nodes: NodeView[] = [];
   for (const t of topology.nodes) {
     const live = states ? mapState(states[t.name]) : t.attachLater ? undefined : 'idle';
     if (live === undefined) continue;
-    const hw: TopologyNode = { ...(reference ? REFERENCE_HARDWARE[t.name] : {}), ...t };
+    const hw = t;
     const n: NodeView = {
       id: t.name,
       type: t.type,
       dof: t.dof,
       linkKm: t.linkKm,
       state: live,
-      // Reference network: every C node has its own converter; elsewhere the topology must say so.
-      ownConverter: hw.ownConverter ?? (reference && t.type === 'C'),
+      ownConverter: hw.ownConverter ?? false,
     };
     for (const k of ['site', 'measures', 'bsm', 'detectors', 'fibres', 'ports', 'extraLossDb', 'etaDet', 'darkCount', 'misalignment'] as const)
       if (hw[k] !== undefined) (n as unknown as Record<string, unknown>)[k] = hw[k];
@@ -154,7 +144,9 @@ function mdiCalibrationFrom(topology: TopologyLike, file?: MdiCalibrationFile): 
     const hits = topology.nodes.filter((n) => n.name === x || n.name.startsWith(x));
     return hits.length === 1 ? hits[0]!.name : undefined;
   };
-  const relay = m.detector?.relay ?? 'David';
+  // The file names the relay its pairs were measured through; without it the rows cannot be placed.
+  const relay = m.detector?.relay;
+  if (!relay) return out;
   for (const [pair, c] of Object.entries(m.links)) {
     const [x, y] = pair.split('-');
     const a = x && byInitial(x), b = y && byInitial(y);
@@ -170,6 +162,7 @@ function mdiCalibrationFrom(topology: TopologyLike, file?: MdiCalibrationFile): 
       visibility: m.hom?.visibility ?? 1,
       f: c.published?.f ?? 1.16,
       ...(c.params ? { params: c.params } : {}),
+      ...(c.params && c.paramsPulses ? { paramsPulses: c.paramsPulses } : {}),
     };
   }
   return out;

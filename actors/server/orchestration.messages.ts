@@ -3,6 +3,7 @@
 // event payloads: the host maps `{ type, body }` bus events onto them.
 import { z } from 'zod';
 import { defineMessages, type MessageBody } from '../../runtime/messages.ts';
+import { PROTOCOL_NAMES } from '../../protocols/qkd/registry.ts';
 
 const nodeName = z.string().regex(/^[A-Za-z0-9_-]+$/).max(64);
 const sessionId = z.string().min(1).max(200);
@@ -15,7 +16,7 @@ export const qkdRequestSchema = z
     b: nodeName,
     seconds: z.number().positive().max(1e6).optional(),
     bits: z.number().int().positive().max(1e12).optional(),
-    protocol: z.enum(['auto', 'bb84', 'mdi', 'bbm92']).optional(),
+    protocol: z.enum(['auto', ...PROTOCOL_NAMES]).optional(),
     /** 'auto', a D/E node, or two D nodes for a joint BSM: "George+Henry". */
     relay: z.string().regex(/^(auto|[A-Za-z0-9_-]+(\+[A-Za-z0-9_-]+)?)$/).max(130).optional(),
     priority: z.number().int().min(-100).max(100).optional(),

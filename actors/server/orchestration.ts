@@ -29,57 +29,22 @@
 // A commit that one side confirmed and the other did not is rolled back by the pool's
 // two-phase protocol (infra/keypool), never half-kept. The orchestration machine treats
 // ABORTED exactly like FINISHED for resources: release, then re-plan the queue.
-import type { Dof, NodeId, SessionId } from '../../protocols/types.ts';
-import type { Bb84Link } from '../../protocols/physics/bb84-model.ts';
-import { mdiLinkFromFibres, type MdiLink } from '../../protocols/physics/mdi-model.ts';
-import type { MdiParams } from '../../protocols/keyrate/mdi.ts';
-import { jointBsmToMdiLink } from '../../protocols/physics/joint-bsm.ts';
-import { cascadeEfficiency } from '../../protocols/postprocessing/cascade-efficiency.ts';
+import type { NodeId, SessionId } from '../../protocols/types.ts';
+import type { Candidate, Channel, PhysicsDefaults, PlanContext, QkdProtocol } from '../../protocols/qkd/descriptor.ts';
+import { REFERENCE_DEFAULTS } from '../../protocols/qkd/defaults.ts';
+import { protocolOf } from '../../protocols/qkd/registry.ts';
 import { expectedResidualOf } from '../node/devices.ts';
-import { jointBsmOptics } from './joint-bsm-optics.ts';
-import { dbToTransmittance } from '../../protocols/physics/channel.ts';
-import type { NetworkView, NodeView, Plan, PlanOutcome, QkdRequest, Relay, SessionProtocol } from './orchestration-types.ts';
+import type { NetworkView, NodeView, Plan, PlanOutcome, QkdRequest } from './orchestration-types.ts';
 import { finiteEngine, rankingEngine, settleLeak, type EnginePrediction, type FiniteEngine, type KeyRateEngine } from './orchestration-keyrate.ts';
-import { detectorCount, measurable, protocolFamily, type Family } from './orchestration-selection.ts';
+import { detectorCount, measurable, protocolsServing } from './orchestration-selection.ts';
 import { holderOf, isFree, resourceId, type ResourceId, type ResourcePool } from './resources.ts';
 import { planBsOutput, planLeg, type PlannedLeg, type RoutingContext } from './routing.ts';
 import { roundUp2, smallestPulses } from './orchestration-sizing.ts';
 import { MAX_TIMER_MS, maxBudgetPulses, processingBudgetMs } from '../sessions/session-budget.ts';
 import { connectionOf, createFabric, layoutFromView, type FabricState } from './switch-fabric.ts';
-import { jointCombinations, MAX_EXAMINED, mdiRateBound, NEAREST_HELPERS, nearestFirst, sharedHardwareHeld, shortlist, structuralRoute } from './relay-choice.ts';
+import { jointCombinations, MAX_EXAMINED, NEAREST_HELPERS, nearestFirst, sharedHardwareHeld, shortlist, structuralRoute } from './relay-choice.ts';
 import { cachedEngine } from './prediction-cache.ts';
 import { viewIndex } from './sites.ts';
-
-/** Device constants when the view does not give them: the reference network (reference-network.md)
- *  with misalignments near its published QBERs (BB84 ~0.9 %, MDI 1.6-3.4 %). The f values are
- *  what the sessions' Cascade reaches at typical QBERs on Mbit keys (cascade-efficiency.ts); they
- *  rank candidates and seed the finite-key optimiser; the plan's prediction then charges the
- *  leak the session will have (settleLeak), never the published f (1.13-1.18). */
-export interface PhysicsDefaults {
-  etaDet: number;
-  darkCount: number;
-  misalignmentBb84: number;
-  misalignmentMdi: number;
-  visibility: number;
-  fBb84: number;
-  fMdi: number;
-  fBbm92: number;
-  rateHz: number;
-  seconds: number;
-}
-
-export const REFERENCE_DEFAULTS: PhysicsDefaults = {
-  etaDet: 0.2,
-  darkCount: 1e-6,
-  misalignmentBb84: 0.009,
-  misalignmentMdi: 0.015,
-  visibility: 0.95,
-  fBb84: cascadeEfficiency(0.009, 2 ** 22),
-  fMdi: cascadeEfficiency(0.025, 2 ** 22),
-  fBbm92: cascadeEfficiency(0.02, 2 ** 20),
-  rateHz: 1e9,
-  seconds: 1,
-};
 
 export interface PlanDeps {
   /** Fast (asymptotic) predictions to rank candidates. */
@@ -95,46 +60,8 @@ export interface PlanDeps {
   tieTolerance?: number;
 }
 
-/** What a candidate's light sees, in the key-rate engine's terms. */
-export type ChannelModel =
-  | { kind: 'bb84'; link: Bb84Link; qXBob: number; f: number }
-  | { kind: 'mdi'; link: MdiLink; f: number; params?: MdiParams }
-  | { kind: 'bbm92'; etaA: number; etaB: number; pDark: number; eMis: number; f: number; qX: number };
-
-function predictWith(engine: KeyRateEngine, ch: ChannelModel, pulses: number): EnginePrediction {
-  if (ch.kind === 'bb84') return engine.bb84(ch.link, pulses, ch.f);
-  if (ch.kind === 'mdi') return engine.mdi(ch.link, pulses, ch.f);
-  return engine.bbm92(ch.etaA, ch.etaB, ch.pDark, ch.eMis, pulses, ch.f);
-}
-
-function finaliseWith(finite: FiniteEngine, ch: ChannelModel, pulses: number): EnginePrediction {
-  if (ch.kind === 'bb84') return finite.bb84(ch.link, pulses, ch.f, ch.qXBob);
-  if (ch.kind === 'mdi') return finite.mdi(ch.link, pulses, ch.f, ch.params);
-  return finite.bbm92(ch.etaA, ch.etaB, ch.pDark, ch.eMis, pulses, ch.f, ch.qX);
-}
-
-interface Candidate {
-  label: string;
-  /** 1: single relay / direct; 2: joint BSM (only when no tier-1 candidate is free). */
-  tier: number;
-  protocol: SessionProtocol;
-  relay: Relay;
-  channelDof: Dof;
-  /** Nodes whose exclusive devices the session needs (besides the two ends). */
-  helpers: NodeView[];
-  /** Device resources independent of routing (sources, detectors, beam splitter). */
-  devices: ResourceId[];
-  route: (ctx: RoutingContext) => PlannedLeg[] | undefined;
-  channel: (legs: PlannedLeg[]) => ChannelModel;
-  nativeDof: boolean;
-}
-
 const detectorsOf = (n: NodeView): ResourceId[] => Array.from({ length: detectorCount(n) }, (_, i) => resourceId.detector(n.id, i));
 const deviceOf = (n: NodeView): ResourceId[] => (n.type === 'D' ? detectorsOf(n) : [resourceId.source(n.id)]);
-
-function intersect(a: readonly Dof[], b: readonly Dof[]): Dof[] {
-  return a.filter((d) => b.includes(d));
-}
 
 /** Route all legs in order, each seeing the ports/converters the previous ones took. */
 function routeLegs(ctx: RoutingContext, specs: Array<(c: RoutingContext) => PlannedLeg | undefined>): PlannedLeg[] | undefined {
@@ -162,171 +89,27 @@ const serverMisalignment = (view: NetworkView, legs: PlannedLeg[]): number =>
     .filter((c) => c.at === 'server')
     .reduce((s, c) => s + (view.server.converters.find((v) => resourceId.serverConverter(v.id) === c.converter)?.misalignment ?? 0), 0);
 
-/** `pick`: which of the helpers, nearest first, get candidates (default all). */
-function candidatesFor(family: Family, a: NodeView, b: NodeView, view: NetworkView, d: PhysicsDefaults, pick: (nearest: NodeView[]) => NodeView[] = (h) => h): { list: Candidate[]; notes: string[] } {
+/** The candidates of each protocol serving the pair. `pick`: which of the helpers, nearest first,
+ *  get candidates (default all). Down helpers are noted: the request may wait for them. */
+function candidatesFor(protocols: QkdProtocol<Channel>[], a: NodeView, b: NodeView, view: NetworkView, d: PhysicsDefaults, pick: (nearest: NodeView[]) => NodeView[] = (h) => h): { list: Candidate[]; notes: string[] } {
   const notes: string[] = [];
   const list: Candidate[] = [];
-  if (family === 'pm') {
-    const [tx, rx] = a.type === 'D' ? [b, a] : [a, b];
-    list.push({
-      label: `BB84 ${tx.id}->${rx.id}`,
-      tier: 1,
-      protocol: 'bb84',
-      relay: { kind: 'none' },
-      channelDof: tx.dof,
-      helpers: [],
-      devices: [...deviceOf(tx), ...deviceOf(rx)],
-      nativeDof: true,
-      route: (ctx) => routeLegs(ctx, [(c) => planLeg(c, tx, { kind: 'node', node: rx.id }, measurable(rx))]),
-      channel: (legs) => {
-        const cal = view.calibration?.[`${rx.id}-${tx.id}`] ?? view.calibration?.[`${tx.id}-${rx.id}`];
-        // Calibrated pair (direct route only): the fitted effective channel replaces the nominal one.
-        const direct = legs[0]!.conversions.every((c) => c.at === 'node');
-        const lossDb = cal && direct ? (view.fibreDbPerKm ?? 0.2) * cal.lengthKm + cal.extraLossDb : legs[0]!.lossDb;
-        const eMis = cal && direct ? cal.misalignment : (tx.misalignment ?? d.misalignmentBb84) + serverMisalignment(view, legs) + residualOf(tx, rx);
-        return {
-          kind: 'bb84',
-          link: {
-            etaCh: dbToTransmittance(lossDb),
-            etaDet: rx.etaDet ?? d.etaDet,
-            pDark: rx.darkCount ?? d.darkCount,
-            pAfterpulse: 0,
-            eMis,
-          },
-          // David's basis choice is passive 50:50 (reference-network.md).
-          qXBob: 0.5,
-          f: d.fBb84,
-        };
-      },
-    });
-    return { list, notes };
-  }
-  const helperType = family === 'mdi' ? 'D' : 'E';
-  const helpers = view.nodes.filter((n) => n.type === helperType && n.id !== a.id && n.id !== b.id);
-  for (const n of helpers) if (n.state === 'down') notes.push(`${n.id} is down`);
-  const upInViewOrder = helpers.filter((n) => n.state !== 'down');
-  const up = pick(nearestFirst(view, a, b, upInViewOrder));
-  if (family === 'eb') {
-    for (const e of up) {
-      list.push({
-        label: `BBM92 source ${e.id}`,
-        tier: 1,
-        protocol: 'bbm92',
-        relay: { kind: 'source', node: e.id },
-        channelDof: e.dof,
-        helpers: [e],
-        devices: [...deviceOf(a), ...deviceOf(b), ...deviceOf(e)],
-        nativeDof: true,
-        route: (ctx) =>
-          routeLegs(ctx, [
-            (c) => planLeg(c, e, { kind: 'node', node: a.id }, measurable(a)),
-            (c) => planLeg(c, e, { kind: 'node', node: b.id }, measurable(b)),
-          ]),
-        channel: (legs) => ({
-          kind: 'bbm92',
-          etaA: dbToTransmittance(legs[0]!.lossDb) * (a.etaDet ?? d.etaDet),
-          etaB: dbToTransmittance(legs[1]!.lossDb) * (b.etaDet ?? d.etaDet),
-          pDark: a.darkCount ?? d.darkCount,
-          eMis: (e.misalignment ?? d.misalignmentMdi) + serverMisalignment(view, legs) + residualOf(e, a, b),
-          f: d.fBbm92,
-          // Both D nodes choose their basis passively at a 50:50 beam splitter (David's, as for BB84).
-          qX: 0.5,
-        }),
-      });
-    }
-    return { list, notes };
-  }
-  // MDI: each side's light must arrive at the BSM in the same DoF, one the relay can measure.
-  const eMis = () => Math.max(a.misalignment ?? d.misalignmentMdi, b.misalignment ?? d.misalignmentMdi);
-  const pairCal = view.mdiCalibration?.[`${a.id}-${b.id}`] ?? view.mdiCalibration?.[`${b.id}-${a.id}`];
-  for (const r of up.filter((n) => n.bsm)) {
-    // A calibrated pair at this relay is measured the way it was calibrated (a known, fitted
-    // configuration beats an uncalibrated guess in another DoF).
-    const dofs = pairCal && pairCal.relay === r.id && measurable(r).includes(pairCal.channelDof) ? [pairCal.channelDof] : measurable(r);
-    for (const dof of dofs) {
-      list.push({
-        label: `MDI ${dof} via ${r.id}`,
-        tier: 1,
-        protocol: 'mdi',
-        relay: { kind: 'single', node: r.id },
-        channelDof: dof,
-        helpers: [r],
-        devices: [...deviceOf(a), ...deviceOf(b), ...detectorsOf(r)],
-        nativeDof: dof === r.dof,
-        route: (ctx) =>
-          routeLegs(ctx, [
-            (c) => planLeg(c, a, { kind: 'node', node: r.id }, [dof]),
-            (c) => planLeg(c, b, { kind: 'node', node: r.id }, [dof]),
-          ]),
-        channel: (legs) => {
-          const eta = r.etaDet ?? d.etaDet;
-          // Calibrated pair through this relay in the reference's DoF, conversions at the nodes only.
-          const key = `${a.id}-${b.id}`, rev = `${b.id}-${a.id}`;
-          const cal = view.mdiCalibration?.[key] ?? view.mdiCalibration?.[rev];
-          if (cal && cal.relay === r.id && cal.channelDof === dof && legs.every((l) => l.conversions.every((c) => c.at === 'node'))) {
-            const flip = view.mdiCalibration?.[key] === undefined;
-            const link = mdiLinkFromFibres({
-              lengthAKm: flip ? cal.lengthBKm : cal.lengthAKm,
-              lengthBKm: flip ? cal.lengthAKm : cal.lengthBKm,
-              etaDet: eta,
-              pDark: r.darkCount ?? d.darkCount,
-              eMis: cal.eMis,
-              visibility: cal.visibility,
-              alphaDbPerKm: view.fibreDbPerKm ?? 0.2,
-              extraLossADb: cal.extraLossDb / 2,
-              extraLossBDb: cal.extraLossDb / 2,
-            });
-            const params = cal.params && (flip ? { a: cal.params.b, b: cal.params.a } : cal.params);
-            return { kind: 'mdi', link, f: d.fMdi, ...(params ? { params } : {}) };
-          }
-          const link: MdiLink = {
-            etaA: dbToTransmittance(legs[0]!.lossDb) * eta,
-            etaB: dbToTransmittance(legs[1]!.lossDb) * eta,
-            pDark: r.darkCount ?? d.darkCount,
-            eMis: eMis() + serverMisalignment(view, legs) + residualOf(a, b, r),
-            visibility: d.visibility,
-          };
-          return { kind: 'mdi', link, f: d.fMdi };
-        },
-      });
-    }
-  }
-  // Joint BSM: the server's beam splitter interferes the two signals; its outputs go to two D
-  // nodes that each gate two detectors on early/late bins (physics/joint-bsm.ts).
-  for (const { g, h: hN, bs } of jointCombinations(view, a, b, upInViewOrder)) {
-    for (const dof of intersect(measurable(g), measurable(hN))) {
-      list.push({
-        label: `MDI ${dof} joint BSM ${g.id}+${hN.id} on ${bs.id}`,
-        tier: 2,
-        protocol: 'mdi-joint',
-        relay: { kind: 'joint', nodes: [g.id, hN.id], beamSplitter: bs.id },
-        channelDof: dof,
-        helpers: [g, hN],
-        devices: [...deviceOf(a), ...deviceOf(b), ...detectorsOf(g).slice(0, 2), ...detectorsOf(hN).slice(0, 2), resourceId.beamSplitter(bs.id)],
-        nativeDof: dof === g.dof && dof === hN.dof,
-        route: (ctx) =>
-          routeLegs(ctx, [
-            (c) => planLeg(c, a, { kind: 'bs', id: bs.id }, [dof]),
-            (c) => planLeg(c, b, { kind: 'bs', id: bs.id }, [dof]),
-            (c) => planBsOutput(c, bs.id, 'out0', g),
-            (c) => planBsOutput(c, bs.id, 'out1', hN),
-          ]),
-        channel: (legs) => {
-          const xLoss = (l: PlannedLeg) => l.hops.filter((h) => h.kind === 'xconnect').reduce((t, h) => t + h.lossDb, 0);
-          const bsm = jointBsmOptics({
-            a, b, ports: [g, hN], channelDof: dof, view, defaults: d,
-            inLossDb: [legs[0]!.lossDb, legs[1]!.lossDb],
-            outCrossConnectDb: [xLoss(legs[2]!), xLoss(legs[3]!)],
-            bsLossDb: bs.lossDb,
-            conversionsAtNodes: legs.every((l) => l.conversions.every((c) => c.at === 'node')),
-            serverMisalignment: serverMisalignment(view, legs),
-            residual: residualOf(a, b, g, hN),
-            expectedResidual: residualOf(a, b, g, hN),
-          });
-          return { kind: 'mdi', link: jointBsmToMdiLink(bsm).link, f: d.fMdi };
-        },
-      });
-    }
+  for (const p of protocols) {
+    const helperType = p.rule.helper;
+    const all = helperType === 'none' ? [] : view.nodes.filter((n) => n.type === helperType && n.id !== a.id && n.id !== b.id);
+    for (const n of all) if (n.state === 'down' && !notes.includes(`${n.id} is down`)) notes.push(`${n.id} is down`);
+    const upInViewOrder = all.filter((n) => n.state !== 'down');
+    const ctx: PlanContext = {
+      a, b, view, defaults: d,
+      helpers: helperType === 'none' ? [] : pick(nearestFirst(view, a, b, upInViewOrder)),
+      helpersInViewOrder: upInViewOrder,
+      jointCombinations: () => jointCombinations(view, a, b, upInViewOrder),
+      planLeg, planBsOutput, routeLegs, measurable, deviceOf, detectorsOf,
+      beamSplitterResource: resourceId.beamSplitter,
+      serverMisalignment: (legs) => serverMisalignment(view, legs),
+      residualOf,
+    };
+    list.push(...p.candidates(ctx));
   }
   return { list, notes };
 }
@@ -342,7 +125,7 @@ const cachedRanking = cachedEngine(rankingEngine);
 interface Examined {
   c: Candidate;
   legs: PlannedLeg[];
-  ch: ChannelModel;
+  ch: Channel;
   pred: EnginePrediction;
   pulses: number;
   resources: ResourceId[];
@@ -393,9 +176,9 @@ function examineCandidates(x: ExamineInput) {
   let portBlocked = false;
   let best = 0;
   const waitFor = (c: Candidate, legs: PlannedLeg[], reason: string) =>
-    waiting.push({ c, reason, wouldGiveKey: () => predictWith(engine, c.channel(legs), basePulses || 1e12).result.secretBitsPerPulse > 0 });
+    waiting.push({ c, reason, wouldGiveKey: () => engine.predict(c.channel(legs), basePulses || 1e12).result.secretBitsPerPulse > 0 });
   const examine = (cands: readonly Candidate[]) => {
-    const routed: Array<{ c: Candidate; legs: PlannedLeg[]; ch: ChannelModel; slot: number }> = [];
+    const routed: Array<{ c: Candidate; legs: PlannedLeg[]; ch: Channel; slot: number }> = [];
     for (const c of cands) {
       const fresh = c.tier === 1 && c.helpers.length > 0 && !c.helpers.some((h) => idleHelpers.has(h.id));
       if (fresh && (idleHelpers.size >= NEAREST_HELPERS || feasible.length >= MAX_EXAMINED)) continue;
@@ -425,7 +208,7 @@ function examineCandidates(x: ExamineInput) {
       routed.push({ c, legs, ch: c.channel(legs), slot });
     }
     // Predict the most promising first, so that candidates that cannot win are skipped.
-    const bound = (r: (typeof routed)[number]) => (bounded && r.ch.kind === 'mdi' ? mdiRateBound(r.ch.link) : Infinity);
+    const bound = (r: (typeof routed)[number]) => (bounded ? protocolOf(r.ch.kind).keyrate.bound?.(r.ch) ?? Infinity : Infinity);
     const order = routed.map((r) => ({ r, u: bound(r) })).sort((p, q) => q.u - p.u);
     const done: Examined[] = [];
     for (const { r, u } of order) {
@@ -435,12 +218,12 @@ function examineCandidates(x: ExamineInput) {
         continue;
       }
       let pulses = basePulses;
-      let pred = predictWith(engine, ch, pulses || 1e12);
+      let pred = engine.predict(ch, pulses || 1e12);
       if (!request.seconds && request.bits) {
         // "until k bits": size N from the asymptotic rate; finalisation below corrects for finite size.
         const perPulse = pred.result.secretBitsPerPulse;
         pulses = perPulse > 0 ? Math.ceil(request.bits / perPulse) : 0;
-        if (pulses > 0) pred = predictWith(engine, ch, pulses);
+        if (pulses > 0) pred = engine.predict(ch, pulses);
       }
       const resources = [...new Set([...c.devices, ...legs.flatMap((l) => l.converters), ...legs.flatMap((l) => l.ports.map(resourceId.port))])].sort();
       considered[slot] = { label: c.label, secretBitsPerPulse: pred.result.secretBitsPerPulse };
@@ -469,8 +252,6 @@ function examineCandidates(x: ExamineInput) {
 /** Joint-BSM candidates are routed together with the single relays when there are at most this many. */
 const EAGER_JOINT = 12;
 
-const familyOfProtocol: Record<string, Family> = { bb84: 'pm', mdi: 'mdi', bbm92: 'eb' };
-
 /**
  * Plan one QKD request. `pool` holds the current reservations; `deps.fabric` the current
  * cross-connects (default: none). Never mutates its inputs; reserve `plan.resources` next.
@@ -492,17 +273,16 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
   const relayOnly = [a, b].find((n) => n.serverOwned);
   if (relayOnly) return refused(`${relayOnly.id} is a ${relayOnly.type === 'E' ? 'source' : 'relay'} the server operates: it never holds a key`);
   if (a.id === b.id) return refused(`a QKD session needs two different nodes (got ${a.id} twice)`);
-  const fam = protocolFamily(a, b, view);
-  if (!fam.ok) return refused(fam.reason);
   const wanted = request.protocol ?? 'auto';
-  if (wanted !== 'auto' && familyOfProtocol[wanted] !== fam.family)
-    return refused(`${wanted} is not possible between ${a.id} (${a.type}) and ${b.id} (${b.type}); the protocol table gives ${fam.family === 'pm' ? 'bb84' : fam.family === 'mdi' ? 'mdi' : 'bbm92'}`);
+  const served = protocolsServing(a, b, view, wanted);
+  if (!served.ok) return refused(served.reason);
   const relayWanted = request.relay ?? 'auto';
-  if (fam.family === 'pm' && relayWanted !== 'auto') return refused(`BB84 between ${a.id} and ${b.id} uses no relay (relay ${relayWanted} given)`);
+  const direct = served.protocols.filter((p) => p.rule.helper === 'none');
+  if (direct.length === served.protocols.length && relayWanted !== 'auto') return refused(`${direct[0]!.title} between ${a.id} and ${b.id} uses no relay (relay ${relayWanted} given)`);
 
   const helperIdle = (h: NodeView) => (h.type === 'D' ? detectorsOf(h) : deviceOf(h)).every((r) => holderOf(pool, r) === undefined);
   const named = relayWanted === 'auto' ? undefined : new Set(relayWanted.split('+'));
-  const { list: all, notes } = candidatesFor(fam.family, a, b, view, d, (nearest) => (named ? nearest.filter((h) => named.has(h.id)) : shortlist(view, nearest.filter((h) => h.type === 'E' || h.bsm), helperIdle)));
+  const { list: all, notes } = candidatesFor(served.protocols, a, b, view, d, (nearest) => (named ? nearest.filter((h) => named.has(h.id)) : shortlist(view, nearest.filter((h) => h.type === 'E' || h.bsm), helperIdle)));
   const list = relayWanted === 'auto' ? all : all.filter((c) => relayMatches(c, relayWanted));
   if (relayWanted !== 'auto' && !relayWanted.split('+').some((n) => vx.node.has(n))) return refused(`unknown relay ${relayWanted}`);
 
@@ -512,7 +292,8 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
   const s = examineCandidates({ request, view, pool, fabric, engine, d, tol, list, a, b });
   if (s.feasible.length === 0) {
     // Structural feasibility first: a candidate no free hardware could ever route is not a reason to wait.
-    const helperWord = fam.helper === 'D' ? 'D node for the BSM' : fam.helper === 'E' ? 'E node as entangled source' : 'route';
+    const helper = served.protocols.find((p) => p.rule.helper !== 'none')?.rule.helper;
+    const helperWord = helper === 'D' ? 'D node for the BSM' : helper === 'E' ? 'E node as entangled source' : 'route';
     const why = list.length === 0 ? `no ${helperWord} in the network${notes.length ? ' (' + notes.join('; ') + ')' : ''}` : `no DoF-compatible path (${list.map((c) => c.label).join(', ')})`;
     if (notes.length > 0 && list.length === 0) return { kind: 'queued', requestId, reason: why, waitingFor: [] };
     return refused(why);
@@ -545,19 +326,19 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
   let final = best.pred;
   let pulses = best.pulses;
   if (finite && pulses > 0) {
-    final = finaliseWith(finite, best.ch, pulses) ?? final;
+    final = finite.predict(best.ch, pulses) ?? final;
     // "until k bits": fixed-point N = k / rate(N); the finite-key rate per pulse rises with N, so a
     // few steps settle within a few per cent (the last step rounds up rather than short).
     for (let i = 0; i < 6 && !request.seconds && request.bits && final.result.secretBitsPerPulse > 0; i++) {
       const got = final.result.secretBits;
       if (got >= request.bits && got <= request.bits * 1.05) break;
       pulses = Math.ceil((request.bits * (got < request.bits ? 1.01 : 1)) / final.result.secretBitsPerPulse);
-      final = finaliseWith(finite, best.ch, pulses);
+      final = finite.predict(best.ch, pulses);
     }
   }
   // The session charges the bits Cascade discloses (and the QBER sample), not f n h(e): predict
   // (and size the run) with that leak.
-  const predictAt = (n: number) => settleLeak(best.ch, finaliseWith(finite!, best.ch, n), n);
+  const predictAt = (n: number) => settleLeak(best.ch, finite!.predict(best.ch, n), n);
   if (pulses > 0 && finite) final = settleLeak(best.ch, final, pulses);
   if (finite) {
     const sized = sizeForKey(request, a.id, b.id, best.c.label, predictAt, pulses, final, d.rateHz);
@@ -574,7 +355,8 @@ export function planRequest(request: QkdRequest, view: NetworkView, pool: Resour
     kind: 'plan',
     requestId,
     sessionId: deps.sessionId ?? `s-${requestId}`,
-    protocol: best.c.protocol,
+    // A candidate runs its descriptor's name or one of its variants (protocols/qkd/registry.ts).
+    protocol: best.c.protocol as Plan['protocol'],
     keyKind: request.keyKind ?? 'secret',
     a: a.id,
     b: b.id,
@@ -626,7 +408,5 @@ function sizeForKey(request: QkdRequest, a: NodeId, b: NodeId, label: string, pr
 
 /** Nodes a plan involves (both ends and helpers): whom the session must talk to. */
 export function planParticipants(plan: Plan): NodeId[] {
-  const r = plan.relay;
-  const helpers = r.kind === 'single' || r.kind === 'source' ? [r.node] : r.kind === 'joint' ? r.nodes : [];
-  return [plan.a, plan.b, ...helpers];
+  return protocolOf(plan.protocol).participants(plan).map((p) => p.node);
 }

@@ -5,9 +5,6 @@
 // A joint BSM needs the server's beam splitter and two D nodes on its switch: the beam splitters
 // of the nearest JOINT_SITES sites, each with its JOINT_DETECTORS nearest D nodes.
 import type { NodeView, NetworkView, RouteLeg } from './orchestration-types.ts';
-import type { MdiLink } from '../../protocols/physics/mdi-model.ts';
-import { mdiE11X, mdiY11 } from '../../protocols/physics/mdi-model.ts';
-import { binaryEntropy } from '../../protocols/keyrate/entropy.ts';
 import { nodeLinkLossDb } from './routing.ts';
 import { viewIndex } from './sites.ts';
 import type { ResourceId, ResourcePool } from './resources.ts';
@@ -94,16 +91,6 @@ export function jointCombinations(view: NetworkView, a: NodeView, b: NodeView, d
       for (const bs of view.server.beamSplitters) if (vx.siteOf(bs) === vx.siteOf(g)) out.push({ g, h, bs });
     }
   return out;
-}
-
-/**
- * An upper bound on the asymptotic MDI rate per pulse pair (orchestration-keyrate.ts asymptoticMdi,
- * Xu, Curty, Qi, Lo, NJP 15, 113007 (2013), Eq. (1)): R = P11 Y11 [1 - h(e11X)] - Q_Z f h(E_Z)
- * <= mu_a mu_b e^{-mu_a - mu_b} Y11 [1 - h(e11X)] <= e^{-2} Y11 [1 - h(e11X)], since the error-correction
- * term is never negative and x e^{-x} <= 1/e. Y11 and e11X do not depend on the intensities.
- */
-export function mdiRateBound(link: MdiLink): number {
-  return Math.max(0, Math.exp(-2) * mdiY11(link) * (1 - binaryEntropy(mdiE11X(link))));
 }
 
 /** Structural routes (ignoring occupancy) depend only on the view and the switch layout: kept per

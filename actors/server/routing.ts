@@ -15,7 +15,7 @@
 import type { Dof, NodeId } from '../../protocols/types.ts';
 import { fibreLossDb } from '../../protocols/physics/channel.ts';
 import type { Conversion, Hop, NetworkView, NodeView, RouteLeg } from './orchestration-types.ts';
-import { canConvert } from './orchestration-selection.ts';
+import { canConvert } from '../../protocols/qkd/dof.ts';
 import { isFree, resourceId, type ResourceId, type ResourcePool } from './resources.ts';
 import { connectionOf, portInfo, type FabricState, type PortInfo } from './switch-fabric.ts';
 import { portIndex, portSite } from './port-index.ts';

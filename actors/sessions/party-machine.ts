@@ -1,6 +1,6 @@
 // One participant of one QKD session, in its node's process (spawned by local control). The same
 // lifecycle serves every protocol and role (BB84 source/detector, MDI sources and relay, BBM92);
-// what differs is the protocol half the injected `runProtocol` actor runs (party-roles.ts):
+// what differs is the protocol half the injected `runProtocol` actor runs (protocols/qkd/<name>/party.ts, via protocols/qkd/run-party.ts):
 // Reports go to the coordinator on its own subject (`coord.<sid>`, the only server subject a node may
 // publish on besides admission, status and decisions; runtime/subjects.ts).
 //   calibrating (local control's devices) -> (session.ready to the coordinator) -> receiving the fabric's local view ->
@@ -22,11 +22,12 @@
 // a staged party report staged again and ask the record at once instead of at its step timeout.
 import { assign, fromPromise, sendParent, setup } from 'xstate';
 import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
-import type { PartyStats, SessionStart } from './session.messages.ts';
+import type { SessionStart } from './session.messages.ts';
 
 export interface Calibration { calibrationMs: number; residualMisalignment: number }
 export interface Received { detections: number }
-export interface Staged { blockId: string; bits: number; stats: PartyStats; timings: Record<string, number> }
+import type { Staged } from '../../protocols/qkd/party.ts';
+export type { Staged };
 
 export interface PartyContext {
   start: SessionStart;

@@ -6,19 +6,20 @@
 import { z } from 'zod';
 import { defineMessages, type MessageBody } from '../../runtime/messages.ts';
 import { actorAddress } from '../../runtime/port.ts';
+import { SESSION_PROTOCOLS, SESSION_ROLES } from '../../protocols/qkd/registry.ts';
 
 const node = z.string().regex(/^[A-Za-z0-9_-]+$/).max(64);
 const sessionId = z.string().regex(/^[A-Za-z0-9_-]+$/).max(200);
 const reason = z.string().max(2000);
 
-export const sessionRole = z.enum(['source', 'detector', 'relay', 'source-a', 'source-b']);
+export const sessionRole = z.enum(SESSION_ROLES);
 export type SessionRole = z.infer<typeof sessionRole>;
 
 /** What a participant needs to play its role (public: loaded by the orchestration core). */
 export const sessionStartSchema = z.object({
   sessionId,
   requestId: z.string().max(200),
-  protocol: z.enum(['bb84', 'mdi', 'mdi-joint', 'bbm92']),
+  protocol: z.enum(SESSION_PROTOCOLS),
   /** Pool the key holders stage into: 'secret' (PA'd key, default) or 'imperfect' (reconciled,
    *  verified key before PA). One kind per session, so the same raw bits never feed both. */
   keyKind: z.enum(['secret', 'imperfect']).optional(),

@@ -20,11 +20,13 @@ import { mdiOptimise, mdiPredict, type MdiParams } from './mdi.ts';
 import { paramsOf } from './mdi-reference.ts';
 import { bbm92Optimise, bbm92Predict } from './bbm92.ts';
 import type { KeyRateResult } from './types.ts';
+import type { SessionProtocol } from '../qkd/registry.ts';
 import { mdiLinkFromFibres, type MdiLink } from '../physics/mdi-model.ts';
 import { jointBsmToMdiLink } from '../physics/joint-bsm.ts';
 import { cascadeEfficiency, effectiveEfficiency } from '../postprocessing/cascade-efficiency.ts';
 
-export type CurveProtocol = 'bb84' | 'mdi' | 'mdi-joint' | 'bbm92';
+/** A curve is of a session protocol (protocols/qkd/registry.ts). */
+export type CurveProtocol = SessionProtocol;
 export interface CurvePoint { lengthKm: number; secretPerSecond: number; siftedPerSecond: number }
 export interface KeyRateCurve { protocol: CurveProtocol; label: string; seconds: number; points: CurvePoint[] }
 

@@ -202,6 +202,7 @@ export function mdiReferenceCalibrationJson(fit: { visibility: number; fits: Mdi
       extraLossDb: 'Per link: loss beyond 0.2 dB/km x L, half on each side (negative: L overstates the loss), fitted so the expected signal-signal Z coincidences equal l_sift. Absorbs connector/switch/converter insertion-loss differences and, for tbp-tbp (B-C), the 2-detector time-bin BSM at David that announces only psi- (half the Bell states: about 3 dB of coincidences).',
       eMis: 'Per link: optical misalignment e_d of the Z basis (encoder extinction, polarization/time-bin reference drift, converter PBS extinction), fitted to the published e_b.',
       params: 'Intensities/probabilities the platform loads: asymmetric optimum of mdiOptimise for the calibrated link with V = 1 (the table knows loss and QBER, not the HOM visibility).',
+      paramsPulses: 'The run (pulse pairs: T = 1000 s at 1 GHz) params are the optimum of; the planner loads params as they are only for a run of that size and optimises other runs from them (the finite-key optimum moves with N).',
       equivalentVisibility: 'Diagnostic, not fitted: the visibility at which that row alone would reproduce its published l_sec.',
     },
     links: Object.fromEntries(fit.fits.map((f) => {
@@ -212,6 +213,7 @@ export function mdiReferenceCalibrationJson(fit: { visibility: number; fits: Mdi
         extraLossDb: round(f.extraLossDb, 4),
         eMis: round(f.eMis, 4),
         params: { a: roundSide(f.params.a), b: roundSide(f.params.b) },
+        paramsPulses: pulsesOf(row),
         published: { f: row.f, siftedBits: row.siftedBits, qber: row.qber, secretBits: row.secretBits },
         predicted: { siftedBits: Math.round(f.predicted.siftedBits), qber: round(f.predicted.qber, 4), phaseErrorBound: round(f.predicted.phaseErrorBound, 4), secretBits: f.predicted.secretBits },
         ratio: round(f.ratio, 4),

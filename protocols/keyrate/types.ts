@@ -2,10 +2,9 @@
 // parameters) or as estimation (from observed counts). The CLI prints it, the orchestration
 // core ranks routes by it, the post-processing uses `secretBits` as the PA output length.
 
-export type KeyRateProtocol = 'bb84' | 'bb84-heralded' | 'mdi' | 'bbm92';
-
 export interface KeyRateResult {
-  protocol: KeyRateProtocol;
+  /** The estimator: a registry protocol's name (protocols/qkd/registry.ts) or its sub-family (e.g. 'bb84-heralded'). */
+  protocol: string;
   /** Pulses sent (N). */
   pulses: number;
   /** Chosen source parameters: intensities and probabilities by name (mu1, mu2, pMu1, qX, sA, ...). */

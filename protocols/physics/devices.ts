@@ -135,13 +135,3 @@ export function composeMdiSides(a: TransmitterSide, fibreA: Fibre, b: Transmitte
   // plus the relay's own, as independent flips.
   return { etaA: la.etaCh * la.etaDet, etaB: lb.etaCh * lb.etaDet, pDark: relay.detector.darkPerGate, eMis: combineErrors(combineErrors(la.eMis, lb.eMis), relay.misalignment ?? 0) };
 }
-
-/** BBM92: an E node in the middle sends one photon of each pair to each D node. */
-export interface Bbm92Sides { etaA: number; etaB: number; pDark: number; eMis: number }
-
-export function composeBbm92Sides(source: { encoderMisalignment: number }, fibreA: Fibre, rxA: ReceiverSide, fibreB: Fibre, rxB: ReceiverSide): Bbm92Sides {
-  const etaA = fibreTransmittance(fibreA.lengthKm, fibreA.alphaDbPerKm ?? 0.2, fibreA.extraLossDb ?? 0) * rxA.detector.efficiency * dbToTransmittance(rxA.receiverLossDb ?? 0);
-  const etaB = fibreTransmittance(fibreB.lengthKm, fibreB.alphaDbPerKm ?? 0.2, fibreB.extraLossDb ?? 0) * rxB.detector.efficiency * dbToTransmittance(rxB.receiverLossDb ?? 0);
-  const eMis = combineErrors(source.encoderMisalignment, combineErrors(rxA.misalignment ?? 0, rxB.misalignment ?? 0));
-  return { etaA, etaB, pDark: Math.max(rxA.detector.darkPerGate, rxB.detector.darkPerGate), eMis };
-}

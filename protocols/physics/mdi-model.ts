@@ -167,14 +167,6 @@ export function mdiE11X(link: MdiLink): number {
   return E0 - ((E0 - xMisalignment(link)) * (1 - pd) * (1 - pd) * ea * eb) / 2 / y11;
 }
 
-/** Z-basis error rate of single-photon pairs (same form with the Z misalignment e_d). */
-export function mdiE11Z(link: MdiLink): number {
-  const y11 = mdiY11(link);
-  if (y11 <= 0) return E0;
-  const { etaA: ea, etaB: eb, pDark: pd } = link;
-  return E0 - ((E0 - link.eMis) * (1 - pd) * (1 - pd) * ea * eb) / 2 / y11;
-}
-
 export interface MdiFibreLink {
   /** Fibre from A to the BSM, km. */
   lengthAKm: number;

@@ -90,7 +90,6 @@ export function fieldOf<T>(msg: PpMessage, name: string, ok: (v: unknown) => boo
 }
 export const isU32 = (v: unknown): boolean => v instanceof Uint32Array;
 export const isNat = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0;
-export const isBool = (v: unknown): boolean => typeof v === 'boolean';
 export const isNatArray = (len: number) => (v: unknown): boolean => Array.isArray(v) && v.length === len && v.every(isNat);
 
 /** Why a session stopped without a key; both halves throw it with the same reason. */

@@ -26,6 +26,20 @@ export const CASCADE_YANETAL_EFFICIENCY = {
   ],
 };
 
+/**
+ * Half-split (BICONF) passes the sessions run after yanetal's 10 (cascade.ts confirmPasses). The
+ * schedule alone leaves an error pattern that is even in every block of every pass in 12 frames of
+ * 4000 at 2^18 bits, 3.34 % and 1 of 400 at 2.6 Mbit (one: 12 errors, two 6-cycles across the
+ * pass-1 and pass-2 blocks, even in all eight halvings); with 8 more passes 0 of 4000 (measured
+ * with test/postprocessing/cascade-fer-gen.ts, CONFIRM=0 / 8, args 262144 0.0334 4000 s18, and
+ * 2600000 0.0334 400 ferA, machine load 20-30). Verification catches such a frame (Tomamichel et
+ * al. 2012, eps_cor) and the whole session is discarded. Each further uniformly random halving
+ * leaves the pattern undetected with probability 1/2 (an odd number of its errors falls in one
+ * half with probability 1/2), so 16 more passes divide the frame error rate by 2^16 (3e-3 -> ~5e-8)
+ * for 2 parities each (plus a binary search, ~log2 n bits, in the rare frame where one finds an error).
+ */
+export const CONFIRM_PASSES = 16;
+
 /** Default size of the disclosed QBER sample of a sifted key of n bits (pipeline-core.ts sampleQber). */
 export function defaultQberSampleBits(n: number): number {
   return Math.min(Math.max(0, Math.floor(n)), Math.min(Math.floor(n / 100), 4000));
@@ -55,12 +69,13 @@ export function cascadeEfficiency(qber: number, n: number): number {
  *  from Z); MDI and BBM92 first disclose a QBER sample of the key, drop it, and correct the rest. */
 export type SampleDisclosure = 'none' | 'sample';
 
-/** Expected leak of a session: Cascade's disclosed parities on the corrected bits plus the sample. */
+/** Expected leak of a session: Cascade's disclosed parities on the corrected bits (the measured
+ *  schedule plus the confirmation passes' two parities each) plus the sample. */
 export function expectedLeak(siftedBits: number, qber: number, disclosure: SampleDisclosure): number {
   if (!(siftedBits > 0)) return 0;
   const sample = disclosure === 'sample' ? defaultQberSampleBits(siftedBits) : 0;
   const corrected = siftedBits - sample;
-  return cascadeEfficiency(qber, corrected) * corrected * binaryEntropy(qber) + sample;
+  return cascadeEfficiency(qber, corrected) * corrected * binaryEntropy(qber) + 2 * CONFIRM_PASSES + sample;
 }
 
 /** The same leak as an f on the whole sifted key, leak / (n h(e)), for engines that take an f. */

@@ -15,6 +15,9 @@ export const CASCADE_VARIANTS: readonly CascadeVariant[] = ['original', 'yanetal
 
 const MIN_QBER = 1e-5; // as cascade-cpp: below this the schedules would make absurd blocks
 
+/** Upper bound on the confirmation passes a peer may ask for (cascade.start is validated against it). */
+export const MAX_CONFIRM_PASSES = 64;
+
 export function cascadePasses(v: CascadeVariant): number {
   switch (v) {
     case 'original': return 4;
@@ -23,10 +26,12 @@ export function cascadePasses(v: CascadeVariant): number {
   }
 }
 
-/** Block size of pass `pass` (1-based), clamped to [1, n]. */
+/** Block size of pass `pass` (1-based), clamped to [1, n]. Passes after the schedule's
+ *  (cascadePasses) are confirmation passes: the two halves of the key (BICONF, Sugimoto & Yamazaki 2000). */
 export function cascadeBlockSize(v: CascadeVariant, pass: number, qber: number, n: number): number {
   const p = Math.max(qber, MIN_QBER);
   const half = Math.ceil(n / 2);
+  if (pass > cascadePasses(v)) return Math.max(1, Math.min(n, half));
   let k: number;
   switch (v) {
     case 'original': k = Math.ceil(0.73 / p) * 2 ** (pass - 1); break;
@@ -50,8 +55,8 @@ export function cascadeBlockSize(v: CascadeVariant, pass: number, qber: number, 
  *  others in the same round). Measured: ~3x fewer rounds in those passes but f up by ~0.01,
  *  and most rounds at QBER >= 3 % are correction chains between passes 1 and 2 anyway, so
  *  it is off by default. Otherwise one pass per group. */
-export function cascadePassGroups(v: CascadeVariant, qber: number, n: number, concurrent: boolean): number[] {
-  const passes = cascadePasses(v), ends: number[] = [];
+export function cascadePassGroups(v: CascadeVariant, qber: number, n: number, concurrent: boolean, confirmPasses = 0): number[] {
+  const passes = cascadePasses(v) + confirmPasses, ends: number[] = [];
   const huge = (pass: number) => cascadeBlockSize(v, pass, qber, n) * 4 >= n;
   for (let pass = 1; pass <= passes; pass++) {
     if (concurrent && huge(pass) && pass < passes && huge(pass + 1)) continue;

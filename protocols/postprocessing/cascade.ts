@@ -1,7 +1,7 @@
 // Cascade information reconciliation (Brassard & Salvail, EUROCRYPT '93), one half per party.
 // Alice holds the reference key and only answers parity questions; Bob corrects his key.
 // Every message goes through the ClassicalChannel:
-//   A->B cascade.start  {n, variant, qber, shuffle, passes, concurrent}
+//   A->B cascade.start  {n, variant, qber, shuffle, passes, concurrent}   passes: the variant's + confirmation passes
 //   A->B cascade.pass   {pass, seed, blockSize, count, parities}  top-level block parities of a pass
 //   B->A cascade.ask    {pass, start, len}   ALL parity questions of one round (binary-search left
 //                                            halves of every open block, in lockstep); empty = pass done
@@ -21,7 +21,7 @@ import type { RandomSource } from './random-source.ts';
 import { type ClassicalChannel, type PpMessage, expectMessage, ProtocolError } from './channel.ts';
 import { blockParities, ParityIndex } from './word-parity.ts';
 import { passShuffle, paddedLength, type BitShuffle, type ShuffleKind } from './shuffle.ts';
-import { CASCADE_VARIANTS, cascadeBlockSize, cascadePasses, cascadePassGroups, type CascadeVariant } from './cascade-variants.ts';
+import { CASCADE_VARIANTS, MAX_CONFIRM_PASSES, cascadeBlockSize, cascadePasses, cascadePassGroups, type CascadeVariant } from './cascade-variants.ts';
 
 export interface CascadeOptions {
   variant: CascadeVariant;
@@ -34,6 +34,10 @@ export interface CascadeOptions {
   /** Run consecutive huge-block passes together (default false; see cascadePassGroups: fewer
    *  round trips in those passes, but f rises by ~0.01 because concurrent searches overlap). */
   concurrentHugePasses?: boolean;
+  /** Half-split (BICONF) passes after the variant's schedule (default 0). An error pattern even in
+   *  every block of the scheduled passes survives each further random halving with probability
+   *  1/2, at 2 parities per pass (plus one binary search when it is found). */
+  confirmPasses?: number;
 }
 
 export interface CascadeResult {
@@ -72,12 +76,14 @@ export async function cascadeAlice(ch: ClassicalChannel, key: BitString, opts: C
   const N = paddedLength(n);
   const padded = new Uint32Array(N >>> 5);
   padded.set(key.words.subarray(0, wordsFor(n)));
-  const passes = cascadePasses(variant);
+  const confirm = opts.confirmPasses ?? 0;
+  if (!(Number.isInteger(confirm) && confirm >= 0 && confirm <= MAX_CONFIRM_PASSES)) throw new RangeError(`cascade: confirmPasses must be an integer in [0, ${MAX_CONFIRM_PASSES}], got ${confirm}`);
+  const passes = cascadePasses(variant) + confirm;
   const concurrent = opts.concurrentHugePasses ?? false;
   await ch.send({ type: 'cascade.start', n, variant, qber, shuffle, passes, concurrent });
   const copies: ParityIndex[] = [];
   let disclosed = 0, rounds = 0, first = 1;
-  for (const pass of cascadePassGroups(variant, qber, N, concurrent)) {
+  for (const pass of cascadePassGroups(variant, qber, N, concurrent, confirm)) {
     for (; first <= pass; first++) {
       const k = cascadeBlockSize(variant, first, qber, N);
       const seed = rng.nextUint32();
@@ -170,7 +176,8 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
   const variant = field<CascadeVariant>(start, 'variant', (v) => CASCADE_VARIANTS.includes(v as CascadeVariant));
   const qber = field<number>(start, 'qber', (v) => typeof v === 'number' && v >= 0 && v < 0.5);
   const shuffle = field<ShuffleKind>(start, 'shuffle', (v) => SHUFFLES.includes(v as ShuffleKind));
-  const passes = field<number>(start, 'passes', (v) => v === cascadePasses(variant));
+  const passes = field<number>(start, 'passes', (v) => Number.isInteger(v) && (v as number) >= cascadePasses(variant) && (v as number) <= cascadePasses(variant) + MAX_CONFIRM_PASSES);
+  const confirm = passes - cascadePasses(variant);
   const concurrent = field<boolean>(start, 'concurrent', (v) => typeof v === 'boolean');
   if (n !== key.length) throw new ProtocolError(`cascade.start: peer key has ${n} bits, ours ${key.length}`);
   const N = paddedLength(n);
@@ -252,7 +259,7 @@ export async function cascadeBob(ch: ClassicalChannel, key: BitString): Promise<
   // question buffers, reused every round: pass index, block, heap, start, node length
   let qj = new Int32Array(0), qb = qj, qh = qj, qs = qj, ql = qj;
   let first = 1;
-  for (const last of cascadePassGroups(variant, qber, N, concurrent)) {
+  for (const last of cascadePassGroups(variant, qber, N, concurrent, confirm)) {
     for (; first <= last; first++) {
       const pass = first;
       const msg = await expectMessage(ch, 'cascade.pass');

@@ -7,14 +7,6 @@ import { SessionAbort } from './announce.ts';
 
 export interface MdiEstimationConfig { params: MdiParams; security?: MdiSecurity }
 
-/** X-window QBER of the decoy pairs, as the error-correction block-size estimate. */
-export function mdiQberEstimate(c: MdiCounts): number {
-  // the Z window's errors are unknown before EC; the Z misalignment shows in the s-s pairs only,
-  // so use the vacuum-corrected X error rate of the weakest decoy pair as a conservative proxy
-  const n = c.n['nu-nu'] ?? 0, m = c.m['nu-nu'] ?? 0;
-  return n > 0 ? Math.min(0.25, m / n) : 0.05;
-}
-
 /** Before EC: abort when even a zero EC leak leaves no key. */
 export function estimateMdiBeforeEc(c: MdiCounts, cfg: MdiEstimationConfig): KeyRateResult {
   const r = mdiEstimateFromCounts({ ...c, m: { ...c.m, 's-s': 0 } }, cfg.params, { leakEC: 0 }, cfg.security);

@@ -136,8 +136,3 @@ export { difLevel as nttForwardLevel, ditLevel as nttInverseLevel };
 export function pointwise(a: Uint32Array, b: Uint32Array, scale: number, from = 0, to = a.length): void {
   for (let i = from; i < to; i++) a[i] = mulmod(mulmod(a[i], b[i]), scale);
 }
-
-/** Spread bits [0, bits) of packed words into a[off..] as 0/1 values (rest of the range zeroed). */
-export function unpackBits(words: Uint32Array, bits: number, a: Uint32Array, from: number, to: number): void {
-  for (let i = from; i < to; i++) a[i] = i < bits ? (words[i >>> 5] >>> (i & 31)) & 1 : 0;
-}

@@ -8,7 +8,7 @@
 // authentication, the systematic QBER sample of a sifted key.
 //   A->B <p>.sample {offset, stride, count, bits}   systematic sample of the sifted key (p: bbm92, mdi)
 //   B->A <p>.sampleResult {errors}
-import { defaultQberSampleBits } from './cascade-efficiency.ts';
+import { CONFIRM_PASSES, defaultQberSampleBits } from './cascade-efficiency.ts';
 import { type BitString, getBit, zeros } from '../bits.ts';
 import type { Rng } from '../rng.ts';
 import type { KeyRateResult } from '../keyrate/types.ts';
@@ -143,7 +143,7 @@ export interface TailOptions {
 
 export async function tailReference(ch: ClassicalChannel, key: BitString, random: Rng, opts: TailOptions): Promise<TailResult> {
   const t = new Laps();
-  const casc = await cascadeAlice(ch, key, { variant: opts.variant, qber: Math.min(0.45, Math.max(opts.qberEstimate, 1e-3)), rng: random });
+  const casc = await cascadeAlice(ch, key, { variant: opts.variant, qber: Math.min(0.45, Math.max(opts.qberEstimate, 1e-3)), rng: random, confirmPasses: CONFIRM_PASSES });
   const cascade = t.lap();
   const ver = await verifyKeyAlice(ch, key, { epsCor: opts.epsCor, random });
   if (!ver.ok) throw new SessionAbort('verification', 'keys differ after Cascade (frame error): block discarded');

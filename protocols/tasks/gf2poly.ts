@@ -34,13 +34,6 @@ export function polyFromLow(low: BitString): Poly {
   return out;
 }
 
-/** The n low coefficients of a degree-n polynomial (x^n is implicit). */
-export function lowOf(f: Poly, n: number): BitString {
-  const s = zeros(n);
-  s.words.set(f.subarray(0, s.words.length));
-  return clearTail(s);
-}
-
 /** a ^= b * x^shift, touching only the words b occupies up to degree degB. a must be long enough. */
 export function xorShifted(a: Poly, b: Poly, shift: number, degB: number): void {
   const ws = shift >>> 5, bs = shift & 31, nb = (degB >>> 5) + 1;

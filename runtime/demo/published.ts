@@ -40,7 +40,7 @@ export const CONFERENCE = { sponsor: 'David', participants: ['Alice', 'Bob', 'Ch
 
 /** Beyond the paper: QBA with the runtime-attached George and Henry (Ivy is the entangled source
  *  their D–D keys need). All seven task nodes cannot take part: Frank's pha photons cannot be
- *  converted to the tbp of George and Henry (task-steps.ts derives this from protocols/selection.ts),
+ *  converted to the tbp of George and Henry (task-steps.ts derives this from protocols/qkd/dof.ts),
  *  so Frank–George and Frank–Henry have no QKD session and no key. Six nodes with two colluding
  *  malicious backups: f = 2 < N/2, where the classical OM(2) needs N >= 7; d = f + 1 = 3. */
 export const QBA_BEYOND = {

@@ -4,10 +4,8 @@
 // restate.ts) so that what remains against the published row is physics, and for each MDI row the
 // HOM visibility that would explain the published l_sec (protocols/keyrate/referee.ts). Plus the
 // joint BSM's derived optics and their sensitivity to the unpublished port fibres.
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Topology } from '../../infra/topology.ts';
-import { bb84SourceParams, mdiSourceParams } from '../../actors/server/fabric.ts';
+import { protocolOf, SESSION_PROTOCOLS } from '../../protocols/qkd/registry.ts';
 import { residualSdOf } from '../../actors/node/devices.ts';
 import { DEFAULT_SERVER } from '../../actors/server/orchestration-view.ts';
 import { keySpread, type KeySpread } from '../../protocols/keyrate/spread.ts';
@@ -16,7 +14,6 @@ import { diagnoseVisibility, type VisibilityDiagnosis } from '../../protocols/ke
 import { calibratedLink, REFERENCE_MDI_ROWS, REFERENCE_RELAY_KM, type MdiRowCalibration } from '../../protocols/keyrate/mdi-reference.ts';
 import { calibratedJointBsm, jointBsmSensitivity, type JointBsmSensitivityRow } from '../../protocols/keyrate/joint-bsm-reference.ts';
 import { jointBsmToMdiLink, type JointBsmConfig } from '../../protocols/physics/joint-bsm.ts';
-import type { Bb84Link } from '../../protocols/physics/bb84-model.ts';
 import type { MdiLink } from '../../protocols/physics/mdi-model.ts';
 import type { PublishedQkd } from './published.ts';
 
@@ -31,8 +28,7 @@ export interface RowReferee {
 interface MdiCalFile { mdi?: { hom?: { visibility?: number }; links?: Record<string, { lengthAKm: number; lengthBKm: number; extraLossDb: number; eMis: number; params: MdiRowCalibration['params'] }> } }
 
 export function loadMdiCalibration(topology: Topology): MdiCalFile | undefined {
-  const file = topology.file ? path.join(path.dirname(topology.file), `${topology.network}-calibration-mdi.json`) : undefined;
-  return file && fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as MdiCalFile) : undefined;
+  return topology.mdiCalibrationData as MdiCalFile | undefined;
 }
 
 const initials = (p: PublishedQkd) => `${p.a[0]}-${p.b[0]}`;
@@ -56,9 +52,8 @@ export function spreadOf(r: Record<string, any>, topology?: Topology): KeySpread
   const names: string[] = [r.a, r.b, ...(r.relay?.kind === 'single' || r.relay?.kind === 'source' ? [r.relay.node] : r.relay?.kind === 'joint' ? r.relay.nodes : [])];
   const nodes = topology ? names.flatMap((n) => topology.nodes.filter((x) => x.name === n)).map((n) => ({ type: n.type, dof: n.dof, ownConverter: n.type === 'C' })) : [];
   const sd = residualSdOf(nodes);
-  if (r.protocol === 'bb84') return keySpread({ protocol: 'bb84', link: r.link as Bb84Link, source: bb84SourceParams(r.params), pulses: r.pulses }, 40, 'key-spread', sd);
-  if (r.protocol === 'mdi' || r.protocol === 'mdi-joint') return keySpread({ protocol: 'mdi', link: r.link as MdiLink, params: mdiSourceParams(r.params), pulses: r.pulses }, 40, 'key-spread', sd);
-  return undefined;
+  const input = (SESSION_PROTOCOLS as string[]).includes(r.protocol) ? protocolOf(r.protocol).spreadInput?.(r.link, r.params, r.pulses) : undefined;
+  return input && keySpread(input, 40, 'key-spread', sd);
 }
 
 export function refereeOf(p: PublishedQkd, r: Record<string, any>, visibility?: VisibilityDiagnosis, topology?: Topology): RowReferee {

@@ -2,6 +2,7 @@
 // sessions, and the signature rates), the QBA trades and the broadcast with George and Henry, the conference
 // key, and for every task the QKD sessions whose keys it used.
 import { renderQba } from '../cli/commands/qba.ts';
+import { SESSION_PROTOCOLS } from '../../protocols/qkd/registry.ts';
 import type { KeySupply, FillSession } from './keys.ts';
 import type { ImperfectKeyRun } from './task-steps.ts';
 import { table } from './report.ts';
@@ -10,7 +11,8 @@ const int = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ?
 const fix = (x: number | undefined | null, d: number) => (x === undefined || x === null || !Number.isFinite(x) ? '-' : x.toFixed(d));
 const pct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%` : '-');
 /** Protocols a key block can come from: a QKD session of the network, nothing else. */
-const QKD_PROTOCOLS = new Set(['bb84', 'mdi', 'bbm92']);
+/** Key blocks a QKD session deposited name their protocol (protocols/qkd/registry.ts). */
+const QKD_PROTOCOLS = new Set<string>(SESSION_PROTOCOLS);
 
 /** QDS 1's imperfect-key runs against the published sessions of the same links (l_sift of a 2 s
  *  run is its error-corrected length), published lengths times the scale. */

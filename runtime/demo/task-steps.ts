@@ -8,9 +8,8 @@ import { qbaKeyDemand, qbaStringLength, omMessages, omTolerates } from '../../pr
 import { qbaDepthFor } from '../../protocols/tasks/qba-bounds.ts';
 import { qdsKeyBitsPerLink, signatureRate } from '../../protocols/tasks/qds.ts';
 import type { Dof, NodeId } from '../../protocols/types.ts';
-import { canConvert } from '../../protocols/selection.ts';
+import { canConvert } from '../../protocols/qkd/dof.ts';
 import { AUTH_BITS_PER_LINK } from '../../actors/tasks/qds-roles.ts';
-import type { KeyPoolStore } from '../../infra/keypool/store.ts';
 import { openNodeStore } from '../pool-users.ts';
 import { taskRequest } from '../cli/task-client.ts';
 import { fillLanes, withSupply, type FillSession, type FillSizer, type KeyContext, type KeySupply, type LaneNeed } from './keys.ts';

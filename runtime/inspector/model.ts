@@ -68,17 +68,6 @@ export function stateText(value: unknown): string {
   return flat(value).join(',');
 }
 
-/** The leaf state paths of a value, as state-node ids under `machine` ("party.processing"). */
-export function activeIds(machine: string, value: unknown): Set<string> {
-  const out = new Set<string>([machine]);
-  const walk = (prefix: string, v: unknown) => {
-    if (typeof v === 'string') { out.add(`${prefix}.${v}`); return; }
-    if (v && typeof v === 'object') for (const [k, sub] of Object.entries(v)) { out.add(`${prefix}.${k}`); walk(`${prefix}.${k}`, sub); }
-  };
-  walk(machine, value);
-  return out;
-}
-
 const pairKey = (p: PoolLevel) => `${[p.owner, p.peer].sort().join('–')} ${p.kind}`;
 const push = <T>(list: T[], item: T, max: number) => { list.push(item); if (list.length > max) list.splice(0, list.length - max); };
 

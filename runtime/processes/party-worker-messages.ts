@@ -1,5 +1,5 @@
 // What a node's main thread and its party worker (party-worker.ts) say to each other over the
-// worker's MessagePort. The worker runs runParty (actors/sessions/party-roles.ts) and asks the main
+// worker's MessagePort. The worker runs runParty (protocols/qkd/run-party.ts) and asks the main
 // thread for every piece of I/O its PartyIo needs (the NATS session channel, the psk exchange,
 // staging in the pool), request/reply by id. Same process, so the structured clone keeps typed
 // arrays; large buffers are moved (transfer list), not copied.

@@ -1,4 +1,4 @@
-// A node's party workers: each session's protocol half (runParty, party-roles.ts) runs in a
+// A node's party workers: each session's protocol half (runParty, protocols/qkd/run-party.ts) runs in a
 // worker_threads Worker (party-worker.ts), so seconds of sifting, Cascade and PA never block the
 // node's event loop (heartbeats to the hypervisor, task agents, key pool, inspection keep going).
 // The main thread keeps the NATS connection and the key pool and serves the worker's PartyIo
@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../../protocols/ts-worker.ts';
 import type { ClassicalChannel } from '../../protocols/postprocessing/channel.ts';
-import type { PartyIo } from '../../actors/sessions/party-roles.ts';
+import type { PartyIo } from '../../protocols/qkd/party.ts';
 import type { Staged } from '../../actors/sessions/party-machine.ts';
 import type { SessionStart } from '../../actors/sessions/session.messages.ts';
 import type { PpMessage } from '../../protocols/postprocessing/channel.ts';

@@ -1,5 +1,5 @@
 // Entry of a party worker thread (started by party-worker-pool.ts): runs one session's runParty
-// (actors/sessions/party-roles.ts, every protocol and role) off the node's main thread, so sifting,
+// (protocols/qkd/run-party.ts: every protocol and role, from the registry) off the node's main thread, so sifting,
 // Cascade and PA never stall the node's heartbeats and other actors. Its PartyIo is a proxy: each
 // channel operation, the psk exchange and staging are requests to the main thread, which owns the
 // NATS connection and the key pool. The worker holds no connection, so terminating it (abort)
@@ -9,7 +9,8 @@ import { fromBytes } from '../../protocols/bits.ts';
 import { createRng } from '../../protocols/rng.ts';
 import { ChannelClosedError, ProtocolError, type ClassicalChannel, type PpMessage } from '../../protocols/postprocessing/channel.ts';
 import { KeyExhaustedError, preSharedKeySource } from '../../protocols/postprocessing/key-source.ts';
-import { runParty, type PartyIo } from '../../actors/sessions/party-roles.ts';
+import { runParty } from '../../protocols/qkd/run-party.ts';
+import type { PartyIo } from '../../protocols/qkd/party.ts';
 import { detached, movable, wireError, type FromWorker, type ToWorker, type WireError } from './party-worker-messages.ts';
 
 const port = parentPort;

@@ -19,9 +19,8 @@ import { layoutFromView } from '../../actors/server/switch-fabric.ts';
 import { networkViewFromTopology, type HypervisorNodeState } from '../../actors/server/orchestration-view.ts';
 import type { NetworkView, Plan, QkdRequest } from '../../actors/server/orchestration-types.ts';
 import type { AgentNotice } from '../../actors/server/task-manager-machine.ts';
-import fs from 'node:fs';
-import path from 'node:path';
 import { runFabric, type CalibrationData, type MdiCalibrationData } from '../../actors/server/fabric.ts';
+import { protocolOf } from '../../protocols/qkd/registry.ts';
 import { coordinatorMachine, type CoordinatorContext, type FabricInput, type FabricOutput, type Participant } from '../../actors/sessions/coordinator.ts';
 import { coordinatorSystemId } from '../../actors/sessions/session.messages.ts';
 import '../../actors/server/orchestration.messages.ts';
@@ -54,21 +53,13 @@ export interface SessionServerOptions {
   redis?: RedisAccess;
 }
 
-/** Roles of a plan's participants. */
+/** Roles of a plan's participants (its protocol's, protocols/qkd/registry.ts), with the DoF
+ *  conversion each does at its own converter. */
 export function participantsOf(plan: Plan): Participant[] {
-  const conv = (n: string) => plan.conversions.find((c) => c.node === n && c.at === 'node')?.to;
-  const p = (node: string, role: Participant['role'], peer: string, holdsKey: boolean): Participant => {
-    const to = conv(node);
-    return { node, role, peer, holdsKey, ...(to ? { convertTo: to } : {}) };
-  };
-  if (plan.protocol === 'bb84') {
-    const leg = plan.legs[0]!;
-    return [p(leg.from, 'source', leg.to, true), p(leg.to, 'detector', leg.from, true)];
-  }
-  const ends = [p(plan.a, 'source-a', plan.b, true), p(plan.b, 'source-b', plan.a, true)];
-  if (plan.relay.kind === 'single' || plan.relay.kind === 'source') return [...ends, p(plan.relay.node, 'relay', plan.a, false)];
-  if (plan.relay.kind === 'joint') return [...ends, ...plan.relay.nodes.map((n) => p(n, 'relay', plan.a, false))];
-  return ends;
+  return protocolOf(plan.protocol).participants(plan).map((p) => {
+    const to = plan.conversions.find((c) => c.node === p.node && c.at === 'node')?.to;
+    return { ...p, role: p.role as Participant['role'], ...(to ? { convertTo: to } : {}) };
+  });
 }
 
 /** A participant's sessions abort this long after the hypervisor marks it down. Nodes run their
@@ -83,9 +74,8 @@ const STAGE_FOR_TM: Record<string, string> = { switching: 'switching', calibrati
 
 export function startSessionServer(host: ActorHost, topology: Topology, opts: SessionServerOptions = {}): NetworkState & { stop(): void } {
   const calibration = topology.calibrationData as CalibrationData | undefined;
-  // The MDI rows' calibration sits next to the topology (reference network).
-  const mdiFile = topology.file ? path.join(path.dirname(topology.file), `${topology.network}-calibration-mdi.json`) : undefined;
-  const mdiCalibration = mdiFile && fs.existsSync(mdiFile) ? JSON.parse(fs.readFileSync(mdiFile, 'utf8')) as MdiCalibrationData : undefined;
+  // The MDI rows' calibration: the file the topology names (`mdiCalibration`).
+  const mdiCalibration = topology.mdiCalibrationData as MdiCalibrationData | undefined;
   // The planner sees the calibrations the fabric samples with (BB84 links: fitted length, loss and
   // misalignment; MDI links: fitted constants and the calibrated pairs' source parameters), so its
   // prediction is of the run the fabric will emulate and its plan carries the session's parameters.
@@ -281,8 +271,9 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
 export function sessionResult(ctx: CoordinatorContext): Record<string, unknown> {
   const plan = ctx.plan;
   const holders = ctx.participants.filter((p) => p.holdsKey).map((p) => p.node);
-  // The correcting side's statistics (BB84 detector; MDI second source) carry the corrected errors.
-  const main = ctx.participants.find((p) => p.role === 'detector' || p.role === 'source-b')?.node ?? holders[0]!;
+  // The correcting side's statistics (the protocol's reporting role) carry the corrected errors.
+  const reporting = protocolOf(plan.protocol).summary.reportingRole;
+  const main = ctx.participants.find((p) => p.role === reporting)?.node ?? holders[0]!;
   const st = ctx.staged[main];
   const t = ctx.stageAt;
   const span = (a: string, b: string) => (t[a] !== undefined && t[b] !== undefined ? t[b]! - t[a]! : undefined);

@@ -8,8 +8,9 @@ import type { Plan, PlanOutcome, QkdRequest } from '../../actors/server/orchestr
 import { emptyPool, reserve } from '../../actors/server/resources.ts';
 import { bbm92Predict } from '../../protocols/keyrate/bbm92.ts';
 import { loadReferenceView } from './reference-view.ts';
-import { buildParamTable } from '../../protocols/keyrate/param-table.ts';
+import { buildParamTable } from '../../protocols/qkd/table.ts';
 import { createFiniteEngine } from '../../actors/server/orchestration-keyrate.ts';
+import type { Bbm92Channel } from '../../protocols/qkd/bbm92/keyrate.ts';
 
 const req = (a: string, b: string, extra: Partial<QkdRequest> = {}): QkdRequest => ({ id: `${a}-${b}`, kind: 'qkd', a, b, seconds: 0.5, ...extra });
 function plan(o: PlanOutcome): Plan {
@@ -63,10 +64,11 @@ test('with a loaded parameter table the finite engine takes BBM92 lambda from it
   const table = buildParamTable({ lossGridDb: [8, 14, 20], pulsesGrid: [1e8, 1e9], protocols: ['bbm92'] });
   const engine = createFiniteEngine({ table });
   const eta = (db: number) => 10 ** (-db / 10) * table.assumptions.etaDet;
-  const hit = engine.bbm92(eta(8), eta(5.4), 1e-6, 0.015, 5e8, 1.16, 0.5);
+  const channel = (etaA: number, etaB: number): Bbm92Channel => ({ kind: 'bbm92', link: { etaA, etaB, pDark: 1e-6, eMis: 0.015 }, f: 1.16, qX: 0.5 });
+  const hit = engine.predict(channel(eta(8), eta(5.4)), 5e8);
   t.is(hit.paramsSource, 'table');
   t.is(hit.result.params.qX, 0.5);
   t.true(hit.result.secretBits > 0);
-  const outside = engine.bbm92(eta(30), eta(30), 1e-6, 0.015, 5e8, 1.16, 0.5);
+  const outside = engine.predict(channel(eta(30), eta(30)), 5e8);
   t.is(outside.paramsSource, 'optimised');
 });

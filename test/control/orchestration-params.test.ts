@@ -5,7 +5,7 @@ import { keyAtLeak, leakAtEfficiency } from '../../protocols/keyrate/restate.ts'
 import { planRequest } from '../../actors/server/orchestration.ts';
 import { createFiniteEngine } from '../../actors/server/orchestration-keyrate.ts';
 import { emptyPool } from '../../actors/server/resources.ts';
-import { buildParamTable } from '../../protocols/keyrate/param-table.ts';
+import { buildParamTable } from '../../protocols/qkd/table.ts';
 import { loadReferenceView } from './reference-view.ts';
 
 // A small BB84 table around the David–Alice channel (7.0 dB): two losses x two block sizes.

@@ -6,6 +6,7 @@ import type { Plan, PlanOutcome, QkdRequest } from '../../actors/server/orchestr
 import { emptyPool, reserve, type ResourcePool } from '../../actors/server/resources.ts';
 import { loadReferenceView, referenceView } from './reference-view.ts';
 import type { Dof } from '../../protocols/types.ts';
+import { readFileSync } from 'node:fs';
 
 const req = (a: string, b: string, extra: Partial<QkdRequest> = {}): QkdRequest => ({ id: `${a}-${b}`, kind: 'qkd', a, b, seconds: 1, ...extra });
 const fast = { finite: null } as const; // rank with the asymptotic engine only: these tests are about choices
@@ -153,6 +154,7 @@ test('David busy and another BSM-capable D node free: it is picked before a join
 
 test('hypervisor view -> network view: expected nodes are absent, down nodes marked, runtime-attached nodes included', async (t) => {
   const { networkViewFromHypervisor } = await import('../../actors/server/orchestration-view.ts');
+  const hardware = JSON.parse(readFileSync(new URL('../../infra/topologies/reference.json', import.meta.url), 'utf8'));
   const v = networkViewFromHypervisor({
     network: 'reference',
     nodes: [
@@ -162,8 +164,12 @@ test('hypervisor view -> network view: expected nodes are absent, down nodes mar
       { name: 'George', type: 'D', dof: 'tbp', linkKm: 12, attachLater: true, state: 'expected' },
       { name: 'Zoe', type: 'D', dof: 'tbp', linkKm: 3, state: 'up' },
     ],
-  });
+  }, hardware);
   t.deepEqual(v.nodes.map((n) => [n.id, n.state]), [['Alice', 'idle'], ['David', 'idle'], ['Frank', 'down'], ['Zoe', 'idle']]);
-  t.true(v.nodes.find((n) => n.id === 'David')!.bsm, 'reference hardware: David is the BSM relay');
+  t.true(v.nodes.find((n) => n.id === 'David')!.bsm, 'hardware from the topology file: David is the BSM relay');
   t.true(v.nodes.find((n) => n.id === 'Alice')!.ownConverter);
+  // Zoe is not in the topology: nothing is assumed about her hardware from her name or the network's.
+  const zoe = v.nodes.find((n) => n.id === 'Zoe')!;
+  t.is(zoe.bsm, undefined);
+  t.false(zoe.ownConverter);
 });

@@ -1,16 +1,17 @@
 import test from 'ava';
-import { buildParamTable, lookupParams } from '../../protocols/keyrate/param-table.ts';
+import { lookupParams } from '../../protocols/keyrate/param-table.ts';
+import { buildParamTable } from '../../protocols/qkd/table.ts';
 import { bb84Predict } from '../../protocols/keyrate/bb84-lim.ts';
 import { bb84Optimise } from '../../protocols/keyrate/bb84-optimise.ts';
 import { dbToTransmittance } from '../../protocols/physics/channel.ts';
 
-const table = buildParamTable({ lossGridDb: [4, 8, 12], pulsesGrid: [1e9, 1e10], protocols: ['bb84', 'bbm92', 'mdi'] });
+const table = buildParamTable({ lossGridDb: [4, 8, 12], pulsesGrid: [1e9, 1e10], protocols: ['bb84', 'bbm92'] });
 
-test('table has a row per cell and a TODO note when no MDI optimiser is injected', t => {
+test('table has a row per cell of each protocol asked for, none of the others; an unknown protocol is an error', t => {
   t.is(table.rows.bb84!.length, 6);
   t.is(table.rows.bbm92!.length, 6);
   t.is(table.rows.mdi, undefined);
-  t.regex(table.notes!.join(' '), /TODO: MDI/);
+  t.throws(() => buildParamTable({ lossGridDb: [4], pulsesGrid: [1e9], protocols: ['nope'] }), { message: /nope/ });
 });
 
 test('lookup at a grid point returns that row; between points it interpolates feasibly', t => {

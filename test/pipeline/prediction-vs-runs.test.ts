@@ -12,7 +12,12 @@ import test from 'ava';
 import { planRequest } from '../../actors/server/orchestration.ts';
 import type { NetworkView, Plan } from '../../actors/server/orchestration-types.ts';
 import { emptyPool } from '../../actors/server/resources.ts';
-import { bb84LinkFor, bb84SourceParams, bbm92LinkFor, jointBsmConfigFor, mdiLinkFor, mdiSourceParams, type FabricEnv } from '../../actors/server/fabric.ts';
+import { fabricEnv } from '../../actors/server/fabric.ts';
+import { bb84LinkFor } from '../../protocols/qkd/bb84/fabric.ts';
+import { bb84SourceParams } from '../../protocols/qkd/bb84/params.ts';
+import { bbm92LinkFor } from '../../protocols/qkd/bbm92/fabric.ts';
+import { jointBsmConfigFor, mdiLinkFor } from '../../protocols/qkd/mdi/fabric.ts';
+import { mdiSourceParams } from '../../protocols/qkd/mdi/params.ts';
 import { calibrateDevice, devicesOf } from '../../actors/node/devices.ts';
 import { planParticipants } from '../../actors/server/orchestration.ts';
 import { runBb84Session, runMdiSession } from '../../protocols/postprocessing/pipeline-session.ts';
@@ -42,7 +47,7 @@ function residuals(plan: Plan, view: NetworkView, seed: string): Record<string, 
 }
 
 async function runOnce(plan: Plan, view: NetworkView, seed: string): Promise<RunStats> {
-  const env: FabricEnv = { view, calibration, mdiCalibration, residual: residuals(plan, view, seed), seed };
+  const env = fabricEnv(plan, { view, calibration, mdiCalibration, residual: residuals(plan, view, seed), seed });
   const fail = (r: { stage: string; reason: string }) => { throw new Error(`${seed}: ${r.stage}: ${r.reason}`); };
   if (plan.protocol === 'bb84') {
     const r = await runBb84Session({ pulses: plan.pulses, source: bb84SourceParams(plan.params), link: bb84LinkFor(plan, env).link, seed, unauthenticated: true });

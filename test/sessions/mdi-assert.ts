@@ -4,7 +4,7 @@
 // expected s-s coincidences), and identical key bytes in both pools.
 import type { ExecutionContext } from 'ava';
 import { mdiExpectedCounts } from '../../protocols/keyrate/mdi.ts';
-import { mdiSourceParams } from '../../actors/server/fabric.ts';
+import { mdiSourceParams } from '../../protocols/qkd/mdi/params.ts';
 import { qkd, sameKeyBothEnds, type Env } from './helpers.ts';
 
 export async function mdiPair(t: ExecutionContext, env: Env, a: string, b: string, seconds: number): Promise<void> {

@@ -1,4 +1,5 @@
-// MDI sessions across three processes for Frank with Bob and Charlie (both convert to pol), T = 500 s (the shortest run with a key on these links).
+// MDI sessions across three processes for Frank with Bob and Charlie (both convert to pol), T = 500 s (the planned key lies
+// >= 5 sd of its run-to-run spread above zero, test/control/mdi-plan-params.test.ts).
 import test from 'ava';
 import { startEnv, stopEnv, type Env } from './helpers.ts';
 import { mdiPair } from './mdi-assert.ts';

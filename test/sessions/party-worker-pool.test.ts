@@ -23,9 +23,9 @@ test('a party that fails in the real worker rejects with its message; the worker
   const pool = new PartyWorkerPool();
   pools.push(pool);
   const err = await t.throwsAsync(pool.run(start('nope'), [], noIo, new AbortController().signal));
-  t.regex(err!.message, /nope sessions are not implemented/);
+  t.regex(err!.message, /unknown session protocol "nope"/);
   const again = await t.throwsAsync(pool.run(start('nope2'), [], noIo, new AbortController().signal));
-  t.regex(again!.message, /nope2 sessions are not implemented/);
+  t.regex(again!.message, /unknown session protocol "nope2"/);
   await waitUntil(() => pool.threads() === 0, 'failed workers to exit');
 });
 

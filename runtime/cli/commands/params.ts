@@ -5,8 +5,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { CliError, parseNumber, printResult, progress } from '../output.ts';
 import { withExample } from '../help.ts';
-import { buildParamTable, type MdiOptimiser, type TableProtocol } from '../../../protocols/keyrate/param-table.ts';
-import { mdiOptimise } from '../../../protocols/keyrate/mdi.ts';
+import { buildParamTable } from '../../../protocols/qkd/table.ts';
+import { PROTOCOLS, protocolNamed } from '../../../protocols/qkd/registry.ts';
 import { DEFAULT_TABLE } from './keyrate.ts';
 import { fitBb84Row, REFERENCE_FIT_ASSUMPTIONS, type PublishedBb84Row } from '../../../protocols/keyrate/calibration.ts';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,8 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const PUBLISHED = path.join(REPO, 'infra/params/reference-published-bb84.json');
 const CALIBRATION = path.join(REPO, 'infra/topologies/reference-calibration.json');
 
-const mdi: MdiOptimiser = (etaA, etaB, a, pulses) =>
-  mdiOptimise({ link: { etaA, etaB, pDark: a.pDark, eMis: a.eMis, visibility: a.visibility }, pulses, f: a.f, security: { epsPE: a.epsSec, epsCor: a.epsCor }, symmetric: true });
+/** The registry protocols with parameter-table rows. */
+const TABLED = PROTOCOLS.filter((p) => 'table' in p).map((p) => p.name);
 
 function parseList(name: string, v: string): number[] {
   return v.split(',').map(s => parseNumber(name, s.trim(), { min: 0 })!);
@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .option('--out <file>', 'output file', DEFAULT_TABLE)
     .option('--losses <a:b:step>', 'channel-loss grid in dB', '0:40:2')
     .option('--pulses <list>', 'block sizes N', '1e9,1e10,1e11,1e12')
-    .option('--protocols <list>', 'protocols', 'bb84,bbm92,mdi')
+    .option('--protocols <list>', `protocols (${TABLED.join(', ')})`, TABLED.join(','))
     .option('--eta-det <eta>', 'detector efficiency', '0.2')
     .option('--dark <p>', 'dark count per gate', '1e-6')
     .option('--misalignment <e>', 'misalignment', '0.01')
@@ -42,10 +42,10 @@ export function register(program: Command): void {
       const [lo, hi, step] = [Number(m[1]), Number(m[2]), Number(m[3])];
       if (!(step > 0 && hi >= lo)) throw new CliError('--losses: need step > 0 and b >= a');
       const lossGridDb = Array.from({ length: Math.round((hi - lo) / step) + 1 }, (_, i) => lo + i * step);
-      const protocols = o.protocols.split(',').map(s => s.trim()) as TableProtocol[];
-      for (const pr of protocols) if (!['bb84', 'mdi', 'bbm92'].includes(pr)) throw new CliError(`--protocols: unknown protocol "${pr}"`);
+      const protocols = o.protocols.split(',').map(s => s.trim());
+      for (const pr of protocols) if (!protocolNamed(pr)?.table) throw new CliError(`--protocols: "${pr}" is not a protocol with table rows (${TABLED.join(', ')})`);
       const table = buildParamTable({
-        lossGridDb, pulsesGrid: parseList('pulses', o.pulses), protocols, mdi,
+        lossGridDb, pulsesGrid: parseList('pulses', o.pulses), protocols,
         assumptions: {
           etaDet: parseNumber('eta-det', o.etaDet, { min: 0, max: 1 })!, pDark: parseNumber('dark', o.dark, { min: 0, max: 0.5 })!,
           eMis: parseNumber('misalignment', o.misalignment, { min: 0, max: 0.5 })!, visibility: parseNumber('visibility', o.visibility, { min: 0, max: 1 })!,

@@ -1,10 +1,11 @@
-// `hetqn qkd <A> <B> [--seconds T | --bits k] [--protocol auto|bb84|mdi|bbm92] [--relay auto|<node>]
+// `hetqn qkd <A> <B> [--seconds T | --bits k] [--protocol auto|<registry protocol>] [--relay auto|<node>]
 //  [--key-kind secret|imperfect] [--scale s] [--force] [--timeout s] [--json]`: ask a running network
 // (`hetqn up`) for QKD between two nodes, follow the request on tasks.<requester>.<requestId> (queued / planned /
 // stages / detections / bits on stderr) until the keys land in both pools (the `secret` pools, or with
 // --key-kind imperfect the `imperfect` ones: reconciled, verified key before PA), and print the result.
 // A run whose prediction gives no secret key is refused at once with the shortest run that gives one.
 import { randomBytes } from 'node:crypto';
+import { isProtocolName, PROTOCOL_NAMES } from '../../../protocols/qkd/registry.ts';
 import type { Command } from 'commander';
 import { CliError, parseNumber, printResult, timeoutOption } from '../output.ts';
 import { withExample } from '../help.ts';
@@ -45,7 +46,7 @@ export function register(program: Command): void {
     .argument('<B>', 'second node')
     .option('--seconds <T>', 'acquisition time at the source rate (1 GHz), up to 1e6 (default 1)')
     .option('--bits <k>', 'run until about k secret bits (T sized by the finite-key prediction)')
-    .option('--protocol <p>', 'auto | bb84 | mdi | bbm92', 'auto')
+    .option('--protocol <p>', ['auto', ...PROTOCOL_NAMES].join(' | '), 'auto')
     .option('--relay <node>', "auto, a relay node, or two D nodes for a joint BSM ('George+Henry')", 'auto')
     .option('--key-kind <k>', "secret (privacy-amplified, default) | imperfect (error-corrected and verified, no PA: QDS imperfect-key pools)", 'secret')
     .option('--scale <s>', 'run s x T of acquisition (e.g. 0.01 to rehearse a long run; implies --force)', '1')
@@ -61,7 +62,7 @@ export function register(program: Command): void {
       const scale = parseNumber('scale', o.scale, { min: 1e-9, max: 1 })!;
       const timeoutMs = timeoutOption(o.timeout);
       if (seconds !== undefined && bits !== undefined) throw new CliError('--seconds: give --seconds or --bits, not both');
-      if (!['auto', 'bb84', 'mdi', 'bbm92'].includes(o.protocol)) throw new CliError(`--protocol: expected auto, bb84, mdi or bbm92, got "${o.protocol}"`);
+      if (o.protocol !== 'auto' && !isProtocolName(o.protocol)) throw new CliError(`--protocol: expected auto or one of ${PROTOCOL_NAMES.join(', ')}, got "${o.protocol}"`);
       if (!['secret', 'imperfect'].includes(o.keyKind)) throw new CliError(`--key-kind: expected secret or imperfect, got "${o.keyKind}"`);
       if (!/^(auto|[A-Za-z0-9_-]+(\+[A-Za-z0-9_-]+)?)$/.test(o.relay)) throw new CliError(`--relay: expected auto, a node name or A+B, got "${o.relay}"`);
       if (!/^[A-Za-z0-9_-]+$/.test(a)) throw new CliError(`A: "${a}" is not a node name`);

@@ -1,12 +1,12 @@
 // The optics of one joint-BSM session (two sources into the server's beam splitter, its outputs to
-// two D nodes), built the same way for the planner's prediction (orchestration.ts) and for the
-// emulated run (fabric.ts), so both see one light path. A pair with a reference MDI calibration
+// two D nodes), built the same way for the planner's prediction (protocols/qkd/mdi/plan.ts) and for the
+// emulated run (protocols/qkd/mdi/fabric.ts), so both see one light path. A pair with a reference MDI calibration
 // in the same DoF keeps its calibrated sources and fibres (protocols/keyrate/joint-bsm-reference.ts);
 // any other pair is built from the planned legs and the nodes' device constants.
-import type { JointBsmConfig } from '../../protocols/physics/joint-bsm.ts';
-import { calibratedJointBsm } from '../../protocols/keyrate/joint-bsm-reference.ts';
-import type { Dof } from '../../protocols/types.ts';
-import type { NetworkView, NodeView } from './orchestration-types.ts';
+import type { JointBsmConfig } from '../../physics/joint-bsm.ts';
+import { calibratedJointBsm } from '../../keyrate/joint-bsm-reference.ts';
+import type { Dof } from '../../types.ts';
+import type { NetworkView, NodeView } from '../../../actors/server/orchestration-types.ts';
 
 export interface JointBsmDevices { etaDet: number; darkCount: number; misalignmentMdi: number; visibility: number }
 

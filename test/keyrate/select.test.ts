@@ -1,5 +1,6 @@
 import test from 'ava';
-import { selectProtocol, type NodeDescription } from '../../protocols/selection.ts';
+import { selectProtocol } from '../../protocols/qkd/select.ts';
+import type { NodeDescription } from '../../protocols/qkd/dof.ts';
 
 // The reference network (reference-network.md)
 const Alice: NodeDescription = { name: 'Alice', type: 'C', dof: 'pol', hasConverter: true };
