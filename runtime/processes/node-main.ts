@@ -1,28 +1,44 @@
 // Entry point of a node process (spawned by the launcher, or by `hetqn node --join`):
-//   node --import tsx runtime/processes/node-main.ts --bundle FILE [--kme-config FILE] [--kme-bind ADDR] [--kme-port N]
-// Everything the node needs to join comes from its own 0600 bundle (infra/bundle.ts); nothing secret
-// is in its argv or environment. The KME configuration file may also come from HETQN_KME_CONFIG
-// (infra/kme/config.ts).
+//   node dist/node-main.js --bundle FILE [--bundle FILE ...] [--kme-config FILE] [--kme-bind ADDR] [--kme-port N]
+//   (or node --import tsx runtime/processes/node-main.ts ..., runtime/compiled.ts)
+// One process may host several nodes (`hetqn up --nodes-per-process K`): one --bundle per node. Each
+// node keeps its own identity: its own NATS connection with its own nkey and permissions, its own
+// Redis user, KME and pre-shared keys (node-process.ts); they share only the Node.js runtime, so a
+// node's permissions are never widened for a neighbour. Everything a node needs comes from its own
+// 0600 bundle (infra/bundle.ts); nothing secret is in argv or the environment. The KME configuration
+// file may also come from HETQN_KME_CONFIG (infra/kme/config.ts); with several nodes it is taken
+// for the first only (each other node's KME gets a free port and a generated token).
+// The process exits 3 once every node it hosts has stopped (refused, or its network gone).
 import { readBundle } from '../../infra/bundle.ts';
-import { need, onShutdown, parseArgs } from './args.ts';
-import { nodeOptionsFromBundle, startNodeProcess, stopWithin } from './node-process.ts';
+import { all, onShutdown, parseArgs } from './args.ts';
+import { nodeOptionsFromBundle, startNodeProcess, stopWithin, type NodeProcess } from './node-process.ts';
 import { loadKmeConfig } from '../../infra/kme/config.ts';
 
 try {
-  const args = parseArgs(process.argv.slice(2));
-  const bundle = readBundle(need(args, 'bundle'));
+  const argv = process.argv.slice(2);
+  const args = parseArgs(argv);
+  const files = all(argv, 'bundle');
+  if (files.length === 0) throw new Error('--bundle is required');
+  const bundles = files.map((f) => readBundle(f));
   const kme = loadKmeConfig(args['kme-config'] ?? process.env.HETQN_KME_CONFIG, {
     bind: args['kme-bind'], port: args['kme-port'] === undefined ? undefined : Number(args['kme-port']),
   });
-  const name = bundle.identity;
-  const node = await startNodeProcess(nodeOptionsFromBundle(bundle, {
-    kme, onNetworkGone: (reason) => { process.stderr.write(`${name}: ${reason}; stopping\n`); void stopWithin(node, 3000).finally(() => process.exit(3)); },
+  const running = new Set<NodeProcess>();
+  const ended = (node: NodeProcess) => { running.delete(node); if (running.size === 0) process.exit(3); };
+  const nodes = await Promise.all(bundles.map(async (bundle, i) => {
+    const name = bundle.identity;
+    const node: NodeProcess = await startNodeProcess(nodeOptionsFromBundle(bundle, {
+      kme: i === 0 ? kme : loadKmeConfig(undefined, { bind: args['kme-bind'] }),
+      onNetworkGone: (reason) => { process.stderr.write(`${name}: ${reason}; stopping\n`); void stopWithin(node, 3000).finally(() => ended(node)); },
+    }));
+    running.add(node);
+    node.registered.then(
+      () => process.stderr.write(`${name}: registered\n`),
+      async (err) => { process.stderr.write(`${(err as Error).message}\n`); await node.stop(); ended(node); },
+    );
+    return node;
   }));
-  onShutdown(() => node.stop());
-  node.registered.then(
-    () => process.stderr.write(`${name}: registered\n`),
-    async (err) => { process.stderr.write(`${(err as Error).message}\n`); await node.stop(); process.exit(3); },
-  );
+  onShutdown(async () => { await Promise.all(nodes.map((n) => n.stop())); });
 } catch (err) {
   process.stderr.write(`node: ${(err as Error).message}\n`);
   process.exit(1);
