@@ -18,6 +18,10 @@
 // any decision in time it asks all the same (`resolving`); if even that fails it ends `undecided`,
 // leaving the block staged (never handed out) for the node's recovery loop
 // (runtime/processes/session-recovery.ts, which has the crash table).
+// SERVER.RESTARTED (from local control, when the node had to register again with a new hypervisor:
+// the server process restarted, and with it every coordinator it ran) resolves at once instead of
+// after a step: a party that has not staged aborts (no coordinator is left to record a commit), a
+// staged one asks for the record now (commit as recorded, or the restarted server records abort).
 import { assign, fromPromise, sendParent, setup } from 'xstate';
 import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
 import type { PartyStats, SessionStart } from './session.messages.ts';
@@ -39,6 +43,7 @@ export type PartyEvent =
   | BusEvent<'session.commit', { sessionId: string }>
   | BusEvent<'session.abort', { sessionId: string; reason: string }>
   | { type: 'ABORT'; reason: string }
+  | { type: 'SERVER.RESTARTED' }
   | ({ type: 'CALIBRATED' } & Calibration);
 
 const stub = <O, I>(name: string) => fromPromise<O, I>(async () => { throw new Error(`${name}: not provided (inject it from the node process)`); });
@@ -81,6 +86,7 @@ export const partyMachine = setup({
   on: {
     'session.abort': { target: '.aborting', actions: assign({ reason: ({ event }) => event.body.reason }) },
     ABORT: { target: '.aborting', actions: assign({ reason: ({ event }) => event.reason }) },
+    'SERVER.RESTARTED': { target: '.aborting', actions: assign({ reason: 'the server restarted: the session\'s coordinator is gone' }) },
   },
   states: {
     calibrating: {
@@ -126,7 +132,7 @@ export const partyMachine = setup({
     },
     staged: {
       // A local ABORT cannot undo a commit the coordinator may have decided: only the record counts.
-      on: { 'session.commit': 'verifying', 'session.abort': 'verifying', ABORT: {} },
+      on: { 'session.commit': 'verifying', 'session.abort': 'verifying', ABORT: {}, 'SERVER.RESTARTED': 'resolving' },
       after: { step: 'resolving' },
     },
     verifying: {
@@ -143,10 +149,10 @@ export const partyMachine = setup({
         ],
         onError: { target: 'staged' },
       },
-      on: { 'session.commit': {}, 'session.abort': {}, ABORT: {} },
+      on: { 'session.commit': {}, 'session.abort': {}, ABORT: {}, 'SERVER.RESTARTED': {} },
     },
     rechecking: {
-      on: { 'session.commit': {}, 'session.abort': {}, ABORT: {} },
+      on: { 'session.commit': {}, 'session.abort': {}, ABORT: {}, 'SERVER.RESTARTED': {} },
       after: { recheck: 'verifying' },
     },
     resolving: {
@@ -160,7 +166,7 @@ export const partyMachine = setup({
         ],
         onError: { target: 'undecided', actions: assign({ reason: ({ event }) => `no decision: ${errText(event.error)}` }) },
       },
-      on: { 'session.commit': 'verifying', 'session.abort': 'verifying', ABORT: {} },
+      on: { 'session.commit': 'verifying', 'session.abort': 'verifying', ABORT: {}, 'SERVER.RESTARTED': {} },
     },
     undecided: {
       type: 'final',
@@ -180,7 +186,7 @@ export const partyMachine = setup({
         },
         onError: { target: 'committing', reenter: true },
       },
-      on: { 'session.abort': {}, ABORT: {} },
+      on: { 'session.abort': {}, ABORT: {}, 'SERVER.RESTARTED': {} },
     },
     done: {
       type: 'final',
@@ -200,7 +206,7 @@ export const partyMachine = setup({
         onDone: 'aborted',
         onError: 'aborted',
       },
-      on: { 'session.abort': {}, ABORT: {}, 'session.commit': {} },
+      on: { 'session.abort': {}, ABORT: {}, 'session.commit': {}, 'SERVER.RESTARTED': {} },
     },
     aborted: {
       type: 'final',

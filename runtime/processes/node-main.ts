@@ -14,6 +14,14 @@ import { all, onShutdown, parseArgs } from './args.ts';
 import { nodeOptionsFromBundle, startNodeProcess, stopWithin, type NodeProcess } from './node-process.ts';
 import { loadKmeConfig } from '../../infra/kme/config.ts';
 
+const START_AT_ONCE = 8;
+
+async function inBatches<T, R>(xs: T[], n: number, f: (x: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(...await Promise.all(xs.slice(i, i + n).map((x, j) => f(x, i + j))));
+  return out;
+}
+
 try {
   const argv = process.argv.slice(2);
   const args = parseArgs(argv);
@@ -25,7 +33,9 @@ try {
   });
   const running = new Set<NodeProcess>();
   const ended = (node: NodeProcess) => { running.delete(node); if (running.size === 0) process.exit(3); };
-  const nodes = await Promise.all(bundles.map(async (bundle, i) => {
+  // A few nodes at a time: each connects and authenticates its own identity (nonce signing, Redis
+  // AUTH, KME listener); hundreds at once would only queue on a busy host.
+  const nodes = await inBatches(bundles, START_AT_ONCE, async (bundle, i) => {
     const name = bundle.identity;
     const node: NodeProcess = await startNodeProcess(nodeOptionsFromBundle(bundle, {
       kme: i === 0 ? kme : loadKmeConfig(undefined, { bind: args['kme-bind'] }),
@@ -37,7 +47,7 @@ try {
       async (err) => { process.stderr.write(`${(err as Error).message}\n`); await node.stop(); ended(node); },
     );
     return node;
-  }));
+  });
   onShutdown(async () => { await Promise.all(nodes.map((n) => n.stop())); });
 } catch (err) {
   process.stderr.write(`node: ${(err as Error).message}\n`);

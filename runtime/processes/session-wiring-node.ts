@@ -54,7 +54,12 @@ export type RedisAccess = { url: string } & RedisConnectOptions;
 
 interface Live { fabric: Mailbox; session: Mailbox; frames: PpMessage[]; channels: Map<string, ReturnType<typeof natsClassicalChannel>> }
 
-export interface SessionNode { stop(): Promise<void> }
+export interface SessionNode {
+  /** The server restarted (a new hypervisor made this node register again): resolve this node's
+   *  sessions now (party-machine.ts SERVER.RESTARTED) and settle staged blocks (session-recovery.ts). */
+  serverRestarted(): void;
+  stop(): Promise<void>;
+}
 
 /** The pool a session stages, commits and aborts in: one kind per session, never both. */
 const poolOf = (start: SessionStart): 'secret' | 'imperfect' => start.keyKind ?? 'secret';
@@ -181,7 +186,7 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
     },
   });
 
-  host.spawn(localControlMachine, {
+  const control = host.spawn(localControlMachine, {
     systemId: localControlSystemId(o.name),
     input: { node: o.name, type: o.type, dof: o.dof, ownConverter: o.ownConverter ?? o.type === 'C' },
     provide: () => ({ actors: { party: partyLogic } }),
@@ -191,6 +196,10 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
   const recovery = url ? startRecovery({ host, node: o.name, store: needStore, live: () => new Set(live.keys()) }) : undefined;
 
   return {
+    serverRestarted() {
+      control.send({ type: 'SERVER.RESTARTED' });
+      recovery?.runOnce().catch(() => undefined);
+    },
     async stop() {
       recovery?.stop();
       for (const l of live.values()) { for (const c of l.channels.values()) c.close?.('node stopping'); l.fabric.close('node stopping'); l.session.close('node stopping'); }
