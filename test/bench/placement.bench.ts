@@ -13,7 +13,7 @@
 //   placement.compiled_launch_ratio  the same for a whole 5-node network, one process per node, until
 //                               all registered (medians of HETQN_BENCH_ROUNDS, default 2)
 // Sizes: HETQN_BENCH_PLACEMENT_SIZES (default 5,50,200,1000); nodes per process:
-// HETQN_BENCH_NODES_PER_PROCESS (default 25). Each figure carries the load average it was measured at.
+// HETQN_BENCH_NODES_PER_PROCESS (default 100). Each figure carries the load average it was measured at.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,7 +70,7 @@ async function launch(file: string, nodesPerProcess: number, compiled: boolean):
 
 export default async function placement(emit: Emit): Promise<void> {
   const sizes = (process.env.HETQN_BENCH_PLACEMENT_SIZES ?? '5,50,200,1000').split(',').map(Number);
-  const k = Number(process.env.HETQN_BENCH_NODES_PER_PROCESS ?? 25);
+  const k = Number(process.env.HETQN_BENCH_NODES_PER_PROCESS ?? 100);
   const rounds = Number(process.env.HETQN_BENCH_ROUNDS ?? 2);
   const idleS = Number(process.env.HETQN_BENCH_IDLE_S ?? 10);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hetqn-placement-'));

@@ -2,15 +2,15 @@
 // (OTP restart intensity, exponential backoff with a cap); a crash-looping process is given up on and
 // the supervisor says so; on a real network (launcher.ts with a restart policy) a node and the server
 // killed with SIGKILL come back with no manual step and the next session commits the same key at both
-// ends; a CLI call against a dead server (NATS up) and against a dead network (NATS gone) exits
+// ends; `hetqn node --restart` (a service) hosting two nodes is back after SIGKILL; a CLI call against a dead server (NATS up) and against a dead network (NATS gone) exits
 // with the reason and its exit code.
 import test from 'ava';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadTopology, referenceTopologyPath } from '../../infra/topology.ts';
-import { launchCluster, type Cluster } from '../../runtime/launcher.ts';
+import { launchCluster, spawnTs, stopChild, type Cluster } from '../../runtime/launcher.ts';
 import { RestartBudget, exitText, supervise, type RestartPolicy } from '../../runtime/supervisor.ts';
 import { CLIENT } from '../../runtime/subjects.ts';
 import { qkd, sameKeyBothEnds, stopEnv, waitUntil, cli, type Env } from '../sessions/helpers.ts';
@@ -74,8 +74,9 @@ test('a process that exits 0 (asked to stop, or done) is not restarted', async (
 let env: Env | undefined;
 const log: string[] = [];
 let dead: Cluster | undefined;
+let service: ChildProcess | undefined;
 const deadDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hetqn-dead-'));
-test.after.always(async () => { await stopEnv(env); await dead?.stop(); fs.rmSync(deadDir, { recursive: true, force: true }); });
+test.after.always(async () => { if (service) await stopChild(service); await stopEnv(env); await dead?.stop(); fs.rmSync(deadDir, { recursive: true, force: true }); });
 
 test.serial('a node and the server killed with SIGKILL are restarted by the supervisor; the next session commits', async (t) => {
   const topology = loadTopology(referenceTopologyPath());
@@ -100,6 +101,30 @@ test.serial('a node and the server killed with SIGKILL are restarted by the supe
   const o = await qkd(e, 'David', 'Alice', { seconds: 0.01 });
   t.true(o.ok, o.reason);
   t.true((await sameKeyBothEnds(e, 'Alice', 'David', 128)).equal, 'both ends hand out the same key');
+});
+
+test.serial('`hetqn node --join G --join H --restart`: two nodes in one supervised process, back after SIGKILL', async (t) => {
+  const e = env!;
+  const c = spawnTs('runtime/cli/main.ts', ['node', '--join', e.cluster.bundleFile('George'), '--join', e.cluster.bundleFile('Henry'), '--restart', '--json'], {});
+  service = c;
+  let out = '', err = '';
+  c.stdout!.on('data', (d) => { out += d; });
+  c.stderr!.on('data', (d) => { err += d; });
+  await waitUntil(() => out.includes('\n') || c.exitCode !== null, 'the service to print its result', 120_000);
+  const r = JSON.parse(out.split('\n')[0]!);
+  t.deepEqual(r.nodes, ['George', 'Henry'], err);
+  t.true(r.supervised);
+  const up = async (names: string[]) => { const v = await e.cluster.status(); return names.every((n) => v.nodes.find((x) => x.name === n)?.state === 'up'); };
+  t.true(await up(['George', 'Henry']));
+
+  process.kill(r.pid, 'SIGKILL');
+  await waitUntil(() => err.includes('[supervisor] George+1 exited with code 137 (SIGKILL); restart 1 in 0.5 s'), 'the service to say it restarts the process', 10_000);
+  // Registered lines are relayed only once the result is printed: these come from the new process.
+  await waitUntil(() => err.includes('George: registered') && err.includes('Henry: registered'), 'both nodes to register again', 120_000);
+  await waitUntil(() => up(['George', 'Henry']), 'George and Henry up again', 60_000);
+  await stopChild(c);
+  service = undefined;
+  t.is(c.exitCode, 0, err.split('\n').slice(-5).join('\n'));
 });
 
 test.serial('a CLI call against a dead server, then a dead network, exits with the reason', async (t) => {
