@@ -13,7 +13,7 @@
 //   placement.compiled_launch_ratio  the same for a whole 5-node network, one process per node, until
 //                               all registered (medians of HETQN_BENCH_ROUNDS, default 2)
 // Sizes: HETQN_BENCH_PLACEMENT_SIZES (default 5,50,200,1000); nodes per process:
-// HETQN_BENCH_NODES_PER_PROCESS (default 100). Each figure carries the load average it was measured at.
+// HETQN_BENCH_NODES_PER_PROCESS (default 100); HETQN_BENCH_ROUNDS=0 skips the start ratios. Each figure carries the load average it was measured at.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,6 +68,27 @@ async function launch(file: string, nodesPerProcess: number, compiled: boolean):
   return { cluster, s: (performance.now() - t0) / 1000 };
 }
 
+/** Compiled against tsx start, same run, alternating: a node process's module loading alone
+ *  (median of 5 each), then a whole 5-node network one process per node (medians of `rounds`). */
+async function startRatios(emit: Emit, dir: string, rounds: number): Promise<void> {
+  const loads: Record<'compiled' | 'tsx', number[]> = { compiled: [], tsx: [] };
+  for (let r = 0; r < 5; r++) for (const mode of ['tsx', 'compiled'] as const) loads[mode].push(await loadTime(mode === 'compiled'));
+  const [lc, lx] = [median(loads.compiled), median(loads.tsx)];
+  emit({ bench: 'placement.compiled_start_ratio', value: Number((lc / lx).toFixed(3)), unit: 'ratio', compiled_s: Number(lc.toFixed(3)), tsx_s: Number(lx.toFixed(3)), what: 'node process start to all modules loaded', samples: 5, load: load() });
+  const small = await generate(dir, 5);
+  const times: Record<'compiled' | 'tsx', number[]> = { compiled: [], tsx: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of ['tsx', 'compiled'] as const) {
+      const { cluster, s } = await launch(small, 1, mode === 'compiled');
+      if (cluster.compiled !== (mode === 'compiled')) throw new Error(`placement: asked for ${mode}, got ${cluster.compiled ? 'compiled' : 'tsx'}`);
+      times[mode].push(s);
+      await cluster.stop();
+    }
+  }
+  const [c, x] = [median(times.compiled), median(times.tsx)];
+  emit({ bench: 'placement.compiled_launch_ratio', value: Number((c / x).toFixed(3)), unit: 'ratio', compiled_s: Number(c.toFixed(2)), tsx_s: Number(x.toFixed(2)), nodes: 5, nodesPerProcess: 1, rounds, load: load() });
+}
+
 export default async function placement(emit: Emit): Promise<void> {
   const sizes = (process.env.HETQN_BENCH_PLACEMENT_SIZES ?? '5,50,200,1000').split(',').map(Number);
   const k = Number(process.env.HETQN_BENCH_NODES_PER_PROCESS ?? 100);
@@ -78,24 +99,7 @@ export default async function placement(emit: Emit): Promise<void> {
     const build = await compileRuntime();
     emit({ bench: 'placement.build_ms', value: build.ms, unit: 'ms', sources: build.inputs, load: load() });
 
-    // Compiled against tsx start, same run, alternating: a node process's module loading alone
-    // (median of 5 each), then a whole 5-node network one process per node (medians of `rounds`).
-    const loads: Record<'compiled' | 'tsx', number[]> = { compiled: [], tsx: [] };
-    for (let r = 0; r < 5; r++) for (const mode of ['tsx', 'compiled'] as const) loads[mode].push(await loadTime(mode === 'compiled'));
-    const [lc, lx] = [median(loads.compiled), median(loads.tsx)];
-    emit({ bench: 'placement.compiled_start_ratio', value: Number((lc / lx).toFixed(3)), unit: 'ratio', compiled_s: Number(lc.toFixed(3)), tsx_s: Number(lx.toFixed(3)), what: 'node process start to all modules loaded', samples: 5, load: load() });
-    const small = await generate(dir, 5);
-    const times: Record<'compiled' | 'tsx', number[]> = { compiled: [], tsx: [] };
-    for (let r = 0; r < rounds; r++) {
-      for (const mode of ['tsx', 'compiled'] as const) {
-        const { cluster, s } = await launch(small, 1, mode === 'compiled');
-        if (cluster.compiled !== (mode === 'compiled')) throw new Error(`placement: asked for ${mode}, got ${cluster.compiled ? 'compiled' : 'tsx'}`);
-        times[mode].push(s);
-        await cluster.stop();
-      }
-    }
-    const [c, x] = [median(times.compiled), median(times.tsx)];
-    emit({ bench: 'placement.compiled_launch_ratio', value: Number((c / x).toFixed(3)), unit: 'ratio', compiled_s: Number(c.toFixed(2)), tsx_s: Number(x.toFixed(2)), nodes: 5, nodesPerProcess: 1, rounds, load: load() });
+    if (rounds > 0) await startRatios(emit, dir, rounds);
 
     for (const n of sizes) {
       const file = await generate(dir, n);
