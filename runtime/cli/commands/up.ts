@@ -5,6 +5,8 @@
 // NATS config and every process's bundle live owner-only in `<state dir>/<net>/`; the state file lists
 // only their paths. With --detach the network runs in a background process whose log lines are relayed
 // to stderr until it is up. `hetqn server` (server.ts) is the same with no node processes.
+// Crashed processes are restarted with backoff within a restart intensity (runtime/supervisor.ts;
+// --no-restart: not); --nodes-per-process K hosts K nodes per node process, each on its own identity.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
