@@ -260,10 +260,14 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
     // A process of several nodes is named after its first node and how many more it hosts.
     const startNodes = (ns: NodeSpec[]) => track(ns.length === 1 ? ns[0]!.name : `${ns[0]!.name}+${ns.length - 1}`, 'node', ns.map((n) => n.name),
       () => spawnEntry('runtime/processes/node-main.ts', ns.flatMap((n) => ['--bundle', bundleFile(n.name)]), { HETQN_STATE_DIR: stateDir() }, childEnv(), compiled));
+    // Heartbeats: every second up to 200 nodes, then slower so the server gets about 200 a second
+    // (1 000 nodes: every 6 s, down after 18 s); a node is down after three missed heartbeats.
+    const heartbeatMs = opts.heartbeatMs ?? (t.nodes.length > 200 ? 1000 * Math.ceil(t.nodes.length / 200) : undefined);
+    const downAfterMs = opts.downAfterMs ?? (heartbeatMs ? 3 * heartbeatMs : undefined);
     const startServer = () => {
       const args = ['--bundle', bundleFile(SERVER), '--topology', t.file!];
-      if (opts.heartbeatMs) args.push('--heartbeat-ms', String(opts.heartbeatMs));
-      if (opts.downAfterMs) args.push('--down-after-ms', String(opts.downAfterMs));
+      if (heartbeatMs) args.push('--heartbeat-ms', String(heartbeatMs));
+      if (downAfterMs) args.push('--down-after-ms', String(downAfterMs));
       return track('server', 'server', [], () => spawnEntry('runtime/processes/server-main.ts', args, {}, childEnv(), compiled));
     };
 

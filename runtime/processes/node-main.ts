@@ -33,13 +33,19 @@ try {
   });
   const running = new Set<NodeProcess>();
   const ended = (node: NodeProcess) => { running.delete(node); if (running.size === 0) process.exit(3); };
+  // One watcher per process (the first node's connection): every node of the process talks to the
+  // same server, and a ping per node every 2 s would be 500 requests a second for 1 000 nodes.
+  const allGone = (reason: string) => {
+    process.stderr.write(`${bundles.map((b) => b.identity).join(', ')}: ${reason}; stopping\n`);
+    void Promise.all([...running].map((n) => stopWithin(n, 3000))).finally(() => process.exit(3));
+  };
   // A few nodes at a time: each connects and authenticates its own identity (nonce signing, Redis
   // AUTH, KME listener); hundreds at once would only queue on a busy host.
   const nodes = await inBatches(bundles, START_AT_ONCE, async (bundle, i) => {
     const name = bundle.identity;
     const node: NodeProcess = await startNodeProcess(nodeOptionsFromBundle(bundle, {
       kme: i === 0 ? kme : loadKmeConfig(undefined, { bind: args['kme-bind'] }),
-      onNetworkGone: (reason) => { process.stderr.write(`${name}: ${reason}; stopping\n`); void stopWithin(node, 3000).finally(() => ended(node)); },
+      ...(i === 0 ? { onNetworkGone: allGone } : {}),
     }));
     running.add(node);
     node.registered.then(
