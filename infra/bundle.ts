@@ -2,15 +2,16 @@
 // `hetqn creds issue` (infra/issuer.ts) writes one per identity as a single owner-only (0600) JSON file;
 // `hetqn node --join BUNDLE` runs a node from it on any host, the launcher hands each child process
 // the path of its own. A node's bundle holds its NATS nkey seed, its Redis user, the pre-shared-key
-// seeds of its own pairs only (infra/psk.ts), its admission credential and node spec, the server URLs
-// and, with TLS on, the CA certificate. Read back, every field is checked and a bad one is named:
-// "alice.json: psk.Bob: expected 64 hex characters".
+// seeds of its own pairs only (infra/psk.ts), its admission credential and node spec, the server URLs,
+// with TLS on the CA certificate, and optionally its KME's configuration. Read back, every field is
+// checked and a bad one is named: "alice.json: psk.Bob: expected 64 hex characters".
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { isUserSeed } from './nkey.ts';
 import { roleOf } from '../runtime/subjects.ts';
 import type { RedisConnectOptions } from './keypool/connect.ts';
+import { kmeConfigSchema } from './kme/config.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').max(64);
 const natsUrl = z.string().regex(/^(nats|tls):\/\/[^\s,/]+$/, 'expected nats://host:port or tls://host:port');
@@ -47,6 +48,8 @@ export const bundleSchema = z.object({
   node: nodeSpecInBundle.optional(),
   /** peer -> the pair's pre-shared-key seed. */
   psk: z.record(name, hex64).optional(),
+  /** The node's ETSI GS QKD 014 KME: bind address, port, SAEs, TLS in PEM (infra/kme/config.ts). */
+  kme: kmeConfigSchema.optional(),
 }).strict().superRefine((b, ctx) => {
   const issue = (p: string, message: string) => ctx.addIssue({ code: 'custom', path: [p], message });
   if (roleOf(b.identity) !== b.role) issue('role', `identity ${b.identity} is a ${roleOf(b.identity)}, not a ${b.role}`);
@@ -58,6 +61,7 @@ export const bundleSchema = z.object({
   } else {
     if (b.node) issue('node', `only a node bundle has a node spec (this is a ${b.role})`);
     if (b.psk) issue('psk', `only a node bundle has pre-shared keys (this is a ${b.role})`);
+    if (b.kme) issue('kme', `only a node bundle has a KME section (this is a ${b.role})`);
   }
   if ((b.role === 'client' || b.role === 'inspector') && b.redis) issue('redis', `a ${b.role} has no Redis user`);
 });

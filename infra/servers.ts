@@ -52,6 +52,8 @@ export function findBinary(name: string): string | undefined {
 }
 
 export interface LaunchSpec {
+  /** The address the server listens on, where it is probed once started (default 127.0.0.1). */
+  host?: string;
   argsFor: (port: number, dir: string) => string[];
   /** Resolves once the server serves requests (after the port opens). */
   ready?: (port: number) => Promise<void>;
@@ -75,7 +77,7 @@ export async function launch(kind: 'nats' | 'redis', spec: LaunchSpec, port?: nu
     const exited = new Promise<never>((_, reject) => child!.once('exit', (code) =>
       reject(new Error(`${kind}-server exited with code ${code} on port ${thePort}; see ${path.join(theDir, `${kind}.log`)}`))));
     exited.catch(() => undefined);
-    await Promise.race([waitForPort(thePort, '127.0.0.1', 15_000), exited]);
+    await Promise.race([waitForPort(thePort, spec.host ?? '127.0.0.1', 15_000), exited]);
     if (spec.ready) await Promise.race([spec.ready(thePort), exited]);
   };
   const waitExit = (c: ChildProcess | undefined) => new Promise<void>((resolve) => {
@@ -117,15 +119,21 @@ export interface ServerTls {
   verifyClients?: boolean;
 }
 
-export interface NatsOptions { port?: number; dir?: string; jetstream?: boolean; extraArgs?: string[]; tls?: ServerTls }
+export interface NatsOptions {
+  port?: number; dir?: string; jetstream?: boolean; extraArgs?: string[]; tls?: ServerTls;
+  /** The address to listen on (default 127.0.0.1); the URL names it. */
+  host?: string;
+}
 
 /** A private nats-server with JetStream, storing in its own temp directory. */
 export function startNats(opts: NatsOptions = {}): Promise<ManagedServer> {
   const tls = opts.tls;
-  const url = (port: number) => `nats://127.0.0.1:${port}`;
+  const host = opts.host ?? '127.0.0.1';
+  const url = (port: number) => `nats://${host}:${port}`;
   return launch('nats', {
+    host,
     argsFor: (port, dir) => [
-      '-a', '127.0.0.1', '-p', String(port),
+      '-a', host, '-p', String(port),
       ...(opts.jetstream === false ? [] : ['-js', '-sd', path.join(dir, 'js')]),
       ...(tls ? ['--tls', '--tlscert', tls.certFile, '--tlskey', tls.keyFile, '--tlscacert', tls.caFile, ...(tls.verifyClients ? ['--tlsverify'] : [])] : []),
       ...(opts.extraArgs ?? []),
@@ -148,6 +156,8 @@ export interface RedisOptions {
   tls?: ServerTls;
   /** Load the key pools' Functions library at the first start (default true). */
   poolLibrary?: boolean;
+  /** The address to listen on (default 127.0.0.1); the URLs name it. */
+  host?: string;
 }
 
 export const ACL_FILE = 'users.acl';
@@ -169,9 +179,11 @@ export async function startRedis(opts: RedisOptions = {}): Promise<ManagedServer
   const tls = opts.tls;
   const scheme = tls ? 'rediss' : 'redis';
   const cred = `${encodeURIComponent(admin.username)}:${encodeURIComponent(admin.password)}@`;
-  const url = (port: number) => `${scheme}://${cred}127.0.0.1:${port}`;
+  const host = opts.host ?? '127.0.0.1';
+  const url = (port: number) => `${scheme}://${cred}${host}:${port}`;
   let libraryLoaded = opts.poolLibrary === false;
   const server = await launch('redis', {
+    host,
     argsFor: (port, dir) => {
       const aclPath = path.join(dir, ACL_FILE);
       // Written at the first start only: later starts keep the users added (and ACL SAVEd) since.
@@ -182,7 +194,7 @@ export async function startRedis(opts: RedisOptions = {}): Promise<ManagedServer
       const conf = [
         ...(tls ? ['port 0', `tls-port ${port}`, `tls-cert-file ${tls.certFile}`, `tls-key-file ${tls.keyFile}`,
           `tls-ca-cert-file ${tls.caFile}`, `tls-auth-clients ${tls.verifyClients ? 'yes' : 'no'}`] : [`port ${port}`]),
-        'bind 127.0.0.1', `dir ${dir}`, 'save ""', 'appendonly yes',
+        `bind ${host}`, `dir ${dir}`, 'save ""', 'appendonly yes',
         `appendfsync ${opts.appendfsync ?? 'everysec'}`, 'daemonize no', 'protected-mode yes',
         `aclfile ${aclPath}`,
         // A function running longer than this gets other clients a BUSY reply instead of a silent hang;
@@ -205,7 +217,7 @@ export async function startRedis(opts: RedisOptions = {}): Promise<ManagedServer
         try { await loadPoolLibrary(r); libraryLoaded = true; } finally { r.disconnect(); }
       }
     },
-    url, address: (port) => `${scheme}://127.0.0.1:${port}`, admin, caFile: tls?.caFile,
+    url, address: (port) => `${scheme}://${host}:${port}`, admin, caFile: tls?.caFile,
   }, opts.port, opts.dir);
   return server;
 }

@@ -209,6 +209,8 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
   const endpoints = await resolveEndpoints({
     log, natsUrls: opts.natsUrls, redisUrl: opts.redisUrl, insecure: opts.insecure, listen: opts.listen, ca: opts.ca,
     natsConfig: async (url) => (prepared = await issuerForPrivateNats(dir, t, url, opts)).configFile,
+    // The issuer's admin (in the issuer file on this host), not a password that dies with this process.
+    redisAdmin: () => prepared && { username: prepared.issuer.redisUsers.admin.username, password: prepared.issuer.redisUsers.admin.password },
   });
   const children: ChildInfo[] = [];
   const supervisors: Supervised[] = [];

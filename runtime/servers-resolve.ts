@@ -47,6 +47,9 @@ export interface ResolveOptions {
   natsConfig: (url: string) => Promise<string>;
   /** The private Redis: one server (default), a Cluster or a Sentinel setup (else HETQN_REDIS_MODE). */
   redisMode?: RedisMode;
+  /** The admin user of a private single Redis (the issuer's, so the admin host can reach its pools
+   *  later); none: a fresh one known only to this process. */
+  redisAdmin?: () => { username: string; password: string } | undefined;
 }
 
 export class InsecureServerError extends Error {}
@@ -70,7 +73,7 @@ export async function resolveEndpoints(o: ResolveOptions): Promise<Endpoints> {
       const port = await freePort();
       const url = `nats://${host}:${port}`;
       const conf = await o.natsConfig(url);
-      priv.nats = await startNats({ port, jetstream: false, extraArgs: ['-c', conf, '-a', host] });
+      priv.nats = await startNats({ port, jetstream: false, host, extraArgs: ['-c', conf] });
       started.push(priv.nats);
       natsServers = [url];
       log(`started a private nats-server on ${url} (authorization: ${conf})`);
@@ -79,10 +82,10 @@ export async function resolveEndpoints(o: ResolveOptions): Promise<Endpoints> {
     let redisUrl: string, redisAddr: string;
     if (userRedis) { redisUrl = userRedis; redisAddr = redisAddress(userRedis); }
     else if (mode === 'single') {
-      priv.redis = await startRedis(host === '127.0.0.1' ? {} : { extraConfig: [`bind ${host}`] });
+      priv.redis = await startRedis({ host, admin: o.redisAdmin?.() });
       started.push(priv.redis);
       redisUrl = priv.redis.url;
-      redisAddr = priv.redis.address.replace('127.0.0.1', host);
+      redisAddr = priv.redis.address;
       log(`started a private redis-server on ${redisAddr}`);
     } else {
       if (host !== '127.0.0.1') throw new Error(`--listen ${host}: the private Redis ${mode} binds loopback only; give a REDIS_URL of your own`);

@@ -39,6 +39,8 @@ export const kmeConfigSchema = z.object({
   }
 });
 export type KmeConfigFile = z.input<typeof kmeConfigSchema>;
+/** A checked configuration (defaults filled in): a bundle's `kme` section. */
+export type KmeSection = z.output<typeof kmeConfigSchema>;
 
 /** What startKme needs from a configuration: addresses, the SAE directory with token digests, TLS in PEM. */
 export interface KmeConfig {
@@ -75,16 +77,32 @@ export function parseKmeConfig(raw: unknown, source = 'kme config', base = proce
   return { bind: c.bind, port: c.port, saes, unlistedSaesAreNodes: !saes, tls };
 }
 
-/** The configuration in `file` (if any), with bind/port given on the command line taking precedence. */
-export function loadKmeConfig(file?: string, overrides: { bind?: string; port?: number } = {}): KmeConfig {
-  let raw: Record<string, unknown> = {};
-  if (file) {
-    let text: string;
-    try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new Error(`kme config ${file}: ${(e as Error).message}`); }
-    // JSON.parse quotes the text around an error, which may hold a token: say only that it failed.
-    try { raw = JSON.parse(text) as Record<string, unknown>; } catch { throw new Error(`kme config ${file}: not valid JSON`); }
+function readKmeFile(file: string): Record<string, unknown> {
+  let text: string;
+  try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new Error(`kme config ${file}: ${(e as Error).message}`); }
+  // JSON.parse quotes the text around an error, which may hold a token: say only that it failed.
+  try { return JSON.parse(text) as Record<string, unknown>; } catch { throw new Error(`kme config ${file}: not valid JSON`); }
+}
+
+/** A configuration file as a bundle's `kme` section: checked, its TLS files read in (PEM text), so
+ *  the bundle alone configures the node's KME on its host. */
+export function kmeSectionOf(file: string): KmeSection {
+  const raw = readKmeFile(file);
+  parseKmeConfig(raw, `kme config ${path.basename(file)}`, path.dirname(path.resolve(file)));
+  const section = kmeConfigSchema.parse(raw);
+  if (section.tls) {
+    const base = path.dirname(path.resolve(file));
+    const t = section.tls;
+    section.tls = { cert: pem(t.cert, base), key: pem(t.key, base), ...(t.clientCa ? { clientCa: pem(t.clientCa, base) } : {}) };
   }
-  if (overrides.bind !== undefined) raw = { ...raw, bind: overrides.bind };
-  if (overrides.port !== undefined) raw = { ...raw, port: overrides.port };
-  return parseKmeConfig(raw, file ? `kme config ${path.basename(file)}` : 'kme', file ? path.dirname(path.resolve(file)) : process.cwd());
+  return section;
+}
+
+/** The configuration in `file` (else a bundle's `kme` section, if any), with bind/port given on the
+ *  command line taking precedence. */
+export function loadKmeConfig(file?: string, overrides: { bind?: string; port?: number } = {}, section?: KmeConfigFile): KmeConfig {
+  const raw: Record<string, unknown> = file ? readKmeFile(file) : { ...section };
+  if (overrides.bind !== undefined) raw.bind = overrides.bind;
+  if (overrides.port !== undefined) raw.port = overrides.port;
+  return parseKmeConfig(raw, file ? `kme config ${path.basename(file)}` : section ? 'bundle kme' : 'kme', file ? path.dirname(path.resolve(file)) : process.cwd());
 }

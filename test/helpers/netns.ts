@@ -32,15 +32,25 @@ export interface NsProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
+export interface SpawnOptions {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** Give the process a stdin pipe (child.stdin) instead of none. */
+  stdin?: boolean;
+  /** Directories of other hosts this process must not see: each is covered with an empty tmpfs in a
+   *  mount namespace of its own (the lab's hosts share one file system; this makes them not). */
+  hide?: string[];
+}
+
 export interface Lab {
   id: string;
   hosts: Record<string, Host>;
   /** The /24 the hosts are in, e.g. 10.213.7.0/24. */
   subnet: string;
   /** Run `cmd args` inside a host's namespace with piped output. */
-  spawn(host: string, cmd: string, args: string[], opts?: { env?: Record<string, string | undefined>; cwd?: string }): NsProcess;
+  spawn(host: string, cmd: string, args: string[], opts?: SpawnOptions): NsProcess;
   /** Run a TypeScript file of this project with node --import tsx inside a host's namespace. */
-  spawnNode(host: string, script: string, args: string[], opts?: { env?: Record<string, string | undefined> }): NsProcess;
+  spawnNode(host: string, script: string, args: string[], opts?: SpawnOptions): NsProcess;
   /** Run a command to completion inside a host's namespace (for ip/ss checks). */
   exec(host: string, cmd: string, args: string[]): { code: number | null; stdout: string; stderr: string };
   stop(): Promise<void>;
@@ -148,11 +158,15 @@ export async function createLab(names: string[]): Promise<Lab> {
     return h;
   };
 
-  const spawnIn = (name: string, cmd: string, args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}): NsProcess => {
+  const spawnIn = (name: string, cmd: string, args: string[], opts: SpawnOptions = {}): NsProcess => {
     if (stopped) throw new Error('netns: the lab is stopped');
     const host = hostOf(name);
-    const child = spawn(ip, ['netns', 'exec', host.ns, cmd, ...args], {
-      cwd: opts.cwd ?? PROJECT_ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
+    const hide = opts.hide ?? [];
+    // sh -c 'mount -t tmpfs tmpfs "$1"; ...; shift N; exec "$@"' sh DIR... CMD ARGS...
+    const hiding = hide.length === 0 ? [] : ['unshare', '-m', '--propagation', 'private', 'sh', '-ec',
+      `${hide.map((_d, i) => `mount -t tmpfs -o size=1m,mode=0 tmpfs "$${i + 1}"`).join('; ')}; shift ${hide.length}; exec "$@"`, 'sh', ...hide];
+    const child = spawn(ip, ['netns', 'exec', host.ns, ...hiding, cmd, ...args], {
+      cwd: opts.cwd ?? PROJECT_ROOT, env: { ...process.env, ...opts.env }, stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     const p = tracked(child, host);
     procs.add(p);

@@ -129,3 +129,31 @@ test.serial('creds issue names what is wrong: an unknown node, a reserved name a
   t.regex(JSON.parse(s.stdout).error.message, /--node: server is a reserved identity; use --identity server/);
   t.false(fs.existsSync(path.join(dir, 'm.json')));
 });
+
+test.serial('a KME configuration given at issue time travels in the node\'s bundle: node --join serves its KME as configured', async (t) => {
+  const { freePort } = await import('../../infra/free-port.ts');
+  const port = await freePort();
+  const token = 'd'.repeat(16) + 'a-token-of-DavidApp-only-0123';
+  const cfg = path.join(dir, 'david-kme.json');
+  fs.writeFileSync(cfg, JSON.stringify({ bind: '127.0.0.1', port, saes: [{ id: 'DavidApp', node: 'David', token }, { id: 'AliceApp', node: 'Alice' }] }));
+  const out = path.join(dir, 'david.json');
+  const r = await run(['creds', 'issue', '--node', 'David', '--kme-config', cfg, '--out', out, '--json']);
+  t.is(r.code, 0, r.stderr);
+  const b = JSON.parse(fs.readFileSync(out, 'utf8'));
+  t.deepEqual(b.kme, { bind: '127.0.0.1', port, saes: [{ id: 'DavidApp', node: 'David', token }, { id: 'AliceApp', node: 'Alice' }] });
+  // The node host has the bundle only: the configuration file is not there.
+  fs.rmSync(cfg);
+  const line = await start(['node', '--join', out, '--json'], { HETQN_STATE_DIR: path.join(dir, 'david-host'), REDIS_URL: '' });
+  const joined = JSON.parse(line);
+  t.like(joined, { node: 'David', registered: true });
+  t.is(joined.kmeUrl, `http://127.0.0.1:${port}`);
+  const status = (auth?: string) => fetch(`${joined.kmeUrl}/api/v1/keys/AliceApp/status`, auth ? { headers: { authorization: `Bearer ${auth}` } } : {}).then((x) => x.status);
+  t.is(await status(), 401);
+  t.not(await status(token), 401);
+  // A bad section is named by its field, at issue time.
+  fs.writeFileSync(cfg, JSON.stringify({ bind: '10.0.0.1' }));
+  const bad = await run(['creds', 'issue', '--node', 'David', '--kme-config', cfg, '--out', path.join(dir, 'd2.json'), '--json']);
+  t.is(bad.code, 2);
+  t.regex(JSON.parse(bad.stdout).error.message, /--kme-config: kme config david-kme\.json: bind: 10\.0\.0\.1 is not a loopback address/);
+  t.false(fs.existsSync(path.join(dir, 'd2.json')));
+});

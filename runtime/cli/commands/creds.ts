@@ -1,4 +1,4 @@
-// `hetqn creds issue --node NAME --out BUNDLE [--net N] [--topology FILE] [--rotate] [--json]`: write one
+// `hetqn creds issue --node NAME --out BUNDLE [--net N] [--topology FILE] [--rotate] [--kme-config FILE] [--json]`: write one
 // owner-only (0600) bundle with only that node's secrets (infra/bundle.ts), from the network's issuer
 // file on this (admin) host. `--identity server|client|inspector` issues the other roles' bundles.
 // A node new to the topology gets its identity, Redis user and pair seeds now; `--rotate` replaces the
@@ -15,6 +15,7 @@ import { liveStates, pidAlive, readState, stateDir } from '../../state-file.ts';
 import { roleOf } from '../../subjects.ts';
 import { CliError, printResult, progress } from '../output.ts';
 import { loadTopologyOption } from '../target.ts';
+import { kmeSectionOf } from '../../../infra/kme/config.ts';
 
 interface Common { net?: string; issuer?: string; json?: boolean }
 
@@ -44,12 +45,16 @@ export function register(program: Command): void {
     .option('--topology <file>', 'topology (default: the running network\'s)')
     .option('--issuer <file>', 'issuer file (default: <state dir>/<net>/issuer.json)')
     .option('--rotate', 'give the identity a new nkey (the old bundle stops working)')
+    .option('--kme-config <file>', 'put this KME configuration (bind, port, SAEs, TLS read in as PEM) in the node\'s bundle')
     .option('--json', 'print one JSON object')
-    .action(async (o: Common & { node?: string; identity?: string; out: string; topology?: string; rotate?: boolean }) => {
+    .action(async (o: Common & { node?: string; identity?: string; out: string; topology?: string; rotate?: boolean; kmeConfig?: string }) => {
       if (!!o.node === !!o.identity) throw new CliError('--node: give either --node NAME or --identity server|client|inspector');
       const identity = (o.node ?? o.identity)!;
       if (o.node && roleOf(identity) !== 'node') throw new CliError(`--node: ${identity} is a reserved identity; use --identity ${identity}`);
       if (o.identity && roleOf(identity) === 'node') throw new CliError(`--identity: expected server, client or inspector, got ${identity} (nodes: --node)`);
+      if (o.kmeConfig && !o.node) throw new CliError('--kme-config: only a node\'s bundle has a KME (with --node)');
+      let kme;
+      try { kme = o.kmeConfig ? kmeSectionOf(o.kmeConfig) : undefined; } catch (e) { throw new CliError(`--kme-config: ${(e as Error).message}`); }
       const { net, file } = target(o);
       const issuer = load(file);
       const topoFile = o.topology ?? readState(net)?.topology;
@@ -68,7 +73,7 @@ export function register(program: Command): void {
       }
       if (added.length) progress(`new identities ${added.join(', ')}: issue their peers' bundles again so both ends hold the new pairs' keys`);
       let bundle;
-      try { bundle = issueBundle(issuer, identity, topology); } catch (e) { throw new CliError((e as Error).message); }
+      try { bundle = { ...issueBundle(issuer, identity, topology), ...(kme ? { kme } : {}) }; } catch (e) { throw new CliError((e as Error).message); }
       const out = path.resolve(o.out);
       writeBundle(out, bundle);
       printResult(o, { network: net, identity, role: bundle.role, bundle: out, mode: '0600', fields: Object.keys(bundle), peers: Object.keys(bundle.psk ?? {}).sort(), added, rotated: !!o.rotate, reloaded },

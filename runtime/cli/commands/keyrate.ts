@@ -15,6 +15,7 @@ import { lookupParams, type ParamTable } from '../../../protocols/keyrate/param-
 import { fibreTransmittance, fibreLossDb } from '../../../protocols/physics/channel.ts';
 import { mdiLinkFromFibres } from '../../../protocols/physics/mdi-model.ts';
 import type { Bb84SourceParams } from '../../../protocols/physics/bb84-model.ts';
+import { registerTf } from './keyrate-tf.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DEFAULT_TABLE = path.join(REPO, 'infra/params/optimal-params.json');
@@ -149,7 +150,8 @@ const KEYRATE_EXAMPLES: Record<string, string[]> = {
 };
 
 export function register(program: Command): void {
-  const kr = program.command('keyrate').description('finite-key secret key predictions (decoy BB84, MDI, BBM92)');
+  const kr = program.command('keyrate').description('finite-key secret key predictions (decoy BB84, MDI, BBM92, SNS-TF)');
+  registerTf(kr);
   for (const protocol of ['bb84', 'mdi', 'bbm92']) {
     withExample(addCommon(kr.command(protocol).description(`${protocol} finite-key prediction`)), KEYRATE_EXAMPLES[protocol]!).action((o: Opts) => {
       // Optimisation takes seconds (MDI: a few); say so rather than wait in silence.

@@ -43,7 +43,7 @@ function nodeOptions(o: Record<string, string | undefined>, bundle: Bundle): Nod
   if (linkKm !== undefined) over.linkKm = linkKm;
   if (o.credential) over.credential = o.credential;
   const kmePort = parseNumber('kme-port', o.kmePort, { min: 0, max: 65535, integer: true });
-  try { over.kme = loadKmeConfig(o.kmeConfig ?? process.env.HETQN_KME_CONFIG, { bind: o.kmeBind, port: kmePort }); } catch (e) { throw new CliError(`--kme-config: ${(e as Error).message}`); }
+  try { over.kme = loadKmeConfig(o.kmeConfig ?? process.env.HETQN_KME_CONFIG, { bind: o.kmeBind, port: kmePort }, bundle.kme); } catch (e) { throw new CliError(`--kme-config: ${(e as Error).message}`); }
   const opts = nodeOptionsFromBundle(bundle, over);
   if (o.nats) opts.nats = { ...opts.nats!, servers: [o.nats] };
   return opts;
@@ -62,7 +62,7 @@ export function register(program: Command): void {
     .option('--topology <file>', 'topology (with --name; default: the running network\'s)')
     .option('--net <name>', 'network name (with --name; default: HETQN_NET, else the only running one)')
     .option('--nats <url>', 'NATS url (default: the bundle\'s)')
-    .option('--kme-config <file>', 'ETSI GS QKD 014 KME configuration: SAEs, tokens, TLS (default HETQN_KME_CONFIG)')
+    .option('--kme-config <file>', 'ETSI GS QKD 014 KME configuration: SAEs, tokens, TLS (default HETQN_KME_CONFIG, else the bundle\'s kme section)')
     .option('--kme-bind <address>', 'address the KME listens on (default 127.0.0.1; another needs TLS in --kme-config)')
     .option('--kme-port <port>', 'KME port (default: a free port)')
     .option('--timeout <s>', 'seconds to wait for the platform to admit the node', '30')
