@@ -76,6 +76,7 @@ export function ensureTopology(issuer: Issuer, topology: Topology): string[] {
       issuer.pairs[pairKey(n, other)] = drawPairSeeds([n, other])[pairKey(n, other)]!;
     }
   }
+  if (added.length > 0) byNode.delete(issuer.pairs);
   return added;
 }
 
@@ -106,14 +107,23 @@ export function issueBundle(issuer: Issuer, identity: string, topology?: Topolog
     const spec = topology?.nodes.find((n) => n.name === identity);
     if (!spec) throw new Error(`--node: ${identity} is not in the topology ${topology?.file ?? ''}`.trim());
     b.node = { name: spec.name, type: spec.type, dof: spec.dof, linkKm: spec.linkKm, credential: spec.credential };
-    b.psk = {};
-    for (const [pair, seed] of Object.entries(issuer.pairs)) {
-      const [x, y] = pair.split('|') as [string, string];
-      if (x === identity) b.psk[y] = seed;
-      else if (y === identity) b.psk[x] = seed;
-    }
+    b.psk = { ...pairsByNode(issuer.pairs).get(identity) };
   }
   return parseBundle(b, `bundle of ${identity}`);
+}
+
+const byNode = new WeakMap<Issuer['pairs'], Map<string, Record<string, string>>>();
+/** node -> peer -> the pair's seed, indexed once per pairs table: a network of N nodes has N(N-1)/2
+ *  pairs, and scanning them all for each of N bundles would be cubic (1 000 nodes: 5e8 steps). */
+function pairsByNode(pairs: Issuer['pairs']): Map<string, Record<string, string>> {
+  let m = byNode.get(pairs);
+  if (!m) {
+    m = new Map();
+    const add = (a: string, b: string, seed: string) => { let r = m!.get(a); if (!r) m!.set(a, r = {}); r[b] = seed; };
+    for (const [pair, seed] of Object.entries(pairs)) { const [x, y] = pair.split('|') as [string, string]; add(x, y, seed); add(y, x, seed); }
+    byNode.set(pairs, m);
+  }
+  return m;
 }
 
 export function issuerDir(stateDir: string, net: string): string {

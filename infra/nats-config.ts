@@ -27,6 +27,8 @@ const list = (xs: string[]) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]
  *  waits for (a CLI task request, 15 min by default; a node's task role, 5 min). */
 export const RESPONSE_WINDOW_MS = 3_600_000;
 
+export const AUTH_TIMEOUT_S = 10;
+
 /** The `authorization { users = [...] }` block for every identity of the issuer. */
 export function authorizationBlock(issuer: Issuer): string {
   const users = Object.entries(publicKeys(issuer)).sort(([a], [b]) => a.localeCompare(b)).map(([identity, nkey]) => {
@@ -40,7 +42,9 @@ export function authorizationBlock(issuer: Issuer): string {
       `    } }`,
     ].join('\n');
   });
-  return `authorization {\n  users = [\n${users.join('\n')}\n  ]\n}\n`;
+  // timeout: seconds a client has to answer the nonce (default 2): a process starting many node
+  // identities at once on a loaded host signs many nonces in a row (hetqn up --nodes-per-process).
+  return `authorization {\n  timeout: ${AUTH_TIMEOUT_S}\n  users = [\n${users.join('\n')}\n  ]\n}\n`;
 }
 
 /** A whole server config: authorization plus, with TLS, the certificate block. */

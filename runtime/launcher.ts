@@ -1,6 +1,9 @@
 // Start a whole network from a topology on one host: the issuer's secrets (infra/issuer.ts), the
-// private secured NATS/Redis (servers-resolve.ts), the server process, then one process per node
-// (those with attachLater are left out), and wait until the hypervisor reports every started node up.
+// private secured NATS/Redis (servers-resolve.ts), the server process, then the node processes (one
+// per node, or `nodesPerProcess` nodes each, every node still on its own NATS connection and identity;
+// those with attachLater are left out), and wait until the hypervisor reports every started node up.
+// Processes start from the compiled bundles in dist/ when they are current (compiled.ts), else with tsx.
+// With `restart`, a crashed process is restarted with backoff, within an intensity limit (supervisor.ts).
 // Each child gets only the path of its own 0600 bundle (infra/bundle.ts) on its command line: no
 // secret in any process's environment or argv. `stop()` asks node processes to leave (SIGTERM), then
 // the server, then the private servers, and removes a temporary issuer directory.
@@ -9,7 +12,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { compiledEntry, compiledIsCurrent, PROJECT_ROOT } from './compiled.ts';
+import { supervise, type RestartPolicy, type Supervised } from './supervisor.ts';
 import type { NodeSpec, Topology } from '../infra/topology.ts';
 import type { HypervisorView } from '../actors/server/registry.messages.ts';
 import '../actors/server/registry.messages.ts';
@@ -24,11 +28,18 @@ import { stateDir } from './state-file.ts';
 import { redisTlsFromEnv } from '../infra/keypool/connect.ts';
 import type { PoolUsers } from '../infra/keypool/acl.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const PROJECT_ROOT = path.resolve(here, '..');
+export { PROJECT_ROOT };
 const TSX = import.meta.resolve('tsx');
 
-export interface ChildInfo { name: string; role: 'server' | 'node'; pid: number; child: ChildProcess; stderrTail: string[] }
+/** One process of the network. `child` and `pid` are the current process's: a supervised one is
+ *  replaced on restart (`restarts` counts them; `gaveUp` says why the supervisor stopped). */
+export interface ChildInfo {
+  name: string; role: 'server' | 'node'; pid: number; child: ChildProcess; stderrTail: string[];
+  /** The nodes this process hosts (none for the server). */
+  nodes: string[];
+  restarts: number;
+  gaveUp?: string;
+}
 
 export interface LaunchOptions {
   topology: Topology;
@@ -58,6 +69,14 @@ export interface LaunchOptions {
   startTimeoutMs?: number;
   /** Give every node its own Redis ACL user limited to its own pools (default true). */
   poolAcl?: boolean;
+  /** Restart crashed processes with this policy (default: not restarted; `hetqn up` restarts). */
+  restart?: RestartPolicy | false;
+  /** Called after a supervised process restarted (its new pid is in the ChildInfo). */
+  onRestart?: (c: ChildInfo) => void;
+  /** Nodes per node process (default 1). */
+  nodesPerProcess?: number;
+  /** Start processes with tsx even when dist/ is current (benches compare both). */
+  compiled?: boolean;
 }
 
 export interface Cluster {
@@ -86,6 +105,8 @@ export interface Cluster {
   status(timeoutMs?: number): Promise<HypervisorView>;
   /** Start a node process (e.g. an attachLater node); resolves once the hypervisor sees it up. */
   attach(spec: NodeSpec): Promise<ChildInfo>;
+  /** Whether processes run from compiled JavaScript (dist/) or TypeScript through tsx. */
+  compiled: boolean;
   /** Start a (new) server process with the server's bundle. */
   startServer(): ChildInfo;
   /** Wait until the named nodes are up. */
@@ -98,6 +119,14 @@ export function spawnTs(script: string, args: string[], env: Record<string, stri
   return spawn(process.execPath, ['--import', TSX, path.join(PROJECT_ROOT, script), ...args], {
     cwd: PROJECT_ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** Spawn a process entry point from its compiled bundle when there is a current one (compiled.ts),
+ *  else from TypeScript through tsx. */
+export function spawnEntry(script: string, args: string[], env: Record<string, string | undefined> = {}, base: NodeJS.ProcessEnv = process.env, compiled = true): ChildProcess {
+  const js = compiled ? compiledEntry(script) : undefined;
+  if (!js) return spawnTs(script, args, env, base);
+  return spawn(process.execPath, ['--enable-source-maps', js, ...args], { cwd: PROJECT_ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 const PASSED_ON = /^(PATH|HOME|USER|LOGNAME|SHELL|TMPDIR|TMP|TEMP|LANG|LANGUAGE|TZ|TERM|LC_\w+|NODE_OPTIONS|NODE_ENV|NODE_EXTRA_CA_CERTS|HETQN_(STATE_DIR|KME_CONFIG|FAULT|DEBUG|TEST_LOGS))$/;
@@ -121,32 +150,45 @@ export function stopChild(c: ChildProcess, graceMs = 5000): Promise<void> {
   });
 }
 
-/** Follows a child's output: the last lines for errors, forwarded to `log` when asked. */
-function childTracker(children: ChildInfo[], log: (s: string) => void, forward: boolean) {
-  return (name: string, role: ChildInfo['role'], child: ChildProcess): ChildInfo => {
-    const info: ChildInfo = { name, role, pid: child.pid!, child, stderrTail: [] };
+/** Follows a child's output: the last lines for errors, forwarded to `log` when asked. With a
+ *  restart policy the process is supervised: restarted when it crashes, the ChildInfo following it. */
+function childTracker(children: ChildInfo[], supervisors: Supervised[], log: (s: string) => void, forward: boolean, restart: RestartPolicy | false, onRestart?: (c: ChildInfo) => void) {
+  const follow = (info: ChildInfo, child: ChildProcess) => {
     const onLine = (line: string) => {
       if (!line) return;
       info.stderrTail.push(line);
       if (info.stderrTail.length > 30) info.stderrTail.shift();
-      if (forward) log(`[${name}] ${line}`);
+      if (forward) log(`[${info.name}] ${line}`);
     };
     let buf = '';
     const pipe = (chunk: Buffer) => { buf += chunk.toString(); const lines = buf.split('\n'); buf = lines.pop()!; lines.forEach(onLine); };
     child.stderr!.on('data', pipe);
     child.stdout!.on('data', pipe);
-    children.push(info);
-    return info;
+  };
+  return (name: string, role: ChildInfo['role'], nodes: string[], start: () => ChildProcess): ChildInfo => {
+    let info: ChildInfo | undefined;
+    const began = (child: ChildProcess, restarts: number) => {
+      if (!info) { info = { name, role, nodes, pid: child.pid!, child, stderrTail: [], restarts }; children.push(info); }
+      else { Object.assign(info, { pid: child.pid!, child, restarts }); }
+      follow(info, child);
+      if (restarts > 0) onRestart?.(info);
+    };
+    if (!restart) { began(start(), 0); return info!; }
+    supervisors.push(supervise({ name, start, policy: restart, log, onStart: began, onGiveUp: (reason) => { info!.gaveUp = reason; } }));
+    return info!;
   };
 }
 
 /** Resolves once the hypervisor (asked with `status`) sees every named node up; rejects when one of
  *  their processes (or the server's) has exited. */
-async function waitNodesUp(status: (timeoutMs: number) => Promise<HypervisorView>, children: ChildInfo[], names: string[], timeoutMs: number): Promise<HypervisorView> {
+async function waitNodesUp(status: (timeoutMs: number) => Promise<HypervisorView>, children: ChildInfo[], supervised: (c: ChildInfo) => boolean, names: string[], timeoutMs: number): Promise<HypervisorView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const dead = children.find((c) => exited(c.child) && (c.role === 'server' || names.includes(c.name)) && children.filter((o) => o.name === c.name).every((o) => exited(o.child)));
-    if (dead) throw new Error(`${dead.name} process exited (code ${dead.child.exitCode ?? dead.child.signalCode}):\n  ${dead.stderrTail.slice(-8).join('\n  ')}`);
+    // Dead for good: exited and not being restarted (a supervised process is waited for until it gives up).
+    const hosts = (c: ChildInfo, n: string) => c.nodes.includes(n);
+    const dead = children.find((c) => exited(c.child) && (c.role === 'server' || names.some((n) => hosts(c, n))) && (!supervised(c) || c.gaveUp)
+      && children.filter((o) => (c.role === 'server' ? o.role === 'server' : o.nodes.some((n) => hosts(c, n)))).every((o) => exited(o.child) && (!supervised(o) || o.gaveUp)));
+    if (dead) throw new Error(`${dead.name} process exited (code ${dead.child.exitCode ?? dead.child.signalCode})${dead.gaveUp ? `; not restarted: ${dead.gaveUp}` : ''}:\n  ${dead.stderrTail.slice(-8).join('\n  ')}`);
     try {
       const view = await status(1000);
       const up = new Set(view.nodes.filter((n) => n.state === 'up').map((n) => n.name));
@@ -173,9 +215,14 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
     redisAdmin: () => prepared && { username: prepared.issuer.redisUsers.admin.username, password: prepared.issuer.redisUsers.admin.password },
   });
   const children: ChildInfo[] = [];
+  const supervisors: Supervised[] = [];
+  const restart = opts.restart ?? false;
+  const compiled = opts.compiled !== false && compiledIsCurrent().ok;
+  if (opts.compiled !== false && !compiled) log(`processes start with tsx: ${compiledIsCurrent().why}`);
   let client: ActorHost | undefined;
   const extraHosts: ActorHost[] = [];
   const stopAll = async () => {
+    for (const s of supervisors) s.stop();
     await Promise.all(children.filter((c) => c.role === 'node').map((c) => stopChild(c.child)));
     await Promise.all(children.filter((c) => c.role === 'server').map((c) => stopChild(c.child)));
     for (const h of [client, ...extraHosts]) await h?.stop().catch(() => undefined);
@@ -212,14 +259,20 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
       return h;
     };
 
-    const track = childTracker(children, log, opts.forwardChildLogs ?? true);
+    const track = childTracker(children, supervisors, log, opts.forwardChildLogs ?? true, restart, opts.onRestart);
     // Children run in the project root: give them the caller's state directory (nodes put their KME tokens there).
-    const startNode = (n: NodeSpec) => track(n.name, 'node', spawnTs('runtime/processes/node-main.ts', ['--bundle', bundleFile(n.name)], { HETQN_STATE_DIR: stateDir() }, childEnv()));
+    // A process of several nodes is named after its first node and how many more it hosts.
+    const startNodes = (ns: NodeSpec[]) => track(ns.length === 1 ? ns[0]!.name : `${ns[0]!.name}+${ns.length - 1}`, 'node', ns.map((n) => n.name),
+      () => spawnEntry('runtime/processes/node-main.ts', ns.flatMap((n) => ['--bundle', bundleFile(n.name)]), { HETQN_STATE_DIR: stateDir() }, childEnv(), compiled));
+    // Heartbeats: every second up to 200 nodes, then slower so the server gets about 200 a second
+    // (1 000 nodes: every 6 s, down after 18 s); a node is down after three missed heartbeats.
+    const heartbeatMs = opts.heartbeatMs ?? (t.nodes.length > 200 ? 1000 * Math.ceil(t.nodes.length / 200) : undefined);
+    const downAfterMs = opts.downAfterMs ?? (heartbeatMs ? 3 * heartbeatMs : undefined);
     const startServer = () => {
       const args = ['--bundle', bundleFile(SERVER), '--topology', t.file!];
-      if (opts.heartbeatMs) args.push('--heartbeat-ms', String(opts.heartbeatMs));
-      if (opts.downAfterMs) args.push('--down-after-ms', String(opts.downAfterMs));
-      return track('server', 'server', spawnTs('runtime/processes/server-main.ts', args, {}, childEnv()));
+      if (heartbeatMs) args.push('--heartbeat-ms', String(heartbeatMs));
+      if (downAfterMs) args.push('--down-after-ms', String(downAfterMs));
+      return track('server', 'server', [], () => spawnEntry('runtime/processes/server-main.ts', args, {}, childEnv(), compiled));
     };
 
     log(`starting the server process of network ${t.network}`);
@@ -230,17 +283,21 @@ export async function launchCluster(opts: LaunchOptions): Promise<Cluster> {
     const theClient = client;
 
     const status = async (timeoutMs = 3000) => (await theClient.request<HypervisorView>(subject.actor(SERVER, 'hypervisor'), 'hypervisor.status', {}, { timeoutMs })).body;
-    const waitUp = (names: string[], timeoutMs = opts.startTimeoutMs ?? 60_000) => waitNodesUp(status, children, names, timeoutMs);
+    const waitUp = (names: string[], timeoutMs = opts.startTimeoutMs ?? 60_000) => waitNodesUp(status, children, () => !!restart, names, timeoutMs);
     const initial = opts.startNodes === false ? [] : t.nodes.filter((n) => !n.attachLater);
-    log(`starting ${initial.length} node processes (${initial.map((n) => n.name).join(', ')}); waiting for them to register`);
-    for (const n of initial) startNode(n);
+    const k = Math.max(1, Math.floor(opts.nodesPerProcess ?? 1));
+    const groups = Array.from({ length: Math.ceil(initial.length / k) }, (_, i) => initial.slice(i * k, (i + 1) * k));
+    const listed = initial.length > 12 ? `${initial.slice(0, 12).map((n) => n.name).join(', ')}, ...` : initial.map((n) => n.name).join(', ');
+    log(`starting ${initial.length} nodes in ${groups.length} processes (${listed}) from ${compiled ? 'dist/ (compiled)' : 'TypeScript (tsx)'}; waiting for them to register`);
+    for (const g of groups) startNodes(g);
     await waitUp(initial.map((n) => n.name));
     return {
       net: t.network, natsUrl: endpoints.natsServers[0]!, natsServers: endpoints.natsServers, redisUrl: endpoints.redisUrl,
       privateServers: !!(endpoints.private.nats || endpoints.private.natsCluster || endpoints.private.redis), servers: endpoints.private, dir, issuerFile: file,
       poolUsers: installed ? { ...iss.redisUsers, aclLines: [] } : undefined, children, client: theClient, status, waitUp,
       bundle: (identity) => issueBundle(iss, identity, t), bundleFile, connect, startServer,
-      async attach(spec) { const c = startNode(spec); await waitUp([spec.name]); return c; },
+      async attach(spec) { const c = startNodes([spec]); await waitUp([spec.name]); return c; },
+      compiled,
       stop: stopAll,
     };
   } catch (err) {

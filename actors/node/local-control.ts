@@ -5,6 +5,7 @@
 //                     misalignment, longest duration) to the party
 //   session.commit / session.abort -> forwarded to the session's party
 //   party ended    -> devices released
+//   SERVER.RESTARTED (from the node process: a new hypervisor made it register again) -> every party
 // Its state ('idle' / 'in-session') goes out with the node's heartbeats to the hypervisor.
 // Session roles and decisions count only from the server's bus identity (the sender in the subject,
 // runtime/port.ts InboundMeta.from); NATS permissions already keep other identities from sending them.
@@ -35,7 +36,8 @@ export type LocalControlEvent =
   | BusEvent<'session.commit', { sessionId: string }>
   | BusEvent<'session.abort', { sessionId: string; reason: string }>
   | { type: 'DEVICE.CALIBRATED'; device: string; sessionId: string; residual: number }
-  | { type: 'PARTY.ENDED'; sessionId: string; outcome: string };
+  | { type: 'PARTY.ENDED'; sessionId: string; outcome: string }
+  | { type: 'SERVER.RESTARTED' };
 
 export const localControlMachine = setup({
   types: {
@@ -95,6 +97,11 @@ export const localControlMachine = setup({
       guard: 'fromServer',
       actions: enqueueActions(({ context, event, enqueue }) => {
         if (context.sessions[event.body.sessionId]) enqueue.sendTo(event.body.sessionId, event);
+      }),
+    },
+    'SERVER.RESTARTED': {
+      actions: enqueueActions(({ context, enqueue }) => {
+        for (const sid of Object.keys(context.sessions)) enqueue.sendTo(sid, { type: 'SERVER.RESTARTED' });
       }),
     },
     'PARTY.ENDED': {

@@ -20,6 +20,10 @@
 // (runtime/processes/session-recovery.ts, which has the crash table). RECHECK (the node's bus came
 // back after losing its server, so its staged report or a decision sent meanwhile may be lost) makes
 // a staged party report staged again and ask the record at once instead of at its step timeout.
+// SERVER.RESTARTED (from local control, when the node had to register again with a new hypervisor:
+// the server process restarted, and with it every coordinator it ran) resolves at once instead of
+// after a step: a party that has not staged aborts (no coordinator is left to record a commit), a
+// staged one asks for the record now (commit as recorded, or the restarted server records abort).
 import { assign, fromPromise, sendParent, setup } from 'xstate';
 import { busActionStubs, type BusEvent } from '../../runtime/port.ts';
 import type { SessionStart } from './session.messages.ts';
@@ -43,6 +47,7 @@ export type PartyEvent =
   | BusEvent<'session.abort', { sessionId: string; reason: string }>
   | { type: 'ABORT'; reason: string }
   | { type: 'RECHECK' }
+  | { type: 'SERVER.RESTARTED' }
   | ({ type: 'CALIBRATED' } & Calibration);
 
 const stub = <O, I>(name: string) => fromPromise<O, I>(async () => { throw new Error(`${name}: not provided (inject it from the node process)`); });
@@ -85,6 +90,7 @@ export const partyMachine = setup({
   on: {
     'session.abort': { target: '.aborting', actions: assign({ reason: ({ event }) => event.body.reason }) },
     ABORT: { target: '.aborting', actions: assign({ reason: ({ event }) => event.reason }) },
+    'SERVER.RESTARTED': { target: '.aborting', actions: assign({ reason: 'the server restarted: the session\'s coordinator is gone' }) },
   },
   states: {
     calibrating: {
@@ -131,7 +137,7 @@ export const partyMachine = setup({
     staged: {
       // A local ABORT cannot undo a commit the coordinator may have decided: only the record counts.
       on: {
-        'session.commit': 'verifying', 'session.abort': 'verifying', ABORT: {},
+        'session.commit': 'verifying', 'session.abort': 'verifying', ABORT: {}, 'SERVER.RESTARTED': 'resolving',
         // The staged report may have been lost with the server too: report again (the coordinator
         // takes it once), then ask.
         RECHECK: {
@@ -155,10 +161,10 @@ export const partyMachine = setup({
         ],
         onError: { target: 'staged' },
       },
-      on: { 'session.commit': {}, 'session.abort': {}, ABORT: {} },
+      on: { 'session.commit': {}, 'session.abort': {}, ABORT: {}, 'SERVER.RESTARTED': {} },
     },
     rechecking: {
-      on: { 'session.commit': {}, 'session.abort': {}, ABORT: {} },
+      on: { 'session.commit': {}, 'session.abort': {}, ABORT: {}, 'SERVER.RESTARTED': {} },
       after: { recheck: 'verifying' },
     },
     resolving: {
@@ -172,7 +178,7 @@ export const partyMachine = setup({
         ],
         onError: { target: 'undecided', actions: assign({ reason: ({ event }) => `no decision: ${errText(event.error)}` }) },
       },
-      on: { 'session.commit': 'verifying', 'session.abort': 'verifying', ABORT: {} },
+      on: { 'session.commit': 'verifying', 'session.abort': 'verifying', ABORT: {}, 'SERVER.RESTARTED': {} },
     },
     undecided: {
       type: 'final',
@@ -192,7 +198,7 @@ export const partyMachine = setup({
         },
         onError: { target: 'committing', reenter: true },
       },
-      on: { 'session.abort': {}, ABORT: {} },
+      on: { 'session.abort': {}, ABORT: {}, 'SERVER.RESTARTED': {} },
     },
     done: {
       type: 'final',
@@ -212,7 +218,7 @@ export const partyMachine = setup({
         onDone: 'aborted',
         onError: 'aborted',
       },
-      on: { 'session.abort': {}, ABORT: {}, 'session.commit': {} },
+      on: { 'session.abort': {}, ABORT: {}, 'session.commit': {}, 'SERVER.RESTARTED': {} },
     },
     aborted: {
       type: 'final',

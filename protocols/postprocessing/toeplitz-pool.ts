@@ -10,7 +10,7 @@
 // All data lives in one shared WasmMemory; nothing is copied between threads.
 // Workers are unref'd while idle so they never keep a process alive.
 import type { Worker } from 'node:worker_threads';
-import { startTsWorker } from '../ts-worker.ts';
+import { startTsWorker, workerEntry } from '../ts-worker.ts';
 import { kernelModule, type Layout, type WasmMemory } from './ntt-wasm.ts';
 import type { WorkerRequest, WorkerTask } from './toeplitz-worker.ts';
 
@@ -25,7 +25,7 @@ class ToeplitzPool {
   private nextId = 0;
 
   constructor(size: number) {
-    const url = new URL('./toeplitz-worker.ts', import.meta.url);
+    const url = workerEntry('toeplitz-worker', import.meta.url);
     for (let i = 0; i < size; i++) {
       const w = startTsWorker(url);
       w.on('message', (m: { id: number; ok: boolean; error?: string }) => {

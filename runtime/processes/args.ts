@@ -1,4 +1,5 @@
 // Minimal --key value parsing for the process entry points (the CLI uses commander).
+/** The last value of each --key (`all` below gives every value of a repeated one). */
 export function parseArgs(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -10,6 +11,12 @@ export function parseArgs(argv: string[]): Record<string, string> {
     i++;
   }
   return out;
+}
+
+/** Every value of a repeatable --key, in order. */
+export function all(argv: string[], key: string): string[] {
+  parseArgs(argv);
+  return argv.flatMap((a, i) => (a === `--${key}` ? [argv[i + 1]!] : []));
 }
 
 export function need(args: Record<string, string>, key: string): string {

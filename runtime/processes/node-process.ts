@@ -82,11 +82,20 @@ export async function startNodeProcess(o: NodeProcessOptions): Promise<NodeProce
     throw err;
   });
   registered.catch(() => undefined);
+  // Registered again after having been registered: a restarted hypervisor sent node.reregister, so
+  // the server process restarted and the sessions it coordinated must be resolved now, not after a step.
+  let wasRegistered = false, away = false;
+  const reg = actor.subscribe((s) => {
+    if (s.value !== 'registered') { away = wasRegistered; return; }
+    if (away) { away = false; sessions.serverRestarted(); }
+    wasRegistered = true;
+  });
   const watch = o.onNetworkGone ? watchNetwork(host, o.onNetworkGone) : undefined;
   return {
     host, actor, registered, kmeUrl: kme?.url,
     async stop() {
       watch?.stop();
+      reg.unsubscribe();
       await kme?.close();
       if (actor.getSnapshot().value === 'registered') {
         try { host.publish(subject.status(), 'node.bye', { node: o.name, processId, reason: 'shutdown' }); await bus.flush(); } catch { /* best effort */ }

@@ -13,7 +13,7 @@
 // alive) and end after SPARE_IDLE_MS unused, so a node between sessions holds no extra thread.
 import { randomBytes } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
-import { startTsWorker } from '../../protocols/ts-worker.ts';
+import { startTsWorker, workerEntry } from '../../protocols/ts-worker.ts';
 import type { ClassicalChannel } from '../../protocols/postprocessing/channel.ts';
 import type { PartyIo } from '../../protocols/qkd/party.ts';
 import type { Staged } from '../../actors/sessions/party-machine.ts';
@@ -34,7 +34,7 @@ interface Slot { worker: Worker; ready: Promise<void>; exited: boolean; runs: nu
 /** A spare worker unused this long is terminated (the next session boots a new one while it calibrates). */
 const SPARE_IDLE_MS = 60_000;
 
-const ENTRY = new URL('./party-worker.ts', import.meta.url);
+const ENTRY = workerEntry('party-worker', import.meta.url);
 
 export class PartyWorkerPool {
   private readonly spare: Slot[] = [];

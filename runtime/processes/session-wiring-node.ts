@@ -61,7 +61,12 @@ export type RedisAccess = { url: string } & RedisConnectOptions;
 
 interface Live { fabric: Mailbox; session: Mailbox; frames: PpMessage[]; channels: Map<string, ReturnType<typeof natsClassicalChannel>> }
 
-export interface SessionNode { stop(): Promise<void> }
+export interface SessionNode {
+  /** The server restarted (a new hypervisor made this node register again): resolve this node's
+   *  sessions now (party-machine.ts SERVER.RESTARTED) and settle staged blocks (session-recovery.ts). */
+  serverRestarted(): void;
+  stop(): Promise<void>;
+}
 
 /** The pool a session stages, commits and aborts in: one kind per session, never both. */
 const poolOf = (start: SessionStart): 'secret' | 'imperfect' => start.keyKind ?? 'secret';
@@ -209,6 +214,10 @@ export function startSessionNode(host: ActorHost, o: SessionNodeOptions): Sessio
   const recovery = url ? startRecovery({ host, node: o.name, store: needStore, live: () => new Set(live.keys()) }) : undefined;
 
   return {
+    serverRestarted() {
+      control.send({ type: 'SERVER.RESTARTED' });
+      recovery?.runOnce().catch(() => undefined);
+    },
     async stop() {
       offConnection?.();
       recovery?.stop();

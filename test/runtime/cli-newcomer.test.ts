@@ -55,7 +55,7 @@ test.after.always(async () => {
 });
 
 test.serial('up says what it waits for; the network is found from another directory (per-user state directory)', async (t) => {
-  t.regex(up.stderr, /starting network reference: server \+ 5 node processes; waiting up to 90 s/);
+  t.regex(up.stderr, /starting network reference: server \+ 5 nodes in 5 processes; waiting up to 90 s/);
   t.regex(up.stderr, /\[David\] David: registered/);
   t.true(fs.existsSync(path.join(home, '.local', 'state', 'hetqn', 'reference.json')));
   const st = await hetqn(['status', '--json', '--timeout', '5']);

@@ -229,3 +229,53 @@ test.serial('the coordinator: CANCEL (its NATS server lost) before the decision 
   t.is(await d.get('s11-m'), 'commit');
   c.ref.stop();
 });
+
+test.serial('after a server restart a staged party asks at once (no step wait) and does what the record says', async (t) => {
+  // Recorded commit (crash point 7): commits. No record and no live coordinator (point 6): the
+  // restarted server records abort first, and the party aborts.
+  t.true(await d.open('s19-m', 'n19'));
+  t.true(await d.decide('s19-m', 'commit', 'n19'));
+  const p = party('s19-m', () => false, 600_000);
+  await staged(p);
+  p.ref.send({ type: 'SERVER.RESTARTED' });
+  t.is((await waitFor(p.ref, (s) => s.status === 'done', 2000)).value, 'done');
+  t.deepEqual(p.log, ['staged', 'asked:commit', 'commit']);
+
+  t.true(await d.open('s20-m', 'n20'));
+  const q = party('s20-m', () => false, 600_000);
+  await staged(q);
+  q.ref.send({ type: 'SERVER.RESTARTED' });
+  t.is((await waitFor(q.ref, (s) => s.status === 'done', 2000)).value, 'aborted');
+  t.deepEqual(q.log, ['staged', 'asked:abort', 'abort']);
+  t.is(await d.get('s20-m'), 'abort', 'recorded abort: no late commit is possible');
+});
+
+test.serial('after a server restart a party that has not staged aborts at once; one committing goes on', async (t) => {
+  const log: string[] = [];
+  const start = { sessionId: 's21-m', requestId: 'r', protocol: 'bb84', node: 'Alice', role: 'source', peer: 'David', helpers: [], ends: ['David', 'Alice'], pulses: 1e6, params: {}, coordinator: 'coord.x', stepTimeoutMs: 600_000 } as SessionStart;
+  const ref = createActor(partyMachine.provide({
+    actions: { 'bus.send': () => {}, 'bus.publish': () => {}, prepare: () => {}, cleanup: () => {}, ended: () => {} },
+    actors: {
+      receiveFrames: fromPromise(() => new Promise<{ detections: number }>(() => {})), // the fabric (on the dead server) never answers
+      abortKey: fromPromise(async () => { log.push('abort'); }),
+    },
+  }), { input: start });
+  ref.start();
+  ref.send({ type: 'CALIBRATED', calibrationMs: 1, residualMisalignment: 0 });
+  await waitFor(ref, (s) => s.value === 'receiving');
+  ref.send({ type: 'SERVER.RESTARTED' });
+  const end = await waitFor(ref, (s) => s.status === 'done', 2000);
+  t.is(end.value, 'aborted');
+  t.regex(end.context.reason, /server restarted/);
+  t.deepEqual(log, ['abort']);
+
+  // Committing (the record said commit): a restart does not stop it.
+  t.true(await d.open('s22-m', 'n22'));
+  t.true(await d.decide('s22-m', 'commit', 'n22'));
+  const c = party('s22-m', () => false, 600_000);
+  await staged(c);
+  c.ref.send({ type: 'session.commit', body: { sessionId: 's22-m' }, meta });
+  c.ref.send({ type: 'SERVER.RESTARTED' });
+  t.is((await waitFor(c.ref, (s) => s.status === 'done', 2000)).value, 'done');
+  t.false(c.log.includes('abort'));
+});

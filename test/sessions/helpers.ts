@@ -48,6 +48,8 @@ export async function submit(env: Env, a: string, b: string, extra: Record<strin
   });
   await env.cluster.client.bus.flush();
   const timer = setTimeout(() => { sub.unsubscribe(); resolve({ ok: false, reason: `test timeout after ${timeoutMs} ms`, notices }); }, timeoutMs);
+  // A guard only: a test that is done with a request that never ends must not wait for it to exit.
+  timer.unref();
   done.finally(() => clearTimeout(timer));
   // A hang guard only: on a loaded machine the platform may take seconds to accept.
   await env.cluster.client.request(subject.platformRequest(), 'platform.request', { id, kind: 'qkd', a, b, ...extra }, { timeoutMs: 30_000 });

@@ -3,13 +3,15 @@
 // state file or topology needed. `hetqn node --name George [--type/--dof/--link-km/--credential ...]`
 // on the admin host: the same with a bundle issued in memory from the network's issuer file; the other
 // flags override its node spec. Runs until Ctrl-C/SIGTERM, or until the network is gone (`hetqn down`:
-// then it stops with exit 3 instead of retrying forever).
+// then it stops with exit 3 instead of retrying forever). Several --join, or --restart: the nodes run
+// in one child process, supervised with --restart (runtime/cli/node-service.ts).
 import type { Command } from 'commander';
 import { nodeOptionsFromBundle, startNodeProcess, stopWithin, type NodeProcessOptions } from '../../processes/node-process.ts';
 import { readBundle, type Bundle } from '../../../infra/bundle.ts';
 import { issueBundle, issuerFile, loadIssuer } from '../../../infra/issuer.ts';
 import { CliError, parseNumber, printResult, progress, stageLogger, timeoutOption, withDeadline } from '../output.ts';
 import { withExample } from '../help.ts';
+import { runNodeService } from '../node-service.ts';
 import { loadTopologyOption, resolveTarget } from '../target.ts';
 import { stateDir } from '../../state-file.ts';
 import { loadKmeConfig } from '../../../infra/kme/config.ts';
@@ -51,7 +53,8 @@ function nodeOptions(o: Record<string, string | undefined> & { nats?: string[] }
 export function register(program: Command): void {
   withExample(program.command('node')
     .description('run a node process: from its bundle (--join) on any host, or by name on the admin host')
-    .option('--join <bundle>', 'the node\'s bundle (from `hetqn creds issue`)')
+    .option('--join <bundle>', 'the node\'s bundle (from `hetqn creds issue`); repeat it to run several nodes in one process', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--restart', 'run the node(s) in a child process that is restarted with backoff when it crashes (as a service)')
     .option('--name <name>', 'node name (admin host: its bundle issued from the local issuer)')
     .option('--type <C|E|D>', 'override the node type')
     .option('--dof <pol|tbp|pha>', 'override the degree of freedom')
@@ -66,13 +69,20 @@ export function register(program: Command): void {
     .option('--timeout <s>', 'seconds to wait for the platform to admit the node', '30')
     .option('--json', 'print one JSON object once registered'),
   ['hetqn node --join george.json               # on George\'s host, with the bundle from `hetqn creds issue --node George`',
-    'hetqn node --name George                     # on the admin host, a node of the running network attached later'],
+    'hetqn node --name George                     # on the admin host, a node of the running network attached later',
+    'hetqn node --join g.json --join h.json --restart  # two nodes in one supervised process (a service)'],
   'George (D, tbp, 25 km) joined network reference; Ctrl-C to leave')
     .action(async (o) => {
       const timeoutMs = timeoutOption(o.timeout);
       if (!!o.join === !!o.name) throw new CliError('--join: give either --join BUNDLE or --name NAME');
       let bundle: Bundle;
-      if (o.join) { try { bundle = readBundle(o.join); } catch (e) { throw new CliError(`--join: ${(e as Error).message}`); } }
+      if (o.join && (o.join.length > 1 || o.restart)) {
+        for (const k of ['type', 'dof', 'linkKm', 'credential', 'nats', 'kmeConfig', 'kmeBind', 'kmePort']) if (o[k] !== undefined) throw new CliError(`--join: --${k.replace(/[A-Z]/g, (c: string) => `-${c.toLowerCase()}`)} applies to one node run in this process; not with several --join or --restart`);
+        const bundles = (o.join as string[]).map((f) => { try { return readBundle(f); } catch (e) { throw new CliError(`--join: ${(e as Error).message}`); } });
+        for (const b of bundles) if (b.role !== 'node') throw new CliError(`--join: the bundle of ${b.identity} is a ${b.role} bundle, not a node's`);
+        return runNodeService(o, o.join, bundles, timeoutMs);
+      }
+      if (o.join) { try { bundle = readBundle(o.join[0]); } catch (e) { throw new CliError(`--join: ${(e as Error).message}`); } }
       else {
         if (!/^[A-Za-z0-9_-]+$/.test(o.name)) throw new CliError(`--name: "${o.name}" must be letters, digits, _ or -`);
         bundle = fromIssuer(o);

@@ -5,12 +5,15 @@
 // NATS config and every process's bundle live owner-only in `<state dir>/<net>/`; the state file lists
 // only their paths. With --detach the network runs in a background process whose log lines are relayed
 // to stderr until it is up. `hetqn server` (server.ts) is the same with no node processes.
+// Crashed processes are restarted with backoff within a restart intensity (runtime/supervisor.ts;
+// --no-restart: not); --nodes-per-process K hosts K nodes per node process, each on its own identity.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { referenceTopologyPath, type Topology } from '../../../infra/topology.ts';
 import { launchCluster, PROJECT_ROOT, type Cluster } from '../../launcher.ts';
+import { DEFAULT_RESTART } from '../../supervisor.ts';
 import { InsecureServerError, NATS_MODES, REDIS_MODES } from '../../servers-resolve.ts';
 import { serverList } from '../../nats-bus.ts';
 import { CLIENT, INSPECTOR, SERVER } from '../../subjects.ts';
@@ -25,6 +28,9 @@ import { loadTopologyOption } from '../target.ts';
 export interface NetworkOptions {
   topology: string; nats?: string[]; redis?: string; insecure?: boolean; listen?: string; tls?: boolean; ca?: string;
   inspect?: boolean; inspectPort?: string; timeout: string; json?: boolean; detach?: boolean; redisMode: string; natsMode: string;
+  /** commander's --no-restart */
+  restart: boolean;
+  nodesPerProcess?: string;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -45,26 +51,36 @@ export function networkOptions(cmd: Command): Command {
     .option('--inspect', 'also serve the inspector page (`hetqn inspect --web`) on 127.0.0.1')
     .option('--inspect-port <port>', 'port for --inspect (0: any free port)', '8080')
     .option('--timeout <s>', 'seconds to wait for every node to register', '90')
+    .option('--no-restart', 'do not restart crashed processes (default: restarted with backoff, at most 5 times a minute)')
     .option('--json', 'print one JSON object once the network is up');
 }
 
 export function register(program: Command): void {
   withExample(networkOptions(program.command('up')
-    .description('start a network from a topology file (server + one process per node) and keep it running')),
+    .description('start a network from a topology file (server + one process per node) and keep it running'))
+    .option('--nodes-per-process <k>', 'host up to k nodes in each node process (each still with its own NATS connection and identity)', '1'),
   ['hetqn up -d                                   # the reference network (infra/topologies/reference.json)', 'hetqn up --topology my-net.yaml               # in the foreground; Ctrl-C stops it'])
     .action(async (o: NetworkOptions) => runNetwork(o, { startNodes: true, command: 'up' }));
 }
+
+/** The running network of this process (the state file is rewritten from it when a process restarts). */
+let current: Cluster | undefined;
 
 async function launch(o: NetworkOptions, topology: Topology, startNodes: boolean, timeoutMs: number): Promise<Cluster> {
   let ca: string | undefined;
   if (o.ca) { try { ca = fs.readFileSync(o.ca, 'utf8'); } catch (e) { throw new CliError(`--ca: cannot read ${o.ca}: ${(e as Error).message}`); } }
   if (ca && !o.nats) throw new CliError('--ca: only with --nats (for a private nats-server use --tls)');
+  const nodesPerProcess = parseNumber('nodes-per-process', o.nodesPerProcess, { min: 1, max: 10_000, integer: true }) ?? 1;
   const stage = stageLogger();
-  stage(`starting network ${topology.network}: server${startNodes ? ` + ${topology.nodes.filter((n) => !n.attachLater).length} node processes; waiting up to ${timeoutMs / 1000} s for them to register` : ''}`);
+  const n = topology.nodes.filter((x) => !x.attachLater).length;
+  stage(`starting network ${topology.network}: server${startNodes ? ` + ${n} nodes in ${Math.ceil(n / nodesPerProcess)} processes; waiting up to ${timeoutMs / 1000} s for them to register` : ''}`);
   try {
     return await launchCluster({
       topology, dir: stateDir(), startNodes, startTimeoutMs: timeoutMs, log: stage, insecure: o.insecure, listen: o.listen, tls: o.tls, ca,
-      natsUrls: o.nats ? serverList(o.nats) : undefined, redisUrl: o.redis,
+      natsUrls: o.nats ? serverList(o.nats) : undefined, redisUrl: o.redis, nodesPerProcess,
+      restart: o.restart === false ? false : DEFAULT_RESTART,
+      // The state file lists the processes' pids (`hetqn down` reaps survivors): keep it current.
+      onRestart: () => { const s = readState(topology.network); if (s?.pid === process.pid && current) saveState(current, topology, s.bundles ?? {}); },
     });
   } catch (e) {
     if (e instanceof InsecureServerError) throw new CliError(`--nats: ${e.message}`, 'refused');
@@ -92,7 +108,7 @@ export async function runNetwork(o: NetworkOptions, how: { startNodes: boolean; 
   if (o.detach) return detach(how.command, topology.network, timeoutMs, o);
   const inspectPort = o.inspect ? parseNumber('inspect-port', o.inspectPort, { min: 0, max: 65535, integer: true })! : undefined;
 
-  const cluster = await launch(o, topology, how.startNodes, timeoutMs);
+  const cluster = current = await launch(o, topology, how.startNodes, timeoutMs);
   // The inspector page reads on the inspector identity (inspection events, heartbeats, notices).
   const inspector = inspectPort === undefined ? undefined
     : await startInspector({ host: await cluster.connect(INSPECTOR, `inspector-${process.pid}`), net: cluster.net, port: inspectPort, redisUrl: cluster.redisUrl, log: progress })
@@ -144,6 +160,8 @@ async function detach(command: 'up' | 'server', net: string, timeoutMs: number, 
   if (o.tls) args.push('--tls');
   if (o.ca) args.push('--ca', path.resolve(o.ca));
   if (o.inspect) args.push('--inspect', '--inspect-port', String(o.inspectPort));
+  if (o.restart === false) args.push('--no-restart');
+  if (o.nodesPerProcess) args.push('--nodes-per-process', o.nodesPerProcess);
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(PROJECT_ROOT, 'runtime/cli/main.ts'), ...args],
     { detached: true, stdio: ['ignore', fd, fd], cwd: process.cwd(), env: process.env });
   fs.closeSync(fd);
