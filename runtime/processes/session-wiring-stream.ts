@@ -74,6 +74,11 @@ function narrowed(msg: PpMessage): PpMessage {
   }
   return (out ?? msg) as PpMessage;
 }
+/** A stream message as it goes on the wire (before framing): narrowed, msgpackr-encoded. */
+export function packStreamMessage(msg: PpMessage): Uint8Array {
+  return packr.pack(narrowed(msg)) as Uint8Array;
+}
+
 // Under the codec's 1 MB frame cap with room for the envelope: fewer frames to encode, validate and decode.
 export const CHUNK_BYTES = 768 * 1024;
 const WINDOW_BYTES = 4 * 1024 * 1024;
@@ -177,7 +182,12 @@ export class StreamSender {
   /** Queue one message; resolves once it is handed to NATS (and the window allows). */
   send(msg: PpMessage): Promise<void> {
     if (this.closed !== undefined) return Promise.reject(new ChannelClosedError(this.closed));
-    const bytes = packr.pack(narrowed(msg)) as Uint8Array;
+    return this.sendPacked(packStreamMessage(msg));
+  }
+
+  /** Queue one message already packed with packStreamMessage (e.g. in a worker thread). */
+  sendPacked(bytes: Uint8Array): Promise<void> {
+    if (this.closed !== undefined) return Promise.reject(new ChannelClosedError(this.closed));
     const p = this.chain.then(() => this.transmit(bytes));
     this.chain = p.catch(() => undefined);
     return p;
