@@ -1,8 +1,9 @@
 // The server's fabric workers (fabric-worker.ts): one worker thread per session's optical run, so
 // sampling and packing never block the server's event loop, and the next frame is sampled while
-// the main thread publishes the previous one. One spare is kept booted (tsx loads the sampler
-// while the session is planned and calibrated); a run takes it and boots the next spare. A worker
-// serves one run and is terminated after it (abort included: at once, even mid-sample).
+// the main thread publishes the previous one. One worker is booted with the server (tsx loads the
+// sampler once) and serves run after run; a run that finds it busy boots another, kept as the
+// spare after a clean run if there is none. A failed or aborted run terminates its worker at once,
+// even mid-sample.
 import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../../protocols/ts-worker.ts';
 import type { FabricEnv } from '../../actors/server/fabric.ts';
@@ -49,29 +50,40 @@ export class FabricWorkerPool {
   async run(plan: Plan, env: FabricEnv, sink: FabricSink, signal: AbortSignal, ahead: number): Promise<number> {
     const slot = this.spare ?? this.spawn();
     this.spare = undefined;
-    this.warm();
     const w = slot.worker;
     w.ref();
+    let clean = false;
     try {
       await slot.ready;
       return await new Promise<number>((resolve, reject) => {
         let over = false;
-        const fail = (e: Error) => { if (!over) { over = true; reject(e); } };
-        w.on('message', (m: FabricFromWorker) => {
+        const onAbort = () => fail(new Error('aborted'));
+        const onError = (e: Error) => fail(new Error(`fabric worker crashed: ${e.message}`));
+        const onExit = (code: number) => fail(new Error(`fabric worker exited (code ${code}) before the end of the run`));
+        const onMessage = (m: FabricFromWorker) => {
           if (over) return;
           if (m.op === 'link') sink.link(m.link);
           else if (m.op === 'delivery') sink.deliver(m.node, m.bytes, m.detections).then(() => { if (!over) w.postMessage({ op: 'more' } satisfies FabricToWorker); }, fail);
-          else if (m.op === 'end') { over = true; resolve(m.detections); }
+          else if (m.op === 'end') { end(); clean = true; resolve(m.detections); }
           else if (m.op === 'failed') fail(new Error(m.message));
-        });
-        w.once('error', (e) => fail(new Error(`fabric worker crashed: ${e.message}`)));
-        w.once('exit', (code) => fail(new Error(`fabric worker exited (code ${code}) before the end of the run`)));
+        };
+        const end = () => {
+          over = true;
+          w.off('message', onMessage); w.off('error', onError); w.off('exit', onExit);
+          signal.removeEventListener('abort', onAbort);
+        };
+        function fail(e: Error) { if (!over) { end(); reject(e); } }
+        w.on('message', onMessage);
+        w.once('error', onError);
+        w.once('exit', onExit);
         if (signal.aborted) { fail(new Error('aborted')); return; }
-        signal.addEventListener('abort', () => fail(new Error('aborted')), { once: true });
+        signal.addEventListener('abort', onAbort, { once: true });
         w.postMessage({ op: 'run', plan, env, ahead } satisfies FabricToWorker);
       });
     } finally {
-      void w.terminate();
+      w.unref();
+      if (clean && !this.spare && this.all.has(w)) this.spare = slot;
+      else void w.terminate();
     }
   }
 

@@ -51,12 +51,12 @@ async function clusterSession(emit: Emit, rounds: number): Promise<void> {
       const load = os.loadavg()[0];
       const c = await qkd(env, 'David', 'Alice', { seconds: 2 });
       const clusterCpu = pids.map(procCpuS).reduce((n, x, i) => n + x - cpu0[i]!, 0);
-      if (!c.ok) { emit({ bench: 'session.cluster.aborted', value: 1, unit: 'flag', reason: c.reason }); return; }
+      if (!c.ok) { emit({ bench: 'session.cluster.aborted', value: 1, unit: 'flag', reason: c.reason }); continue; }
       const r = c.result!;
       const link = r.link as Bb84Link;
       const lc0 = process.cpuUsage();
       const local = await runBb84Session({ pulses: r.pulses, source: bb84SourceParams(r.params), link, seed: `bench-cluster-${round}`, cascadeVariant: 'yanetal', unauthenticated: false });
-      if (!local.ok) { emit({ bench: 'session.cluster.aborted', value: 1, unit: 'flag', reason: `in-process: ${local.reason}` }); return; }
+      if (!local.ok) { emit({ bench: 'session.cluster.aborted', value: 1, unit: 'flag', reason: `in-process: ${local.reason}` }); continue; }
       const lcu = process.cpuUsage(lc0);
       const localCpu = (lcu.user + lcu.system) / 1e6;
       const w = (local as Bb84SessionResult).wallMs;
