@@ -17,6 +17,7 @@ export const ENTRIES: Record<string, string> = {
   'node-main': 'runtime/processes/node-main.ts',
   'server-main': 'runtime/processes/server-main.ts',
   'party-worker': 'runtime/processes/party-worker.ts',
+  'fabric-worker': 'runtime/processes/fabric-worker.ts',
   'toeplitz-worker': 'protocols/postprocessing/toeplitz-worker.ts',
 };
 

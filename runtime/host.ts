@@ -82,7 +82,14 @@ export interface Provided {
 
 export type ServeHandler = (env: Envelope, meta: InboundMeta) => Promise<{ type: string; body: unknown }> | { type: string; body: unknown };
 
-interface Hosted { systemId: string; actor: AnyActorRef; subs: Subscription[]; tap?: SpawnOptions<AnyStateMachine>['tap'] }
+interface Hosted { systemId: string; actor: AnyActorRef; subs: Subscription[]; tap?: SpawnOptions<AnyStateMachine>['tap']; inspection?: Subscription }
+
+/** An actor and every actor below it (invoked or spawned), as their snapshots hold them now. */
+function* actorTree(ref: AnyActorRef): Generator<AnyActorRef> {
+  yield ref;
+  const children = (ref.getSnapshot() as { children?: Record<string, AnyActorRef | undefined> }).children;
+  for (const c of Object.values(children ?? {})) if (c) yield* actorTree(c);
+}
 
 export class ActorHost {
   readonly bus: Bus;
@@ -104,8 +111,6 @@ export class ActorHost {
   private frameErrorListeners = new Set<(e: FrameErrorEvent) => void>();
   private lastLog = 0;
   private suppressed = 0;
-  /** Every live actor seen by inspection, for the catch-up burst when a lease starts. */
-  private known = new Map<string, AnyActorRef>();
   private streamUntil = 0;
   /** Requesters of the current lease, so each new one gets a catch-up burst. */
   private inspectors = new Set<string>();
@@ -138,7 +143,7 @@ export class ActorHost {
     this.subscribe(subj.inspectControl(), (env) => {
       if (env.type !== 'inspect.lease') return;
       const { untilMs, requester } = env.body as { untilMs: number; requester: string };
-      if (!this.streaming()) this.inspectors.clear();
+      if (!this.streaming()) { this.inspectors.clear(); for (const h of this.hosted.values()) this.inspect(h); }
       this.streamUntil = Math.max(this.streamUntil, Date.now() + Math.min(60_000, Math.max(0, untilMs)));
       // Every new inspector gets the burst, also when another one already holds a lease.
       if (!this.inspectors.has(requester)) { this.inspectors.add(requester); this.emitCatchUp(); }
@@ -156,7 +161,9 @@ export class ActorHost {
       actions: { ...busActions(this.port), ...(injected.actions ?? {}) },
       actors: { 'bus.request': busRequestActor(this.port), ...(injected.actors ?? {}) },
     } as never) as AnyStateMachine;
-    const actor = createActor(provided, { systemId, input: opts.input, inspect: (ev) => this.onInspect(ev) });
+    // No inspector until a lease asks for one (inspect()): xstate then builds no inspection events,
+    // which would cost about as much as the event itself on every message.
+    const actor = createActor(provided, { systemId, input: opts.input });
     actor.subscribe({
       error: (err) => process.stderr.write(`[${this.processId}] actor ${systemId} failed: ${(err as Error)?.stack ?? err}\n`),
     });
@@ -166,6 +173,7 @@ export class ActorHost {
     h.subs.push(this.bus.subscribe(fullSubject(this.net, subj.actor(this.identity, systemId), '*'), deliver));
     for (const r of opts.routes ?? []) h.subs.push(this.bus.subscribe(fullSubject(this.net, r.subject, r.from ?? '*'), deliver, { queue: r.queue }));
     actor.start();
+    if (this.streaming()) { this.inspect(h); this.emitCatchUp([h]); }
     return actor;
   }
 
@@ -174,6 +182,7 @@ export class ActorHost {
     const h = this.hosted.get(systemId);
     if (!h) return;
     for (const s of h.subs) s.unsubscribe();
+    h.inspection?.unsubscribe();
     h.actor.stop();
     this.hosted.delete(systemId);
   }
@@ -310,9 +319,16 @@ export class ActorHost {
     return Date.now() < this.streamUntil;
   }
 
+  /** Stream this actor's inspection events (until the lease ends: onInspect then lets go). */
+  private inspect(h: Hosted): void {
+    h.inspection ??= h.actor.system.inspect((ev: InspectionEvent) => this.onInspect(ev));
+  }
+
   private onInspect(ev: InspectionEvent): void {
-    if (ev.type === '@xstate.actor') this.known.set(ev.actorRef.sessionId, ev.actorRef as AnyActorRef);
-    if (!this.streaming() || this.stopped) return;
+    if (!this.streaming() || this.stopped) {
+      for (const h of this.hosted.values()) { h.inspection?.unsubscribe(); h.inspection = undefined; }
+      return;
+    }
     if (ev.type !== '@xstate.actor' && ev.type !== '@xstate.event' && ev.type !== '@xstate.snapshot') return;
     this.emitInspection(convertInspectionEvent(ev, this.processId));
   }
@@ -329,10 +345,11 @@ export class ActorHost {
   }
 
   /** A new inspector is listening: describe every live actor and its current snapshot. */
-  private emitCatchUp(): void {
-    for (const [sid, ref] of this.known) {
+  private emitCatchUp(hosted: Iterable<Hosted> = this.hosted.values()): void {
+    for (const ref of [...hosted].flatMap((h) => [...actorTree(h.actor)])) {
+      const sid = ref.sessionId;
       const snap = ref.getSnapshot() as { status?: string };
-      if (snap.status !== 'active') { this.known.delete(sid); continue; }
+      if (snap.status !== 'active') continue;
       const rootId = (ref as { _parent?: AnyActorRef })._parent ? undefined : sid;
       this.emitInspection(convertInspectionEvent({ type: '@xstate.actor', actorRef: ref, rootId: rootId ?? sid } as InspectionEvent, this.processId));
       this.emitInspection({

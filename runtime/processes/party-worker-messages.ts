@@ -13,14 +13,18 @@ export interface WireError { name: string; message: string }
 export type ToWorker =
   | { op: 'run'; run: number; start: SessionStart; frames: PpMessage[]; seed: number }
   | { op: 'reply'; id: number; ok: true; value?: unknown }
-  | { op: 'reply'; id: number; ok: false; error: WireError };
+  | { op: 'reply'; id: number; ok: false; error: WireError }
+  /** Pushed once the worker asked to `pump` a channel: each message received from `node`, in order, then `closed`. */
+  | { op: 'message'; run: number; node: string; msg: PpMessage }
+  | { op: 'closed'; run: number; node: string; error: WireError };
 
 /** Worker -> main, tagged with the session's `run` (a late request of an earlier session is
- *  dropped, never sent on the next one's channel). `close` and the two ends need no reply; the
- *  other ops are answered by id. */
+ *  dropped, never sent on the next one's channel). `send`, `pump`, `close` and the two ends need no
+ *  reply (a failed send closes the channel, so the next message the worker waits for is `closed`);
+ *  the other ops are answered by id. */
 export type FromWorker = { op: 'ready' } | ({ run: number } & (
-  | { op: 'send'; id: number; node: string; msg: PpMessage }
-  | { op: 'receive'; id: number; node: string }
+  | { op: 'send'; node: string; msg: PpMessage }
+  | { op: 'pump'; node: string }
   | { op: 'close'; node: string; reason?: string }
   | { op: 'authKeys'; id: number; node: string; peer: string; bits: number; initiator: boolean }
   | { op: 'stage'; id: number; block: { id: string; bytes: Uint8Array; length: number; meta: Record<string, unknown> } }

@@ -99,14 +99,28 @@ export class PartyWorkerPool {
           (e) => { if (!over) w.postMessage({ op: 'reply', id, ok: false, error: wireError(e) } satisfies ToWorker); },
         );
       };
+      // Push every message received from `node` to the worker, in order, until the channel closes.
+      const pump = async (node: string) => {
+        const ch = svc.channelTo(node);
+        for (;;) {
+          let msg: PpMessage;
+          try { msg = await ch.receive(); } catch (e) {
+            if (!over) w.postMessage({ op: 'closed', run: runId, node, error: wireError(e) } satisfies ToWorker);
+            return;
+          }
+          if (over) return;
+          // Decoded from the wire for this worker only: move its buffers.
+          w.postMessage({ op: 'message', run: runId, node, msg } satisfies ToWorker, movable(msg));
+        }
+      };
       const onMessage = (m: FromWorker) => {
         // After the end (abort above all) the worker gets nothing more: no send, no stage; nor does
         // a late request of the worker's previous session.
         if (over || m.op === 'ready' || m.run !== runId) return;
         switch (m.op) {
-          case 'send': reply(m.id, (async () => { await svc.channelTo(m.node).send(m.msg); })()); break;
-          // Decoded from the wire for this worker only: move its buffers.
-          case 'receive': reply(m.id, svc.channelTo(m.node).receive(), true); break;
+          // A failed send closes the channel (natsClassicalChannel): the worker hears it as `closed`.
+          case 'send': try { svc.channelTo(m.node).send(m.msg)?.catch(() => undefined); } catch { /* closed: the worker hears it as `closed` */ } break;
+          case 'pump': void pump(m.node); break;
           case 'close': svc.channelTo(m.node).close?.(m.reason); break;
           // Small, and may be a view into the Redis client's reply buffer: copied.
           case 'authKeys': reply(m.id, svc.authKeyBits(svc.channelTo(m.node), m.peer, m.bits, m.initiator)); break;

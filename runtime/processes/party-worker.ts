@@ -1,8 +1,10 @@
 // Entry of a party worker thread (started by party-worker-pool.ts): runs one session's runParty
 // (protocols/qkd/run-party.ts: every protocol and role, from the registry) off the node's main thread, so sifting,
 // Cascade and PA never stall the node's heartbeats and other actors. Its PartyIo is a proxy: each
-// channel operation, the psk exchange and staging are requests to the main thread, which owns the
-// NATS connection and the key pool. The worker holds no connection, so terminating it (abort)
+// channel operation, the psk exchange and staging go to the main thread, which owns the
+// NATS connection and the key pool. Channel traffic takes one hop each way: a send is posted
+// without waiting for an answer, and once the worker first waits on a channel the main thread
+// pushes every message it receives on it (no request per receive). The worker holds no connection, so terminating it (abort)
 // leaves nothing open and nothing staged behind the main thread's back.
 import { parentPort } from 'node:worker_threads';
 import { fromBytes } from '../../protocols/bits.ts';
@@ -40,16 +42,41 @@ function ask<T>(m: Request, move: ArrayBuffer[] = []): Promise<T> {
 /** The node each proxy channel leads to (authKeys gets the raw channel back from runParty). */
 const nodeOf = new WeakMap<ClassicalChannel, string>();
 
+/** Messages the main thread pushed for the current run, per node, and receives waiting for them. */
+class Inbox {
+  queue: PpMessage[] = [];
+  waiting: Array<{ resolve: (m: PpMessage) => void; reject: (e: Error) => void }> = [];
+  error?: Error;
+  push(m: PpMessage): void { const w = this.waiting.shift(); if (w) w.resolve(m); else this.queue.push(m); }
+  fail(e: Error): void { this.error ??= e; for (const w of this.waiting.splice(0)) w.reject(e); }
+  receive(): Promise<PpMessage> {
+    const m = this.queue.shift();
+    if (m !== undefined) return Promise.resolve(m);
+    if (this.error) return Promise.reject(this.error);
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+}
+let currentRun = -1;
+let inboxes = new Map<string, Inbox>();
+
 function proxyChannel(run: number, node: string): ClassicalChannel {
   let closed: string | undefined;
+  let pumping = false;
+  const inbox = new Inbox();
+  inboxes.set(node, inbox);
   const ch: ClassicalChannel = {
     send(msg: PpMessage) {
       if (closed !== undefined) throw new ChannelClosedError(closed);
       // The protocols may keep using their buffers: send own copies of the viewed bytes, moved.
       const own = detached(msg);
-      return ask<void>({ op: 'send', run, node, msg: own }, movable(own));
+      port!.postMessage({ op: 'send', run, node, msg: own } satisfies FromWorker, movable(own));
+      return Promise.resolve();
     },
-    receive: () => ask<PpMessage>({ op: 'receive', run, node }),
+    receive() {
+      // Started on the first receive, after authKeys (whose psk exchange reads this channel on the main thread).
+      if (!pumping) { pumping = true; port!.postMessage({ op: 'pump', run, node } satisfies FromWorker); }
+      return inbox.receive();
+    },
     close(reason?: string) {
       if (closed !== undefined) return;
       closed = reason ?? 'channel closed';
@@ -63,6 +90,8 @@ function proxyChannel(run: number, node: string): ClassicalChannel {
 async function run(m: Extract<ToWorker, { op: 'run' }>): Promise<void> {
   const channels = new Map<string, ClassicalChannel>();
   const { run } = m;
+  currentRun = run;
+  inboxes = new Map();
   const io: PartyIo = {
     channelTo(node) {
       let c = channels.get(node);
@@ -88,6 +117,11 @@ async function run(m: Extract<ToWorker, { op: 'run' }>): Promise<void> {
 
 port.on('message', (m: ToWorker) => {
   if (m.op === 'run') { void run(m); return; }
+  if (m.op === 'message' || m.op === 'closed') {
+    const inbox = m.run === currentRun ? inboxes.get(m.node) : undefined;
+    if (m.op === 'message') inbox?.push(m.msg); else inbox?.fail(revive(m.error));
+    return;
+  }
   const p = pending.get(m.id);
   // A reply to a request of an earlier session (a send nobody awaited): nothing waits for it.
   if (!p) return;

@@ -19,8 +19,11 @@ import { layoutFromView } from '../../actors/server/switch-fabric.ts';
 import { networkViewFromTopology, type HypervisorNodeState } from '../../actors/server/orchestration-view.ts';
 import type { NetworkView, Plan, QkdRequest } from '../../actors/server/orchestration-types.ts';
 import type { AgentNotice } from '../../actors/server/task-manager-machine.ts';
-import { runFabric, type CalibrationData, type MdiCalibrationData } from '../../actors/server/fabric.ts';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CalibrationData, FabricInputs, MdiCalibrationData } from '../../actors/server/fabric.ts';
 import { protocolOf } from '../../protocols/qkd/registry.ts';
+import { FabricWorkerPool } from './fabric-worker-pool.ts';
 import { coordinatorMachine, type CoordinatorContext, type FabricInput, type FabricOutput, type Participant } from '../../actors/sessions/coordinator.ts';
 import { coordinatorSystemId } from '../../actors/sessions/session.messages.ts';
 import '../../actors/server/orchestration.messages.ts';
@@ -141,29 +144,35 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
     startSession: (plan) => { setTimeout(() => startCoordinator(plan), 0); },
   }), { systemId: 'taskManager', input: { view } });
 
+  // The optics run in a worker thread (fabric-worker-pool.ts); this thread only publishes.
+  const fabricWorkers = new FabricWorkerPool();
+  fabricWorkers.warm();
   const fabricActor = fromPromise<FabricOutput, FabricInput>(async ({ input, signal }) => {
     const seed = randomBytes(8).toString('hex');
-    const run = runFabric(input.plan, { view: fullView, calibration, mdiCalibration, residual: input.residual, seed, maxFrameEvents: opts.maxFrameEvents });
+    const env: FabricInputs = { view: fullView, calibration, mdiCalibration, residual: input.residual, seed, maxFrameEvents: opts.maxFrameEvents };
     const senders = new Map<string, StreamSender>();
     const sender = (n: string) => { let s = senders.get(n); if (!s) { s = new StreamSender(host, subject.fabric(input.plan.sessionId, n)); senders.set(n, s); } return s; };
     let lastReport = Date.now();
-    // Sample the next frame while earlier ones are still going out (a sender waiting for a window's
-    // ack leaves this thread idle otherwise); at most FABRIC_IN_FLIGHT messages are queued.
-    const inflight: Promise<void>[] = [];
-    for (const d of run.deliveries) {
-      if (signal.aborted) { for (const s of senders.values()) s.close('session aborted'); throw new Error('aborted'); }
-      const sent = sender(d.node).send(d.msg);
-      sent.catch(() => undefined); // awaited below, in order
-      inflight.push(sent);
-      if (inflight.length > FABRIC_IN_FLIGHT) await inflight.shift();
-      if (Date.now() - lastReport > 1000) {
-        lastReport = Date.now();
-        notify(input.plan.requestId, 'qkd.progress', { requestId: input.plan.requestId, sessionId: input.plan.sessionId, stage: 'sampling', detail: { detections: run.detections() } });
-      }
+    let link: Record<string, number> = {};
+    try {
+      // The worker samples the next frames while earlier ones are still going out; at most
+      // FABRIC_IN_FLIGHT messages are queued ahead of the senders.
+      const detections = await fabricWorkers.run(input.plan, env, {
+        link: (l) => { link = l; },
+        deliver: async (node, bytes, n) => {
+          if (Date.now() - lastReport > 1000) {
+            lastReport = Date.now();
+            notify(input.plan.requestId, 'qkd.progress', { requestId: input.plan.requestId, sessionId: input.plan.sessionId, stage: 'sampling', detail: { detections: n } });
+          }
+          await sender(node).sendPacked(bytes);
+        },
+      }, signal, FABRIC_IN_FLIGHT);
+      await Promise.all([...senders.values()].map((s) => s.drain()));
+      return { detections, seed, link };
+    } catch (e) {
+      for (const s of senders.values()) s.close('session aborted');
+      throw e;
     }
-    await Promise.all(inflight);
-    await Promise.all([...senders.values()].map((s) => s.drain()));
-    return { detections: run.detections(), seed, link: run.link };
   });
 
   function startCoordinator(plan: Plan): void {
@@ -264,7 +273,7 @@ export function startSessionServer(host: ActorHost, topology: Topology, opts: Se
   const poll = setInterval(refresh, opts.viewEveryMs ?? 500);
   poll.unref();
 
-  return { view: () => view, refresh, stop() { offConnection?.(); clearInterval(poll); decisionService.stop(); decisionRedis?.disconnect(); } };
+  return { view: () => view, refresh, stop() { offConnection?.(); clearInterval(poll); void fabricWorkers.close(); decisionService.stop(); decisionRedis?.disconnect(); } };
 }
 
 /** The session's result as the requester sees it (hetqn qkd --json). */

@@ -13,7 +13,7 @@
 // receiver works through the previous window (one ack round trip per window stalled both before). A `close` frame ends the peer's stream (abort propagation).
 import { Packr, addExtension } from 'msgpackr';
 import { wordsFor } from '../../protocols/bits.ts';
-import { isFlagColumn, packFlags, unpackFlags } from '../../protocols/postprocessing/announce.ts';
+import { decodeDeltas, encodeDeltas, isFlagColumn, packCodes2, packFlags, unpackCodes2, unpackFlags } from '../../protocols/postprocessing/announce.ts';
 import type { ActorHost } from '../host.ts';
 import { subject } from '../subjects.ts';
 import type { Subscription } from '../bus.ts';
@@ -56,24 +56,71 @@ addExtension({
   },
 });
 
+/** A large Uint32Array of mostly small values (the fabric's slot gaps: about pulses / detections,
+ *  tens on a metro link) as LEB128 varints (announce.ts encodeDeltas): about 1 byte a value instead
+ *  of 2 (Narrow16) or 4. Wire: u32 LE count, then the varints. */
+class Varints { constructor(readonly count: number, readonly bytes: Uint8Array) {} }
+addExtension({
+  Class: Varints, type: 0x33,
+  pack: (v: Varints) => { const out = new Uint8Array(4 + v.bytes.length); new DataView(out.buffer).setUint32(0, v.count, true); out.set(v.bytes, 4); return out; },
+  unpack: (b: Uint8Array) => {
+    if (b.length < 4) throw new Error('varint Uint32Array: no count');
+    const n = new DataView(b.buffer, b.byteOffset, b.length).getUint32(0, true);
+    return decodeDeltas(b.subarray(4), n);
+  },
+});
+
+/** A large Uint8Array of codes 0..3 (BB84 intensities) sent as 2 bits a value (announce.ts packCodes2). Wire: u32 LE length, then the words. */
+class Codes2 { constructor(readonly length: number, readonly words: Uint32Array) {} }
+addExtension({
+  Class: Codes2, type: 0x34,
+  pack: (c: Codes2) => { const out = new Uint8Array(4 + c.words.byteLength); new DataView(out.buffer).setUint32(0, c.length, true); out.set(new Uint8Array(c.words.buffer, c.words.byteOffset, c.words.byteLength), 4); return out; },
+  unpack: (b: Uint8Array) => {
+    if (b.length < 4) throw new Error('2-bit packed Uint8Array: no length');
+    const n = new DataView(b.buffer, b.byteOffset, b.length).getUint32(0, true);
+    if (b.length - 4 !== ((n + 15) >>> 4) * 4) throw new Error(`2-bit packed Uint8Array: ${b.length - 4} bytes for ${n} values`);
+    const words = new Uint32Array((n + 15) >>> 4);
+    new Uint8Array(words.buffer).set(b.subarray(4));
+    return unpackCodes2(words, n);
+  },
+});
+
+/** Varints when they take at most 1.5 bytes a value (judged on the first values before encoding all). */
+function asVarints(a: Uint32Array): Varints | undefined {
+  for (let i = 0; i < Math.min(64, a.length); i++) if (a[i]! >= 0x4000) return undefined;
+  const bytes = encodeDeltas(a);
+  return bytes.length <= 1.5 * a.length ? new Varints(a.length, bytes) : undefined;
+}
+
+function codes2(v: Uint8Array): boolean {
+  for (let i = 0; i < v.length; i++) if (v[i]! > 3) return false;
+  return true;
+}
+
 function fits16(a: Uint32Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i]! > 0xffff) return false;
   return true;
 }
 
-/** `msg` with its large top-level Uint32Arrays of 16-bit values and Uint8Arrays of 0/1 values narrowed for the wire. */
+/** `msg` with its large top-level Uint32Arrays of small values (varints) or 16-bit values, and
+ *  Uint8Arrays of 0/1 values (bits) or 0..3 (2-bit codes), narrowed for the wire. */
 function narrowed(msg: PpMessage): PpMessage {
   let out: Record<string, unknown> | undefined;
   for (const [k, v] of Object.entries(msg)) {
     let wire: unknown;
-    if (v instanceof Uint32Array && v.length >= NARROW_MIN && fits16(v)) wire = new Narrow16(new Uint16Array(v));
-    else if (v instanceof Uint8Array && !(v instanceof Buffer) && v.length >= NARROW_MIN && isFlagColumn(v)) wire = new Bits(v.length, packFlags(v));
+    if (v instanceof Uint32Array && v.length >= NARROW_MIN) wire = asVarints(v) ?? (fits16(v) ? new Narrow16(new Uint16Array(v)) : undefined);
+    else if (v instanceof Uint8Array && !(v instanceof Buffer) && v.length >= NARROW_MIN) wire = isFlagColumn(v) ? new Bits(v.length, packFlags(v)) : codes2(v) ? new Codes2(v.length, packCodes2(v)) : undefined;
     if (wire === undefined) continue;
     out ??= { ...msg };
     out[k] = wire;
   }
   return (out ?? msg) as PpMessage;
 }
+/** A stream message as it goes on the wire (before framing): narrowed, msgpackr-encoded. */
+export function packStreamMessage(msg: PpMessage): Uint8Array {
+  return packr.pack(narrowed(msg)) as Uint8Array;
+}
+
 // Under the codec's 1 MB frame cap with room for the envelope: fewer frames to encode, validate and decode.
 export const CHUNK_BYTES = 768 * 1024;
 const WINDOW_BYTES = 4 * 1024 * 1024;
@@ -177,7 +224,12 @@ export class StreamSender {
   /** Queue one message; resolves once it is handed to NATS (and the window allows). */
   send(msg: PpMessage): Promise<void> {
     if (this.closed !== undefined) return Promise.reject(new ChannelClosedError(this.closed));
-    const bytes = packr.pack(narrowed(msg)) as Uint8Array;
+    return this.sendPacked(packStreamMessage(msg));
+  }
+
+  /** Queue one message already packed with packStreamMessage (e.g. in a worker thread). */
+  sendPacked(bytes: Uint8Array): Promise<void> {
+    if (this.closed !== undefined) return Promise.reject(new ChannelClosedError(this.closed));
     const p = this.chain.then(() => this.transmit(bytes));
     this.chain = p.catch(() => undefined);
     return p;

@@ -7,6 +7,9 @@
 //   runtime.rr_per_s        request/reply round trips per second (1 and 64 in flight): the server
 //                           identity asks an echo actor of a node identity in the other process
 //   runtime.events_per_s    one-way actor events per second (publish -> delivered to actor.send)
+//   runtime.raw_rr_per_s, runtime.raw_events_per_s   the same with the bare NATS client on the same
+//                           connections, permissions and subjects (no envelope, validation or actor),
+//                           the baseline of runtime.actor_cost.* (actor figure / raw figure, same round)
 //   runtime.attach_ms       time for a node host to connect, authenticate and be seen up by the
 //                           hypervisor in the server process (median of 20)
 //   runtime.attach_process_ms  the same including starting the node's OS process (median of 5)
@@ -26,9 +29,10 @@ import { ActorHost } from '../../runtime/host.ts';
 import { NatsBus } from '../../runtime/nats-bus.ts';
 import { spawnTs, stopChild } from '../../runtime/launcher.ts';
 import { startNodeProcess } from '../../runtime/processes/node-process.ts';
-import { SERVER, subject } from '../../runtime/subjects.ts';
+import { fullSubject, SERVER, subject } from '../../runtime/subjects.ts';
 import type { HypervisorView } from '../../actors/server/registry.messages.ts';
-import './runtime-peer.ts';
+import { RAW_COUNT, RAW_COUNTER, RAW_ECHO } from './runtime-peer.ts';
+import { packRaw } from '../../runtime/codec.ts';
 
 const NET = 'bench';
 const PEER = 'Peer';
@@ -76,33 +80,46 @@ async function measure(emit: (f: Figure) => void, bus: BusUnderTest, topoFile: s
     await waitLine(peer, /ready/);
     const echo = subject.actor(PEER, 'echo');
 
-    // Request/reply round trips through the echo actor in the peer process.
-    for (let i = 0; i < 200; i++) await host.request(echo, 'bench.ping', { i });
+    // Request/reply round trips through the echo actor in the peer process, and the raw baseline.
+    const nc = (host.bus as NatsBus).nc;
+    const rawSubject = (sid: string) => fullSubject(NET, subject.actor(PEER, sid), SERVER);
+    const rawPayload = packRaw({ i: 1 });
+    const rawRr = (i: number) => nc.request(rawSubject(RAW_ECHO), rawPayload, { timeout: 5000 }).then(() => i);
+    for (let i = 0; i < 200; i++) { await host.request(echo, 'bench.ping', { i }); await rawRr(i); }
     for (const concurrency of [1, 64]) {
       const total = concurrency === 1 ? 3000 : 30_000;
-      let next = 0;
-      const t0 = performance.now();
-      await Promise.all(Array.from({ length: concurrency }, async () => {
-        while (next < total) { const i = next++; await host.request(echo, 'bench.ping', { i }); }
-      }));
-      const s = (performance.now() - t0) / 1000;
-      emit({ bench: 'runtime.rr_per_s', value: Math.round(total / s), unit: 'round trips/s', mode, concurrency, n: total, processes: 2 });
+      for (const raw of [true, false]) {
+        let next = 0;
+        const t0 = performance.now();
+        await Promise.all(Array.from({ length: concurrency }, async () => {
+          while (next < total) { const i = next++; if (raw) await rawRr(i); else await host.request(echo, 'bench.ping', { i }); }
+        }));
+        const s = (performance.now() - t0) / 1000;
+        emit({ bench: raw ? 'runtime.raw_rr_per_s' : 'runtime.rr_per_s', value: Math.round(total / s), unit: 'round trips/s', mode, concurrency, n: total, processes: 2 });
+      }
     }
 
-    // One-way events to the counter actor; done when the actor has counted them all.
+    // One-way events to the counter actor; done when the actor has counted them all. Then the raw
+    // baseline: the same number of publishes to the raw counter, same windowing.
     // Windowed (at most ~20k in flight) so the receiver is never cut off as a slow consumer.
     const events = 100_000;
     const batch = 5000;
-    const counted = async () => (await host.request<{ n: number }>(subject.actor(PEER, 'counter'), 'bench.count', {}, { timeoutMs: 30_000 })).body.n;
-    const t0 = performance.now();
-    for (let sent = 0; sent < events;) {
-      for (let k = 0; k < batch; k++) host.send(`${PEER}/counter`, 'bench.event', { i: sent++ });
-      await host.bus.flush();
-      if (sent % (4 * batch) === 0) while (sent - (await counted()) > 3 * batch) { /* let the actor catch up */ }
+    for (const raw of [true, false]) {
+      const counted = raw
+        ? async () => Number(new TextDecoder().decode((await nc.request(rawSubject(RAW_COUNT), new Uint8Array(0), { timeout: 30_000 })).data))
+        : async () => (await host.request<{ n: number }>(subject.actor(PEER, 'counter'), 'bench.count', {}, { timeoutMs: 30_000 })).body.n;
+      const base = await counted();
+      const t0 = performance.now();
+      for (let sent = 0; sent < events;) {
+        for (let k = 0; k < batch; k++) { if (raw) { nc.publish(rawSubject(RAW_COUNTER), packRaw({ i: sent++ })); } else host.send(`${PEER}/counter`, 'bench.event', { i: sent++ }); }
+        await host.bus.flush();
+        if (sent % (4 * batch) === 0) while (sent - ((await counted()) - base) > 3 * batch) { /* let the receiver catch up */ }
+      }
+      while ((await counted()) - base < events) await new Promise((res) => setTimeout(res, 1));
+      const s = (performance.now() - t0) / 1000;
+      emit({ bench: raw ? 'runtime.raw_events_per_s' : 'runtime.events_per_s', value: Math.round(events / s), unit: 'events/s', mode, n: events, processes: 2 });
     }
-    while ((await counted()) < events) await new Promise((res) => setTimeout(res, 1));
-    const s = (performance.now() - t0) / 1000;
-    emit({ bench: 'runtime.events_per_s', value: Math.round(events / s), unit: 'events/s', mode, n: events, processes: 2 });
+    if (process.env.HETQN_BENCH_ATTACH === '0') return;
 
     // Attach: a server process with 25 attachable nodes.
     const server = spawnTs('runtime/processes/server-main.ts', ['--bundle', bus.bundleFile(SERVER), '--topology', topoFile]);
@@ -165,6 +182,19 @@ export default async function (emit: Emit): Promise<void> {
         const rows = figures.filter((f) => f.mode === mode && key(f) === k);
         const { round: _r, value: _v, ...rest } = rows[0]!;
         emit({ ...rest, value: +med(rows.map((f) => f.value)).toFixed(2), rounds: rows.map((f) => f.value) } as Figure);
+      }
+    }
+    // What the actor layer costs against the bare client, per mode: actor figure / raw figure of the same round.
+    for (const mode of modes) {
+      for (const [actor, raw] of [['runtime.rr_per_s', 'runtime.raw_rr_per_s'], ['runtime.events_per_s', 'runtime.raw_events_per_s']] as const) {
+        for (const concurrency of [...new Set(figures.filter((f) => f.mode === mode && f.bench === actor).map((f) => f.concurrency))]) {
+          const ratios = figures.filter((f) => f.mode === mode && f.bench === actor && f.concurrency === concurrency).flatMap((a) => {
+            const r = figures.find((f) => f.mode === mode && f.bench === raw && f.round === a.round && f.concurrency === concurrency);
+            return r ? [a.value / r.value] : [];
+          });
+          emit({ bench: `runtime.actor_cost.${actor.slice('runtime.'.length)}`, value: +med(ratios).toFixed(3), unit: 'ratio actor/raw NATS', mode, stat: 'median of paired rounds',
+            rounds: ratios.map((r) => +r.toFixed(3)), ...(concurrency ? { concurrency } : {}), higherIs: 'faster' });
+        }
       }
     }
     for (const mode of modes.filter((m) => m !== 'open')) {
