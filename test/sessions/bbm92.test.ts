@@ -45,7 +45,10 @@ test.serial('Ivy attaches (hetqn node --join): hetqn qkd David George --protocol
   // planned on a view without an E node is refused, as the first test shows).
   await waitUntil(async () => (await env!.cluster.status()).nodes.some((n) => n.name === 'Ivy' && n.state === 'up'), 'Ivy up');
   await new Promise((r) => setTimeout(r, 1200));
-  const c = await cliAs(env!, ['qkd', 'David', 'George', '--protocol', 'bbm92', '--seconds', '0.5', '--json']);
+  // 2 s: the pre-EC check estimates the X-basis error from a sample of min(n_X/100, 4000) bits
+  // (pipeline-bbm92.ts); at 0.2-0.5 s that is 57-80 bits, and a few errors too many in them (P ~ 0.05-0.1
+  // at e = 5.7 %) leave no key. At 2 s the sample is ~575 bits and a run without key lies ~4 sd out.
+  const c = await cliAs(env!, ['qkd', 'David', 'George', '--protocol', 'bbm92', '--seconds', '2', '--json']);
   t.is(c.code, 0, c.stderr);
   const r = JSON.parse(c.stdout.trim());
   t.is(r.protocol, 'bbm92');
@@ -66,8 +69,9 @@ test.serial('Ivy attaches (hetqn node --join): hetqn qkd David George --protocol
 });
 
 test.serial('two D–D requests at once share Ivy\'s source: the second waits (queued, naming the busy source) and runs after the first', async (t) => {
-  const h1 = await submit(env!, 'David', 'George', { seconds: 0.2, protocol: 'bbm92' });
-  const h2 = await submit(env!, 'George', 'David', { seconds: 0.2 });
+  // 2 s each, for the sample size (see above).
+  const h1 = await submit(env!, 'David', 'George', { seconds: 2, protocol: 'bbm92' });
+  const h2 = await submit(env!, 'George', 'David', { seconds: 2 });
   const [o1, o2] = await Promise.all([h1.done, h2.done]);
   t.true(o1.ok, o1.reason);
   t.true(o2.ok, o2.reason);
