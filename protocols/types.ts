@@ -1,4 +1,4 @@
-// One name for one thing across every layer (see ARCHITECTURE.md, "Rules of the house").
+// One name for one thing across every layer (see docs/ARCHITECTURE.md, "Rules of the house").
 
 /** A node's name in the network, e.g. "Alice". */
 export type NodeId = string;

@@ -1,4 +1,4 @@
-// NATS subject names: the one place that builds and parses them (ARCHITECTURE.md "Subjects" and
+// NATS subject names: the one place that builds and parses them (docs/ARCHITECTURE.md "Subjects" and
 // "Trust on the bus").
 //
 // Every subject is `qn.<net>.<relative>.<sender>`: `qn.<net>.` lets several networks share one NATS,

@@ -1,4 +1,4 @@
-// A node's emulated devices (ARCHITECTURE.md, infrastructure layer): source + encoder, DoF
+// A node's emulated devices (docs/ARCHITECTURE.md, infrastructure layer): source + encoder, DoF
 // converter, detector, QRNG and post-processor, each an actor with a calibration phase before
 // every session. Calibration (phase reference, polarization, mean photon number, delay) is
 // emulated by a duration and a residual misalignment: the probability that a detected photon
@@ -19,7 +19,7 @@ export interface DeviceSpec {
   residualSigma: number;
 }
 
-/** The devices a node of this type carries (reference-network.md hardware). */
+/** The devices a node of this type carries (docs/reference/reference-network.md hardware). */
 export function devicesOf(type: NodeType, dof: Dof, ownConverter: boolean): DeviceSpec[] {
   const out: DeviceSpec[] = [];
   // Phase-based encodings need an interferometer phase lock: longer and a little less exact.

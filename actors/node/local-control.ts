@@ -1,4 +1,4 @@
-// A node's local control (control layer on the node, ARCHITECTURE.md): owns the node's device
+// A node's local control (control layer on the node, docs/ARCHITECTURE.md): owns the node's device
 // actors (devices.ts), takes session roles from the server's session coordinators, and runs one
 // party actor per session (actors/sessions/party-machine.ts, injected with the node's services).
 //   session.start  -> spawn the party, calibrate every device, CALIBRATED (summed residual

@@ -1,4 +1,4 @@
-// The emulated optical layer on the server side (ARCHITECTURE.md "The emulated optical layer"):
+// The emulated optical layer on the server side (docs/ARCHITECTURE.md "The emulated optical layer"):
 // for a planned session it hands the plan's protocol (protocols/qkd/registry.ts) the per-session
 // context its sampler needs (the network view, the per-link constants fitted to the reference
 // experiment, the residual misalignment the parties' calibration left, the server converters'

@@ -4,8 +4,7 @@
 // parameters. Pure: `planRequest` reads the view, the resource pool and the fabric and
 // returns a Plan, or Queued{reason} (might work later), or Refused{reason} (never on this network).
 //
-// SESSION LIFECYCLE (what the session engineer implements next, driven by orchestration-machine.ts
-// and the per-role session actors; every arrow has a timeout, every state an abort edge):
+// SESSION LIFECYCLE (driven by orchestration-machine.ts and the session actors; every arrow has a timeout, every state an abort edge):
 //   1. plan       planRequest(request, view, pool, {fabric}) -> Plan (or Queued: stays in the task manager).
 //   2. reserve    reserve(pool, plan.sessionId, plan.resources): all-or-nothing; a conflict (the view
 //                 was stale) sends the request back to step 1.

@@ -4,7 +4,7 @@
 // free port to any free port of the same switch), the strands between two sites' switches, and
 // the server's DoF converters (in-port -> out-port, changing the DoF, paying their insertion
 // loss). A transmitter with its own converter may leave in another DoF at no channel cost (the
-// converter sits before its attenuator, physics-and-keyrates.md). Dijkstra over (vertex, DoF)
+// converter sits before its attenuator, docs/reference/physics-and-keyrates.md). Dijkstra over (vertex, DoF)
 // gives the least-loss leg that arrives in an accepted DoF; the orchestration core combines
 // legs and ranks them by key rate.
 // A cross-connect only ever leads somewhere useful: to the target's fibre, a converter, the beam

@@ -1,4 +1,4 @@
-// The three OTUH-QDS roles as step lists (spec: shared/reference/quantum-tasks.md "QDS", steps 1-6;
+// The three OTUH-QDS roles as step lists (spec: docs/reference/quantum-tasks.md "QDS", steps 1-6;
 // the maths is protocols/tasks/qds.ts). The role machine (task-role-machine.ts) runs the steps in
 // order; key material stays in the run's scratch state, never in machine context or snapshots.
 //

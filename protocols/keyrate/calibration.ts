@@ -1,4 +1,4 @@
-// Fit of per-link constants to a published BB84 row (reference-network.md, "Published QKD
+// Fit of per-link constants to a published BB84 row (docs/reference/reference-network.md, "Published QKD
 // results"): with the published effective length L and acquisition time T, fixed detectors and
 // David's passive 50:50 basis choice, find the extra loss (dB) and the misalignment e_mis such
 // that the model's sifted key n_X and QBER E_X equal the published l_sift and e_b. The source

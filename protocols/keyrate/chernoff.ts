@@ -1,7 +1,7 @@
 // Multiplicative Chernoff bounds for the finite-size analysis of MDI-QKD, in the closed forms of
 // Zhang, Zhao, Razavi, Ma, PRA 95, 012333 (2017) (the estimates used with the joint constraints
 // of Zhou, Yu, Wang, PRA 93, 042324 (2016), by Wei et al. PRX 10, 031030 (2020) and by Jiang et
-// al. PRA 103, 012402 (2021)), as collected in physics-and-keyrates.md, "MDI-QKD". beta = ln(1/eps).
+// al. PRA 103, 012402 (2021)), as collected in docs/reference/physics-and-keyrates.md, "MDI-QKD". beta = ln(1/eps).
 //   expected from observed x:  E_U = x + beta + sqrt(2 beta x + beta^2)
 //                              E_L = max(0, x - beta/2 - sqrt(2 beta x + beta^2/4))
 //   observed from expected y:  O_U = y + (beta + sqrt(8 beta y + beta^2)) / 2
@@ -48,7 +48,7 @@ export interface WeightedCount {
 }
 
 /**
- * Joint constraint (Zhou, Yu, Wang PRA 93, 042324 (2016), Sec. III; physics-and-keyrates.md):
+ * Joint constraint (Zhou, Yu, Wang PRA 93, 042324 (2016), Sec. III; docs/reference/physics-and-keyrates.md):
  * a bound on sum_i a_i E[n_i] with 0 <= a_1 <= a_2 <= ... obtained from the nested tail sums,
  *   sum_i a_i E[n_i] = a_1 E[sum_{i>=1} n_i] + (a_2 - a_1) E[sum_{i>=2} n_i] + ...
  * each tail bounded once: tighter than bounding every count separately because the large counts

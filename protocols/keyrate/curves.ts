@@ -1,6 +1,6 @@
 // Model curves for the paper's figures: secret (after PA) and sifted (error-corrected, before PA)
 // key per second against fibre length for every protocol of the network, from the key-rate engine
-// with the reference hardware (reference-network.md: 1 GHz, SPDs 20 %, 1e-6 dark counts per gate,
+// with the reference hardware (docs/reference/reference-network.md: 1 GHz, SPDs 20 %, 1e-6 dark counts per gate,
 // 0.2 dB/km) and optimised source parameters at each length, the leak of the sessions' Cascade
 // (cascade-efficiency.ts) rather than a nominal f. The QDS signature rate of one link follows as
 // key rate / bits per signature (Fig. 4).

@@ -1,5 +1,5 @@
 // The joint BSM of a calibrated pair, derived from that pair's single-relay calibration with
-// nothing fitted to a joint-BSM key (physics-and-keyrates.md, "joint BSM"; physics/joint-bsm.ts).
+// nothing fitted to a joint-BSM key (docs/reference/physics-and-keyrates.md, "joint BSM"; physics/joint-bsm.ts).
 //
 // The reference calibration (mdi-reference.ts) describes a pair measured at David: the effective
 // length L (published, with component losses) split between the sides in proportion to the spools

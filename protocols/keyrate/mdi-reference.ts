@@ -1,5 +1,5 @@
 // Calibration of the MDI rows of the reference network (Lu et al., Nat. Commun. 2025;
-// reference-network.md) against the MDI model, and the prediction under test.
+// docs/reference/reference-network.md) against the MDI model, and the prediction under test.
 //
 // Per row (T = 1000 s at 1 GHz: N = 1e12 pulse pairs; relay David's SPDs: 20 %, 1e-6 dark):
 //   - the effective length L (which already contains component losses) is split between the two
@@ -34,7 +34,7 @@ export interface MdiReferenceRow {
   nodeKmB: number;
 }
 
-/** Published MDI rows (reference-network.md, "Published QKD results"). */
+/** Published MDI rows (docs/reference/reference-network.md, "Published QKD results"). */
 export const REFERENCE_MDI_ROWS: MdiReferenceRow[] = [
   { pair: 'A-B', dof: 'pol-tbp', seconds: 1000, lengthKm: 64.6, f: 1.179, siftedBits: 25_507_836, qber: 0.0341, secretBits: 394_595, nodeKmA: 5, nodeKmB: 11 },
   { pair: 'A-C', dof: 'pol-tbp', seconds: 1000, lengthKm: 68.0, f: 1.182, siftedBits: 18_425_794, qber: 0.0334, secretBits: 566_247, nodeKmA: 5, nodeKmB: 5 },

@@ -1,4 +1,4 @@
-// The pre-computed optimal-parameter table the server loads (reference-network.md, "The server":
+// The pre-computed optimal-parameter table the server loads (docs/reference/reference-network.md, "The server":
 // "loads optimised decoy intensities and probabilities from a pre-computed table").
 // Rows: optimised settings on a grid of channel loss (dB, fibre + components, excluding the
 // detector efficiency which is part of the assumptions) and of block size N (pulses).

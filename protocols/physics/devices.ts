@@ -1,6 +1,6 @@
 // Device models of hetqn nodes and their composition into the per-pulse link models the key-rate
 // engine and the emulated optical layer share (Bb84Link, and the per-side MDI efficiencies).
-// Physics: reference/physics-and-keyrates.md ("Node types, DoFs", "Channel and detector model").
+// Physics: docs/reference/physics-and-keyrates.md ("Node types, DoFs", "Channel and detector model").
 //
 // DoF converter (pol a|H>+b e^{i th}|V>  <->  tbp a|e>+b e^{i th}|l>): the passive version (PBS +
 // two delays + coupler) throws away half the amplitude, 3 dB; the active version avoids it but
@@ -43,7 +43,7 @@ export type Source = WeakCoherentSource | SpdcSource;
 /** State encoder of one DoF with its intrinsic misalignment (error of a perfectly transmitted photon). */
 export interface Encoder { dof: Dof; kind: string; misalignment: number }
 
-/** Encoders of the reference network (reference-network.md); misalignments are typical values
+/** Encoders of the reference network (docs/reference/reference-network.md); misalignments are typical values
  *  for such interferometers (a fit to published QBERs refines them per link). */
 export const REFERENCE_ENCODERS: Record<Dof, Encoder> = {
   pol: { dof: 'pol', kind: 'Sagnac loop + PM', misalignment: 0.003 },

@@ -1,8 +1,8 @@
 // Joint Bell-state measurement: when no single D node is free, the server interferes the two
 // signals on its own 50:50 beam splitter and forwards the two output ports over different
 // fibres to two D nodes (e.g. George and Henry), each gating two detectors on the early and
-// late time bins. Reduction to an ordinary MDI link (physics-and-keyrates.md, "joint BSM";
-// ARCHITECTURE.md): the common part Lc = min(L1, L2) of the server-to-detector fibres acts
+// late time bins. Reduction to an ordinary MDI link (docs/reference/physics-and-keyrates.md, "joint BSM";
+// docs/ARCHITECTURE.md): the common part Lc = min(L1, L2) of the server-to-detector fibres acts
 // after the beam splitter on both photons alike, so it is channel loss of both sides; the
 // asymmetric part dL = |L1 - L2| only attenuates the longer port, i.e. it is an extra
 // detection efficiency eta_dL = 10^(-alpha dL / 10) of that D node's detectors.
@@ -27,7 +27,7 @@
 // (`passiveBinSplit`, plus the coupler's excess loss).
 //
 // For comparison, a single relay measuring time bins with one SPD per beam-splitter output, one
-// gated early and one late (David's SPD1/SPD3, reference-network.md), registers only one of the
+// gated early and one late (David's SPD1/SPD3, docs/reference/reference-network.md), registers only one of the
 // four patterns (port 1 early with port 2 late: half of psi-), also 1/4 of the coincidences Xu
 // 2013 App. B counts: SINGLE_RELAY_TBP_PATTERNS.
 

@@ -1,5 +1,5 @@
 // Device constants when the network view does not give them: the reference network
-// (reference-network.md) with misalignments near its published QBERs (BB84 ~0.9 %, MDI 1.6-3.4 %).
+// (docs/reference/reference-network.md) with misalignments near its published QBERs (BB84 ~0.9 %, MDI 1.6-3.4 %).
 import type { PhysicsDefaults } from './descriptor.ts';
 
 export const REFERENCE_DEFAULTS: PhysicsDefaults = {

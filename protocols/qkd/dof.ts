@@ -1,5 +1,5 @@
 // The node descriptions the protocol rules reason about, and the DoF rules they share
-// (reference/physics-and-keyrates.md, "Node types, DoFs and the protocol table").
+// (docs/reference/physics-and-keyrates.md, "Node types, DoFs and the protocol table").
 // DoF conversion: the DoF the photons must have where they are measured is the receiver's (P&M),
 // the relay's (MDI) or each D node's (BBM92). A transmitter in another DoF converts with its
 // own converter at the source, before the attenuator (free), else the server's converter

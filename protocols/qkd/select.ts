@@ -1,4 +1,4 @@
-// The protocol table (reference/physics-and-keyrates.md, "Node types, DoFs and the protocol
+// The protocol table (docs/reference/physics-and-keyrates.md, "Node types, DoFs and the protocol
 // table") as a pure function over node descriptions, from the registry's node-type rules:
 //   C–D, E–D : prepare-and-measure; C: decoy BB84 (Lim 2014), E: heralded source, passive decoy
 //   C–C      : MDI-QKD (weak coherent) via an untrusted D relay, or a joint BSM of two D nodes

@@ -9,7 +9,7 @@
 //      than the paper does.
 //
 // (B2) N - f >= 3: at least three honest nodes. In OTUH-QDS the forwarder can only verify with the
-//      verifier's key strings (quantum-tasks.md "QDS", steps 4-5), so an honest node accepts a value
+//      verifier's key strings (docs/reference/quantum-tasks.md "QDS", steps 4-5), so an honest node accepts a value
 //      only from a run whose other party is honest too. With two honest nodes (N = 3, f = 1) an
 //      honest backup of an honest primary whose only partner returns random keys and forwards
 //      nothing sees: P's (M, Sig) that it cannot verify, keys that do not verify it, nothing

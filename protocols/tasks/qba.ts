@@ -1,6 +1,6 @@
 // Quantum Byzantine agreement built from three-party QDS (Weng et al., "Beating the fault-tolerance
 // bound and security loopholes for Byzantine agreement with a quantum solution", Research 6, 0272
-// (2023)); spec: shared/reference/quantum-tasks.md, "QBA". This file holds the pieces of one
+// (2023)); spec: docs/reference/quantum-tasks.md, "QBA". This file holds the pieces of one
 // multicast round that both the in-process model (qba-sim.ts) and the multicast-round actor use:
 //
 //   QBA(P, S, d): P signs its payload for the backups S; for every forwarder F in S and verifier

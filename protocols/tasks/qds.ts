@@ -2,7 +2,7 @@
 // Yin et al., "Experimental quantum secure network with digital signatures and encryption",
 // Natl. Sci. Rev. 10, nwac228 (2023); imperfect-key variant: Li et al., "One-time universal hashing
 // quantum digital signatures without perfect keys", Phys. Rev. Applied 20, 044011 (2023).
-// Spec: shared/reference/quantum-tasks.md, steps 1-6. Pure role functions: the actors move the
+// Spec: docs/reference/quantum-tasks.md, steps 1-6. Pure role functions: the actors move the
 // returned objects over authenticated channels and withdraw the keys from the pools.
 //
 //   S holds (X_A, Y_A) with A and (X_B, Y_B) with B; X = X_A xor X_B, Y = Y_A xor Y_B.

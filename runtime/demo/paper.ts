@@ -1,4 +1,4 @@
-// The steps of `hetqn demo paper` after the network is up (shared/reference/reference-network.md,
+// The steps of `hetqn demo paper` after the network is up (docs/reference/reference-network.md,
 // "Published task runs"): the ten QKD pairs and the joint-BSM run with George and Henry attached at
 // runtime; the task steps (QDS, QBA, conference) are in task-steps.ts. Every step talks to the
 // network the way an agent does (platform.request for QKD, task.request for tasks); a step that

@@ -1,5 +1,5 @@
-// The published runs of the reference network (Lu et al., Nat. Commun. 2025; shared/reference/
-// reference-network.md): the QKD table the demo compares against, and the task runs it performs.
+// The published runs of the reference network (Lu et al., Nat. Commun. 2025;
+// docs/reference/reference-network.md): the QKD table the demo compares against, and the task runs it performs.
 
 export interface PublishedQkd {
   pair: string; a: string; b: string; protocol: 'BB84' | 'MDI'; dof: string;

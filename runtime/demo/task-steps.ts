@@ -1,4 +1,4 @@
-// The task steps of `hetqn demo paper` (shared/reference/reference-network.md, "Published task
+// The task steps of `hetqn demo paper` (docs/reference/reference-network.md, "Published task
 // runs"): both QDS runs, both QBA trades, the conference key, and QBA with George and Henry. Every
 // key a task uses comes from a QKD session of the network (keys.ts): the step first makes sure each
 // lane it will withdraw from holds enough, running QKD sessions for the short pairs, and reports
@@ -57,7 +57,7 @@ export interface ImperfectKeyRun {
   link: string; peer: NodeId; ok: boolean; sessionId?: string; seconds: number; wallMs: number; reason?: string;
   /** Error-corrected (reconciled, verified, not privacy-amplified) bits committed, and their QBER. */
   ecBits?: number; qber?: number; lSift?: number;
-  /** The published run of the same link (reference-network.md: 2 s; l_sift = its error-corrected length). */
+  /** The published run of the same link (docs/reference/reference-network.md: 2 s; l_sift = its error-corrected length). */
   published?: { seconds: number; ecBits: number; qber: number };
 }
 

@@ -37,7 +37,7 @@ test('"until k bits": N is sized so the finite-key prediction reaches k', (t) =>
   t.true(p.pulses < 2e9, 'D–A yields ~2.7e-3 bits/pulse: well under two seconds');
 });
 
-// Published l_sec of the BB84 rows (reference-network.md); the calibration was fitted to l_sift
+// Published l_sec of the BB84 rows (docs/reference/reference-network.md); the calibration was fitted to l_sift
 // and e_b only, so l_sec is a prediction here.
 const PUBLISHED_BB84: Array<[string, number]> = [['Alice', 5_895_618], ['Bob', 5_382_766], ['Charlie', 5_646_444], ['Frank', 4_500_523]];
 
@@ -53,10 +53,10 @@ test('with the reference calibration, the plans for the four D–x BB84 rows pre
   }
 });
 
-// Published reconciliation efficiencies of the MDI rows (reference-network.md).
+// Published reconciliation efficiencies of the MDI rows (docs/reference/reference-network.md).
 const PUBLISHED_F: Record<string, number> = { 'Alice-Bob': 1.179, 'Alice-Charlie': 1.182, 'Alice-Frank': 1.172, 'Bob-Charlie': 1.153, 'Bob-Frank': 1.150, 'Charlie-Frank': 1.152 };
 
-// Published MDI rows (reference-network.md): l_sift and l_sec at T = 1000 s.
+// Published MDI rows (docs/reference/reference-network.md): l_sift and l_sec at T = 1000 s.
 const PUBLISHED_MDI: Array<[string, string, number, number]> = [
   ['Alice', 'Bob', 25_507_836, 394_595],
   ['Alice', 'Charlie', 18_425_794, 566_247],

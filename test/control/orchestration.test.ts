@@ -1,4 +1,4 @@
-// The orchestration core against the reference experiment (reference-network.md): which
+// The orchestration core against the reference experiment (docs/reference/reference-network.md): which
 // protocol, relay, measurement DoF and conversion point each of the ten pairs used.
 import test from 'ava';
 import { planRequest } from '../../actors/server/orchestration.ts';

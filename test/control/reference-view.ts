@@ -1,4 +1,4 @@
-// The reference network of reference-network.md as a hypervisor network view (used until
+// The reference network of docs/reference/reference-network.md as a hypervisor network view (used until
 // infra/topologies/reference.json lands). George and Henry (tbp D nodes, 2 SPDs each) are
 // attached later: `withGeorgeHenry` returns the view after their attach.
 import type { NetworkView, NodeView } from '../../actors/server/orchestration-types.ts';

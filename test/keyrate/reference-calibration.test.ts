@@ -1,7 +1,7 @@
-// Reference network BB84 rows (reference-network.md): the calibration file's two constants per
+// Reference network BB84 rows (docs/reference/reference-network.md): the calibration file's two constants per
 // link (extra loss, misalignment) were fitted to l_sift and e_b only; l_sec is a prediction and
 // must lie within +-25 % of the published value. Published numbers are copied from the paper's
-// table (reference-network.md), not from any output of this code.
+// table (docs/reference/reference-network.md), not from any output of this code.
 import test from 'ava';
 import fs from 'node:fs';
 import { bb84Optimise } from '../../protocols/keyrate/bb84-optimise.ts';

@@ -2,7 +2,7 @@ import test from 'ava';
 import { selectProtocol } from '../../protocols/qkd/select.ts';
 import type { NodeDescription } from '../../protocols/qkd/dof.ts';
 
-// The reference network (reference-network.md)
+// The reference network (docs/reference/reference-network.md)
 const Alice: NodeDescription = { name: 'Alice', type: 'C', dof: 'pol', hasConverter: true };
 const Bob: NodeDescription = { name: 'Bob', type: 'C', dof: 'tbp', hasConverter: true };
 const Charlie: NodeDescription = { name: 'Charlie', type: 'C', dof: 'tbp', hasConverter: true };

@@ -13,7 +13,7 @@ test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
 test('the reference topology holds the five nodes of the paper plus George, Henry and Ivy', (t) => {
   const topo = loadTopology(referenceTopologyPath());
   const row = (n: string) => { const x = topo.nodes.find((m) => m.name === n)!; return [x.type, x.dof, x.linkKm, !!x.attachLater]; };
-  // reference-network.md, "Nodes" table.
+  // docs/reference/reference-network.md, "Nodes" table.
   t.deepEqual(row('Alice'), ['C', 'pol', 5, false]);
   t.deepEqual(row('Bob'), ['C', 'tbp', 11, false]);
   t.deepEqual(row('Charlie'), ['C', 'tbp', 5, false]);

@@ -33,7 +33,7 @@ export function bb84Candidates(x: PlanContext): Candidate<Bb84Channel>[] {
       return {
         kind: 'bb84',
         link: { etaCh: dbToTransmittance(lossDb), etaDet: rx.etaDet ?? d.etaDet, pDark: rx.darkCount ?? d.darkCount, pAfterpulse: 0, eMis },
-        // David's basis choice is passive 50:50 (reference-network.md).
+        // David's basis choice is passive 50:50 (docs/reference/reference-network.md).
         qXBob: 0.5,
         f: RANK_F,
       };
