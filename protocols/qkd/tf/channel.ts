@@ -21,6 +21,7 @@
 // checked independently in test/keyrate/tf-model.test.ts (phase quadrature, photon-number sums).
 
 import type { TfLink, TfParams } from './types.ts';
+import type { TfObserved } from './estimate.ts';
 
 /** I_0(x) - 1 for x >= 0, the modified Bessel function less its leading term (power series, kept
  *  apart from the 1 so that rates of order p_d ~ 1e-11 do not drown in rounding). */
@@ -119,20 +120,8 @@ export function windowCounts(p: TfParams, pulses: number, phaseSlice = (2 * Math
   };
 }
 
-/** Expected counts: windows x rates. */
-export interface TfCounts {
-  pulses: number;
-  /** Windows sent of each kind. */
-  windows: ReturnType<typeof windowCounts>;
-  /** Effective events n_t and errors m_t in Z windows. */
-  nZ: number;
-  mZ: number;
-  n00: number;
-  n01: number;
-  n02: number;
-  nX1: number;
-  mX1: number;
-}
+/** Expected counts (windows x rates), in the shape the estimator reads observed ones. */
+export type TfCounts = TfObserved;
 
 export function tfExpectedCounts(link: TfLink, p: TfParams, pulses: number): TfCounts {
   const r = tfRates(link, p);
