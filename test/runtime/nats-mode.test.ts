@@ -9,19 +9,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnTs } from '../../runtime/launcher.ts';
+import { cli } from '../sessions/helpers.ts';
 import { pidAlive } from '../../runtime/state-file.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hetqn-nats-mode-'));
 const env = { HETQN_STATE_DIR: path.join(dir, 'state'), HETQN_PRIVATE_SERVERS: '1' };
 const topo = path.join(dir, 'pair.json');
 
-function run(args: string[], extra: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const c = spawnTs('runtime/cli/main.ts', args, { ...env, ...extra });
-  let stdout = '', stderr = '';
-  c.stdout!.on('data', (d) => { stdout += d; });
-  c.stderr!.on('data', (d) => { stderr += d; });
-  return new Promise((resolve) => c.once('exit', (code) => resolve({ code, stdout, stderr })));
-}
+const run = (args: string[], extra: Record<string, string> = {}) => cli(args, { ...env, ...extra });
 
 test.before(() => {
   fs.writeFileSync(topo, JSON.stringify({

@@ -8,7 +8,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnTs } from '../../runtime/launcher.ts';
+import { cli } from '../sessions/helpers.ts';
 import { pidAlive } from '../../runtime/state-file.ts';
 import { isPortOpen } from '../../infra/free-port.ts';
 
@@ -17,13 +17,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hetqn-redis-mode-'));
 const env = { HETQN_STATE_DIR: path.join(dir, 'state'), HETQN_PRIVATE_SERVERS: '1' };
 const topo = path.join(dir, 'pair.json');
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const c = spawnTs('runtime/cli/main.ts', args, env);
-  let stdout = '', stderr = '';
-  c.stdout!.on('data', (d) => { stdout += d; });
-  c.stderr!.on('data', (d) => { stderr += d; });
-  return new Promise((resolve) => c.once('exit', (code) => resolve({ code, stdout, stderr })));
-}
+const run = (args: string[]) => cli(args, env);
 
 test.before(() => {
   fs.writeFileSync(topo, JSON.stringify({
